@@ -1,0 +1,71 @@
+/*
+ * lp_design.h — one design-neutral pool contract, so the same conformance tests and
+ * the same benchmarks drive LockPool and every baseline design.
+ *
+ * A design manages SLOTS slots (or, for "malloc", no bound at all) and hands out
+ * handles: a slot index for pools, the object's address for malloc. Status codes are
+ * LockPool's lp_status values (LP_OK, LP_EMPTY, LP_ETIMEDOUT, LP_EFULL, LP_EINVAL,
+ * LP_ENOTHELD, LP_ENOSYS for "not applicable to this design").
+ *
+ * Storage is the caller's: size() bytes, aligned to LPD_ALIGN, passed to init(), so a
+ * harness can place it (e.g. on a chosen NUMA node). A design may keep extra resources
+ * (mutexes, urcu registrations) that destroy() releases.
+ */
+#ifndef LP_DESIGN_H
+#define LP_DESIGN_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "lockpool.h"
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+#define LPD_ALIGN 128
+
+/** Property flags: what the design promises (tests check only what is promised). */
+enum {
+    LPD_FIFO = 1u << 0,        /**< waiters are served in arrival order */
+    LPD_LOCK_FREE = 1u << 1,   /**< try_get/put are lock-free (no thread can block others) */
+    LPD_BOUNDED = 1u << 2,     /**< at most SLOTS handles out at once (try_get can be EMPTY) */
+    LPD_BLOCKING = 1u << 3,    /**< get/get_timeout exist (else they return LP_ENOSYS) */
+    LPD_WAIT_QUEUE = 1u << 4,  /**< waiters queue; MAX_WAITERS is enforced (LP_EFULL) */
+    LPD_PER_THREAD = 1u << 5   /**< needs thread_enter/thread_exit on every thread using it */
+};
+
+typedef struct lpd_design {
+    const char *name;        /**< short, stable: "lockpool-fair", "pthread", "spin-ttas", ... */
+    const char *blocking;    /**< how a blocked get waits: "futex", "condvar", "spin", ... */
+    const char *summary;     /**< one line: fairness and progress properties */
+    unsigned flags;          /**< LPD_* */
+
+    size_t (*size)(uint32_t slots, uint32_t max_waiters);
+    /** @return LP_OK or LP_EINVAL (zero/too many slots, NULL storage, ...) */
+    int (*init)(void *self, uint32_t slots, uint32_t max_waiters);
+    void (*destroy)(void *self);
+
+    /** Optional (NULL if unused): per-thread registration (urcu). */
+    void (*thread_enter)(void *self);
+    void (*thread_exit)(void *self);
+
+    int (*try_get)(void *self, uintptr_t *handle);              /**< LP_OK / LP_EMPTY */
+    int (*get)(void *self, uintptr_t *handle);                  /**< LP_OK / LP_EFULL / LP_ENOSYS */
+    int (*get_timeout)(void *self, uintptr_t *handle, uint64_t timeout_ns); /**< + LP_ETIMEDOUT */
+    int (*put)(void *self, uintptr_t handle);                   /**< LP_OK / LP_ENOTHELD / LP_EINVAL */
+} lpd_design;
+
+/** Every design compiled into this build, LockPool's modes first. */
+const lpd_design *const *lpd_designs(size_t *count);
+
+/** The design of that name, or NULL. */
+const lpd_design *lpd_find(const char *name);
+
+/** Designs left out of this build, with the reason, as "name: reason" lines (or ""). */
+const char *lpd_skipped(void);
+
+#ifdef __cplusplus
+}
+#endif
+#endif /* LP_DESIGN_H */

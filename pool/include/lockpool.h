@@ -1,0 +1,253 @@
+/*
+ * lockpool.h — a fair, allocation-free, runtime-agnostic object pool.
+ *
+ * SLOTS objects, each guarded by a try-lock on its own cache line, plus a bounded
+ * lock-free queue of at most MAX_WAITERS waiters. The pool never allocates: the
+ * caller owns all storage (see LP_POOL_DEFINE). The objects themselves are the
+ * caller's too: a slot index names one, e.g. `objs[slot]` (see LP_OBJ).
+ *
+ * Layers:
+ *   core   (lp_init, lp_try_get, lp_get_async, lp_wait_*, lp_put, ...): freestanding C11,
+ *          no libc, no OS. Async callers are woken through an lp_waker callback.
+ *   sync   (lp_get, lp_get_timeout, lp_get_or_create, lp_clock_ns): blocking for
+ *          threads; bounded spin then a Linux futex. Built only where the OS has one.
+ *
+ * Compiles as C11 and as C++ (no _Atomic in this header).
+ */
+#ifndef LOCKPOOL_H
+#define LOCKPOOL_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+#define LP_VERSION_MAJOR 0
+#define LP_VERSION_MINOR 1
+#define LP_VERSION_PATCH 0
+
+/** Cache line size the slot and waiter-cell layouts are padded to. */
+#define LP_CACHELINE 64
+
+#ifdef __cplusplus
+#define LP_ALIGNAS(n) alignas(n)
+#else
+#define LP_ALIGNAS(n) _Alignas(n)
+#endif
+
+/** Upper bounds accepted by lp_init (tickets and slot numbers must fit the cell word). */
+#define LP_MAX_SLOTS   65535u
+#define LP_MAX_WAITERS 65535u
+
+/** Status codes. Every entry point returns one; none crashes on bad input. */
+typedef enum lp_status {
+    LP_OK = 0,         /**< done; a slot was taken where one was asked for */
+    LP_EMPTY = 1,      /**< lp_try_get: no free slot (or, FAIR mode, older waiters exist) */
+    LP_PENDING = 2,    /**< queued: the waker will be called; poll later */
+    LP_CANCELLED = 3,  /**< lp_wait_cancel: withdrawn before any slot reached it */
+    LP_EFULL = -1,     /**< MAX_WAITERS already waiting: not queued, nothing changed */
+    LP_EINVAL = -2,    /**< bad argument: NULL, zero or too many slots, slot out of range */
+    LP_ENOTHELD = -3,  /**< lp_put of a slot that is not held */
+    LP_ESTATE = -4,    /**< wait record in the wrong state (e.g. cancel of a finished wait) */
+    LP_ETIMEDOUT = -5, /**< lp_get_timeout: deadline passed, nothing taken */
+    LP_ECREATE = -6,   /**< create callback failed; the slot went back to the pool */
+    LP_ENOSYS = -7     /**< operation not available in this build (e.g. no futex) */
+} lp_status;
+
+/** Hand-off policy on release, fixed at init. */
+typedef enum lp_mode {
+    /** Default. A release with waiters hands the slot straight to the oldest waiter;
+     *  it is never unlocked in between, and try_get fails while anyone waits. FIFO. */
+    LP_FAIR = 0,
+    /** Classic: a release unlocks, then wakes the oldest waiter, who retries and may
+     *  lose to a newcomer (and then re-queues at the back). Faster, not fair. */
+    LP_BARGING = 1,
+    /** Barging, except that a release goes straight to the oldest waiter once it has
+     *  waited longer than a bound (lp_set_fairness_bound; default 1 ms). */
+    LP_BOUNDED = 2
+} lp_mode;
+
+/** A wake-up callback: any event loop, coroutine runtime or thread parker. */
+typedef struct lp_waker {
+    void (*wake)(void *ctx);
+    void *ctx;
+} lp_waker;
+
+/** One object's try-lock, alone on its cache line. Storage only: fields are private. */
+typedef struct lp_slot {
+    LP_ALIGNAS(LP_CACHELINE) uint32_t lp__private_[LP_CACHELINE / sizeof(uint32_t)];
+} lp_slot;
+
+/** One waiter-queue cell, alone on its cache line. Storage only: fields are private. */
+typedef struct lp_cell {
+    LP_ALIGNAS(LP_CACHELINE) uint32_t lp__private_[LP_CACHELINE / sizeof(uint32_t)];
+} lp_cell;
+
+/** The pool header. Storage only: fields are private (see pool/src/lp_internal.h). */
+typedef struct lp_pool {
+    LP_ALIGNAS(LP_CACHELINE) uint32_t lp__private_[(3 * LP_CACHELINE) / sizeof(uint32_t)];
+} lp_pool;
+
+/** A caller-owned wait record for the async path (on the stack, in a task, ...). */
+typedef struct lp_wait {
+    uint32_t lp__ticket_;
+    uint32_t lp__state_;
+    uint64_t lp__since_;
+    lp_waker lp__waker_;
+} lp_wait;
+
+/** Initial value for an lp_wait (or call lp_wait_init). */
+#define LP_WAIT_INIT {0u, 0u, 0u, {0, 0}}
+
+/**
+ * Define storage for a pool of SLOTS objects and MAX_WAITERS waiters (both >= 1,
+ * compile-time constants), static or automatic. Initialise with LP_POOL_INIT:
+ *
+ *     static LP_POOL_DEFINE(conns, 5, 32);
+ *     if (LP_POOL_INIT(conns, LP_FAIR) != LP_OK) ...
+ *     lp_pool *p = LP_POOL(conns);
+ */
+#define LP_POOL_DEFINE(name, SLOTS, MAX_WAITERS)                                        \
+    struct name##_lp_storage {                                                          \
+        lp_pool pool;                                                                   \
+        lp_slot slots[(SLOTS)];                                                         \
+        lp_cell cells[(MAX_WAITERS)];                                                   \
+    } name
+#define LP_POOL(name) (&(name).pool)
+#define LP_POOL_INIT(name, mode)                                                        \
+    lp_init(&(name).pool, (name).slots, (uint32_t)(sizeof((name).slots) / sizeof(lp_slot)), \
+            (name).cells, (uint32_t)(sizeof((name).cells) / sizeof(lp_cell)), (mode))
+
+/** Typed access to the caller's object array: LP_OBJ(objs, slot) is &objs[slot]. */
+#define LP_OBJ(objs, slot) (&(objs)[(slot)])
+
+/**
+ * Set up a pool in caller storage. Validates everything; on error nothing is usable.
+ * @param pool    header storage
+ * @param slots   array of nslots lp_slot (1 <= nslots <= LP_MAX_SLOTS)
+ * @param cells   array of ncells lp_cell (0 <= ncells <= LP_MAX_WAITERS; NULL iff 0);
+ *                with 0 cells nobody can wait: lp_get_async returns LP_EFULL when empty
+ * @param mode    LP_FAIR, LP_BARGING or LP_BOUNDED
+ * @return LP_OK or LP_EINVAL
+ */
+lp_status lp_init(lp_pool *pool, lp_slot *slots, uint32_t nslots, lp_cell *cells,
+                  uint32_t ncells, lp_mode mode);
+
+/** Bytes of storage for a pool of the given counts (header + slots + cells), for
+ *  callers that carve it out of their own buffers. 0 if the counts are out of range. */
+size_t lp_storage_size(uint32_t nslots, uint32_t ncells);
+
+/** LP_BOUNDED: hand the release to a waiter older than bound_ns (0 = 1 ms), using
+ *  clock_ns (a monotonic clock in ns; the sync layer offers lp_clock_ns). Until a clock
+ *  is set, LP_BOUNDED behaves as LP_BARGING. LP_EINVAL for other modes or NULL clock. */
+lp_status lp_set_fairness_bound(lp_pool *pool, uint64_t bound_ns, uint64_t (*clock_ns)(void));
+
+uint32_t lp_slot_count(const lp_pool *pool);
+uint32_t lp_waiter_capacity(const lp_pool *pool);
+lp_mode lp_pool_mode(const lp_pool *pool);
+
+/**
+ * Take a free slot without waiting. The scan starts at a per-caller hint (derived from
+ * the caller's stack address, so threads start at different slots).
+ * @return LP_OK (*slot set), LP_EMPTY, or LP_EINVAL
+ */
+lp_status lp_try_get(lp_pool *pool, uint32_t *slot);
+
+/** As lp_try_get, with an explicit start hint (e.g. a worker index). */
+lp_status lp_try_get_from(lp_pool *pool, uint32_t hint, uint32_t *slot);
+
+/**
+ * Release a held slot. FAIR: if anyone waits, the slot goes straight to the oldest
+ * waiter (whose waker is called here, on the releasing thread).
+ * @return LP_OK, LP_EINVAL (slot out of range) or LP_ENOTHELD
+ */
+lp_status lp_put(lp_pool *pool, uint32_t slot);
+
+/** Release a slot whose object is broken: the next taker re-creates it (see
+ *  lp_try_get_or_create / lp_get_or_create). Same statuses as lp_put. */
+lp_status lp_put_discard(lp_pool *pool, uint32_t slot);
+
+/** Was the object of this held slot created (and not discarded since)? 0 or 1. */
+int lp_slot_created(const lp_pool *pool, uint32_t slot);
+
+/** Object constructor for the *_or_create calls: 0 on success. */
+typedef int (*lp_create_fn)(void *ctx, uint32_t slot);
+
+/** If the held slot's object is not created yet, create it. On failure the slot is
+ *  released (discarded) and LP_ECREATE returned. */
+lp_status lp_slot_ensure(lp_pool *pool, uint32_t slot, lp_create_fn create, void *ctx);
+
+/** lp_try_get, then lp_slot_ensure. */
+lp_status lp_try_get_or_create(lp_pool *pool, uint32_t *slot, lp_create_fn create, void *ctx);
+
+/** Reset a wait record (same as = LP_WAIT_INIT). */
+void lp_wait_init(lp_wait *wait);
+
+/**
+ * Get a slot, or queue the caller-owned record `wait` to be handed one.
+ * @return LP_OK      a slot was taken now (*slot set); the waker is never called
+ *         LP_PENDING `wait` is queued; waker.wake(waker.ctx) will be called once
+ *                    (from the releasing thread) when a slot has been handed to it;
+ *                    then lp_wait_poll returns it. The record must stay alive until
+ *                    lp_wait_poll returns LP_OK or lp_wait_cancel returns.
+ *         LP_EFULL   MAX_WAITERS already queued: nothing queued, nothing changed
+ *         LP_EINVAL / LP_ESTATE (the record is already pending)
+ * BARGING/BOUNDED: a wake means "retry"; lp_wait_poll retries and may re-queue
+ * (returning LP_PENDING again, with one more wake to come).
+ */
+lp_status lp_get_async(lp_pool *pool, lp_wait *wait, lp_waker waker, uint32_t *slot);
+
+/**
+ * Collect the result of a pending wait.
+ * @param new_waker  NULL, or a waker to use from now on (replaces the one given so far;
+ *                   if a slot arrives while it is being replaced, this call returns LP_OK
+ *                   and no waker is called)
+ * @return LP_OK (*slot set; the record is free again), LP_PENDING, LP_EFULL (BARGING
+ *         re-queue found the queue full; the wait has ended), LP_ESTATE (not pending)
+ */
+lp_status lp_wait_poll(lp_pool *pool, lp_wait *wait, const lp_waker *new_waker, uint32_t *slot);
+
+/**
+ * Withdraw a pending wait. After it returns the pool never touches `wait` again.
+ * If a slot was handed to the wait before the withdrawal, it is not lost: with `slot`
+ * non-NULL it is returned (LP_OK; the caller now holds it), with `slot` NULL it is
+ * passed on to the next waiter (lp_put) and LP_CANCELLED returned. If a waker call is in
+ * flight on another thread, this waits for that call to return first.
+ * @return LP_CANCELLED, LP_OK (slot handed over), LP_ESTATE (not pending), LP_EINVAL
+ */
+lp_status lp_wait_cancel(lp_pool *pool, lp_wait *wait, uint32_t *slot);
+
+/** Diagnostics (racy snapshots, for tests and tools): slots currently held, and queue
+ *  tickets outstanding (waiters plus not-yet-reclaimed cancelled cells). */
+uint32_t lp_debug_held(const lp_pool *pool);
+uint32_t lp_debug_queued(const lp_pool *pool);
+
+/** Human-readable name of a status. */
+const char *lp_status_str(lp_status st);
+
+/* ---- sync layer (Linux futex; LP_ENOSYS elsewhere) ------------------------------ */
+
+/** Block until a slot is free (or handed over). Bounded spin, then park on a futex.
+ *  @return LP_OK, LP_EFULL (MAX_WAITERS already waiting), LP_EINVAL */
+lp_status lp_get(lp_pool *pool, uint32_t *slot);
+
+/** As lp_get, giving up after timeout_ns (0: do not wait). The deadline is computed
+ *  once, on CLOCK_MONOTONIC. @return LP_OK, LP_ETIMEDOUT, LP_EFULL, LP_EINVAL */
+lp_status lp_get_timeout(lp_pool *pool, uint32_t *slot, uint64_t timeout_ns);
+
+/** lp_get_timeout, then lp_slot_ensure (connection-pool style). */
+lp_status lp_get_or_create(lp_pool *pool, uint32_t *slot, uint64_t timeout_ns,
+                           lp_create_fn create, void *ctx);
+
+/** CLOCK_MONOTONIC in ns (for lp_set_fairness_bound). */
+uint64_t lp_clock_ns(void);
+
+/** Wait-forever value for lp_get_timeout. */
+#define LP_FOREVER UINT64_MAX
+
+#ifdef __cplusplus
+}
+#endif
+#endif /* LOCKPOOL_H */
