@@ -1,0 +1,173 @@
+"""The one-page Markdown report of a run folder."""
+import math
+import os
+
+from . import results, targets
+from .results import LOCKPOOL_DESIGNS
+
+_CONTEXT_KEYS = [("lp_cpu_model", "CPU"), ("num_cpus", "logical CPUs"), ("mhz_per_cpu", "MHz per CPU"),
+                 ("lp_topology", "topology (hwloc)"), ("lp_governor", "cpufreq governor"),
+                 ("cpu_scaling_enabled", "CPU scaling enabled"), ("lp_pin_policy", "pinning policy"),
+                 ("lp_placement", "thread placement"), ("lp_mem_policy", "memory policy"),
+                 ("lp_compiler", "compiler"), ("lp_build_flags", "build flags"),
+                 ("library_build_type", "benchmark library build"), ("lp_git_commit", "git commit"),
+                 ("host_name", "host"), ("date", "date"), ("load_avg", "load average"),
+                 ("lp_quick", "quick run")]
+
+
+def _fmt_ops(x):
+    if x is None or math.isnan(x):
+        return "-"
+    if x >= 1e6:
+        return f"{x / 1e6:.2f} M"
+    if x >= 1e3:
+        return f"{x / 1e3:.1f} k"
+    return f"{x:.0f}"
+
+
+def _fmt_ratio(x):
+    return targets._fmt_ratio(x)
+
+
+def _md_escape(s):
+    return str(s).replace("|", "\\|").replace("\n", " ")
+
+
+def _context_table(run, meta):
+    lines = ["| | |", "|---|---|"]
+    for key, label in _CONTEXT_KEYS:
+        v = run.context.get(key)
+        if v in (None, ""):
+            continue
+        if isinstance(v, list):
+            v = ", ".join(str(x) for x in v)
+        lines.append(f"| {label} | {_md_escape(v)} |")
+    caches = run.context.get("caches")
+    if isinstance(caches, list) and caches:
+        desc = ", ".join(f"L{c.get('level')} {c.get('type', '')} {c.get('size', 0) // 1024} KiB"
+                         f"×{c.get('num_sharing', 1)}-shared" for c in caches)
+        lines.append(f"| caches | {_md_escape(desc)} |")
+    for k, label in (("repetitions", "repetitions"), ("min_time", "min time per repetition (s)"),
+                     ("duration_s", "suite wall time (s)")):
+        if k in meta:
+            lines.append(f"| {label} | {meta[k]} |")
+    return lines
+
+
+def _throughput_tables(run):
+    out = []
+    for w in run.workloads():
+        for cfg in {k._replace(design="*", threads=0): None for k in run.keys(workload=w)}:
+            threads = run.threads(w)
+            out.append(f"**{results.case_label(cfg, with_threads=False)}** — median pairs/s "
+                       f"(p99.9 get latency in brackets)")
+            out.append("")
+            out.append("| design | " + " | ".join(f"{t} thr" for t in threads) + " |")
+            out.append("|---|" + "---|" * len(threads))
+            for d in run.designs(w):
+                cells = []
+                for t in threads:
+                    k = cfg._replace(design=d, threads=t)
+                    if k not in run.samples:
+                        cells.append("-")
+                        continue
+                    lat = run.median(k, "lat_p999_ns")
+                    cells.append(_fmt_ops(run.median(k, "ops_per_s"))
+                                 + ("" if math.isnan(lat) else f" ({targets._fmt_ns(lat)})"))
+                name = f"**{d}**" if d in LOCKPOOL_DESIGNS else d
+                out.append(f"| {name} | " + " | ".join(cells) + " |")
+            out.append("")
+    return out
+
+
+def _fastpath_table(fastpath):
+    designs = (fastpath or {}).get("designs", {})
+    if not designs:
+        return ["(no fastpath.json: callgrind counts not measured)", ""]
+    ref = designs.get("pthread", {}).get("instr_per_pair")
+    cas = designs.get("bare-cas", {}).get("instr_per_pair")
+    out = ["| design | instr per try_get+put | vs pthread | vs bare-cas |", "|---|---|---|---|"]
+    for d, v in designs.items():
+        ipp = v["instr_per_pair"]
+        out.append(f"| {d} | {ipp:.1f} | {_fmt_ratio(ipp / ref) if ref else '-'} | "
+                   f"{_fmt_ratio(ipp / cas) if cas else '-'} |")
+    for d, err in (fastpath or {}).get("errors", {}).items():
+        out.append(f"| {d} | failed: {_md_escape(err)[:80]} | | |")
+    out.append("")
+    out.append(f"Method: {fastpath.get('method', 'callgrind')}, N = {fastpath.get('iters', '?')}.")
+    out.append("")
+    return out
+
+
+def _ratio_table(run):
+    rows = targets.ratio_summary(run)
+    if not rows:
+        return []
+    out = ["| case | mode | throughput vs pthread | vs spin-ttas | max latency: pthread ÷ mode "
+           "| spin-ttas ÷ mode |", "|---|---|---|---|---|---|"]
+    for case, mode, tp_p, tp_s, lat_p, lat_s in rows:
+        out.append(f"| {results.case_label(case)} | {mode} | {_fmt_ratio(tp_p)} | {_fmt_ratio(tp_s)} | "
+                   f"{_fmt_ratio(lat_p)} | {_fmt_ratio(lat_s)} |")
+    out.append("")
+    return out
+
+
+_PLOT_NOTES = {
+    "Throughput vs threads": "Total get+put pairs per second against thread count, one line per design "
+                             "(log y). Above the core count, threads time-share the CPUs.",
+    "Get-latency CCDF": "Fraction of get calls slower than x, per design, at the most contended "
+                        "thread count: the further right a curve reaches, the worse its tail.",
+    "Fairness vs threads": "Jain's index (1 = every thread got the same number of pairs; 1/N = one "
+                           "thread got everything) and the min/max per-thread share.",
+    "Per-thread ops, most contended case": "Each thread's completed pairs divided by the equal share; "
+                                           "bars far from the dashed line are starved or favoured threads.",
+}
+
+
+def write_report(run_dir, run, fastpath, plot_paths, meta):
+    """Write run_dir/report.md; returns its path."""
+    c = run.context
+    when = meta.get("started", c.get("date", ""))
+    lines = [f"# LockPool benchmark run — {when}", ""]
+    if c.get("lp_quick") == "1" or meta.get("quick"):
+        lines += ["> **Quick run** (about a minute): short repetitions, few thread counts; "
+                  "numbers are indicative only.", ""]
+    lines += ["Command line:", "", "```", meta.get("command", "(unknown)"), "```", ""]
+    lines += ["Files: `bench.json` (Google Benchmark JSON, contract in bench/JSON.md), "
+              "`detail.json` (latency histograms), `fastpath.json` (callgrind counts), plots `*.png`.", ""]
+    lines += ["## Machine", ""] + _context_table(run, meta) + [""]
+    lines += ["Docker, VMs and shared hosts cannot pin frequency or isolate cores: compare runs "
+              "from the same machine, or use same-run ratios (see scripts/README.md).", ""]
+
+    lines += ["## Targets (issue 7), computed from this run", ""]
+    lines += ["| # | target | measured | verdict |", "|---|---|---|---|"]
+    rows = targets.all_rows(run, fastpath)
+    for r in rows:
+        v = f"**{r.verdict}**" if r.verdict == targets.NOT_MET else r.verdict
+        lines.append(f"| {r.target} | {_md_escape(r.what)} | {_md_escape(r.measured)} | {v} |")
+    met = sum(r.verdict == targets.MET for r in rows)
+    lines += ["", f"{met} of {len(rows)} met; "
+              f"{sum(r.verdict == targets.NOT_MET for r in rows)} not met; "
+              f"{sum(r.verdict == targets.NO_DATA for r in rows)} without data. Throughput: median "
+              "over repetitions; worst-case latency: the largest max of any repetition, on both sides; "
+              "fairness: the least fair repetition.", ""]
+
+    lines += ["## Plots", ""]
+    for title, path in plot_paths.items():
+        note = _PLOT_NOTES.get(title, "")
+        if title.startswith("Get latency percentiles"):
+            note = ("p50 … p99.99 and max of the get call's latency against thread count, one panel "
+                    "per design (log y).")
+        lines += [f"### {title}", "", note, "", f"![{title}]({os.path.basename(path)})", ""]
+
+    lines += ["## Single-thread fast path (callgrind)", ""] + _fastpath_table(fastpath)
+    lines += ["## Throughput tables", ""] + _throughput_tables(run)
+    ratio = _ratio_table(run)
+    if ratio:
+        lines += ["## LockPool against pthread and spin-ttas, every case", ""] + ratio
+    if run.skipped:
+        lines += ["## Skipped or failed benchmarks", ""] + [f"- `{n}`" for n in run.skipped] + [""]
+    path = os.path.join(run_dir, "report.md")
+    with open(path, "w") as f:
+        f.write("\n".join(lines))
+    return path

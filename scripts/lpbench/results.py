@@ -1,0 +1,281 @@
+"""Reading lockpool-bench results: benchmark names, counters, repetitions, detail files.
+
+Everything else in lpbench works on the `Run` defined here, so the JSON contract
+(bench/JSON.md) is parsed in exactly one place."""
+import json
+import math
+import re
+import statistics
+from collections import OrderedDict, namedtuple
+
+# Workload order used in tables and plots (the harness's own order, bench/JSON.md).
+WORKLOADS = ["uncontended", "try_get_storm", "get_hold", "oversubscribed", "async"]
+LOCKPOOL_DESIGNS = ["lockpool-fair", "lockpool-barging", "lockpool-bounded"]
+
+# (label, counter) pairs for the get-latency percentiles, in increasing order.
+PERCENTILES = [("p50", "lat_p50_ns"), ("p90", "lat_p90_ns"), ("p99", "lat_p99_ns"),
+               ("p99.9", "lat_p999_ns"), ("p99.99", "lat_p9999_ns"), ("max", "lat_max_ns")]
+
+# Counters where a larger value is better; every other gated counter is "lower is better".
+HIGHER_IS_BETTER = {"ops_per_s", "ops", "jain", "minmax_share", "full_concurrency"}
+
+_NAME_RE = re.compile(
+    r"^(?P<workload>[^/]+)/(?P<design>[^/]+)"
+    r"/slots:(?P<slots>\d+)/waiters:(?P<waiters>\d+)"
+    r"/hold_ns:(?P<hold_ns>\d+)/think_ns:(?P<think_ns>\d+)"
+    r"(?:/[a-z_]+(?::\d+(?:\.\d+)?s?)?)*?"          # real_time, min_time:..., iterations:...
+    r"(?:/threads:(?P<threads>\d+))?$")
+_AGGREGATE_SUFFIX_RE = re.compile(r"_(mean|median|stddev|cv|min|max)$")
+_THREAD_OPS_RE = re.compile(r"^t(\d+)_ops$")
+
+Key = namedtuple("Key", "workload design slots waiters hold_ns think_ns threads")
+
+
+def parse_name(name):
+    """Split a benchmark name into a Key, or None if it is not a lockpool-bench name."""
+    m = _NAME_RE.match(name)
+    if not m:
+        return None
+    d = m.groupdict()
+    return Key(d["workload"], d["design"], int(d["slots"]), int(d["waiters"]),
+               int(d["hold_ns"]), int(d["think_ns"]), int(d["threads"] or 1))
+
+
+def key_name(key):
+    """The canonical benchmark name of a Key (inverse of parse_name)."""
+    return (f"{key.workload}/{key.design}/slots:{key.slots}/waiters:{key.waiters}"
+            f"/hold_ns:{key.hold_ns}/think_ns:{key.think_ns}/real_time/threads:{key.threads}")
+
+
+def case_of(key):
+    """The Key without its design: the cell of a design comparison."""
+    return key._replace(design="*")
+
+
+def case_label(key, with_threads=True):
+    s = f"{key.workload} slots={key.slots} waiters={key.waiters}"
+    if key.hold_ns or key.think_ns:
+        s += f" hold={key.hold_ns}ns think={key.think_ns}ns"
+    if with_threads:
+        s += f" threads={key.threads}"
+    return s
+
+
+def jain_index(xs):
+    """Jain's fairness index (sum x)^2 / (n * sum x^2), in [1/n, 1]; 1.0 for no data."""
+    xs = [float(x) for x in xs]
+    sq = sum(x * x for x in xs)
+    if not xs or sq == 0.0:
+        return 1.0
+    return sum(xs) ** 2 / (len(xs) * sq)
+
+
+def minmax_share(xs):
+    xs = [float(x) for x in xs]
+    if not xs or max(xs) == 0.0:
+        return 1.0
+    return min(xs) / max(xs)
+
+
+class Sample:
+    """One repetition of one benchmark: its counters and per-thread ops."""
+
+    def __init__(self, key, row):
+        self.key = key
+        self.name = row.get("run_name", row["name"])
+        self.repetition = int(row.get("repetition_index", 0))
+        self.real_time = float(row.get("real_time", "nan"))
+        self.cpu_time = float(row.get("cpu_time", "nan"))
+        self.time_unit = row.get("time_unit", "ns")
+        self.counters = {}
+        per_thread = {}
+        for k, v in row.items():
+            if not isinstance(v, (int, float)) or isinstance(v, bool):
+                continue
+            m = _THREAD_OPS_RE.match(k)
+            if m:
+                per_thread[int(m.group(1))] = float(v)
+            else:
+                self.counters[k] = float(v)
+        self.thread_ops = [per_thread[i] for i in sorted(per_thread)]
+
+    def get(self, counter, default=math.nan):
+        return self.counters.get(counter, default)
+
+    def jain(self):
+        """The harness's counter, or computed from per-thread ops if it is missing."""
+        if "jain" in self.counters:
+            return self.counters["jain"]
+        return jain_index(self.thread_ops) if self.thread_ops else math.nan
+
+    def minmax(self):
+        if "minmax_share" in self.counters:
+            return self.counters["minmax_share"]
+        return minmax_share(self.thread_ops) if self.thread_ops else math.nan
+
+
+class Run:
+    """A lockpool-bench result file (+ optional detail file): samples grouped by Key."""
+
+    def __init__(self, doc, detail=None, source=""):
+        self.source = source
+        self.context = dict(doc.get("context", {}))
+        self.samples = OrderedDict()     # Key -> [Sample, ...] (one per repetition)
+        self.skipped = []                # names that did not parse or had errors
+        aggregates = OrderedDict()       # Key -> median row, used only if no iteration rows
+        for row in doc.get("benchmarks", []):
+            name = row.get("run_name", row.get("name", ""))
+            if row.get("error_occurred"):
+                self.skipped.append(name)
+                continue
+            if row.get("run_type") == "aggregate":
+                base = _AGGREGATE_SUFFIX_RE.sub("", row.get("run_name", row.get("name", "")))
+                key = parse_name(base)
+                if key and row.get("aggregate_name", "median") == "median":
+                    aggregates[key] = Sample(key, dict(row, run_name=base))
+                continue
+            key = parse_name(name)
+            if key is None:
+                self.skipped.append(name)
+                continue
+            self.samples.setdefault(key, []).append(Sample(key, row))
+        # --benchmark_report_aggregates_only: fall back to the median rows.
+        for key, sample in aggregates.items():
+            self.samples.setdefault(key, [sample])
+        self.detail = {}
+        if detail:
+            for name, d in detail.get("benchmarks", {}).items():
+                key = parse_name(_AGGREGATE_SUFFIX_RE.sub("", name))
+                if key is not None:
+                    self.detail[key] = d
+
+    @classmethod
+    def load(cls, path, detail_path=None):
+        with open(path) as f:
+            doc = json.load(f)
+        detail = None
+        if detail_path:
+            with open(detail_path) as f:
+                detail = json.load(f)
+        return cls(doc, detail, source=str(path))
+
+    # ---- selection -------------------------------------------------------------------
+    def keys(self, workload=None, design=None, threads=None):
+        return [k for k in self.samples
+                if (workload is None or k.workload == workload)
+                and (design is None or k.design == design)
+                and (threads is None or k.threads == threads)]
+
+    def workloads(self):
+        seen = [k.workload for k in self.samples]
+        order = [w for w in WORKLOADS if w in seen]
+        return order + sorted(set(seen) - set(order))
+
+    def designs(self, workload=None):
+        seen = []
+        for k in self.keys(workload=workload):
+            if k.design not in seen:
+                seen.append(k.design)
+        # LockPool's modes first, then the baselines in the order the harness ran them.
+        return [d for d in LOCKPOOL_DESIGNS if d in seen] + [d for d in seen if d not in LOCKPOOL_DESIGNS]
+
+    def threads(self, workload=None):
+        return sorted({k.threads for k in self.keys(workload=workload)})
+
+    def cases(self, workload=None):
+        """Distinct design-less configurations (one per slots/waiters/hold/think/threads)."""
+        out = []
+        for k in self.keys(workload=workload):
+            c = case_of(k)
+            if c not in out:
+                out.append(c)
+        return out
+
+    def find(self, case, design):
+        k = case._replace(design=design)
+        return k if k in self.samples else None
+
+    # ---- values ----------------------------------------------------------------------
+    def values(self, key, counter):
+        """Per-repetition values of one counter (NaN-free)."""
+        vals = []
+        for s in self.samples.get(key, []):
+            if counter == "jain":
+                v = s.jain()
+            elif counter == "minmax_share":
+                v = s.minmax()
+            else:
+                v = s.get(counter)
+            if not math.isnan(v):
+                vals.append(v)
+        return vals
+
+    def median(self, key, counter, default=math.nan):
+        vals = self.values(key, counter)
+        return statistics.median(vals) if vals else default
+
+    def worst(self, key, counter):
+        """The least favourable repetition (max latency: the largest; throughput: the smallest)."""
+        vals = self.values(key, counter)
+        if not vals:
+            return math.nan
+        return min(vals) if counter in HIGHER_IS_BETTER else max(vals)
+
+    def percentiles(self, key):
+        """{label: median over repetitions} for the get-latency percentiles present."""
+        out = OrderedDict()
+        for label, counter in PERCENTILES:
+            v = self.median(key, counter)
+            if not math.isnan(v):
+                out[label] = v
+        return out
+
+    def thread_ops(self, key):
+        """Per-thread ops of the median-throughput repetition (a real, consistent vector)."""
+        samples = [s for s in self.samples.get(key, []) if s.thread_ops]
+        if not samples:
+            d = self.detail.get(key, {})
+            return [float(x) for x in d.get("thread_ops", [])]
+        samples.sort(key=lambda s: s.get("ops_per_s", 0.0))
+        return samples[len(samples) // 2].thread_ops
+
+    def histogram(self, key):
+        """[(upper_bound_ns, count), ...] sorted, from the detail file; [] if absent."""
+        d = self.detail.get(key)
+        if not d:
+            return []
+        return sorted((float(ub), float(c)) for ub, c in d.get("hist", []) if c > 0)
+
+    def machine_label(self):
+        """One line naming the machine, for plot captions."""
+        c = self.context
+        cpu = c.get("lp_cpu_model") or c.get("host_name", "")
+        ncpu = c.get("num_cpus", "?")
+        return f"{cpu} ({ncpu} CPUs), {c.get('host_name', '')}".strip(", ")
+
+
+def ccdf(hist):
+    """Complementary CDF from a histogram: xs = bucket upper bounds (ns), ys = fraction of
+    samples in that bucket or above, i.e. P(latency >= bucket). Starts at 1, never 0."""
+    total = sum(c for _, c in hist)
+    if total <= 0:
+        return [], []
+    xs, ys, above = [], [], total
+    for ub, c in hist:
+        xs.append(ub)
+        ys.append(above / total)
+        above -= c
+    return xs, ys
+
+
+def hist_quantile(hist, q):
+    """Smallest bucket upper bound at or below which at least q of the samples lie."""
+    total = sum(c for _, c in hist)
+    if total <= 0:
+        return math.nan
+    need, cum = q * total, 0.0
+    for ub, c in hist:
+        cum += c
+        if cum >= need:
+            return ub
+    return hist[-1][0]
