@@ -47,7 +47,7 @@ def _context_table(run, meta):
         desc = ", ".join(f"L{c.get('level')} {c.get('type', '')} {c.get('size', 0) // 1024} KiB"
                          f"×{c.get('num_sharing', 1)}-shared" for c in caches)
         lines.append(f"| caches | {_md_escape(desc)} |")
-    for k, label in (("repetitions", "repetitions"), ("min_time", "min time per repetition (s)"),
+    for k, label in (("repetitions", "repetitions"), ("run_ms", "measured time per benchmark instance (ms)"),
                      ("duration_s", "suite wall time (s)")):
         if k in meta:
             lines.append(f"| {label} | {meta[k]} |")

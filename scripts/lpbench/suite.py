@@ -18,11 +18,11 @@ FULL_BUDGET_S = 12 * 60
 QUICK_BUDGET_S = 45
 FULL_REPS = 5          # >= 4 so the gate's U test can reach p < 0.05 (n = 5: p >= 0.008)
 QUICK_REPS = 1
-# Per-repetition fixed cost we cannot avoid (thread start-up, warm-up, GB's iteration search),
-# as a fraction of min_time plus a constant; refined from the first measurements.
-OVERHEAD_FACTOR = 1.25
-OVERHEAD_CONST_S = 0.03
-MIN_TIME_RANGE = (0.02, 1.0)
+# lockpool-bench runs every instance for a fixed wall time (--run_ms; harness.h), plus a
+# fixed cost per instance (design set-up, thread start, placement) measured on this machine.
+OVERHEAD_S = 0.06
+RUN_MS_RANGE = (25, 2000)
+QUICK_RUN_MS = 25          # the harness's own --quick default
 FASTPATH_QUICK_DESIGNS = ["lockpool-fair", "lockpool-barging", "lockpool-bounded", "pthread",
                           "bare-cas"]
 
@@ -36,29 +36,19 @@ def log(msg):
     print(f"[lp-suite {datetime.datetime.now():%H:%M:%S}] {msg}", flush=True)
 
 
-def harness_flags(bench_bin):
-    """Flags the harness advertises in --help (Google Benchmark's plus its --lp_* ones)."""
-    try:
-        out = subprocess.run([bench_bin, "--help"], capture_output=True, text=True, timeout=30)
-        text = out.stdout + out.stderr
-    except (OSError, subprocess.TimeoutExpired):
-        return set()
-    return set(re.findall(r"--([a-z_0-9]+)", text))
-
-
 def list_benchmarks(bench_bin, args):
     out = subprocess.run([bench_bin, "--benchmark_list_tests=true"] + args,
                          capture_output=True, text=True, check=True).stdout
     return [line.strip() for line in out.splitlines() if line.strip()]
 
 
-def plan(n_benchmarks, budget_s, reps, min_time=None):
-    """Pick min_time so n x reps repetitions fit the budget; returns (min_time, expected_s)."""
+def plan(n_benchmarks, budget_s, reps, run_ms=None):
+    """Pick run_ms so n x reps instance runs fit the budget; returns (run_ms, expected_s)."""
     runs = max(1, n_benchmarks * reps)
-    if min_time is None:
-        min_time = (budget_s / runs - OVERHEAD_CONST_S) / OVERHEAD_FACTOR
-        min_time = min(MIN_TIME_RANGE[1], max(MIN_TIME_RANGE[0], round(min_time, 3)))
-    return min_time, runs * (min_time * OVERHEAD_FACTOR + OVERHEAD_CONST_S)
+    if run_ms is None:
+        run_ms = int(1000 * (budget_s / runs - OVERHEAD_S))
+        run_ms = min(RUN_MS_RANGE[1], max(RUN_MS_RANGE[0], run_ms))
+    return run_ms, runs * (run_ms / 1000.0 + OVERHEAD_S)
 
 
 def run_folder(results_dir, quick, when):
@@ -100,7 +90,8 @@ def main(argv=None):
     ap.add_argument("--out", default=None, help="exact run folder (default: results/runs/<date>_<host>)")
     ap.add_argument("--quick", action="store_true", help="about a minute: indicative numbers only")
     ap.add_argument("--reps", type=int, default=None, help="repetitions per benchmark")
-    ap.add_argument("--min-time", type=float, default=None, help="seconds per repetition")
+    ap.add_argument("--run-ms", type=int, default=None,
+                    help="measured wall time per benchmark instance (default: sized to the budget)")
     ap.add_argument("--budget", type=float, default=None, help="benchmark time budget in seconds")
     ap.add_argument("--filter", default=None, help="--benchmark_filter regex (default: all)")
     ap.add_argument("--harness-arg", action="append", default=[], help="extra flag for lockpool-bench")
@@ -121,19 +112,18 @@ def main(argv=None):
     started = datetime.datetime.now()
     out_dir = a.out or run_folder(results_dir, a.quick, started)
     os.makedirs(out_dir, exist_ok=True)
-    flags = harness_flags(bench_bin)
     reps = a.reps or (QUICK_REPS if a.quick else FULL_REPS)
     budget = a.budget or (QUICK_BUDGET_S if a.quick else FULL_BUDGET_S)
 
     common = list(a.harness_arg)
-    if a.quick and "lp_quick" in flags:
-        common.append("--lp_quick=1")
+    if a.quick:
+        common.append("--quick")
     if a.filter:
         common.append(f"--benchmark_filter={a.filter}")
     names = list_benchmarks(bench_bin, common)
     if not names:
         sys.exit("lp-suite: the harness lists no benchmarks for this filter")
-    min_time, bench_s = plan(len(names), budget, reps, a.min_time)
+    run_ms, bench_s = plan(len(names), budget, reps, a.run_ms or (QUICK_RUN_MS if a.quick else None))
 
     fp_designs = None
     do_fp = not a.no_fastpath and os.access(fp_bin, os.X_OK) and shutil.which("valgrind")
@@ -146,24 +136,24 @@ def main(argv=None):
         fp_s = len(fp_designs) * (1.0 if a.quick else 2.5)
     analysis_s = 10.0
     log(f"machine: {os.cpu_count()} CPUs; {len(names)} benchmarks x {reps} repetitions x "
-        f"{min_time:g} s")
+        f"{run_ms} ms")
     log(f"EXPECTED TOTAL: ~{fmt_dur(bench_s + fp_s + analysis_s)} (benchmarks ~{fmt_dur(bench_s)}, "
         f"callgrind ~{fmt_dur(fp_s)}, plots+report ~{fmt_dur(analysis_s)})")
     log(f"run folder: {out_dir}")
 
     bench_json = os.path.join(out_dir, "bench.json")
     detail_json = os.path.join(out_dir, "detail.json")
-    args = common + [f"--benchmark_min_time={min_time:g}",
+    # No --benchmark_min_time: the harness forces one GB iteration and times itself (run_ms).
+    args = common + [f"--run_ms={run_ms}",
                      f"--benchmark_repetitions={reps}",
                      f"--benchmark_out={bench_json}", "--benchmark_out_format=json",
                      "--benchmark_color=false"]
     if reps > 1:
         # Interleave repetitions so slow drift (thermal, neighbours) spreads over all designs.
         args.append("--benchmark_enable_random_interleaving=true")
-    if "lp_detail_out" in flags or not flags:
-        args.append(f"--lp_detail_out={detail_json}")
+    args.append(f"--lp_detail_out={detail_json}")
     meta = {"command": a.command or " ".join(sys.argv), "started": f"{started:%Y-%m-%d %H:%M:%S}",
-            "quick": a.quick, "repetitions": reps, "min_time": min_time,
+            "quick": a.quick, "repetitions": reps, "run_ms": run_ms,
             "harness_args": args, "benchmarks": len(names)}
     t0 = time.time()
     log(f"running lockpool-bench ({len(names) * reps} repetitions) ...")

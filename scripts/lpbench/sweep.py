@@ -1,0 +1,116 @@
+"""Tuning sweep: one workload over a grid of SLOTS x MAX_WAITERS (x threads). Heatmaps of
+throughput and p99.9 get latency, and the smallest configuration within a tolerance of the
+best one.
+
+"Smallest" is fewest SLOTS (objects are the caller's real resource), then fewest
+MAX_WAITERS (each is a 64-byte cell). A configuration qualifies at a thread count when its
+throughput is at least (1 - tolerance) x the best throughput at that thread count and its
+p99.9 is at most lat_factor x the best p99.9 there; it is recommended when it qualifies at
+every thread count swept."""
+import math
+import os
+
+import matplotlib
+
+matplotlib.use("Agg")
+import matplotlib.pyplot as plt  # noqa: E402
+
+from . import results  # noqa: E402
+
+
+def grid(run, workload, design):
+    """{threads: {(slots, waiters): (ops_per_s, p999_ns)}} from every matching benchmark."""
+    out = {}
+    for key in run.keys(workload=workload, design=design):
+        ops = run.median(key, "ops_per_s")
+        lat = run.median(key, "lat_p999_ns")
+        out.setdefault(key.threads, {})[(key.slots, key.waiters)] = (ops, lat)
+    return out
+
+
+def qualifying(cells, tolerance, lat_factor):
+    """Configurations of one thread count within the tolerance of the best."""
+    valid = {c: v for c, v in cells.items() if not math.isnan(v[0])}
+    if not valid:
+        return set()
+    best_ops = max(v[0] for v in valid.values())
+    lats = [v[1] for v in valid.values() if not math.isnan(v[1])]
+    best_lat = min(lats) if lats else math.nan
+    ok = set()
+    for c, (ops, lat) in valid.items():
+        if ops < (1.0 - tolerance) * best_ops:
+            continue
+        if not math.isnan(best_lat) and (math.isnan(lat) or lat > lat_factor * max(best_lat, 1.0)):
+            continue
+        ok.add(c)
+    return ok
+
+
+def recommend(g, tolerance=0.05, lat_factor=2.0):
+    """(slots, waiters) qualifying at every thread count, smallest first; None if none."""
+    common = None
+    for threads, cells in g.items():
+        q = qualifying(cells, tolerance, lat_factor)
+        common = q if common is None else common & q
+    if not common:
+        return None
+    return min(common)
+
+
+def heatmaps(g, out_dir, workload, design, machine, recommended=None):
+    """One figure: a row per thread count, columns throughput and p99.9. Returns the path."""
+    threads = sorted(g)
+    slots = sorted({s for cells in g.values() for s, _ in cells})
+    waiters = sorted({w for cells in g.values() for _, w in cells})
+    fig, axes = plt.subplots(len(threads), 2, figsize=(5.2 + 0.6 * len(slots), 1.2 + 3.0 * len(threads)),
+                             squeeze=False)
+    for row, t in zip(axes, threads):
+        for ax, idx, title, unit, cmap in ((row[0], 0, "throughput", "M pairs/s", "viridis"),
+                                           (row[1], 1, "p99.9 get latency", "µs", "magma_r")):
+            scale = 1e-6 if idx == 0 else 1e-3
+            data = [[g[t].get((s, w), (math.nan, math.nan))[idx] * scale for s in slots] for w in waiters]
+            im = ax.imshow(data, origin="lower", cmap=cmap, aspect="auto")
+            ax.set_xticks(range(len(slots)), [str(s) for s in slots])
+            ax.set_yticks(range(len(waiters)), [str(w) for w in waiters])
+            ax.set_xlabel("SLOTS")
+            ax.set_ylabel("MAX_WAITERS")
+            ax.set_title(f"{title} ({unit}), {t} threads", fontsize=9)
+            finite = [v for r in data for v in r if not math.isnan(v)]
+            mid = (min(finite) + max(finite)) / 2 if finite else 0
+            for yi, r in enumerate(data):
+                for xi, v in enumerate(r):
+                    if not math.isnan(v):
+                        ax.text(xi, yi, f"{v:.3g}", ha="center", va="center", fontsize=7,
+                                color="white" if (v < mid) == (idx == 0) else "black")
+            if recommended and recommended[0] in slots and recommended[1] in waiters:
+                ax.add_patch(plt.Rectangle((slots.index(recommended[0]) - 0.5, waiters.index(recommended[1]) - 0.5),
+                                           1, 1, fill=False, edgecolor="red", linewidth=2))
+            fig.colorbar(im, ax=ax, fraction=0.046, pad=0.04)
+    rec = f"recommended (red box): SLOTS={recommended[0]}, MAX_WAITERS={recommended[1]}" if recommended \
+        else "no configuration within tolerance at every thread count"
+    fig.suptitle(f"Tuning sweep — {workload}, {design}\n{rec}", fontsize=10)
+    fig.text(0.01, 0.005, f"machine: {machine}", fontsize=7, color="#555555")
+    fig.tight_layout(rect=(0, 0.02, 1, 0.94))
+    path = os.path.join(out_dir, f"sweep_{workload}_{design}.png")
+    fig.savefig(path, dpi=110)
+    plt.close(fig)
+    return path
+
+
+def summary_lines(g, rec, tolerance, lat_factor):
+    lines = []
+    for t in sorted(g):
+        cells = g[t]
+        best = max(cells.items(), key=lambda kv: kv[1][0])
+        lines.append(f"{t:3d} threads: best throughput {best[1][0] / 1e6:.3f} M pairs/s at "
+                     f"SLOTS={best[0][0]} MAX_WAITERS={best[0][1]}; "
+                     f"{len(qualifying(cells, tolerance, lat_factor))} of {len(cells)} configurations "
+                     f"within tolerance")
+    if rec:
+        lines.append(f"RECOMMENDED: SLOTS={rec[0]} MAX_WAITERS={rec[1]} — the smallest configuration with "
+                     f"throughput >= {1 - tolerance:.0%} of the best and p99.9 <= {lat_factor:g}x the best "
+                     f"at every thread count swept")
+    else:
+        lines.append("RECOMMENDED: none — no configuration is within tolerance at every thread count "
+                     "(loosen --tolerance / --lat-factor or sweep more values)")
+    return lines

@@ -1,0 +1,92 @@
+"""Callgrind counting: totals parsing and the (Ir(2N) - Ir(N)) / N difference, end to end
+with stand-in valgrind and lp-fastpath programs."""
+import os
+import stat
+import sys
+import tempfile
+import unittest
+from unittest import mock
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+sys.path.insert(0, os.path.dirname(HERE))
+from lpbench import fastpath, suite  # noqa: E402
+
+CALLGRIND_OUT = """# callgrind format
+version: 1
+creator: callgrind-3.19.0
+cmd: lp-fastpath --design pthread --iters 1000
+events: Ir
+fl=(1) x.c
+fn=(1) main
+5 1234
+summary: 987654
+totals: 987654
+"""
+
+# A stand-in for valgrind: writes a callgrind file whose Ir is setup + per_pair * iters,
+# per_pair depending on the design, like a real binary would.
+FAKE_VALGRIND = r"""#!/usr/bin/env python3
+import sys
+args = sys.argv[1:]
+out = [a.split("=", 1)[1] for a in args if a.startswith("--callgrind-out-file=")][0]
+design = args[args.index("--design") + 1]
+iters = int(args[args.index("--iters") + 1])
+per_pair = {"lockpool-fair": 23, "pthread": 97, "bare-cas": 16}[design]
+with open(out, "w") as f:
+    f.write("events: Ir\nsummary: %d\ntotals: %d\n" % (150000 + per_pair * iters, 150000 + per_pair * iters))
+"""
+FAKE_FASTPATH = "#!/bin/sh\n[ \"$1\" = --list ] && printf 'lockpool-fair\\npthread\\nbare-cas\\n'\n"
+
+
+class Parsing(unittest.TestCase):
+    def test_totals(self):
+        self.assertEqual(fastpath.parse_callgrind_totals(CALLGRIND_OUT), 987654)
+
+    def test_summary_only(self):
+        self.assertEqual(fastpath.parse_callgrind_totals("events: Ir\nsummary: 42\n"), 42)
+
+    def test_garbage(self):
+        with self.assertRaises(ValueError):
+            fastpath.parse_callgrind_totals("events: Ir\n")
+
+    def test_difference_cancels_setup(self):
+        self.assertEqual(fastpath.instr_per_pair(1000 + 20 * 500, 1000 + 20 * 1000, 500), 20.0)
+
+
+class EndToEnd(unittest.TestCase):
+    def test_measure_with_stand_ins(self):
+        with tempfile.TemporaryDirectory() as d:
+            vg, fp = os.path.join(d, "valgrind"), os.path.join(d, "lp-fastpath")
+            for path, text in ((vg, FAKE_VALGRIND), (fp, FAKE_FASTPATH)):
+                with open(path, "w") as f:
+                    f.write(text)
+                os.chmod(path, os.stat(path).st_mode | stat.S_IEXEC)
+            real = fastpath.callgrind_ir
+            with mock.patch.object(fastpath, "callgrind_ir",
+                                   lambda b, des, n: real(b, des, n, valgrind=vg)):
+                doc = fastpath.measure(fp, iters=1000)
+        self.assertEqual({d: v["instr_per_pair"] for d, v in doc["designs"].items()},
+                         {"lockpool-fair": 23.0, "pthread": 97.0, "bare-cas": 16.0})
+        self.assertEqual(doc["errors"], {})
+
+
+class SuitePlan(unittest.TestCase):
+    def test_budget_is_respected(self):
+        run_ms, expected = suite.plan(200, 720, 5)
+        self.assertLessEqual(expected, 720 * 1.01)
+        self.assertGreater(expected, 720 * 0.9)
+        self.assertGreaterEqual(run_ms, suite.RUN_MS_RANGE[0])
+
+    def test_run_ms_clamped(self):
+        self.assertEqual(suite.plan(1, 10000, 1)[0], suite.RUN_MS_RANGE[1])
+        self.assertEqual(suite.plan(100000, 10, 5)[0], suite.RUN_MS_RANGE[0])
+
+    def test_explicit_run_ms_kept(self):
+        self.assertEqual(suite.plan(10, 60, 2, run_ms=300)[0], 300)
+
+    def test_duration_format(self):
+        self.assertEqual(suite.fmt_dur(754), "12:34")
+
+
+if __name__ == "__main__":
+    unittest.main()

@@ -1,0 +1,91 @@
+"""Plots and report for a run folder: every plot drawn, the report embeds them and names the
+machine, the command line and the target verdicts."""
+import json
+import os
+import re
+import shutil
+import sys
+import tempfile
+import unittest
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+sys.path.insert(0, os.path.dirname(HERE))
+sys.path.insert(0, HERE)
+import synth  # noqa: E402
+from lpbench import analyze, plots, results  # noqa: E402
+
+PNG_MAGIC = b"\x89PNG\r\n\x1a\n"
+
+
+class RunFolder(unittest.TestCase):
+    @classmethod
+    def setUpClass(cls):
+        cls.dir = tempfile.mkdtemp()
+        doc = synth.make_run(seed=5, reps=3, context={"lp_cpu_model": "Test CPU 9000"})
+        synth.write(os.path.join(cls.dir, "bench.json"), doc)
+        synth.write(os.path.join(cls.dir, "detail.json"), synth.make_detail(doc))
+        synth.write(os.path.join(cls.dir, "fastpath.json"),
+                    {"iters": 10, "designs": {"lockpool-fair": {"instr_per_pair": 20.0},
+                                              "pthread": {"instr_per_pair": 90.0},
+                                              "bare-cas": {"instr_per_pair": 15.0}}})
+        synth.write(os.path.join(cls.dir, "run.json"),
+                    {"command": "scripts/run-suite.sh --test", "started": "2026-01-01 00:00:00",
+                     "repetitions": 3, "run_ms": 100})
+        cls.report = analyze.analyze(cls.dir)
+        with open(cls.report) as f:
+            cls.text = f.read()
+
+    @classmethod
+    def tearDownClass(cls):
+        shutil.rmtree(cls.dir)
+
+    def test_every_plot_is_a_png(self):
+        names = sorted(f for f in os.listdir(self.dir) if f.endswith(".png"))
+        expected = {"throughput.png", "fairness.png", "ccdf_get_hold_t16.png", "thread_ops_get_hold_t16.png",
+                    "latency_get_hold.png", "latency_try_get_storm.png", "latency_uncontended.png",
+                    "latency_oversubscribed.png"}
+        self.assertEqual(set(names), expected)
+        for n in names:
+            with open(os.path.join(self.dir, n), "rb") as f:
+                self.assertEqual(f.read(8), PNG_MAGIC, n)
+
+    def test_report_embeds_every_plot(self):
+        embedded = set(re.findall(r"!\[[^\]]*\]\(([^)]+)\)", self.text))
+        on_disk = {f for f in os.listdir(self.dir) if f.endswith(".png")}
+        self.assertEqual(embedded, on_disk)
+
+    def test_report_has_context_command_and_targets(self):
+        self.assertIn("scripts/run-suite.sh --test", self.text)
+        self.assertIn("Test CPU 9000", self.text)
+        self.assertIn("| pinning policy | spread |", self.text)
+        self.assertIn("## Targets (issue 7)", self.text)
+        self.assertRegex(self.text, r"\| 1 \| lockpool-fair fast-path instr ≤ 0.25× pthread \| .*0.22× \| met \|")
+
+    def test_throughput_table_uses_medians(self):
+        run = results.Run.load(os.path.join(self.dir, "bench.json"))
+        key = run.keys(workload="get_hold", design="pthread", threads=16)[0]
+        m = run.median(key, "ops_per_s")
+        self.assertIn(f"{m / 1e6:.2f} M", self.text)
+
+
+class CasePicking(unittest.TestCase):
+    def test_most_contended_case(self):
+        doc = synth.make_run(seed=1, reps=1, designs=["pthread"], workloads=["try_get_storm", "get_hold"],
+                             threads=[1, 4, 8])
+        run = results.Run(doc, synth.make_detail(doc))
+        c = plots.pick_contended_case(run)
+        self.assertEqual((c.workload, c.threads), ("get_hold", 8))
+        c = plots.pick_ccdf_case(run)
+        self.assertEqual((c.workload, c.threads), ("get_hold", 8))
+
+    def test_without_detail_file_no_ccdf(self):
+        doc = synth.make_run(seed=1, reps=1, designs=["pthread"], workloads=["get_hold"], threads=[2])
+        with tempfile.TemporaryDirectory() as d:
+            self.assertIsNone(plots.latency_ccdf(results.Run(doc), d))
+            out = plots.all_plots(results.Run(doc), d)
+            self.assertNotIn("Get-latency CCDF", out)
+            self.assertIn("Throughput vs threads", out)
+
+
+if __name__ == "__main__":
+    unittest.main()

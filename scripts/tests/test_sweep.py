@@ -1,0 +1,68 @@
+"""Tuning sweep analysis: grid extraction, tolerance, the smallest qualifying configuration,
+heatmap drawing."""
+import os
+import sys
+import tempfile
+import unittest
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+sys.path.insert(0, os.path.dirname(HERE))
+sys.path.insert(0, HERE)
+import synth  # noqa: E402
+from lpbench import results, sweep  # noqa: E402
+
+
+def sweep_run(model):
+    """model(slots, waiters, threads) -> (ops_per_s, p999_ns); one repetition each."""
+    rows = []
+    for t in (8, 32):
+        for s in (1, 2, 4, 8):
+            for w in (4, 16, 64):
+                ops, lat = model(s, w, t)
+                r = synth.make_row(synth.bench_name("get_hold", "lockpool-fair", t, slots=s, waiters=w),
+                                   t, ops, seed=s * 100 + w)
+                r["lat_p999_ns"] = lat
+                rows.append(r)
+    return results.Run({"context": {}, "benchmarks": rows})
+
+
+def saturating(s, w, t):
+    # Throughput grows with SLOTS up to 4, then flat; too few waiters hurts (EFULL retries).
+    ops = 1e6 * min(s, 4) * (0.5 if w < t - s else 1.0)
+    return ops, 1e5 / min(s, 4)
+
+
+class Sweep(unittest.TestCase):
+    def test_grid_shape(self):
+        g = sweep.grid(sweep_run(saturating), "get_hold", "lockpool-fair")
+        self.assertEqual(sorted(g), [8, 32])
+        self.assertEqual(len(g[8]), 12)
+        self.assertEqual(g[8][(4, 64)], (4e6, 25000.0))
+
+    def test_smallest_within_tolerance(self):
+        g = sweep.grid(sweep_run(saturating), "get_hold", "lockpool-fair")
+        # SLOTS=4 is the knee; at 32 threads MAX_WAITERS must be >= 28 -> 64.
+        self.assertEqual(sweep.recommend(g, tolerance=0.05), (4, 64))
+
+    def test_tolerance_widens_choice(self):
+        g = sweep.grid(sweep_run(lambda s, w, t: (1e6 * (1 + 0.02 * s), 1e4)), "get_hold", "lockpool-fair")
+        self.assertEqual(sweep.recommend(g, tolerance=0.2), (1, 4))
+        self.assertEqual(sweep.recommend(g, tolerance=0.001), (8, 4))
+
+    def test_latency_factor_excludes_slow_tails(self):
+        g = sweep.grid(sweep_run(lambda s, w, t: (1e6, 1e4 * (10 if s == 1 else 1))), "get_hold", "lockpool-fair")
+        self.assertEqual(sweep.recommend(g, tolerance=0.05, lat_factor=2.0), (2, 4))
+
+    def test_heatmap_and_summary(self):
+        g = sweep.grid(sweep_run(saturating), "get_hold", "lockpool-fair")
+        rec = sweep.recommend(g)
+        with tempfile.TemporaryDirectory() as d:
+            path = sweep.heatmaps(g, d, "get_hold", "lockpool-fair", "test machine", rec)
+            with open(path, "rb") as f:
+                self.assertEqual(f.read(4), b"\x89PNG")
+        lines = sweep.summary_lines(g, rec, 0.05, 2.0)
+        self.assertIn("RECOMMENDED: SLOTS=4 MAX_WAITERS=64", lines[-1])
+
+
+if __name__ == "__main__":
+    unittest.main()
