@@ -1,0 +1,424 @@
+/*
+ * stress_pool.c — many threads (>> slots) mixing every way to get a slot: lp_get,
+ * lp_get_timeout with small timeouts, try_get / try_get_from, *_or_create with failing
+ * creates, and async waits that are collected, cancelled at random points (with and
+ * without a slot pointer) or have their waker replaced. Hold and think times vary from
+ * nothing to a sleep.
+ *
+ * Invariants (abort with a message on violation):
+ *   - mutual exclusion: a per-slot owner word, exchanged on acquire and release;
+ *   - no lost wakeup: every blocking get and every collected async wait completes (the
+ *     watchdog aborts after 60 s without progress, as a hang detector only);
+ *   - one wake per hand-off (FAIR), never more wakes than times queued, none after a wait ended;
+ *   - lp_slot_created agrees with the object's own constructed flag;
+ *   - at the end: no leak (lp_debug_held == 0, all SLOTS try_gets succeed, one more fails),
+ *     the sum of per-slot uses equals the number of acquisitions (held + free == SLOTS).
+ *
+ * usage: pool_stress <fair|barging|bounded> <slots> <cells> <threads> <ops-per-thread> [nocancel]
+ *   nocancel: only lp_get and collected async waits; then LP_EFULL is a violation when
+ *   cells >= threads (each thread has at most one wait queued).
+ */
+#include "stress_util.h"
+
+typedef struct config {
+    lp_mode mode;
+    const char *mode_name;
+    uint32_t slots, cells, threads;
+    long ops;
+    int nocancel;
+} config;
+
+typedef struct worker worker;
+
+typedef struct shared {
+    config cfg;
+    lp_pool *pool;
+    stress_slots slots;
+    stress_watchdog wd;
+    atomic_int running;
+    worker *workers;
+} shared;
+
+enum op { OP_NONE, OP_GET, OP_GET_TIMEOUT, OP_TRY, OP_ASYNC, OP_CREATE, OP_THINK };
+static const char *const op_names[] = {"none", "lp_get", "lp_get_timeout", "try_get",
+                                       "async", "or_create", "think"};
+
+#define WAKER_RING 4 /* episodes before a waker struct is reused: a late wake hits `closed` */
+
+struct worker {
+    shared *sh;
+    unsigned id;
+    pthread_t thread;
+    stress_rng rng;
+    stress_flag_waker wakers[WAKER_RING];
+    unsigned next_waker;
+    int fail_next_create;
+    atomic_int doing; /* enum op, for the watchdog's dump */
+    uint64_t acquired, efull, timeouts, empties, cancels, cancel_got_slot, create_failed, requeues;
+};
+
+static int efull_allowed(const shared *sh) {
+    return !sh->cfg.nocancel || sh->cfg.cells < sh->cfg.threads;
+}
+
+static void expect_efull_allowed(const worker *w, const char *what) {
+    STRESS_CHECK(efull_allowed(w->sh),
+                 "thread %u: %s returned LP_EFULL with %u cells for %u threads and no cancels", w->id,
+                 what, w->sh->cfg.cells, w->sh->cfg.threads);
+}
+
+static int stress_create(void *ctx, uint32_t slot) {
+    worker *w = ctx;
+    if (w->fail_next_create)
+        return -1;
+    w->sh->slots.slot[slot].constructed = 1; /* plain: we hold the slot */
+    return 0;
+}
+
+static void hold_and_release(worker *w, uint32_t slot) {
+    shared *sh = w->sh;
+    stress_acquired(&sh->slots, slot, w->id);
+    STRESS_CHECK(lp_slot_created(sh->pool, slot) == sh->slots.slot[slot].constructed,
+                 "slot %u: lp_slot_created=%d but the object says %d", slot,
+                 lp_slot_created(sh->pool, slot), sh->slots.slot[slot].constructed);
+    uint32_t r = stress_below(&w->rng, 100);
+    if (r < 3)
+        stress_sleep_ns(10000 + (long)stress_below(&w->rng, 50000));
+    else if (r < 8)
+        sched_yield();
+    else
+        stress_spin(stress_below(&w->rng, 2000));
+    w->acquired++;
+    int discard = stress_below(&w->rng, 10) == 0;
+    if (discard)
+        sh->slots.slot[slot].constructed = 0;
+    stress_releasing(&sh->slots, slot, w->id);
+    if (discard)
+        STRESS_EXPECT(lp_put_discard(sh->pool, slot), LP_OK);
+    else
+        STRESS_EXPECT(lp_put(sh->pool, slot), LP_OK);
+}
+
+static stress_flag_waker *take_waker(worker *w) {
+    return &w->wakers[w->next_waker++ % WAKER_RING];
+}
+
+static int wakes_of(stress_flag_waker *a, stress_flag_waker *b) {
+    return stress_flag_wakes(a) + (b ? stress_flag_wakes(b) : 0);
+}
+
+/* Wait until one of the two wakers fired, then re-arm both. */
+static void wait_either(stress_flag_waker *a, stress_flag_waker *b) {
+    uint32_t round = 0;
+    while (!stress_flag_is_set(a) && !(b && stress_flag_is_set(b)))
+        stress_relax(&round);
+    /* relaxed: re-arming; program order puts it before our next poll */
+    atomic_store_explicit(&a->flag, 0, memory_order_relaxed);
+    if (b)
+        atomic_store_explicit(&b->flag, 0, memory_order_relaxed);
+}
+
+enum fate { FATE_COLLECT, FATE_CANCEL_WITH_SLOT, FATE_CANCEL_NULL, FATE_REPLACE_WAKER };
+
+static void async_episode(worker *w) {
+    shared *sh = w->sh;
+    lp_pool *pool = sh->pool;
+    const int fair = sh->cfg.mode == LP_FAIR;
+    stress_flag_waker *fw = take_waker(w), *fw2 = NULL;
+    uint32_t linger = stress_below(&w->rng, 8) == 0 ? stress_below(&w->rng, 4000) : 0;
+    stress_flag_open(fw, linger);
+    lp_wait rec;
+    lp_wait_init(&rec);
+    uint32_t slot = UINT32_MAX;
+    int pendings = 0, have = 0;
+
+    lp_status st = lp_get_async(pool, &rec, stress_flag_waker_of(fw), &slot);
+    if (st == LP_EFULL) {
+        expect_efull_allowed(w, "lp_get_async");
+        w->efull++;
+        stress_flag_close(fw);
+        STRESS_CHECK(stress_flag_wakes(fw) == 0, "LP_EFULL wait was woken");
+        return;
+    }
+    if (st == LP_OK) {
+        stress_flag_close(fw);
+        STRESS_CHECK(stress_flag_wakes(fw) == 0, "lp_get_async returned LP_OK and also woke");
+        hold_and_release(w, slot);
+        return;
+    }
+    STRESS_CHECK(st == LP_PENDING, "lp_get_async returned %s", lp_status_str(st));
+    pendings = 1;
+
+    enum fate fate = FATE_COLLECT;
+    if (!sh->cfg.nocancel) {
+        uint32_t r = stress_below(&w->rng, 100);
+        fate = r < 45 ? FATE_COLLECT : r < 65 ? FATE_CANCEL_WITH_SLOT : r < 80 ? FATE_CANCEL_NULL
+                                                                          : FATE_REPLACE_WAKER;
+    }
+    int ended = 0;
+    if (fate == FATE_REPLACE_WAKER) {
+        stress_spin(stress_below(&w->rng, 3000));
+        fw2 = take_waker(w);
+        stress_flag_open(fw2, linger);
+        const lp_waker replacement = stress_flag_waker_of(fw2);
+        st = lp_wait_poll(pool, &rec, &replacement, &slot);
+        if (st == LP_OK)
+            have = 1;
+        else if (st == LP_EFULL) /* BARGING re-queue found the ring full: the wait has ended */
+            ended = 1;
+        else {
+            STRESS_CHECK(st == LP_PENDING, "poll with a new waker returned %s", lp_status_str(st));
+            pendings++;
+        }
+        if (st == LP_EFULL)
+            expect_efull_allowed(w, "lp_wait_poll (replacing the waker)");
+    }
+    if (fate == FATE_CANCEL_WITH_SLOT || fate == FATE_CANCEL_NULL) {
+        /* a random point: before, during or after the hand-off */
+        stress_spin(stress_below(&w->rng, 5000));
+        if (stress_below(&w->rng, 4) == 0)
+            sched_yield();
+        st = lp_wait_cancel(pool, &rec, fate == FATE_CANCEL_WITH_SLOT ? &slot : NULL);
+        w->cancels++;
+        if (fate == FATE_CANCEL_NULL) {
+            STRESS_CHECK(st == LP_CANCELLED, "cancel(NULL) returned %s", lp_status_str(st));
+            if (fair)
+                STRESS_CHECK(stress_flag_wakes(fw) <= 1, "FAIR: %d wakes for one wait", stress_flag_wakes(fw));
+        } else {
+            STRESS_CHECK(st == LP_CANCELLED || st == LP_OK, "cancel(&slot) returned %s", lp_status_str(st));
+            have = st == LP_OK;
+            w->cancel_got_slot += (uint64_t)have;
+            /* FAIR: a slot comes with exactly one wake (the waker returned before cancel did) */
+            if (fair)
+                STRESS_CHECK(stress_flag_wakes(fw) == have, "FAIR: cancel returned %s after %d wakes",
+                             lp_status_str(st), stress_flag_wakes(fw));
+        }
+        ended = 1;
+    }
+    while (!have && !ended) {
+        wait_either(fw, fw2);
+        st = lp_wait_poll(pool, &rec, NULL, &slot);
+        if (st == LP_OK) {
+            have = 1;
+        } else if (st == LP_PENDING) {
+            /* FAIR: the one wake means the slot is ours: no second wake would ever come */
+            STRESS_CHECK(!fair, "FAIR: poll after the wake returned LP_PENDING (a waker call still in "
+                                "flight?) and no further wake will come");
+            pendings++;
+            w->requeues++;
+        } else if (st == LP_EFULL) {
+            expect_efull_allowed(w, "lp_wait_poll (re-queue)");
+            w->efull++;
+            ended = 1;
+        } else {
+            STRESS_CHECK(0, "poll after a wake returned %s", lp_status_str(st));
+        }
+    }
+    stress_flag_close(fw);
+    if (fw2)
+        stress_flag_close(fw2);
+    int wakes = wakes_of(fw, fw2);
+    STRESS_CHECK(wakes <= pendings, "%d wakes for %d times queued", wakes, pendings);
+    if (fair && fate == FATE_COLLECT)
+        STRESS_CHECK(wakes == 1, "FAIR: %d wakes for one hand-off", wakes);
+    if (have)
+        hold_and_release(w, slot);
+}
+
+static void one_op(worker *w) {
+    shared *sh = w->sh;
+    lp_pool *pool = sh->pool;
+    uint32_t slot = UINT32_MAX;
+    lp_status st;
+    uint32_t r = stress_below(&w->rng, 100);
+    enum op op;
+    if (sh->cfg.nocancel)
+        op = r < 45 ? OP_GET : r < 85 ? OP_ASYNC : OP_TRY;
+    else
+        op = r < 20 ? OP_GET : r < 35 ? OP_GET_TIMEOUT : r < 50 ? OP_TRY : r < 85 ? OP_ASYNC : OP_CREATE;
+    /* relaxed: diagnostics only */
+    atomic_store_explicit(&w->doing, op, memory_order_relaxed);
+
+    switch (op) {
+    case OP_GET:
+        st = lp_get(pool, &slot);
+        if (st == LP_OK)
+            hold_and_release(w, slot);
+        else if (st == LP_EFULL) {
+            expect_efull_allowed(w, "lp_get");
+            w->efull++;
+        } else
+            STRESS_CHECK(0, "lp_get returned %s", lp_status_str(st));
+        break;
+    case OP_GET_TIMEOUT: {
+        static const uint64_t timeouts[] = {0, 1000, 20000, 200000, 2000000};
+        st = lp_get_timeout(pool, &slot, timeouts[stress_below(&w->rng, 5)]);
+        if (st == LP_OK)
+            hold_and_release(w, slot);
+        else if (st == LP_ETIMEDOUT)
+            w->timeouts++;
+        else if (st == LP_EFULL)
+            w->efull++;
+        else
+            STRESS_CHECK(0, "lp_get_timeout returned %s", lp_status_str(st));
+        break;
+    }
+    case OP_TRY:
+        st = stress_below(&w->rng, 2) ? lp_try_get(pool, &slot) : lp_try_get_from(pool, w->id, &slot);
+        if (st == LP_OK)
+            hold_and_release(w, slot);
+        else
+            STRESS_CHECK(st == LP_EMPTY, "try_get returned %s", lp_status_str(st));
+        w->empties += st == LP_EMPTY;
+        break;
+    case OP_ASYNC:
+        async_episode(w);
+        break;
+    case OP_CREATE:
+        w->fail_next_create = stress_below(&w->rng, 5) == 0;
+        if (stress_below(&w->rng, 2)) {
+            st = lp_get_or_create(pool, &slot, stress_below(&w->rng, 2) ? LP_FOREVER : 50000,
+                                  stress_create, w);
+        } else {
+            st = lp_try_get_or_create(pool, &slot, stress_create, w);
+        }
+        if (st == LP_OK) {
+            STRESS_CHECK(lp_slot_created(pool, slot) == 1, "or_create returned LP_OK, slot %u not created", slot);
+            hold_and_release(w, slot);
+        } else if (st == LP_ECREATE) {
+            STRESS_CHECK(w->fail_next_create, "LP_ECREATE without a failing create");
+            w->create_failed++;
+        } else {
+            STRESS_CHECK(st == LP_ETIMEDOUT || st == LP_EMPTY || st == LP_EFULL, "or_create returned %s",
+                         lp_status_str(st));
+        }
+        break;
+    default:
+        break;
+    }
+    stress_progress(&sh->wd);
+    /* relaxed: diagnostics only */
+    atomic_store_explicit(&w->doing, OP_THINK, memory_order_relaxed);
+    uint32_t think = stress_below(&w->rng, 100);
+    if (think < 2)
+        stress_sleep_ns(10000 + (long)stress_below(&w->rng, 50000));
+    else
+        stress_spin(stress_below(&w->rng, 500));
+}
+
+static void *worker_main(void *arg) {
+    worker *w = arg;
+    for (long i = 0; i < w->sh->cfg.ops; i++)
+        one_op(w);
+    /* relaxed: atomic_int "running" is only a loop condition for the sampler; join orders */
+    atomic_store_explicit(&w->doing, OP_NONE, memory_order_relaxed);
+    atomic_fetch_sub_explicit(&w->sh->running, 1, memory_order_relaxed);
+    return NULL;
+}
+
+static void dump(void *ctx) {
+    shared *sh = ctx;
+    fprintf(stderr, "pool: held=%u queued=%u\n", lp_debug_held(sh->pool), lp_debug_queued(sh->pool));
+    for (uint32_t i = 0; i < sh->cfg.threads; i++) {
+        /* relaxed: diagnostics only */
+        int op = atomic_load_explicit(&sh->workers[i].doing, memory_order_relaxed);
+        fprintf(stderr, "  thread %u: %s\n", i, op_names[op]);
+    }
+}
+
+static int parse(int argc, char **argv, config *cfg) {
+    if (argc < 6)
+        return 0;
+    if (!strcmp(argv[1], "fair"))
+        cfg->mode = LP_FAIR;
+    else if (!strcmp(argv[1], "barging"))
+        cfg->mode = LP_BARGING;
+    else if (!strcmp(argv[1], "bounded"))
+        cfg->mode = LP_BOUNDED;
+    else
+        return 0;
+    cfg->mode_name = argv[1];
+    cfg->slots = (uint32_t)atol(argv[2]);
+    cfg->cells = (uint32_t)atol(argv[3]);
+    cfg->threads = (uint32_t)atol(argv[4]);
+    cfg->ops = stress_scale(atol(argv[5]));
+    cfg->nocancel = argc > 6 && !strcmp(argv[6], "nocancel");
+    return cfg->slots > 0 && cfg->threads > 0 && cfg->ops > 0;
+}
+
+int main(int argc, char **argv) {
+    shared sh;
+    memset(&sh, 0, sizeof sh);
+    if (!parse(argc, argv, &sh.cfg)) {
+        fprintf(stderr, "usage: %s <fair|barging|bounded> <slots> <cells> <threads> <ops-per-thread> [nocancel]\n",
+                argv[0]);
+        return 2;
+    }
+    const config *cfg = &sh.cfg;
+    size_t bytes = lp_storage_size(cfg->slots, cfg->cells);
+    STRESS_CHECK(bytes > 0, "bad counts");
+    unsigned char *storage = aligned_alloc(LP_CACHELINE, bytes);
+    STRESS_CHECK(storage != NULL, "out of memory");
+    sh.pool = (lp_pool *)storage;
+    lp_slot *slots = (lp_slot *)(storage + sizeof(lp_pool));
+    lp_cell *cells = cfg->cells ? (lp_cell *)(storage + sizeof(lp_pool) + cfg->slots * sizeof(lp_slot)) : NULL;
+    STRESS_EXPECT(lp_init(sh.pool, slots, cfg->slots, cells, cfg->cells, cfg->mode), LP_OK);
+    if (cfg->mode == LP_BOUNDED) /* a short bound, so both the barging and the hand-off path run */
+        STRESS_EXPECT(lp_set_fairness_bound(sh.pool, 20000, lp_clock_ns), LP_OK);
+    stress_slots_init(&sh.slots, cfg->slots);
+    atomic_init(&sh.running, (int)cfg->threads);
+    sh.workers = calloc(cfg->threads, sizeof *sh.workers);
+    STRESS_CHECK(sh.workers != NULL, "out of memory");
+
+    char name[128];
+    snprintf(name, sizeof name, "pool_stress %s slots=%u cells=%u threads=%u%s", cfg->mode_name, cfg->slots,
+             cfg->cells, cfg->threads, cfg->nocancel ? " nocancel" : "");
+    uint64_t t0 = stress_now_ns();
+    stress_watchdog_start(&sh.wd, name, dump, &sh);
+    for (uint32_t i = 0; i < cfg->threads; i++) {
+        worker *w = &sh.workers[i];
+        w->sh = &sh;
+        w->id = i;
+        stress_rng_seed(&w->rng, 1000u + i);
+        atomic_init(&w->doing, OP_NONE);
+        STRESS_CHECK(pthread_create(&w->thread, NULL, worker_main, w) == 0, "pthread_create");
+    }
+    /* Sample the pool's own counters while the workers run: racy snapshots, but neither
+     * can exceed its bound at any instant. */
+    /* relaxed: a loop condition; the joins below order everything */
+    while (atomic_load_explicit(&sh.running, memory_order_relaxed) > 0) {
+        uint32_t held = lp_debug_held(sh.pool), queued = lp_debug_queued(sh.pool);
+        STRESS_CHECK(held <= cfg->slots, "lp_debug_held=%u > %u slots", held, cfg->slots);
+        STRESS_CHECK(queued <= cfg->cells, "lp_debug_queued=%u > %u cells", queued, cfg->cells);
+        stress_sleep_ns(1000000);
+    }
+    uint64_t acquired = 0, efull = 0, timeouts = 0, empties = 0, cancels = 0, cancel_got = 0, cfail = 0,
+             requeues = 0;
+    for (uint32_t i = 0; i < cfg->threads; i++) {
+        worker *w = &sh.workers[i];
+        pthread_join(w->thread, NULL);
+        acquired += w->acquired;
+        efull += w->efull;
+        timeouts += w->timeouts;
+        empties += w->empties;
+        cancels += w->cancels;
+        cancel_got += w->cancel_got_slot;
+        cfail += w->create_failed;
+        requeues += w->requeues;
+    }
+    stress_watchdog_stop(&sh.wd);
+    double secs = (double)(stress_now_ns() - t0) / 1e9;
+
+    STRESS_CHECK(stress_total_uses(&sh.slots) == acquired, "per-slot uses %" PRIu64 " != acquisitions %" PRIu64,
+                 stress_total_uses(&sh.slots), acquired);
+    STRESS_CHECK(acquired > 0, "nothing was ever acquired");
+    stress_check_quiescent(sh.pool, name);
+    printf("%s: ops/thread=%ld acquired=%" PRIu64 " timeouts=%" PRIu64 " empty=%" PRIu64 " efull=%" PRIu64
+           " cancels=%" PRIu64 " (slot returned %" PRIu64 ") create-fail=%" PRIu64 " requeues=%" PRIu64
+           " in %.2f s: OK\n",
+           name, cfg->ops, acquired, timeouts, empties, efull, cancels, cancel_got, cfail, requeues, secs);
+    stress_slots_free(&sh.slots);
+    free(sh.workers);
+    free(storage);
+    return 0;
+}

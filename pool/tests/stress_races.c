@@ -1,0 +1,533 @@
+/*
+ * stress_races.c — the specific races of /work/shared/research/pool-design.md, each driven
+ * head-on: two threads lined up by a barrier, then each waits a random few hundred
+ * nanoseconds so the two operations overlap at every offset, thousands of times.
+ *
+ *   scan_enqueue   a release between a waiter's failed scan and its enqueue (lost wakeup,
+ *                  defect 1): the waiter uses lp_get_async, lp_get and lp_get_timeout.
+ *   cancel_handoff cancel or timeout at the instant of hand-off: cancel with a slot pointer
+ *                  (the slot is returned), with NULL (forwarded to a second waiter, or
+ *                  freed), lp_get_timeout racing a release. Afterwards held + free == SLOTS.
+ *   waker_replace  lp_wait_poll(new_waker) racing a grant; the waker also lingers after
+ *                  raising its flag, so polls and cancels meet a waker call in flight.
+ *   fair_fifo      FAIR under threads: K waiters queue in a known order (the controller lets
+ *                  each start only once lp_debug_queued shows the previous one queued); the
+ *                  slots are released one at a time and must go to the waiters in that order,
+ *                  while "hammer" threads call try_get, try_get_from and lp_get_timeout(0)
+ *                  nonstop and must never succeed while a waiter is queued.
+ *
+ * usage: pool_races <scenario> <fair|barging|bounded> [slots]
+ */
+#include "stress_util.h"
+
+typedef struct race {
+    lp_pool *pool;
+    lp_mode mode;
+    uint32_t slots;
+    long iterations;
+    stress_barrier barrier;
+    stress_slots owners;
+    stress_watchdog wd;
+    /* per-iteration plan, written by one thread before a barrier, read after it */
+    uint32_t variant;
+    uint32_t held_slot;
+} race;
+
+enum { HOLDER = 0, WAITER = 1 };
+#define WINDOW 1500 /* random pause, in stress_spin steps: a few hundred ns to a few us */
+
+static lp_pool *make_pool(lp_mode mode, uint32_t slots, uint32_t cells, unsigned char **storage) {
+    size_t bytes = lp_storage_size(slots, cells);
+    STRESS_CHECK(bytes > 0, "bad counts");
+    *storage = aligned_alloc(LP_CACHELINE, bytes);
+    STRESS_CHECK(*storage != NULL, "out of memory");
+    lp_pool *pool = (lp_pool *)*storage;
+    lp_slot *s = (lp_slot *)(*storage + sizeof(lp_pool));
+    lp_cell *c = (lp_cell *)(*storage + sizeof(lp_pool) + slots * sizeof(lp_slot));
+    STRESS_EXPECT(lp_init(pool, s, slots, c, cells, mode), LP_OK);
+    if (mode == LP_BOUNDED) /* bound shorter than a typical window: both release paths run */
+        STRESS_EXPECT(lp_set_fairness_bound(pool, 2000, lp_clock_ns), LP_OK);
+    return pool;
+}
+
+/* Collect an async wait that nobody else competes for: after the wake, poll must hand the
+ * slot over in every mode (BARGING's retry finds the slot free: nobody else is taking). */
+static uint32_t collect_uncontended(lp_pool *pool, lp_wait *rec, stress_flag_waker *a, stress_flag_waker *b) {
+    uint32_t round = 0, slot = UINT32_MAX;
+    while (!stress_flag_is_set(a) && !(b && stress_flag_is_set(b)))
+        stress_relax(&round);
+    lp_status st = lp_wait_poll(pool, rec, NULL, &slot);
+    STRESS_CHECK(st == LP_OK, "poll after the (only) wake returned %s: no further wake will come",
+                 lp_status_str(st));
+    return slot;
+}
+
+/* ---- scan_enqueue ------------------------------------------------------------------- */
+
+static void *scan_enqueue_holder(void *arg) {
+    race *r = arg;
+    stress_rng rng;
+    stress_rng_seed(&rng, 11);
+    for (long i = 0; i < r->iterations; i++) {
+        uint32_t slot;
+        STRESS_EXPECT(lp_try_get(r->pool, &slot), LP_OK); /* everything is free between rounds */
+        stress_barrier_wait(&r->barrier);               /* A: the waiter starts */
+        stress_spin(stress_below(&rng, WINDOW));
+        STRESS_EXPECT(lp_put(r->pool, slot), LP_OK);
+        stress_barrier_wait(&r->barrier); /* B: the waiter has its slot and gave it back */
+        STRESS_CHECK(lp_debug_queued(r->pool) == 0, "iteration %ld: %u tickets left", i, lp_debug_queued(r->pool));
+        STRESS_CHECK(lp_debug_held(r->pool) == 0, "iteration %ld: %u slots held", i, lp_debug_held(r->pool));
+        stress_progress(&r->wd);
+    }
+    return NULL;
+}
+
+static void *scan_enqueue_waiter(void *arg) {
+    race *r = arg;
+    stress_rng rng;
+    stress_rng_seed(&rng, 12);
+    stress_flag_waker fw;
+    for (long i = 0; i < r->iterations; i++) {
+        uint32_t how = stress_below(&rng, 4), slot = UINT32_MAX;
+        stress_barrier_wait(&r->barrier); /* A */
+        stress_spin(stress_below(&rng, WINDOW));
+        if (how < 2) {
+            lp_wait rec;
+            lp_wait_init(&rec);
+            stress_flag_open(&fw, how == 1 ? stress_below(&rng, 2000) : 0);
+            lp_status st = lp_get_async(r->pool, &rec, stress_flag_waker_of(&fw), &slot);
+            STRESS_CHECK(st == LP_OK || st == LP_PENDING, "lp_get_async returned %s", lp_status_str(st));
+            if (st == LP_PENDING) {
+                slot = collect_uncontended(r->pool, &rec, &fw, NULL);
+                STRESS_CHECK(stress_flag_wakes(&fw) == 1, "%d wakes for one hand-off", stress_flag_wakes(&fw));
+            } else {
+                STRESS_CHECK(stress_flag_wakes(&fw) == 0, "LP_OK and a wake");
+            }
+            stress_flag_close(&fw);
+        } else if (how == 2) {
+            STRESS_EXPECT(lp_get(r->pool, &slot), LP_OK);
+        } else {
+            STRESS_EXPECT(lp_get_timeout(r->pool, &slot, LP_FOREVER), LP_OK);
+        }
+        stress_acquired(&r->owners, slot, WAITER);
+        stress_releasing(&r->owners, slot, WAITER);
+        STRESS_EXPECT(lp_put(r->pool, slot), LP_OK);
+        stress_barrier_wait(&r->barrier); /* B */
+    }
+    return NULL;
+}
+
+/* ---- cancel_handoff ----------------------------------------------------------------- */
+
+enum cancel_variant { CANCEL_WITH_SLOT, CANCEL_NULL_ALONE, CANCEL_NULL_SECOND, TIMEOUT_AT_HANDOFF, NVARIANTS };
+
+static void *cancel_handoff_holder(void *arg) {
+    race *r = arg;
+    stress_rng rng;
+    stress_rng_seed(&rng, 21);
+    for (long i = 0; i < r->iterations; i++) {
+        uint32_t slot;
+        STRESS_EXPECT(lp_try_get(r->pool, &slot), LP_OK);
+        r->held_slot = slot;              /* plain: read by the waiter after barrier A */
+        stress_barrier_wait(&r->barrier); /* A0: the waiter may queue now */
+        stress_barrier_wait(&r->barrier); /* A: it has queued (or starts its timed get) */
+        if (r->variant == TIMEOUT_AT_HANDOFF && stress_below(&rng, 2))
+            stress_sleep_ns((long)stress_below(&rng, 60000));
+        else
+            stress_spin(stress_below(&rng, WINDOW));
+        STRESS_EXPECT(lp_put(r->pool, slot), LP_OK);
+        stress_barrier_wait(&r->barrier); /* B: both done */
+        stress_barrier_wait(&r->barrier); /* C: the waiter has checked and released */
+        stress_progress(&r->wd);
+    }
+    return NULL;
+}
+
+static void *cancel_handoff_waiter(void *arg) {
+    race *r = arg;
+    const int fair = r->mode == LP_FAIR;
+    stress_rng rng;
+    stress_rng_seed(&rng, 22);
+    stress_flag_waker fw[2];
+    for (long i = 0; i < r->iterations; i++) {
+        enum cancel_variant v = (enum cancel_variant)stress_below(&rng, NVARIANTS);
+        r->variant = v; /* plain: read by the holder after barrier A */
+        lp_wait rec[2];
+        uint32_t slot = UINT32_MAX, got = UINT32_MAX;
+        stress_barrier_wait(&r->barrier); /* A0: the holder holds the only slot */
+        if (v != TIMEOUT_AT_HANDOFF) {
+            for (int k = 0; k < (v == CANCEL_NULL_SECOND ? 2 : 1); k++) {
+                lp_wait_init(&rec[k]);
+                stress_flag_open(&fw[k], stress_below(&rng, 3) == 0 ? stress_below(&rng, 3000) : 0);
+                STRESS_EXPECT(lp_get_async(r->pool, &rec[k], stress_flag_waker_of(&fw[k]), &slot), LP_PENDING);
+            }
+        }
+        stress_barrier_wait(&r->barrier); /* A */
+        int have = 0;
+        if (v == TIMEOUT_AT_HANDOFF) {
+            lp_status st = lp_get_timeout(r->pool, &got, 1000u * (1 + stress_below(&rng, 50)));
+            STRESS_CHECK(st == LP_OK || st == LP_ETIMEDOUT, "lp_get_timeout returned %s", lp_status_str(st));
+            have = st == LP_OK;
+        } else {
+            stress_spin(stress_below(&rng, WINDOW));
+            lp_status st = lp_wait_cancel(r->pool, &rec[0], v == CANCEL_WITH_SLOT ? &got : NULL);
+            stress_flag_close(&fw[0]); /* from here on, a call of this waker is a bug */
+            if (v == CANCEL_WITH_SLOT) {
+                STRESS_CHECK(st == LP_OK || st == LP_CANCELLED, "cancel(&slot) returned %s", lp_status_str(st));
+                have = st == LP_OK;
+                if (fair)
+                    STRESS_CHECK(stress_flag_wakes(&fw[0]) == have, "FAIR: cancel returned %s after %d wakes",
+                                 lp_status_str(st), stress_flag_wakes(&fw[0]));
+            } else {
+                STRESS_CHECK(st == LP_CANCELLED, "cancel(NULL) returned %s", lp_status_str(st));
+            }
+            STRESS_CHECK(stress_flag_wakes(&fw[0]) <= 1, "%d wakes for one wait", stress_flag_wakes(&fw[0]));
+        }
+        if (have)
+            STRESS_CHECK(got == r->held_slot, "got slot %u, only %u exists", got, r->held_slot);
+        stress_barrier_wait(&r->barrier); /* B: the release has happened too */
+        if (v == CANCEL_NULL_SECOND) {
+            /* the slot was forwarded (cancel after grant) or served (cancel first) to rec[1] */
+            got = collect_uncontended(r->pool, &rec[1], &fw[1], NULL);
+            stress_flag_close(&fw[1]);
+            STRESS_CHECK(stress_flag_wakes(&fw[1]) == 1, "second waiter: %d wakes", stress_flag_wakes(&fw[1]));
+            have = 1;
+        }
+        /* held + free == SLOTS: the slot is ours or free, never lost */
+        STRESS_CHECK(lp_debug_held(r->pool) == (uint32_t)have, "variant %d: held=%u but the waiter has %d", v,
+                     lp_debug_held(r->pool), have);
+        STRESS_CHECK(lp_debug_queued(r->pool) == 0, "variant %d: %u tickets left", v, lp_debug_queued(r->pool));
+        if (have) {
+            stress_acquired(&r->owners, got, WAITER);
+            stress_releasing(&r->owners, got, WAITER);
+            STRESS_EXPECT(lp_put(r->pool, got), LP_OK);
+        }
+        stress_barrier_wait(&r->barrier); /* C */
+    }
+    return NULL;
+}
+
+/* ---- waker_replace ------------------------------------------------------------------ */
+
+static void *waker_replace_holder(void *arg) {
+    race *r = arg;
+    stress_rng rng;
+    stress_rng_seed(&rng, 31);
+    for (long i = 0; i < r->iterations; i++) {
+        uint32_t slot;
+        STRESS_EXPECT(lp_try_get(r->pool, &slot), LP_OK);
+        stress_barrier_wait(&r->barrier); /* A0 */
+        stress_barrier_wait(&r->barrier); /* A: the waiter is queued */
+        stress_spin(stress_below(&rng, WINDOW));
+        STRESS_EXPECT(lp_put(r->pool, slot), LP_OK);
+        stress_barrier_wait(&r->barrier); /* B */
+        stress_progress(&r->wd);
+    }
+    return NULL;
+}
+
+static void *waker_replace_waiter(void *arg) {
+    race *r = arg;
+    stress_rng rng;
+    stress_rng_seed(&rng, 32);
+    stress_flag_waker first, second;
+    for (long i = 0; i < r->iterations; i++) {
+        lp_wait rec;
+        lp_wait_init(&rec);
+        uint32_t slot = UINT32_MAX;
+        uint32_t linger = stress_below(&rng, 2) ? stress_below(&rng, 3000) : 0;
+        stress_flag_open(&first, linger);
+        stress_flag_open(&second, linger);
+        stress_barrier_wait(&r->barrier); /* A0: the holder holds the slot */
+        STRESS_EXPECT(lp_get_async(r->pool, &rec, stress_flag_waker_of(&first), &slot), LP_PENDING);
+        stress_barrier_wait(&r->barrier); /* A */
+        stress_spin(stress_below(&rng, WINDOW));
+        const lp_waker replacement = stress_flag_waker_of(&second);
+        lp_status st = lp_wait_poll(r->pool, &rec, &replacement, &slot);
+        STRESS_CHECK(st == LP_OK || st == LP_PENDING, "poll(new waker) returned %s", lp_status_str(st));
+        if (st == LP_PENDING) {
+            slot = collect_uncontended(r->pool, &rec, &first, &second);
+            STRESS_CHECK(stress_flag_wakes(&first) + stress_flag_wakes(&second) == 1,
+                         "after PENDING: %d + %d wakes for one hand-off", stress_flag_wakes(&first),
+                         stress_flag_wakes(&second));
+        } else {
+            STRESS_CHECK(stress_flag_wakes(&first) + stress_flag_wakes(&second) <= 1, "%d + %d wakes",
+                         stress_flag_wakes(&first), stress_flag_wakes(&second));
+        }
+        stress_flag_close(&first);
+        stress_flag_close(&second);
+        stress_acquired(&r->owners, slot, WAITER);
+        stress_releasing(&r->owners, slot, WAITER);
+        STRESS_EXPECT(lp_put(r->pool, slot), LP_OK);
+        stress_barrier_wait(&r->barrier); /* B */
+    }
+    return NULL;
+}
+
+/* Runs a holder/waiter pair. */
+static void run_pair(race *r, void *(*holder)(void *), void *(*waiter)(void *)) {
+    pthread_t th[2];
+    stress_barrier_init(&r->barrier, 2);
+    STRESS_CHECK(pthread_create(&th[0], NULL, holder, r) == 0, "pthread_create");
+    STRESS_CHECK(pthread_create(&th[1], NULL, waiter, r) == 0, "pthread_create");
+    pthread_join(th[0], NULL);
+    pthread_join(th[1], NULL);
+}
+
+/* ---- fair_fifo ---------------------------------------------------------------------- */
+
+#define FIFO_WAITERS 6
+#define FIFO_HAMMERS 2
+
+typedef struct fifo {
+    race *r;
+    unsigned rounds;
+    atomic_uint go[FIFO_WAITERS];       /* round in which waiter i may queue */
+    atomic_uint release[FIFO_WAITERS];  /* round in which waiter i may release */
+    atomic_uint acquired[FIFO_WAITERS]; /* last round waiter i got its slot */
+    atomic_uint released[FIFO_WAITERS]; /* last round waiter i gave it back */
+    atomic_uint grant_seq;              /* order of acquisitions */
+    atomic_uint seq_of[FIFO_WAITERS];
+    atomic_uint hammer_on;              /* round number while hammering, 0 when off */
+    atomic_uint off_epoch;              /* last round whose hammering was switched off */
+    atomic_uint hammer_ack[FIFO_HAMMERS];
+    atomic_uint_fast64_t hammer_attempts;
+    atomic_int stop;
+    unsigned waiter_index[FIFO_WAITERS];
+    unsigned hammer_index[FIFO_HAMMERS];
+} fifo;
+
+static fifo the_fifo;
+
+static void wait_for_value(atomic_uint *a, unsigned v) {
+    uint32_t round = 0;
+    /* acquire: what the writer did before publishing v is visible to us */
+    while (atomic_load_explicit(a, memory_order_acquire) != v)
+        stress_relax(&round);
+}
+
+static void *fifo_waiter(void *arg) {
+    unsigned i = *(unsigned *)arg;
+    fifo *f = &the_fifo;
+    lp_pool *pool = f->r->pool;
+    stress_flag_waker fw;
+    for (unsigned round = 1; round <= f->rounds; round++) {
+        wait_for_value(&f->go[i], round);
+        uint32_t slot = UINT32_MAX;
+        switch ((i + round) % 3) {
+        case 0:
+            STRESS_EXPECT(lp_get(pool, &slot), LP_OK);
+            break;
+        case 1:
+            STRESS_EXPECT(lp_get_timeout(pool, &slot, LP_FOREVER), LP_OK);
+            break;
+        default: {
+            lp_wait rec;
+            lp_wait_init(&rec);
+            stress_flag_open(&fw, (i & 1) ? 1000 : 0);
+            STRESS_EXPECT(lp_get_async(pool, &rec, stress_flag_waker_of(&fw), &slot), LP_PENDING);
+            slot = collect_uncontended(pool, &rec, &fw, NULL);
+            stress_flag_close(&fw);
+            STRESS_CHECK(stress_flag_wakes(&fw) == 1, "%d wakes", stress_flag_wakes(&fw));
+        }
+        }
+        stress_acquired(&f->r->owners, slot, i);
+        /* relaxed: only the order of these increments matters, and the controller
+         * serialises the releases that cause them */
+        unsigned seq = atomic_fetch_add_explicit(&f->grant_seq, 1, memory_order_relaxed);
+        atomic_store_explicit(&f->seq_of[i], seq, memory_order_relaxed);
+        /* release: publishes seq_of to the controller */
+        atomic_store_explicit(&f->acquired[i], round, memory_order_release);
+        wait_for_value(&f->release[i], round);
+        stress_releasing(&f->r->owners, slot, i);
+        STRESS_EXPECT(lp_put(pool, slot), LP_OK);
+        /* release: the controller's next checks see our put */
+        atomic_store_explicit(&f->released[i], round, memory_order_release);
+    }
+    return NULL;
+}
+
+static void *fifo_hammer(void *arg) {
+    unsigned h = *(unsigned *)arg;
+    fifo *f = &the_fifo;
+    lp_pool *pool = f->r->pool;
+    stress_rng rng;
+    stress_rng_seed(&rng, 40 + h);
+    uint32_t idle = 0;
+    /* acquire: pairs with the controller's release store of stop */
+    while (!atomic_load_explicit(&f->stop, memory_order_acquire)) {
+        /* seq_cst on both: we must not read the new off_epoch and an old hammer_on */
+        unsigned epoch = atomic_load(&f->off_epoch);
+        unsigned on = atomic_load(&f->hammer_on);
+        if (on == 0) {
+            /* release: the controller that sees the ack knows our last attempt is over */
+            atomic_store_explicit(&f->hammer_ack[h], epoch, memory_order_release);
+            stress_relax(&idle);
+            continue;
+        }
+        idle = 0;
+        uint32_t slot = UINT32_MAX;
+        lp_status st;
+        switch (stress_below(&rng, 3)) {
+        case 0:
+            st = lp_try_get(pool, &slot);
+            break;
+        case 1:
+            st = lp_try_get_from(pool, stress_rand(&rng), &slot);
+            break;
+        default:
+            st = lp_get_timeout(pool, &slot, 0);
+            break;
+        }
+        STRESS_CHECK(st != LP_OK, "FAIR: a newcomer took slot %u in round %u while waiters were queued "
+                     "(held=%u queued=%u)", slot, on, lp_debug_held(pool), lp_debug_queued(pool));
+        STRESS_CHECK(st == LP_EMPTY || st == LP_ETIMEDOUT, "newcomer got %s", lp_status_str(st));
+        /* relaxed: a progress count */
+        atomic_fetch_add_explicit(&f->hammer_attempts, 1, memory_order_relaxed);
+    }
+    return NULL;
+}
+
+static void wait_attempts(fifo *f, uint64_t more) {
+    /* relaxed: just a count to wait for */
+    uint64_t start = atomic_load_explicit(&f->hammer_attempts, memory_order_relaxed);
+    uint32_t round = 0;
+    while (atomic_load_explicit(&f->hammer_attempts, memory_order_relaxed) - start < more)
+        stress_relax(&round);
+}
+
+static void run_fair_fifo(race *r) {
+    fifo *f = &the_fifo;
+    const uint32_t S = r->slots, K = FIFO_WAITERS;
+    STRESS_CHECK(S < K, "need more waiters (%u) than slots (%u)", K, S);
+    f->r = r;
+    f->rounds = (unsigned)r->iterations;
+    pthread_t waiters[FIFO_WAITERS], hammers[FIFO_HAMMERS];
+    for (unsigned i = 0; i < K; i++) {
+        f->waiter_index[i] = i;
+        STRESS_CHECK(pthread_create(&waiters[i], NULL, fifo_waiter, &f->waiter_index[i]) == 0, "pthread_create");
+    }
+    for (unsigned h = 0; h < FIFO_HAMMERS; h++) {
+        f->hammer_index[h] = h;
+        STRESS_CHECK(pthread_create(&hammers[h], NULL, fifo_hammer, &f->hammer_index[h]) == 0, "pthread_create");
+    }
+    uint32_t held[FIFO_WAITERS];
+    for (unsigned round = 1; round <= f->rounds; round++) {
+        for (uint32_t s = 0; s < S; s++)
+            STRESS_EXPECT(lp_try_get(r->pool, &held[s]), LP_OK);
+        /* relaxed: read after the releases that publish each acquisition */
+        unsigned base = atomic_load_explicit(&f->grant_seq, memory_order_relaxed);
+        for (unsigned i = 0; i < K; i++) { /* queue in a known order */
+            /* release: waiter i starts after our setup */
+            atomic_store_explicit(&f->go[i], round, memory_order_release);
+            uint32_t spin = 0;
+            while (lp_debug_queued(r->pool) < i + 1)
+                stress_relax(&spin);
+            STRESS_CHECK(lp_debug_queued(r->pool) == i + 1, "queued=%u, expected %u", lp_debug_queued(r->pool), i + 1);
+        }
+        atomic_store(&f->hammer_on, round); /* seq_cst: see fifo_hammer */
+        wait_attempts(f, 100);
+        for (uint32_t s = 0; s < S; s++) /* each goes straight to the oldest waiter */
+            STRESS_EXPECT(lp_put(r->pool, held[s]), LP_OK);
+        for (unsigned i = 0; i < S; i++)
+            wait_for_value(&f->acquired[i], round);
+        wait_attempts(f, 100); /* hammer while S hold and K-S still wait */
+        for (unsigned i = S; i < K; i++) /* acquire: pairs with the waiters' release stores */
+            STRESS_CHECK(atomic_load_explicit(&f->acquired[i], memory_order_acquire) != round,
+                         "round %u: waiter %u was served before waiters 0..%u released", round, i, S - 1);
+        atomic_store(&f->hammer_on, 0u); /* seq_cst: see fifo_hammer */
+        atomic_store(&f->off_epoch, round);
+        for (unsigned h = 0; h < FIFO_HAMMERS; h++)
+            wait_for_value(&f->hammer_ack[h], round);
+
+        /* drain one release at a time: the grants must follow the queue order exactly */
+        for (unsigned i = 0; i < K; i++) {
+            atomic_store_explicit(&f->release[i], round, memory_order_release); /* release: see go[] */
+            wait_for_value(&f->released[i], round);
+            unsigned next = i + S;
+            if (next < K) {
+                wait_for_value(&f->acquired[next], round);
+                /* relaxed: published by the acquire of acquired[next] */
+                unsigned seq = atomic_load_explicit(&f->seq_of[next], memory_order_relaxed) - base;
+                STRESS_CHECK(seq == next, "round %u: waiter %u was grant #%u (FIFO says #%u)", round, next, seq, next);
+                for (unsigned j = next + 1; j < K; j++)
+                    STRESS_CHECK(atomic_load_explicit(&f->acquired[j], memory_order_acquire) != round,
+                                 "round %u: waiter %u served out of turn (before %u)", round, j, next);
+            }
+        }
+        STRESS_CHECK(lp_debug_held(r->pool) == 0 && lp_debug_queued(r->pool) == 0,
+                     "round %u ends with held=%u queued=%u", round, lp_debug_held(r->pool), lp_debug_queued(r->pool));
+        stress_progress(&r->wd);
+    }
+    atomic_store_explicit(&f->stop, 1, memory_order_release); /* release: pairs with the hammers' acquire */
+    for (unsigned i = 0; i < K; i++)
+        pthread_join(waiters[i], NULL);
+    for (unsigned h = 0; h < FIFO_HAMMERS; h++)
+        pthread_join(hammers[h], NULL);
+    /* relaxed: after the joins */
+    printf("hammer attempts (all refused): %" PRIu64 "\n",
+           (uint64_t)atomic_load_explicit(&f->hammer_attempts, memory_order_relaxed));
+}
+
+/* ---- main --------------------------------------------------------------------------- */
+
+static void dump(void *ctx) {
+    race *r = ctx;
+    fprintf(stderr, "pool: held=%u queued=%u\n", lp_debug_held(r->pool), lp_debug_queued(r->pool));
+}
+
+int main(int argc, char **argv) {
+    if (argc < 3) {
+        fprintf(stderr, "usage: %s <scan_enqueue|cancel_handoff|waker_replace|fair_fifo> <fair|barging|bounded> [slots]\n",
+                argv[0]);
+        return 2;
+    }
+    const char *scenario = argv[1];
+    race r;
+    memset(&r, 0, sizeof r);
+    if (!strcmp(argv[2], "fair"))
+        r.mode = LP_FAIR;
+    else if (!strcmp(argv[2], "barging"))
+        r.mode = LP_BARGING;
+    else if (!strcmp(argv[2], "bounded"))
+        r.mode = LP_BOUNDED;
+    else {
+        fprintf(stderr, "unknown mode %s\n", argv[2]);
+        return 2;
+    }
+    r.slots = argc > 3 ? (uint32_t)atol(argv[3]) : 1;
+    unsigned char *storage;
+    char name[96];
+    snprintf(name, sizeof name, "pool_races %s %s slots=%u", scenario, argv[2], r.slots);
+    stress_slots_init(&r.owners, r.slots);
+    uint64_t t0 = stress_now_ns();
+
+    if (!strcmp(scenario, "fair_fifo")) {
+        STRESS_CHECK(r.mode == LP_FAIR, "fair_fifo is a FAIR-mode property");
+        r.pool = make_pool(r.mode, r.slots, FIFO_WAITERS + 2, &storage);
+        r.iterations = stress_scale(300);
+        stress_watchdog_start(&r.wd, name, dump, &r);
+        run_fair_fifo(&r);
+    } else {
+        STRESS_CHECK(r.slots == 1, "the pair scenarios use one slot");
+        r.pool = make_pool(r.mode, 1, 4, &storage);
+        r.iterations = stress_scale(20000);
+        stress_watchdog_start(&r.wd, name, dump, &r);
+        if (!strcmp(scenario, "scan_enqueue"))
+            run_pair(&r, scan_enqueue_holder, scan_enqueue_waiter);
+        else if (!strcmp(scenario, "cancel_handoff"))
+            run_pair(&r, cancel_handoff_holder, cancel_handoff_waiter);
+        else if (!strcmp(scenario, "waker_replace"))
+            run_pair(&r, waker_replace_holder, waker_replace_waiter);
+        else {
+            fprintf(stderr, "unknown scenario %s\n", scenario);
+            return 2;
+        }
+    }
+    stress_watchdog_stop(&r.wd);
+    stress_check_quiescent(r.pool, name);
+    printf("%s: %ld iterations in %.2f s: OK\n", name, r.iterations, (double)(stress_now_ns() - t0) / 1e9);
+    stress_slots_free(&r.owners);
+    free(storage);
+    return 0;
+}

@@ -1,0 +1,246 @@
+/*
+ * unit_modes.c — LP_BARGING and LP_BOUNDED, single-threaded: a release unlocks and wakes
+ * the oldest waiter to retry, a newcomer may win, the woken waiter re-queues and gets a
+ * later release; BOUNDED hands straight to a waiter older than the bound, measured with a
+ * fake clock the test advances by hand (deterministic, no sleeping).
+ */
+#include "unit_util.h"
+
+static void barging_put_unlocks_and_newcomer_can_win(void **state) {
+    (void)state;
+    static LP_POOL_DEFINE(pl, 1, 4);
+    lp_pool *p = LP_POOL(pl);
+    assert_status(LP_POOL_INIT(pl, LP_BARGING), LP_OK);
+    wake_counter wc = {0};
+    lp_wait w = LP_WAIT_INIT;
+    uint32_t held, got, newcomer;
+
+    assert_status(lp_try_get(p, &held), LP_OK);
+    assert_status(lp_get_async(p, &w, counting_waker(&wc), &got), LP_PENDING);
+    assert_status(lp_wait_poll(p, &w, NULL, &got), LP_PENDING);
+    assert_status(lp_put(p, held), LP_OK);
+    assert_int_equal(wc.calls, 1);         /* woken to retry ... */
+    assert_int_equal(lp_debug_held(p), 0); /* ... with the slot unlocked */
+
+    assert_status(lp_try_get(p, &newcomer), LP_OK); /* barging is allowed */
+    assert_status(lp_wait_poll(p, &w, NULL, &got), LP_PENDING); /* lost: re-queued */
+    assert_int_equal(lp_debug_queued(p), 1);
+    assert_int_equal(wc.calls, 1);
+
+    assert_status(lp_put(p, newcomer), LP_OK);
+    assert_int_equal(wc.calls, 2); /* one more wake, as promised */
+    assert_status(lp_wait_poll(p, &w, NULL, &got), LP_OK);
+    assert_int_equal(got, held);
+    assert_int_equal(lp_debug_held(p), 1);
+    assert_int_equal(lp_debug_queued(p), 0);
+    assert_status(lp_wait_poll(p, &w, NULL, &got), LP_ESTATE);
+    assert_status(lp_put(p, got), LP_OK);
+    assert_int_equal(wc.calls, 2);
+    assert_int_equal(lp_debug_held(p), 0);
+}
+
+/* A waiter woken to retry whom nobody barges takes the slot on its poll. */
+static void barging_woken_waiter_takes_free_slot(void **state) {
+    (void)state;
+    static LP_POOL_DEFINE(pl, 2, 4);
+    lp_pool *p = LP_POOL(pl);
+    assert_status(LP_POOL_INIT(pl, LP_BARGING), LP_OK);
+    wake_counter wc = {0};
+    lp_wait w = LP_WAIT_INIT;
+    uint32_t held[2], got;
+
+    assert_int_equal(take_all(p, held, 2), 2);
+    assert_status(lp_get_async(p, &w, counting_waker(&wc), &got), LP_PENDING);
+    assert_status(lp_put(p, held[1]), LP_OK);
+    assert_int_equal(wc.calls, 1);
+    assert_status(lp_wait_poll(p, &w, NULL, &got), LP_OK);
+    assert_int_equal(got, held[1]);
+    assert_int_equal(lp_debug_held(p), 2);
+    assert_status(lp_put(p, got), LP_OK);
+    assert_status(lp_put(p, held[0]), LP_OK);
+    assert_int_equal(wc.calls, 1);
+}
+
+/* Newcomers may take a free slot while others are still queued; wakes stay in FIFO order. */
+static void barging_wakes_oldest_first_while_newcomers_barge(void **state) {
+    (void)state;
+    static LP_POOL_DEFINE(pl, 1, 4);
+    lp_pool *p = LP_POOL(pl);
+    assert_status(LP_POOL_INIT(pl, LP_BARGING), LP_OK);
+    wake_log log = {.n = 0};
+    wake_counter wc[2] = {{.id = 0, .log = &log}, {.id = 1, .log = &log}};
+    lp_wait w[2] = {LP_WAIT_INIT, LP_WAIT_INIT};
+    uint32_t held, got[2], newcomer;
+
+    assert_status(lp_try_get(p, &held), LP_OK);
+    assert_status(lp_get_async(p, &w[0], counting_waker(&wc[0]), &got[0]), LP_PENDING);
+    assert_status(lp_get_async(p, &w[1], counting_waker(&wc[1]), &got[1]), LP_PENDING);
+    assert_status(lp_put(p, held), LP_OK);
+    assert_int_equal(log.n, 1);
+    assert_int_equal(log.ids[0], 0);
+    assert_int_equal(lp_debug_queued(p), 1);      /* w[1] still queued ... */
+    assert_status(lp_try_get(p, &newcomer), LP_OK); /* ... and a newcomer still wins */
+
+    assert_status(lp_put(p, newcomer), LP_OK); /* wakes w[1] */
+    assert_int_equal(log.n, 2);
+    assert_int_equal(log.ids[1], 1);
+    assert_status(lp_wait_poll(p, &w[0], NULL, &got[0]), LP_OK);   /* the older one wins */
+    assert_status(lp_wait_poll(p, &w[1], NULL, &got[1]), LP_PENDING); /* re-queued */
+    assert_status(lp_put(p, got[0]), LP_OK);
+    assert_int_equal(log.n, 3);
+    assert_int_equal(log.ids[2], 1);
+    assert_status(lp_wait_poll(p, &w[1], NULL, &got[1]), LP_OK);
+    assert_status(lp_put(p, got[1]), LP_OK);
+    assert_int_equal(lp_debug_held(p), 0);
+    assert_int_equal(lp_debug_queued(p), 0);
+}
+
+/* Cancelling a wait woken to retry must pass the wake on, or the next waiter sleeps forever. */
+static void barging_cancel_of_woken_wait_passes_the_wake_on(void **state) {
+    (void)state;
+    static LP_POOL_DEFINE(pl, 1, 4);
+    lp_pool *p = LP_POOL(pl);
+    assert_status(LP_POOL_INIT(pl, LP_BARGING), LP_OK);
+    uint32_t held, got[2];
+    for (int with_slot = 0; with_slot < 2; with_slot++) {
+        wake_counter wc[2] = {{0}, {0}};
+        lp_wait w[2] = {LP_WAIT_INIT, LP_WAIT_INIT};
+        assert_status(lp_try_get(p, &held), LP_OK);
+        assert_status(lp_get_async(p, &w[0], counting_waker(&wc[0]), &got[0]), LP_PENDING);
+        assert_status(lp_get_async(p, &w[1], counting_waker(&wc[1]), &got[1]), LP_PENDING);
+        assert_status(lp_put(p, held), LP_OK);
+        assert_int_equal(wc[0].calls, 1);
+        /* no slot was handed to w[0] (it was woken to retry), so there is none to return */
+        assert_status(lp_wait_cancel(p, &w[0], with_slot ? &got[0] : NULL), LP_CANCELLED);
+        assert_int_equal(wc[1].calls, 1);
+        assert_status(lp_wait_poll(p, &w[1], NULL, &got[1]), LP_OK);
+        assert_status(lp_put(p, got[1]), LP_OK);
+        assert_int_equal(lp_debug_held(p), 0);
+        assert_int_equal(lp_debug_queued(p), 0);
+        assert_int_equal(wc[0].calls, 1);
+    }
+}
+
+static void barging_cancel_pending(void **state) {
+    (void)state;
+    static LP_POOL_DEFINE(pl, 1, 2);
+    lp_pool *p = LP_POOL(pl);
+    assert_status(LP_POOL_INIT(pl, LP_BARGING), LP_OK);
+    wake_counter wc = {0};
+    lp_wait w = LP_WAIT_INIT;
+    uint32_t held, got;
+    assert_status(lp_try_get(p, &held), LP_OK);
+    assert_status(lp_get_async(p, &w, counting_waker(&wc), &got), LP_PENDING);
+    assert_status(lp_wait_cancel(p, &w, &got), LP_CANCELLED);
+    assert_status(lp_wait_cancel(p, &w, &got), LP_ESTATE);
+    assert_status(lp_put(p, held), LP_OK);
+    assert_int_equal(wc.calls, 0);
+    assert_int_equal(lp_debug_held(p), 0);
+    assert_int_equal(lp_debug_queued(p), 0);
+}
+
+/* ---- BOUNDED ------------------------------------------------------------------------ */
+
+static uint64_t fake_now_ns;
+static uint64_t fake_clock(void) { return fake_now_ns; }
+
+static void bound_setter_validates(void **state) {
+    (void)state;
+    static LP_POOL_DEFINE(pl, 1, 1);
+    assert_status(LP_POOL_INIT(pl, LP_FAIR), LP_OK);
+    assert_status(lp_set_fairness_bound(LP_POOL(pl), 1000, fake_clock), LP_EINVAL);
+    assert_status(LP_POOL_INIT(pl, LP_BARGING), LP_OK);
+    assert_status(lp_set_fairness_bound(LP_POOL(pl), 1000, fake_clock), LP_EINVAL);
+    assert_status(LP_POOL_INIT(pl, LP_BOUNDED), LP_OK);
+    assert_status(lp_set_fairness_bound(LP_POOL(pl), 1000, NULL), LP_EINVAL);
+    assert_status(lp_set_fairness_bound(NULL, 1000, fake_clock), LP_EINVAL);
+    assert_status(lp_set_fairness_bound(LP_POOL(pl), 1000, fake_clock), LP_OK);
+    assert_status(lp_set_fairness_bound(LP_POOL(pl), 0, lp_clock_ns), LP_OK);
+}
+
+/* Until a clock is set, BOUNDED is BARGING: a release unlocks. */
+static void bounded_without_clock_barges(void **state) {
+    (void)state;
+    static LP_POOL_DEFINE(pl, 1, 2);
+    lp_pool *p = LP_POOL(pl);
+    assert_status(LP_POOL_INIT(pl, LP_BOUNDED), LP_OK);
+    wake_counter wc = {0};
+    lp_wait w = LP_WAIT_INIT;
+    uint32_t held, got, newcomer;
+    assert_status(lp_try_get(p, &held), LP_OK);
+    assert_status(lp_get_async(p, &w, counting_waker(&wc), &got), LP_PENDING);
+    assert_status(lp_put(p, held), LP_OK);
+    assert_int_equal(wc.calls, 1);
+    assert_int_equal(lp_debug_held(p), 0);
+    assert_status(lp_try_get(p, &newcomer), LP_OK);
+    assert_status(lp_wait_poll(p, &w, NULL, &got), LP_PENDING);
+    assert_status(lp_wait_cancel(p, &w, NULL), LP_CANCELLED);
+    assert_status(lp_put(p, newcomer), LP_OK);
+    assert_int_equal(lp_debug_held(p), 0);
+}
+
+/*
+ * A waiter younger than the bound is woken to retry (the slot is unlocked, a newcomer
+ * barges); once it has waited longer than the bound, the release is handed straight to it.
+ * `since` is kept in coarse microseconds, so the clock moves in steps far above 1 us.
+ */
+static void bounded_hands_off_to_a_waiter_older_than_the_bound(uint64_t bound_ns, uint64_t young_ns,
+                                                               uint64_t old_ns) {
+    static LP_POOL_DEFINE(pl, 1, 4);
+    lp_pool *p = LP_POOL(pl);
+    assert_status(LP_POOL_INIT(pl, LP_BOUNDED), LP_OK);
+    fake_now_ns = 1000000000u; /* 1 s: away from zero */
+    assert_status(lp_set_fairness_bound(p, bound_ns, fake_clock), LP_OK);
+    wake_counter wc = {0};
+    lp_wait w = LP_WAIT_INIT;
+    uint32_t held, got, newcomer, other;
+
+    assert_status(lp_try_get(p, &held), LP_OK);
+    assert_status(lp_get_async(p, &w, counting_waker(&wc), &got), LP_PENDING);
+    fake_now_ns += young_ns;
+    assert_status(lp_put(p, held), LP_OK);
+    assert_int_equal(wc.calls, 1);
+    assert_int_equal(lp_debug_held(p), 0); /* young waiter: barging release */
+    assert_status(lp_try_get(p, &newcomer), LP_OK);
+    assert_status(lp_wait_poll(p, &w, NULL, &got), LP_PENDING); /* re-queued, waiting anew */
+
+    fake_now_ns += old_ns;
+    assert_status(lp_put(p, newcomer), LP_OK);
+    assert_int_equal(wc.calls, 2);
+    assert_int_equal(lp_debug_held(p), 1);            /* handed off, never unlocked */
+    assert_status(lp_try_get(p, &other), LP_EMPTY);  /* a newcomer cannot barge now */
+    assert_status(lp_wait_poll(p, &w, NULL, &got), LP_OK);
+    assert_int_equal(got, newcomer);
+    assert_status(lp_put(p, got), LP_OK);
+    assert_int_equal(lp_debug_held(p), 0);
+    assert_int_equal(lp_debug_queued(p), 0);
+}
+
+static void bounded_explicit_bound(void **state) {
+    (void)state;
+    /* bound 1 ms; young = 100 us, old = 5 ms */
+    bounded_hands_off_to_a_waiter_older_than_the_bound(1000000u, 100000u, 5000000u);
+    /* bound 50 ms; young = 10 ms, old = 60 ms */
+    bounded_hands_off_to_a_waiter_older_than_the_bound(50000000u, 10000000u, 60000000u);
+}
+
+static void bounded_default_bound_is_one_ms(void **state) {
+    (void)state;
+    /* bound 0 means 1 ms: 0.5 ms is young, 1.5 ms is old */
+    bounded_hands_off_to_a_waiter_older_than_the_bound(0, 500000u, 1500000u);
+}
+
+int main(void) {
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(barging_put_unlocks_and_newcomer_can_win),
+        cmocka_unit_test(barging_woken_waiter_takes_free_slot),
+        cmocka_unit_test(barging_wakes_oldest_first_while_newcomers_barge),
+        cmocka_unit_test(barging_cancel_of_woken_wait_passes_the_wake_on),
+        cmocka_unit_test(barging_cancel_pending),
+        cmocka_unit_test(bound_setter_validates),
+        cmocka_unit_test(bounded_without_clock_barges),
+        cmocka_unit_test(bounded_explicit_bound),
+        cmocka_unit_test(bounded_default_bound_is_one_ms),
+    };
+    return cmocka_run_group_tests_name("pool.unit.modes", tests, NULL, NULL);
+}
