@@ -47,7 +47,7 @@ static void barging_woken_waiter_takes_free_slot(void **state) {
     assert_status(LP_POOL_INIT(pl, LP_BARGING), LP_OK);
     wake_counter wc = {0};
     lp_wait w = LP_WAIT_INIT;
-    uint32_t held[2], got;
+    uint32_t held[2] = {0, 0}, got;
 
     assert_int_equal(take_all(p, held, 2), 2);
     assert_status(lp_get_async(p, &w, counting_waker(&wc), &got), LP_PENDING);

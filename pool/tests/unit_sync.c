@@ -47,7 +47,7 @@ static void get_timeout_expires_and_leaves_pool_consistent(void **state) {
         static LP_POOL_DEFINE(pl, 2, 2);
         lp_pool *p = LP_POOL(pl);
         assert_status(LP_POOL_INIT(pl, modes[m]), LP_OK);
-        uint32_t held[2], got;
+        uint32_t held[2] = {0, 0}, got;
         assert_int_equal(take_all(p, held, 2), 2);
         for (size_t t = 0; t < sizeof timeouts_ns / sizeof timeouts_ns[0]; t++) {
             assert_status(lp_get_timeout(p, &got, timeouts_ns[t]), LP_ETIMEDOUT);
