@@ -1,0 +1,85 @@
+/*
+ * lp_internal.h — the pool's private layout (lp__ names). The public header only
+ * reserves storage of the same sizes; pool/DESIGN.md explains the protocol.
+ */
+#ifndef LP_INTERNAL_H
+#define LP_INTERNAL_H
+
+#include "lockpool.h"
+#include "lp_atomic.h"
+
+/* Slot states. */
+#define LP__FREE 0u
+#define LP__HELD 1u
+
+/* Cell word = round << 3 | state (pool/DESIGN.md, "The waiter queue"). */
+#define LP__CELL_EMPTY 0u     /* free for the claimer of ticket (round, cell) */
+#define LP__CELL_CLAIMING 1u  /* an enqueuer owns it and is writing its record */
+#define LP__CELL_WAITING 2u   /* published: record and waker valid */
+#define LP__CELL_UPDATING 3u  /* owner replacing its waker */
+#define LP__CELL_GRANTED 4u   /* a server owns it: writing slot, calling the waker */
+#define LP__CELL_READY 5u     /* result deposited; only the owner touches the cell now */
+#define LP__CELL_CANCELLED 6u /* owner withdrew; anyone may recycle it */
+#define LP__STATE_BITS 3u
+#define LP__STATE_MASK 7u
+#define LP__ROUND_SPACE (1u << 29) /* tickets per wrap: ncells * rounds <= 2^29 */
+
+/* Deposited in a cell instead of a slot: "retry" (BARGING/BOUNDED wake). */
+#define LP__NO_SLOT UINT32_MAX
+
+/* lp_wait.lp__state_ (owner-side, never shared). */
+#define LP__WAIT_IDLE 0u
+#define LP__WAIT_PENDING 1u
+
+/* One object's lock. Its line is written only by the taker and releaser of this object. */
+typedef struct lp__slot {
+    lp_atomic_u32 state; /* LP__FREE / LP__HELD */
+    uint32_t created;    /* holder-only: object constructed (get_or_create) */
+    char pad[LP_CACHELINE - 2 * sizeof(uint32_t)];
+} lp__slot;
+
+/* One waiter ticket's mailbox. Written by its enqueuer, its server and its owner. */
+typedef struct lp__cell {
+    lp_atomic_u32 word;     /* round << 3 | state */
+    uint32_t slot;          /* written by the ticket's unique server before READY */
+    lp_atomic_u32 since;    /* enqueue time in 1024-ns ticks (BOUNDED heuristic, read racily) */
+    uint32_t reserved;
+    lp_wait *rec;           /* written by the enqueuer before WAITING; read by the server after GRANTED */
+    char pad[LP_CACHELINE - 4 * sizeof(uint32_t) - sizeof(lp_wait *)];
+} lp__cell;
+
+typedef struct lp__pool {
+    /* Line 0: configuration, written once by lp_init / lp_set_fairness_bound. */
+    lp__slot *slots;
+    lp__cell *cells;
+    uint32_t nslots;
+    uint32_t ncells;
+    uint32_t mode;
+    uint32_t rounds;        /* ticket t lives in cell t % ncells, round t / ncells < rounds */
+    uint32_t limit;         /* ncells * rounds: tickets count modulo this */
+    uint32_t bound_ticks;   /* BOUNDED: hand off to a waiter older than this (1024-ns ticks) */
+    uint64_t (*clock_ns)(void);
+    /* Line 1: the queue ends. Written only on the slow path (waiters exist); the fast
+     * path only reads it, so while nobody waits it stays shared in every cache. */
+    _Alignas(LP_CACHELINE) lp_atomic_u32 head; /* next ticket to serve */
+    lp_atomic_u32 tail;                        /* next ticket to hand out */
+    char pad[LP_CACHELINE - 2 * sizeof(uint32_t)];
+} lp__pool;
+
+_Static_assert(sizeof(lp__slot) == sizeof(lp_slot), "lp_slot storage size");
+_Static_assert(sizeof(lp__cell) == sizeof(lp_cell), "lp_cell storage size");
+_Static_assert(sizeof(lp__pool) <= sizeof(lp_pool), "lp_pool storage size");
+_Static_assert(_Alignof(lp__pool) <= _Alignof(lp_pool), "lp_pool alignment");
+
+static inline lp__pool *lp__of(lp_pool *p) { return (lp__pool *)(void *)p; }
+static inline const lp__pool *lp__cof(const lp_pool *p) { return (const lp__pool *)(const void *)p; }
+
+/* Has a server reached this pending wait (GRANTED: waker call in flight, or READY)?
+ * The sync layer must not sleep then: the wake it consumed may be the only one. */
+int lp__wait_in_flight(const lp_pool *pool, const lp_wait *wait);
+
+/* Test hook: shrink the ticket space of an idle pool so tests can cross the
+ * wrap-around quickly. rounds >= 4 (round order needs outstanding < rounds / 2). Returns LP_EINVAL if busy or out of range. */
+lp_status lp__test_set_rounds(lp_pool *pool, uint32_t rounds);
+
+#endif /* LP_INTERNAL_H */

@@ -1,0 +1,615 @@
+/*
+ * lp_pool.c — the LockPool core: per-slot try-locks and a bounded lock-free queue of
+ * waiter mailboxes. Freestanding: no libc, no OS, no heap. The protocol, and why each
+ * step is there, is in pool/DESIGN.md; the Promela model in pool/verify mirrors it.
+ */
+#include "lp_internal.h"
+
+/* ---- tickets ----------------------------------------------------------------- */
+
+static inline uint32_t lp__next_ticket(const lp__pool *p, uint32_t t) {
+    return t + 1u == p->limit ? 0u : t + 1u;
+}
+static inline lp__cell *lp__cell_of(const lp__pool *p, uint32_t t) { return &p->cells[t % p->ncells]; }
+static inline uint32_t lp__round_of(const lp__pool *p, uint32_t t) { return t / p->ncells; }
+static inline uint32_t lp__word(uint32_t round, uint32_t state) { return round << LP__STATE_BITS | state; }
+static inline uint32_t lp__state(uint32_t w) { return w & LP__STATE_MASK; }
+static inline uint32_t lp__round(uint32_t w) { return w >> LP__STATE_BITS; }
+static inline uint32_t lp__next_round(const lp__pool *p, uint32_t round) {
+    return round + 1u == p->rounds ? 0u : round + 1u;
+}
+/* Tickets from `from` to `to`, modulo limit. */
+static inline uint32_t lp__dist(const lp__pool *p, uint32_t from, uint32_t to) {
+    return to >= from ? to - from : to + p->limit - from;
+}
+/* Is round a older (<0), equal (0) or newer (>0) than b? Outstanding tickets span less
+ * than half the ticket space (lp__enqueue's guard), so the modular order is exact. */
+static inline int lp__round_cmp(const lp__pool *p, uint32_t a, uint32_t b) {
+    uint32_t d = a >= b ? a - b : a + p->rounds - b;
+    return d == 0u ? 0 : d < p->rounds / 2u ? 1 : -1;
+}
+
+/* The owner's last touch of its cell (from READY): the next round may claim it. */
+static inline void lp__recycle(const lp__pool *p, lp__cell *c, uint32_t t) {
+    /* release: our reads of slot/rec happen before the next claimer's writes */
+    lp_store_release(&c->word, lp__word(lp__next_round(p, lp__round_of(p, t)), LP__CELL_EMPTY));
+}
+
+static inline int lp__queue_empty_seq_cst(lp__pool *p) {
+    /* seq_cst: pairs with the enqueuer's seq_cst tail CAS (Dekker: slot vs tail) */
+    uint32_t h = lp_load_seq_cst(&p->head);
+    return h == lp_load_seq_cst(&p->tail);
+}
+
+static inline uint32_t lp__now_ticks(const lp__pool *p) {
+    /* 1024-ns ticks by shift: no 64-bit division, which Cortex-M4 would call libgcc for */
+    return p->clock_ns ? (uint32_t)(p->clock_ns() >> 10) : 0u;
+}
+
+/* Wait out a server that owns the cell (GRANTED: writing the slot, calling a waker). */
+static uint32_t lp__await_ready(lp__cell *c, uint32_t w) {
+    while (lp__state(w) != LP__CELL_READY) {
+        lp_relax();
+        /* acquire: pairs with the server's READY store: the slot, and its last touch of rec */
+        w = lp_load_acquire(&c->word);
+    }
+    return c->slot;
+}
+
+/* ---- set-up ------------------------------------------------------------------ */
+
+size_t lp_storage_size(uint32_t nslots, uint32_t ncells) {
+    if (nslots == 0u || nslots > LP_MAX_SLOTS || ncells > LP_MAX_WAITERS) return 0;
+    return sizeof(lp_pool) + (size_t)nslots * sizeof(lp_slot) + (size_t)ncells * sizeof(lp_cell);
+}
+
+static int lp__misaligned(const void *ptr) { return ((uintptr_t)ptr & (LP_CACHELINE - 1u)) != 0u; }
+
+static void lp__reset_queue(lp__pool *p, uint32_t rounds) {
+    p->rounds = rounds;
+    p->limit = p->ncells * rounds;
+    for (uint32_t i = 0; i < p->ncells; i++) lp_store_relaxed(&p->cells[i].word, lp__word(0u, LP__CELL_EMPTY));
+    lp_store_relaxed(&p->head, 0u);
+    /* release: a thread that is handed the pool through a release/acquire pair sees it set up */
+    lp_store_release(&p->tail, 0u);
+}
+
+lp_status lp_init(lp_pool *pool, lp_slot *slots, uint32_t nslots, lp_cell *cells, uint32_t ncells,
+                  lp_mode mode) {
+    if (!pool || !slots || nslots == 0u || nslots > LP_MAX_SLOTS || ncells > LP_MAX_WAITERS) return LP_EINVAL;
+    if ((ncells > 0u) != (cells != 0)) return LP_EINVAL;
+    if (mode != LP_FAIR && mode != LP_BARGING && mode != LP_BOUNDED) return LP_EINVAL;
+    if (lp__misaligned(pool) || lp__misaligned(slots) || (cells && lp__misaligned(cells))) return LP_EINVAL;
+
+    lp__pool *p = lp__of(pool);
+    p->slots = (lp__slot *)(void *)slots;
+    p->cells = (lp__cell *)(void *)cells;
+    p->nslots = nslots;
+    p->ncells = ncells;
+    p->mode = (uint32_t)mode;
+    p->bound_ticks = 1000000u >> 10; /* 1 ms */
+    p->clock_ns = 0;
+    for (uint32_t i = 0; i < nslots; i++) {
+        lp_store_relaxed(&p->slots[i].state, LP__FREE);
+        p->slots[i].created = 0u;
+    }
+    /* A ring of 0 cells: keep limit non-zero so ticket arithmetic is defined. */
+    if (ncells == 0u) {
+        p->rounds = 1u;
+        p->limit = 1u;
+        lp_store_relaxed(&p->head, 0u);
+        lp_store_release(&p->tail, 0u);
+    } else {
+        lp__reset_queue(p, LP__ROUND_SPACE / ncells);
+    }
+    return LP_OK;
+}
+
+lp_status lp__test_set_rounds(lp_pool *pool, uint32_t rounds) {
+    if (!pool) return LP_EINVAL;
+    lp__pool *p = lp__of(pool);
+    if (p->ncells == 0u || rounds < 4u || rounds > LP__ROUND_SPACE / p->ncells) return LP_EINVAL;
+    if (!lp__queue_empty_seq_cst(p)) return LP_EINVAL;
+    for (uint32_t i = 0; i < p->ncells; i++) {
+        uint32_t w = lp_load_acquire(&p->cells[i].word);
+        if ((w & LP__STATE_MASK) != LP__CELL_EMPTY) return LP_EINVAL;
+    }
+    lp__reset_queue(p, rounds);
+    return LP_OK;
+}
+
+lp_status lp_set_fairness_bound(lp_pool *pool, uint64_t bound_ns, uint64_t (*clock_ns)(void)) {
+    if (!pool || !clock_ns) return LP_EINVAL;
+    lp__pool *p = lp__of(pool);
+    if (p->mode != LP_BOUNDED) return LP_EINVAL;
+    if (bound_ns == 0u) bound_ns = 1000000u;
+    uint64_t ticks = bound_ns >> 10;
+    p->bound_ticks = ticks == 0u ? 1u : ticks > 0x7fffffffu ? 0x7fffffffu : (uint32_t)ticks;
+    p->clock_ns = clock_ns;
+    return LP_OK;
+}
+
+uint32_t lp_slot_count(const lp_pool *pool) { return pool ? lp__cof(pool)->nslots : 0u; }
+uint32_t lp_waiter_capacity(const lp_pool *pool) { return pool ? lp__cof(pool)->ncells : 0u; }
+lp_mode lp_pool_mode(const lp_pool *pool) { return pool ? (lp_mode)lp__cof(pool)->mode : LP_FAIR; }
+
+void lp_wait_init(lp_wait *wait) {
+    if (!wait) return;
+    wait->lp__ticket_ = 0u;
+    wait->lp__state_ = LP__WAIT_IDLE;
+    wait->lp__since_ = 0u;
+    wait->lp__waker_.wake = 0;
+    wait->lp__waker_.ctx = 0;
+}
+
+/* ---- the fast path ------------------------------------------------------------ */
+
+/* Scan all slots once from `start`; read before CAS so busy lines are not written. */
+static int lp__scan(lp__pool *p, uint32_t start, uint32_t *slot) {
+    uint32_t n = p->nslots, i = start;
+    for (uint32_t k = 0; k < n; k++) {
+        lp__slot *s = &p->slots[i];
+        uint32_t expected = LP__FREE;
+        /* relaxed peek: only a hint; the CAS decides */
+        if (lp_load_relaxed(&s->state) == LP__FREE &&
+            /* acquire: see everything the previous holder wrote to the object */
+            lp_cas_acquire(&s->state, &expected, LP__HELD)) {
+            *slot = i;
+            return 1;
+        }
+        if (++i == n) i = 0;
+    }
+    return 0;
+}
+
+lp_status lp_try_get_from(lp_pool *pool, uint32_t hint, uint32_t *slot) {
+    if (!pool || !slot) return LP_EINVAL;
+    lp__pool *p = lp__of(pool);
+    /* FAIR: a newcomer never passes queued waiters. relaxed: a waiter queued before this
+     * call began is visible by coherence; one queued concurrently is unordered with us. */
+    if (p->mode == LP_FAIR && lp_load_relaxed(&p->head) != lp_load_relaxed(&p->tail)) return LP_EMPTY;
+    return lp__scan(p, hint < p->nslots ? hint : hint % p->nslots, slot) ? LP_OK : LP_EMPTY;
+}
+
+/* Per-caller start without TLS (freestanding): threads' stacks lie at different
+ * addresses, so the page of this frame, hashed, spreads callers over the slots. The
+ * multiply-shift maps it to [0, nslots) without a division. */
+static inline uint32_t lp__caller_hint(const lp__pool *p) {
+    char frame;
+    uint32_t h = (uint32_t)((uintptr_t)&frame >> 12) * 2654435761u;
+    return (uint32_t)(((uint64_t)h * p->nslots) >> 32);
+}
+
+lp_status lp_try_get(lp_pool *pool, uint32_t *slot) {
+    if (!pool) return LP_EINVAL;
+    return lp_try_get_from(pool, lp__caller_hint(lp__of(pool)), slot);
+}
+
+/* ---- serving the queue ----------------------------------------------------------- */
+
+enum { LP__DELIVERED, LP__DELIVERED_SELF, LP__SKIPPED };
+
+static void lp__sweep(lp__pool *p);
+
+/* Give `slot` (or LP__NO_SLOT: "retry") to ticket t. The caller won the head CAS for t,
+ * so it is t's only server. Returns LP__SKIPPED if t has no live waiter. */
+static int lp__deliver(lp__pool *p, uint32_t t, uint32_t slot, const lp_wait *self) {
+    lp__cell *c = lp__cell_of(p, t);
+    uint32_t r = lp__round_of(p, t);
+    /* seq_cst: a late claimer writes the cell then reads head; we wrote head, now read
+     * the cell: one of us sees the other (see the orphan check in lp__enqueue) */
+    uint32_t w = lp_load_seq_cst(&c->word);
+    for (;;) {
+        if (lp__round(w) != r) return LP__SKIPPED; /* t was skipped, or already retired */
+        uint32_t from = lp__state(w);
+        switch (from) {
+        case LP__CELL_EMPTY:     /* nobody claimed t (skipped, or a slow claimer): kill it */
+        case LP__CELL_CANCELLED: /* a withdrawn wait: recycle its cell */
+            /* seq_cst: a failed late claim must see this (its claim CAS then fails) */
+            if (lp_cas_seq_cst(&c->word, &w, lp__word(lp__next_round(p, r), LP__CELL_EMPTY))) return LP__SKIPPED;
+            break;
+        case LP__CELL_CLAIMING: /* enqueuer still inside lp_get_async: it collects, no waker */
+        case LP__CELL_WAITING:  /* published: call its waker */
+        case LP__CELL_UPDATING: /* owner inside lp_wait_poll: it collects, no waker */
+            /* acq_rel: acquire the record (WAITING); from here only we write the cell, so
+             * the owner can neither cancel nor free its record until READY */
+            if (!lp_cas_acq_rel(&c->word, &w, lp__word(r, LP__CELL_GRANTED))) break;
+            c->slot = slot;
+            int result = LP__DELIVERED;
+            if (from == LP__CELL_WAITING) {
+                lp_wait *rec = c->rec;
+                if (rec == self) {
+                    result = LP__DELIVERED_SELF; /* our own rescan served us: no wake */
+                } else {
+                    lp_waker wk = rec->lp__waker_;
+                    wk.wake(wk.ctx);
+                }
+            }
+            /* release: slot visible to the owner; it may reuse rec and ctx only now */
+            lp_store_release(&c->word, lp__word(r, LP__CELL_READY));
+            return result;
+        default: /* GRANTED/READY of round r: only t's server sets them; never us twice */
+            return LP__SKIPPED;
+        }
+    }
+}
+
+/* Serve the oldest waiter with `slot` (held by the caller), or with LP__NO_SLOT ("retry").
+ * With nobody left, a held slot is unlocked, then the queue re-checked (a waiter may have
+ * enqueued after our look). */
+static int lp__serve(lp__pool *p, uint32_t slot, const lp_wait *self) {
+    for (;;) {
+        /* seq_cst: Dekker pairing with the enqueuer (tail CAS, then slot rescan) */
+        uint32_t h = lp_load_seq_cst(&p->head);
+        if (h == lp_load_seq_cst(&p->tail)) {
+            if (slot == LP__NO_SLOT) return LP__DELIVERED;
+            lp__slot *s = &p->slots[slot];
+            /* seq_cst: unlock, then look at tail again (the same pairing) */
+            lp_xchg_seq_cst(&s->state, LP__FREE);
+            if (lp__queue_empty_seq_cst(p)) return LP__DELIVERED;
+            uint32_t expected = LP__FREE;
+            /* acquire: we hold it again; if someone beat us to it, they now serve */
+            if (!lp_cas_acquire(&s->state, &expected, LP__HELD)) return LP__DELIVERED;
+            continue;
+        }
+        /* seq_cst: claiming ticket h orders with claimers, sweepers and cancellers */
+        if (!lp_cas_seq_cst(&p->head, &h, lp__next_ticket(p, h))) continue;
+        int r = lp__deliver(p, h, slot, self);
+        if (r != LP__SKIPPED) {
+            lp__sweep(p); /* dead tickets behind the one served must not look like waiters */
+            return r;
+        }
+    }
+}
+
+/* Advance head over tickets with no live waiter (cancelled, skipped, killed), so they
+ * neither make FAIR try_get fail nor hold cells. Anyone may; the head CAS picks one
+ * retirer per ticket. Stops at the first live waiter. */
+static void lp__sweep(lp__pool *p) {
+    for (;;) {
+        uint32_t h = lp_load_seq_cst(&p->head);
+        if (h == lp_load_seq_cst(&p->tail)) return;
+        lp__cell *c = lp__cell_of(p, h);
+        uint32_t r = lp__round_of(p, h);
+        /* seq_cst: a canceller writes the cell then reads head; a server writes head then
+         * reads the cell: all four seq_cst, so one of them sees the other's write. */
+        uint32_t w = lp_load_seq_cst(&c->word);
+        int dead = lp__round(w) != r || lp__state(w) == LP__CELL_EMPTY || lp__state(w) == LP__CELL_CANCELLED;
+        if (!dead) return;
+        if (lp_cas_seq_cst(&p->head, &h, lp__next_ticket(p, h)) && lp__round(w) == r) {
+            /* We own t's retirement. If a late claim slipped in after our look, the CAS
+             * fails and the claimer sees head passed it and withdraws (lp__enqueue). */
+            (void)lp_cas_seq_cst(&c->word, &w, lp__word(lp__next_round(p, r), LP__CELL_EMPTY));
+        }
+    }
+}
+
+/* BOUNDED: has the oldest waiter waited past the bound? A racy heuristic by design. */
+static int lp__head_starving(lp__pool *p) {
+    if (!p->clock_ns) return 0;
+    uint32_t h = lp_load_relaxed(&p->head);
+    if (h == lp_load_relaxed(&p->tail)) return 0;
+    /* relaxed: a stale or next-round value only delays or advances one hand-off */
+    uint32_t since = lp_load_relaxed(&lp__cell_of(p, h)->since);
+    return (int32_t)(lp__now_ticks(p) - since) > (int32_t)p->bound_ticks;
+}
+
+static lp_status lp__release(lp__pool *p, uint32_t slot, int discard) {
+    if (slot >= p->nslots) return LP_EINVAL;
+    lp__slot *s = &p->slots[slot];
+    /* relaxed: our own HELD (or a stray double put) is what we check, not others' writes */
+    if (lp_load_relaxed(&s->state) != LP__HELD) return LP_ENOTHELD;
+    if (discard) s->created = 0u;
+
+    if (p->mode != LP_BARGING && lp_load_relaxed(&p->head) != lp_load_relaxed(&p->tail) &&
+        (p->mode == LP_FAIR || lp__head_starving(p))) {
+        /* Direct hand-off: the slot stays HELD, so nobody can barge past the waiter. */
+        lp__serve(p, slot, 0);
+        return LP_OK;
+    }
+    /* seq_cst: unlock and full fence in one RMW (release for the object's contents; the
+     * fence half orders it before our tail read: Dekker with the enqueuer) */
+    if (lp_xchg_seq_cst(&s->state, LP__FREE) != LP__HELD) return LP_ENOTHELD;
+    if (!lp__queue_empty_seq_cst(p)) {
+        if (p->mode == LP_FAIR) {
+            uint32_t expected = LP__FREE;
+            /* A waiter enqueued after our first look: take the slot back and hand it over.
+             * If the CAS fails, the taker (a waiter's rescan, or a racing try_get that ran
+             * before the enqueue) is responsible for it. acquire: we hold it again. */
+            if (lp_cas_acquire(&s->state, &expected, LP__HELD)) lp__serve(p, slot, 0);
+        } else {
+            lp__serve(p, LP__NO_SLOT, 0); /* wake the oldest waiter to retry */
+        }
+    }
+    return LP_OK;
+}
+
+lp_status lp_put(lp_pool *pool, uint32_t slot) {
+    if (!pool) return LP_EINVAL;
+    return lp__release(lp__of(pool), slot, 0);
+}
+
+lp_status lp_put_discard(lp_pool *pool, uint32_t slot) {
+    if (!pool) return LP_EINVAL;
+    return lp__release(lp__of(pool), slot, 1);
+}
+
+/* ---- get_or_create ------------------------------------------------------------------ */
+
+int lp_slot_created(const lp_pool *pool, uint32_t slot) {
+    if (!pool || slot >= lp__cof(pool)->nslots) return 0;
+    return lp__cof(pool)->slots[slot].created != 0u;
+}
+
+lp_status lp_slot_ensure(lp_pool *pool, uint32_t slot, lp_create_fn create, void *ctx) {
+    if (!pool || !create) return LP_EINVAL;
+    lp__pool *p = lp__of(pool);
+    if (slot >= p->nslots) return LP_EINVAL;
+    lp__slot *s = &p->slots[slot];
+    if (lp_load_relaxed(&s->state) != LP__HELD) return LP_ENOTHELD;
+    if (s->created) return LP_OK;
+    if (create(ctx, slot) != 0) {
+        lp__release(p, slot, 1);
+        return LP_ECREATE;
+    }
+    s->created = 1u;
+    return LP_OK;
+}
+
+lp_status lp_try_get_or_create(lp_pool *pool, uint32_t *slot, lp_create_fn create, void *ctx) {
+    if (!pool || !slot || !create) return LP_EINVAL;
+    lp_status st = lp_try_get(pool, slot);
+    return st == LP_OK ? lp_slot_ensure(pool, *slot, create, ctx) : st;
+}
+
+/* ---- the async path ----------------------------------------------------------------- */
+
+/* Is there a cell no live waiter holds? (Only asked when the ring looks full.) */
+static int lp__ring_has_room(const lp__pool *p) {
+    for (uint32_t i = 0; i < p->ncells; i++) {
+        /* relaxed: a hint; the claim CAS decides */
+        uint32_t st = lp__state(lp_load_relaxed(&p->cells[i].word));
+        if (st == LP__CELL_EMPTY || st == LP__CELL_CANCELLED) return 1;
+    }
+    return 0;
+}
+
+/* Claim a ticket's cell, then make the ticket visible (tail past it), then publish.
+ * LP_PENDING when published, LP_OK when a server filled the claimed cell before we
+ * published (*slot, or LP__NO_SLOT), LP_EFULL when every cell holds a live waiter. */
+static lp_status lp__enqueue(lp__pool *p, lp_wait *wait, uint32_t *slot) {
+    if (p->ncells == 0u) return LP_EFULL;
+    for (;;) {
+        uint32_t t, r, w;
+        lp__cell *c;
+        for (;;) {
+            /* seq_cst: the enqueue half of the Dekker pairing with lp_put's unlock */
+            t = lp_load_seq_cst(&p->tail);
+            /* Guard: outstanding tickets stay within half the ticket space, so rounds
+             * never alias (only reachable after ~2^28 cancellations behind one waiter). */
+            if (lp__dist(p, lp_load_relaxed(&p->head), t) >= p->limit / 2u - p->ncells) return LP_EFULL;
+            c = lp__cell_of(p, t);
+            r = lp__round_of(p, t);
+            /* acquire: the previous round's last user finished with the cell */
+            w = lp_load_acquire(&c->word);
+            int cmp = lp__round_cmp(p, lp__round(w), r);
+            uint32_t st = lp__state(w);
+            if (cmp == 0 && st == LP__CELL_EMPTY) {
+                /* acq_rel: exclusive use of the cell's fields from here */
+                if (lp_cas_acq_rel(&c->word, &w, lp__word(r, LP__CELL_CLAIMING))) break;
+            } else if (cmp < 0 && (st == LP__CELL_EMPTY || st == LP__CELL_CANCELLED)) {
+                /* Left by an older ticket that no one waits on: bring it to our round.
+                 * release: as lp__recycle. A failure means someone else moved it. */
+                (void)lp_cas_release(&c->word, &w, lp__word(r, LP__CELL_EMPTY));
+            } else if (cmp < 0) {
+                /* An older live waiter still holds ticket t's cell (the tail lapped it).
+                 * If any cell is free, skip t (it stays dead); else the queue is full. */
+                if (!lp__ring_has_room(p)) return LP_EFULL;
+                (void)lp_cas_seq_cst(&p->tail, &t, lp__next_ticket(p, t));
+            } else {
+                /* t is already claimed: help its claimer move tail on (lock-free). */
+                (void)lp_cas_seq_cst(&p->tail, &t, lp__next_ticket(p, t));
+            }
+        }
+        wait->lp__ticket_ = t;
+        c->rec = wait;
+        lp_store_relaxed(&c->since, (uint32_t)wait->lp__since_);
+        uint32_t seen = t;
+        /* seq_cst: tail past t makes us visible to releasers (Dekker); fails if helped */
+        (void)lp_cas_seq_cst(&p->tail, &seen, lp__next_ticket(p, t));
+        /* Orphan check: if head already passed t (a server found t unclaimed while an
+         * older waiter held the cell, and moved on), nobody will ever serve t: withdraw.
+         * seq_cst: pairs with the server's head CAS then cell load (lp__deliver). */
+        uint32_t h = lp_load_seq_cst(&p->head);
+        uint32_t claiming = lp__word(r, LP__CELL_CLAIMING);
+        if (lp__dist(p, h, t) > p->limit / 2u) {
+            if (lp_cas_acq_rel(&c->word, &claiming, lp__word(lp__next_round(p, r), LP__CELL_EMPTY))) continue;
+        } else if (lp_cas_acq_rel(&c->word, &claiming, lp__word(r, LP__CELL_WAITING))) {
+            /* release: rec, since and the waker visible to the server */
+            return LP_PENDING;
+        }
+        /* A server took the claimed cell before we published: collect what it left. */
+        *slot = lp__await_ready(c, claiming);
+        lp__recycle(p, c, t);
+        return LP_OK;
+    }
+}
+
+/* After publishing: any slot now free may have been released before our ticket was
+ * visible. FAIR: serve it to the oldest waiter (maybe us). Else: take it for ourselves. */
+static lp_status lp__rescan(lp__pool *p, lp_wait *wait, uint32_t *slot) {
+    lp__cell *c = lp__cell_of(p, wait->lp__ticket_);
+    uint32_t r = lp__round_of(p, wait->lp__ticket_);
+    for (uint32_t i = 0; i < p->nslots; i++) {
+        lp__slot *s = &p->slots[i];
+        uint32_t expected = LP__FREE;
+        /* seq_cst load: the rescan half of the Dekker pairing; acquire CAS: object contents */
+        if (lp_load_seq_cst(&s->state) != LP__FREE || !lp_cas_acquire(&s->state, &expected, LP__HELD)) continue;
+        if (p->mode == LP_FAIR) {
+            if (lp__serve(p, i, wait) == LP__DELIVERED_SELF) {
+                /* we were the oldest waiter: slot i went into our own mailbox, no waker call */
+                *slot = i;
+                lp__recycle(p, c, wait->lp__ticket_);
+                wait->lp__state_ = LP__WAIT_IDLE;
+                return LP_OK;
+            }
+            continue;
+        }
+        /* BARGING/BOUNDED: keep it and withdraw our ticket. */
+        uint32_t w = lp__word(r, LP__CELL_WAITING);
+        if (lp_cas_seq_cst(&c->word, &w, lp__word(r, LP__CELL_CANCELLED))) {
+            lp__sweep(p);
+        } else {
+            /* A server reached us first (a retry wake or a BOUNDED hand-off). Wait for its
+             * waker call to end, then pass on what it gave us: we keep slot i. */
+            uint32_t given = lp__await_ready(c, w);
+            lp__recycle(p, c, wait->lp__ticket_);
+            if (given == LP__NO_SLOT) lp__serve(p, LP__NO_SLOT, 0);
+            else lp__release(p, given, 0);
+        }
+        wait->lp__state_ = LP__WAIT_IDLE;
+        *slot = i;
+        return LP_OK;
+    }
+    return LP_PENDING;
+}
+
+/* Scan (unless FAIR with waiters), enqueue, rescan. */
+static lp_status lp__acquire(lp__pool *p, lp_wait *wait, uint32_t *slot) {
+    for (;;) {
+        /* FAIR with waiters: queue behind them (relaxed: as in lp_try_get_from) */
+        if (!(p->mode == LP_FAIR && lp_load_relaxed(&p->head) != lp_load_relaxed(&p->tail)) &&
+            lp__scan(p, lp__caller_hint(p), slot))
+            return LP_OK;
+        uint32_t got;
+        lp_status st = lp__enqueue(p, wait, &got);
+        if (st == LP_EFULL) return LP_EFULL;
+        if (st == LP_OK) {
+            if (got == LP__NO_SLOT) continue; /* served "retry" before publishing: retry */
+            *slot = got;
+            return LP_OK;
+        }
+        wait->lp__state_ = LP__WAIT_PENDING;
+        return lp__rescan(p, wait, slot);
+    }
+}
+
+lp_status lp_get_async(lp_pool *pool, lp_wait *wait, lp_waker waker, uint32_t *slot) {
+    if (!pool || !wait || !slot || !waker.wake) return LP_EINVAL;
+    if (wait->lp__state_ == LP__WAIT_PENDING) return LP_ESTATE;
+    lp__pool *p = lp__of(pool);
+    wait->lp__state_ = LP__WAIT_IDLE;
+    wait->lp__waker_ = waker;
+    wait->lp__since_ = lp__now_ticks(p);
+    return lp__acquire(p, wait, slot);
+}
+
+/* Take the mailbox contents (waiting out a waker call in flight) and free the cell. */
+static uint32_t lp__collect(lp__pool *p, lp_wait *wait, uint32_t w) {
+    lp__cell *c = lp__cell_of(p, wait->lp__ticket_);
+    uint32_t got = lp__await_ready(c, w);
+    lp__recycle(p, c, wait->lp__ticket_);
+    wait->lp__state_ = LP__WAIT_IDLE;
+    return got;
+}
+
+lp_status lp_wait_poll(lp_pool *pool, lp_wait *wait, const lp_waker *new_waker, uint32_t *slot) {
+    if (!pool || !wait || !slot || (new_waker && !new_waker->wake)) return LP_EINVAL;
+    if (wait->lp__state_ != LP__WAIT_PENDING) return LP_ESTATE;
+    lp__pool *p = lp__of(pool);
+    lp__cell *c = lp__cell_of(p, wait->lp__ticket_);
+    uint32_t r = lp__round_of(p, wait->lp__ticket_);
+    /* acquire: on READY, the slot number and the server's last touch of our record */
+    uint32_t w = lp_load_acquire(&c->word);
+    if (w == lp__word(r, LP__CELL_WAITING) && new_waker) {
+        /* acquire: no server is reading the waker once we own UPDATING */
+        if (lp_cas_acquire(&c->word, &w, lp__word(r, LP__CELL_UPDATING))) {
+            wait->lp__waker_ = *new_waker;
+            w = lp__word(r, LP__CELL_UPDATING);
+            /* release: the new waker visible to the server that wins WAITING→GRANTED */
+            if (lp_cas_acq_rel(&c->word, &w, lp__word(r, LP__CELL_WAITING))) return LP_PENDING;
+            /* a server deposited while we held UPDATING: it called no waker; w is READY */
+        }
+    }
+    if (lp__state(w) != LP__CELL_READY) return LP_PENDING; /* waiting, or waker in flight */
+    uint32_t got = lp__collect(p, wait, w);
+    if (got != LP__NO_SLOT) {
+        *slot = got;
+        return LP_OK;
+    }
+    /* BARGING/BOUNDED "retry": try again, re-queueing at the back if we lose. */
+    return lp__acquire(p, wait, slot);
+}
+
+lp_status lp_wait_cancel(lp_pool *pool, lp_wait *wait, uint32_t *slot) {
+    if (!pool || !wait) return LP_EINVAL;
+    if (wait->lp__state_ != LP__WAIT_PENDING) return LP_ESTATE;
+    lp__pool *p = lp__of(pool);
+    lp__cell *c = lp__cell_of(p, wait->lp__ticket_);
+    uint32_t r = lp__round_of(p, wait->lp__ticket_);
+    uint32_t w = lp__word(r, LP__CELL_WAITING);
+    /* seq_cst: pairs with the sweep/serve head CAS (see lp__sweep) */
+    if (lp_cas_seq_cst(&c->word, &w, lp__word(r, LP__CELL_CANCELLED))) {
+        wait->lp__state_ = LP__WAIT_IDLE;
+        lp__sweep(p);
+        return LP_CANCELLED;
+    }
+    /* Served before we could withdraw: nothing may be lost. */
+    uint32_t got = lp__collect(p, wait, w);
+    if (got == LP__NO_SLOT) {
+        lp__serve(p, LP__NO_SLOT, 0); /* pass the retry wake on, or it is swallowed */
+        return LP_CANCELLED;
+    }
+    if (slot) {
+        *slot = got;
+        return LP_OK;
+    }
+    lp__release(p, got, 0);
+    return LP_CANCELLED;
+}
+
+int lp__wait_in_flight(const lp_pool *pool, const lp_wait *wait) {
+    lp__pool *p = (lp__pool *)lp__cof(pool);
+    if (wait->lp__state_ != LP__WAIT_PENDING) return 0;
+    /* acquire: as in lp_wait_poll */
+    uint32_t w = lp_load_acquire(&lp__cell_of(p, wait->lp__ticket_)->word);
+    /* READY too: a poll that saw GRANTED may be followed by READY before this look */
+    return w == lp__word(lp__round_of(p, wait->lp__ticket_), LP__CELL_GRANTED) ||
+           w == lp__word(lp__round_of(p, wait->lp__ticket_), LP__CELL_READY);
+}
+
+/* ---- diagnostics ---------------------------------------------------------------------- */
+
+uint32_t lp_debug_held(const lp_pool *pool) {
+    if (!pool) return 0u;
+    const lp__pool *p = lp__cof(pool);
+    uint32_t held = 0;
+    for (uint32_t i = 0; i < p->nslots; i++)
+        held += lp_load_relaxed(&((lp__pool *)p)->slots[i].state) == LP__HELD; /* relaxed: a snapshot */
+    return held;
+}
+
+uint32_t lp_debug_queued(const lp_pool *pool) {
+    if (!pool) return 0u;
+    lp__pool *p = (lp__pool *)lp__cof(pool);
+    /* relaxed: a snapshot */
+    uint32_t h = lp_load_relaxed(&p->head), t = lp_load_relaxed(&p->tail);
+    return t >= h ? t - h : p->limit - h + t;
+}
+
+const char *lp_status_str(lp_status st) {
+    switch (st) {
+    case LP_OK: return "LP_OK";
+    case LP_EMPTY: return "LP_EMPTY";
+    case LP_PENDING: return "LP_PENDING";
+    case LP_CANCELLED: return "LP_CANCELLED";
+    case LP_EFULL: return "LP_EFULL";
+    case LP_EINVAL: return "LP_EINVAL";
+    case LP_ENOTHELD: return "LP_ENOTHELD";
+    case LP_ESTATE: return "LP_ESTATE";
+    case LP_ETIMEDOUT: return "LP_ETIMEDOUT";
+    case LP_ECREATE: return "LP_ECREATE";
+    case LP_ENOSYS: return "LP_ENOSYS";
+    }
+    return "LP_?";
+}
