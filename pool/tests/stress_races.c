@@ -101,7 +101,10 @@ static void *scan_enqueue_waiter(void *arg) {
                 slot = collect_uncontended(r->pool, &rec, &fw, NULL);
                 STRESS_CHECK(stress_flag_wakes(&fw) == 1, "%d wakes for one hand-off", stress_flag_wakes(&fw));
             } else {
-                STRESS_CHECK(stress_flag_wakes(&fw) == 0, "LP_OK and a wake");
+                /* FAIR: LP_OK means no wake. BARGING/BOUNDED: the release's retry wake may reach
+                 * the ticket just before the rescan takes the slot; it happens inside the call */
+                STRESS_CHECK(stress_flag_wakes(&fw) <= (r->mode == LP_FAIR ? 0 : 1), "LP_OK and %d wakes",
+                             stress_flag_wakes(&fw));
             }
             stress_flag_close(&fw);
         } else if (how == 2) {
@@ -511,7 +514,7 @@ int main(int argc, char **argv) {
     } else {
         STRESS_CHECK(r.slots == 1, "the pair scenarios use one slot");
         r.pool = make_pool(r.mode, 1, 4, &storage);
-        r.iterations = stress_scale(20000);
+        r.iterations = stress_scale(50000);
         stress_watchdog_start(&r.wd, name, dump, &r);
         if (!strcmp(scenario, "scan_enqueue"))
             run_pair(&r, scan_enqueue_holder, scan_enqueue_waiter);
