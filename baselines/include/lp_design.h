@@ -54,6 +54,11 @@ typedef struct lpd_design {
     int (*get)(void *self, uintptr_t *handle);                  /**< LP_OK / LP_EFULL / LP_ENOSYS */
     int (*get_timeout)(void *self, uintptr_t *handle, uint64_t timeout_ns); /**< + LP_ETIMEDOUT */
     int (*put)(void *self, uintptr_t handle);                   /**< LP_OK / LP_ENOTHELD / LP_EINVAL */
+
+    /** Optional (NULL if the design cannot tell): a racy count of callers currently
+     *  waiting in get/get_timeout (LockPool: lp_debug_queued). For tests and tools only,
+     *  e.g. to start FIFO waiters one at a time, each observably queued. */
+    uint32_t (*waiting)(const void *self);
 } lpd_design;
 
 /** Every design compiled into this build, LockPool's modes first. */

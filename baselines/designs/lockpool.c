@@ -1,0 +1,156 @@
+/*
+ * lockpool — LockPool itself, one entry per mode, behind the design contract.
+ *
+ *   lockpool-fair        FIFO: a release with waiters hands the slot straight to the
+ *                        oldest waiter; try_get fails while anyone waits.
+ *   lockpool-barging     a release unlocks then wakes the oldest waiter, who may lose
+ *                        to a newcomer and re-queue. Not FIFO.
+ *   lockpool-bounded     barging, but a waiter older than 1 ms is handed the slot.
+ *   lockpool-fair-scan0  lockpool-fair with try_get scanning from slot 0
+ *                        (lp_try_get_from(pool, 0, ..)): the original crate's hot slot 0.
+ *
+ * Progress: try_get and put are lock-free (per-slot CAS, no lock anywhere); waiters
+ * queue in a bounded ring of MAX_WAITERS cells and sleep on a futex after a short spin.
+ * Oversubscribed: waiters sleep, so a preempted thread costs nobody else CPU time; in
+ * FAIR mode a preempted waiter at the queue head delays the slot it was handed.
+ *
+ * Storage: lp_storage_size(slots, waiters) bytes, laid out as the lp_pool header, then
+ * lp_slot[slots], then lp_cell[waiters] (all 64-byte aligned types).
+ */
+#include "lpd_internal.h"
+
+static size_t lockpool_size(uint32_t slots, uint32_t max_waiters) {
+    return lp_storage_size(slots, max_waiters);
+}
+
+static int lockpool_init_mode(void *self, uint32_t slots, uint32_t max_waiters, lp_mode mode) {
+    if (!lpd_storage_ok(self) || !lpd_counts_ok(slots, max_waiters))
+        return LP_EINVAL;
+    lp_pool *pool = (lp_pool *)self;
+    lp_slot *slot_array = (lp_slot *)(pool + 1);
+    lp_cell *cells = max_waiters ? (lp_cell *)(slot_array + slots) : NULL;
+    return lp_init(pool, slot_array, slots, cells, max_waiters, mode);
+}
+
+static int lockpool_init_fair(void *self, uint32_t slots, uint32_t max_waiters) {
+    return lockpool_init_mode(self, slots, max_waiters, LP_FAIR);
+}
+
+static int lockpool_init_barging(void *self, uint32_t slots, uint32_t max_waiters) {
+    return lockpool_init_mode(self, slots, max_waiters, LP_BARGING);
+}
+
+static int lockpool_init_bounded(void *self, uint32_t slots, uint32_t max_waiters) {
+    int st = lockpool_init_mode(self, slots, max_waiters, LP_BOUNDED);
+    if (st != LP_OK)
+        return st;
+    return lp_set_fairness_bound((lp_pool *)self, 1000000u /* 1 ms */, lp_clock_ns);
+}
+
+static void lockpool_destroy(void *self) {
+    (void)self; /* the pool owns nothing beyond the caller's storage */
+}
+
+static int lockpool_try_get(void *self, uintptr_t *handle) {
+    uint32_t slot;
+    lp_status st = lp_try_get((lp_pool *)self, &slot);
+    if (st == LP_OK)
+        *handle = slot;
+    return st;
+}
+
+static int lockpool_try_get_scan0(void *self, uintptr_t *handle) {
+    uint32_t slot;
+    lp_status st = lp_try_get_from((lp_pool *)self, 0, &slot);
+    if (st == LP_OK)
+        *handle = slot;
+    return st;
+}
+
+static int lockpool_get(void *self, uintptr_t *handle) {
+    uint32_t slot;
+    lp_status st = lp_get((lp_pool *)self, &slot);
+    if (st == LP_OK)
+        *handle = slot;
+    return st;
+}
+
+static int lockpool_get_timeout(void *self, uintptr_t *handle, uint64_t timeout_ns) {
+    uint32_t slot;
+    lp_status st = lp_get_timeout((lp_pool *)self, &slot, timeout_ns);
+    if (st == LP_OK)
+        *handle = slot;
+    return st;
+}
+
+static int lockpool_put(void *self, uintptr_t handle) {
+    if (handle > UINT32_MAX)
+        return LP_EINVAL;
+    return lp_put((lp_pool *)self, (uint32_t)handle);
+}
+
+static uint32_t lockpool_waiting(const void *self) {
+    return lp_debug_queued((const lp_pool *)self);
+}
+
+#define LOCKPOOL_FLAGS (LPD_LOCK_FREE | LPD_BOUNDED | LPD_BLOCKING | LPD_WAIT_QUEUE)
+
+const lpd_design lpd_lockpool_fair = {
+    .name = "lockpool-fair",
+    .blocking = "futex",
+    .summary = "LockPool FAIR: FIFO direct hand-off; lock-free try_get/put; waiters queue, spin then futex",
+    .flags = LOCKPOOL_FLAGS | LPD_FIFO,
+    .size = lockpool_size,
+    .init = lockpool_init_fair,
+    .destroy = lockpool_destroy,
+    .try_get = lockpool_try_get,
+    .get = lockpool_get,
+    .get_timeout = lockpool_get_timeout,
+    .put = lockpool_put,
+    .waiting = lockpool_waiting,
+};
+
+const lpd_design lpd_lockpool_barging = {
+    .name = "lockpool-barging",
+    .blocking = "futex",
+    .summary = "LockPool BARGING: release unlocks then wakes the oldest waiter, newcomers may win; lock-free try_get/put",
+    .flags = LOCKPOOL_FLAGS,
+    .size = lockpool_size,
+    .init = lockpool_init_barging,
+    .destroy = lockpool_destroy,
+    .try_get = lockpool_try_get,
+    .get = lockpool_get,
+    .get_timeout = lockpool_get_timeout,
+    .put = lockpool_put,
+    .waiting = lockpool_waiting,
+};
+
+const lpd_design lpd_lockpool_bounded = {
+    .name = "lockpool-bounded",
+    .blocking = "futex",
+    .summary = "LockPool BOUNDED: barging, but a waiter older than 1 ms gets a direct hand-off; lock-free try_get/put",
+    .flags = LOCKPOOL_FLAGS,
+    .size = lockpool_size,
+    .init = lockpool_init_bounded,
+    .destroy = lockpool_destroy,
+    .try_get = lockpool_try_get,
+    .get = lockpool_get,
+    .get_timeout = lockpool_get_timeout,
+    .put = lockpool_put,
+    .waiting = lockpool_waiting,
+};
+
+const lpd_design lpd_lockpool_fair_scan0 = {
+    .name = "lockpool-fair-scan0",
+    .blocking = "futex",
+    .summary = "LockPool FAIR with try_get scanning from slot 0 (the original crate's hot first slot)",
+    .flags = LOCKPOOL_FLAGS | LPD_FIFO,
+    .size = lockpool_size,
+    .init = lockpool_init_fair,
+    .destroy = lockpool_destroy,
+    .try_get = lockpool_try_get_scan0,
+    .get = lockpool_get,
+    .get_timeout = lockpool_get_timeout,
+    .put = lockpool_put,
+    .waiting = lockpool_waiting,
+};

@@ -1,0 +1,532 @@
+/*
+ * lp-conformance — one suite, every design: the same tests drive LockPool and each
+ * baseline through lp_design.h. A test checks only what the design promises (flags).
+ *
+ *   lp-conformance --design NAME        run the suite against one design
+ *   lp-conformance --registry a,b,c     the registry holds exactly these designs, well formed
+ *
+ * Every bound on time here is a hang detector (30 s without progress), never a
+ * performance threshold. Stress runs are bounded in time and scaled down under TSan.
+ */
+#include <pthread.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "lpd_internal.h"
+
+#define HANG_NS (30ull * 1000000000ull)
+
+#ifdef LPD_TSAN
+enum { STRESS_THREADS = 4, STRESS_MS = 400, WAKE_GETTERS = 4, WAKE_ROUNDS = 20 };
+#else
+enum { STRESS_THREADS = 8, STRESS_MS = 1000, WAKE_GETTERS = 6, WAKE_ROUNDS = 50 };
+#endif
+enum { STRESS_SLOTS = 3, FIFO_WAITERS = 6, MAX_THREADS = 16 };
+
+static const lpd_design *design;
+static const char *current_test = "";
+
+__attribute__((format(printf, 2, 3))) static void fail(int line, const char *fmt, ...) {
+    va_list ap;
+    fprintf(stderr, "FAIL [%s] %s (line %d): ", design ? design->name : "-", current_test, line);
+    va_start(ap, fmt);
+    vfprintf(stderr, fmt, ap);
+    va_end(ap);
+    fputc('\n', stderr);
+    abort();
+}
+#define CHECK(cond, ...)                                                                   \
+    do {                                                                                   \
+        if (!(cond))                                                                       \
+            fail(__LINE__, __VA_ARGS__);                                                   \
+    } while (0)
+#define CHECK_ST(expr, want)                                                               \
+    do {                                                                                   \
+        int st_ = (expr);                                                                  \
+        if (st_ != (want))                                                                 \
+            fail(__LINE__, "%s returned %s, expected %s", #expr, lp_status_str(st_),       \
+                 lp_status_str(want));                                                     \
+    } while (0)
+
+static bool has(unsigned flag) {
+    return (design->flags & flag) != 0;
+}
+
+static void sleep_ns(uint64_t ns) {
+    struct timespec ts = {(time_t)(ns / 1000000000u), (long)(ns % 1000000000u)};
+    while (nanosleep(&ts, &ts) != 0) {
+    }
+}
+
+/* ---- pools ------------------------------------------------------------------------ */
+typedef struct pool {
+    void *self;
+    uint32_t slots;
+} pool;
+
+static void *alloc_storage(size_t bytes) {
+    void *mem = aligned_alloc(LPD_ALIGN, lpd_round_up(bytes ? bytes : 1, LPD_ALIGN));
+    if (mem == NULL)
+        lpd_fatal("out of memory");
+    return mem;
+}
+
+static pool pool_new(uint32_t slots, uint32_t max_waiters) {
+    size_t bytes = design->size(slots, max_waiters);
+    CHECK(bytes > 0, "size(%u, %u) is 0 for valid counts", slots, max_waiters);
+    pool p = {alloc_storage(bytes), slots};
+    CHECK_ST(design->init(p.self, slots, max_waiters), LP_OK);
+    if (design->thread_enter)
+        design->thread_enter(p.self); /* the main thread uses every pool it makes */
+    return p;
+}
+
+static void pool_free(pool p) {
+    if (design->thread_exit)
+        design->thread_exit(p.self);
+    design->destroy(p.self);
+    free(p.self);
+}
+
+/* After everything: SLOTS try_gets succeed, one more fails, then all go back. */
+static void check_no_leak(pool p) {
+    if (!has(LPD_BOUNDED))
+        return;
+    uintptr_t handles[STRESS_SLOTS + 8];
+    CHECK(p.slots <= sizeof(handles) / sizeof(handles[0]), "test pool too large");
+    for (uint32_t i = 0; i < p.slots; i++)
+        CHECK_ST(design->try_get(p.self, &handles[i]), LP_OK);
+    uintptr_t extra;
+    CHECK_ST(design->try_get(p.self, &extra), LP_EMPTY);
+    for (uint32_t i = 0; i < p.slots; i++)
+        CHECK_ST(design->put(p.self, handles[i]), LP_OK);
+}
+
+/* ---- ownership: one holder per handle at a time ------------------------------------- */
+/* Bounded designs: an owner word per slot. Unbounded (malloc): the object's own first
+ * word, since the handle is its address (a second holder would overwrite it). */
+static atomic_uint owners[LP_MAX_SLOTS < 64 ? LP_MAX_SLOTS : 64];
+
+static void own(pool p, uintptr_t h, unsigned me) {
+    if (has(LPD_BOUNDED)) {
+        CHECK(h < p.slots, "handle %lu out of range (%u slots)", (unsigned long)h, p.slots);
+        /* acq_rel: pairs with the previous owner's release of this word (and is itself
+         * a check: the design must already have ordered the hand-over) */
+        unsigned prev = atomic_exchange_explicit(&owners[h], me, memory_order_acq_rel);
+        CHECK(prev == 0, "slot %lu handed to thread %u while thread %u holds it", (unsigned long)h,
+              me, prev);
+    } else {
+        CHECK(h != 0, "NULL handle");
+        /* relaxed: only a second simultaneous holder could change it */
+        atomic_store_explicit((atomic_uint *)h, me, memory_order_relaxed);
+    }
+}
+
+static void disown(uintptr_t h, unsigned me) {
+    if (has(LPD_BOUNDED)) {
+        /* acq_rel: hands our view of the slot to its next owner (see own) */
+        unsigned prev = atomic_exchange_explicit(&owners[h], 0, memory_order_acq_rel);
+        CHECK(prev == me, "slot %lu taken by thread %u while thread %u held it", (unsigned long)h,
+              prev, me);
+    } else {
+        /* relaxed: as in own */
+        unsigned now = atomic_load_explicit((atomic_uint *)h, memory_order_relaxed);
+        CHECK(now == me, "object %p written by thread %u while thread %u held it", (void *)h, now, me);
+    }
+}
+
+static void hold_briefly(unsigned i) {
+    for (unsigned k = 0; k < (i & 15u); k++)
+        lpd_cpu_relax();
+}
+
+/* ---- tests ------------------------------------------------------------------------ */
+static void test_bad_arguments(void) {
+    current_test = "bad arguments";
+    size_t bytes = design->size(4, 4);
+    CHECK(bytes > 0, "size(4, 4) is 0");
+    void *mem = alloc_storage(bytes + LPD_ALIGN);
+    CHECK_ST(design->init(NULL, 4, 4), LP_EINVAL);
+    CHECK_ST(design->init(mem, 0, 4), LP_EINVAL);
+    CHECK_ST(design->init(mem, LP_MAX_SLOTS + 1, 4), LP_EINVAL);
+    CHECK_ST(design->init(mem, 4, LP_MAX_WAITERS + 1), LP_EINVAL);
+    CHECK_ST(design->init((char *)mem + 8, 4, 4), LP_EINVAL); /* not LPD_ALIGN-aligned */
+    free(mem);
+
+    pool p = pool_new(4, 4);
+    if (has(LPD_BOUNDED)) {
+        CHECK_ST(design->put(p.self, 4), LP_EINVAL);          /* out of range */
+        CHECK_ST(design->put(p.self, UINTPTR_MAX), LP_EINVAL);
+        CHECK_ST(design->put(p.self, 0), LP_ENOTHELD);        /* never taken */
+        uintptr_t h;
+        CHECK_ST(design->try_get(p.self, &h), LP_OK);
+        CHECK_ST(design->put(p.self, h), LP_OK);
+        CHECK_ST(design->put(p.self, h), LP_ENOTHELD);        /* twice */
+        check_no_leak(p);
+    } else {
+        CHECK_ST(design->put(p.self, 0), LP_EINVAL);          /* NULL object */
+    }
+    pool_free(p);
+}
+
+static void test_try_get_empty(void) {
+    current_test = "try_get until empty";
+    pool p = pool_new(5, 2);
+    uintptr_t h[5];
+    for (int round = 0; round < 2; round++) {
+        for (int i = 0; i < 5; i++) {
+            CHECK_ST(design->try_get(p.self, &h[i]), LP_OK);
+            for (int j = 0; j < i; j++)
+                CHECK(h[i] != h[j], "handle %lu handed out twice", (unsigned long)h[i]);
+        }
+        if (has(LPD_BOUNDED)) {
+            uintptr_t extra;
+            CHECK_ST(design->try_get(p.self, &extra), LP_EMPTY);
+        }
+        for (int i = 0; i < 5; i++)
+            CHECK_ST(design->put(p.self, h[i]), LP_OK);
+    }
+    check_no_leak(p);
+    pool_free(p);
+}
+
+static void test_blocking_contract(void) {
+    current_test = "blocking get / timeout";
+    pool p = pool_new(1, 2);
+    uintptr_t held, h;
+    CHECK_ST(design->try_get(p.self, &held), LP_OK);
+    if (!has(LPD_BLOCKING)) {
+        CHECK_ST(design->get(p.self, &h), LP_ENOSYS);
+        CHECK_ST(design->get_timeout(p.self, &h, 1000000), LP_ENOSYS);
+        CHECK_ST(design->put(p.self, held), LP_OK);
+        pool_free(p);
+        return;
+    }
+    CHECK_ST(design->get_timeout(p.self, &h, 0), LP_ETIMEDOUT);
+    const uint64_t timeout = 20000000; /* 20 ms */
+    uint64_t start = lpd_now_ns();
+    CHECK_ST(design->get_timeout(p.self, &h, timeout), LP_ETIMEDOUT);
+    uint64_t waited = lpd_now_ns() - start;
+    /* A deadline is a promise not to give up early (a correctness bound, not a speed one). */
+    CHECK(waited >= timeout, "timed out after %llu ns, before the %llu ns deadline",
+          (unsigned long long)waited, (unsigned long long)timeout);
+    CHECK_ST(design->put(p.self, held), LP_OK);
+    CHECK_ST(design->get_timeout(p.self, &h, timeout), LP_OK); /* free: no waiting */
+    CHECK_ST(design->put(p.self, h), LP_OK);
+    CHECK_ST(design->get(p.self, &h), LP_OK);
+    CHECK_ST(design->put(p.self, h), LP_OK);
+    check_no_leak(p);
+    pool_free(p);
+
+    if (has(LPD_WAIT_QUEUE)) {
+        current_test = "no waiters allowed (MAX_WAITERS = 0)";
+        pool q = pool_new(1, 0);
+        CHECK_ST(design->try_get(q.self, &held), LP_OK);
+        CHECK_ST(design->get_timeout(q.self, &h, timeout), LP_EFULL);
+        CHECK_ST(design->get(q.self, &h), LP_EFULL);
+        CHECK_ST(design->put(q.self, held), LP_OK);
+        check_no_leak(q);
+        pool_free(q);
+    }
+}
+
+/* A worker thread's view of the pool it drives. */
+typedef struct worker {
+    pool p;
+    unsigned id;               /* 1-based: 0 means "nobody" in the owner words */
+    pthread_t thread;
+    int status;                /* first result of interest, for the main thread */
+    uintptr_t handle;
+    uint64_t ops;
+    atomic_uint *progress;     /* shared: rounds completed, for the hang detector */
+    atomic_uint *order_seq;    /* FIFO test: grant order */
+    unsigned *order;
+    uint64_t stop_at_ns;
+    uint32_t max_waiters;
+} worker;
+
+static void worker_enter(worker *w) {
+    if (design->thread_enter)
+        design->thread_enter(w->p.self);
+}
+
+static void worker_exit(worker *w) {
+    if (design->thread_exit)
+        design->thread_exit(w->p.self);
+}
+
+static void start(worker *w, void *(*fn)(void *)) {
+    if (pthread_create(&w->thread, NULL, fn, w) != 0)
+        lpd_fatal("pthread_create");
+}
+
+/* Wait for a counter to reach `want`, or fail after HANG_NS without progress. */
+static void await_progress(atomic_uint *counter, unsigned want, const char *what) {
+    unsigned last = 0;
+    uint64_t last_change = lpd_now_ns();
+    for (;;) {
+        /* relaxed: we only watch the count move; joins order the rest */
+        unsigned now = atomic_load_explicit(counter, memory_order_relaxed);
+        if (now >= want)
+            return;
+        if (now != last) {
+            last = now;
+            last_change = lpd_now_ns();
+        }
+        CHECK(lpd_now_ns() - last_change < HANG_NS, "hang: %s stuck at %u of %u for 30 s", what,
+              now, want);
+        sleep_ns(1000000);
+    }
+}
+
+static void *efull_waiter(void *arg) {
+    worker *w = arg;
+    worker_enter(w);
+    /* The main thread's own timed gets may hold the one waiter place for a moment. */
+    while ((w->status = design->get(w->p.self, &w->handle)) == LP_EFULL)
+        sleep_ns(100000);
+    if (w->status == LP_OK)
+        w->status = design->put(w->p.self, w->handle);
+    /* relaxed: the join publishes the rest */
+    atomic_fetch_add_explicit(w->progress, 1, memory_order_relaxed);
+    worker_exit(w);
+    return NULL;
+}
+
+static void test_waiter_limit(void) {
+    if (!has(LPD_WAIT_QUEUE))
+        return;
+    current_test = "MAX_WAITERS enforced";
+    pool p = pool_new(1, 1);
+    uintptr_t held, h;
+    CHECK_ST(design->try_get(p.self, &held), LP_OK);
+    atomic_uint done = 0;
+    worker w = {.p = p, .id = 1, .progress = &done};
+    start(&w, efull_waiter);
+    /* Once the waiter is counted, the one waiter place is taken: we must get LP_EFULL.
+     * Until then our own timed get may wait (and time out) in its place. */
+    uint64_t began = lpd_now_ns();
+    for (;;) {
+        int st = design->get_timeout(p.self, &h, 2000000);
+        if (st == LP_EFULL)
+            break;
+        CHECK(st == LP_ETIMEDOUT, "timed get returned %s", lp_status_str(st));
+        CHECK(lpd_now_ns() - began < HANG_NS, "hang: the waiter never occupied the waiter place");
+        sleep_ns(1000000); /* leave the place free for the waiter to take */
+    }
+    CHECK_ST(design->put(p.self, held), LP_OK);
+    await_progress(&done, 1, "the waiter");
+    pthread_join(w.thread, NULL);
+    CHECK(w.status == LP_OK, "waiter finished with %s", lp_status_str(w.status));
+    check_no_leak(p);
+    pool_free(p);
+}
+
+/* Threads >> slots, every way of getting, ownership checked on every grant. */
+static void *stress_worker(void *arg) {
+    worker *w = arg;
+    worker_enter(w);
+    for (unsigned i = 0; lpd_now_ns() < w->stop_at_ns; i++) {
+        uintptr_t h;
+        int st;
+        unsigned way = has(LPD_BLOCKING) ? i % 4 : 0;
+        if (way == 0) {
+            st = design->try_get(w->p.self, &h);
+            CHECK(st == LP_OK || (st == LP_EMPTY && has(LPD_BOUNDED)), "try_get returned %s",
+                  lp_status_str(st));
+        } else if (way == 1) {
+            st = design->get(w->p.self, &h);
+            CHECK(st == LP_OK || st == LP_EFULL, "get returned %s", lp_status_str(st));
+        } else {
+            st = design->get_timeout(w->p.self, &h, way == 2 ? (i % 7) * 20000u : LP_FOREVER);
+            CHECK(st == LP_OK || st == LP_ETIMEDOUT || st == LP_EFULL, "get_timeout returned %s",
+                  lp_status_str(st));
+        }
+        if (st != LP_OK) {
+            sched_yield();
+            continue;
+        }
+        own(w->p, h, w->id);
+        hold_briefly(i);
+        disown(h, w->id);
+        CHECK_ST(design->put(w->p.self, h), LP_OK);
+        w->ops++;
+    }
+    worker_exit(w);
+    return NULL;
+}
+
+static void test_mutual_exclusion(void) {
+    current_test = "mutual exclusion under stress";
+    /* Fewer waiter places than threads, so LP_EFULL is exercised too. */
+    const uint32_t max_waiters = STRESS_THREADS - 2;
+    pool p = pool_new(STRESS_SLOTS, max_waiters);
+    worker w[STRESS_THREADS];
+    uint64_t stop = lpd_now_ns() + (uint64_t)STRESS_MS * 1000000u;
+    for (unsigned t = 0; t < STRESS_THREADS; t++) {
+        w[t] = (worker){.p = p, .id = t + 1, .stop_at_ns = stop};
+        start(&w[t], stress_worker);
+    }
+    uint64_t total = 0;
+    for (unsigned t = 0; t < STRESS_THREADS; t++) {
+        pthread_join(w[t].thread, NULL);
+        total += w[t].ops;
+    }
+    CHECK(total > 0, "no thread completed a single get/put");
+    check_no_leak(p);
+    pool_free(p);
+}
+
+/* One slot, many blocking getters: every get must come back (a lost wake-up hangs). */
+static void *wake_worker(void *arg) {
+    worker *w = arg;
+    worker_enter(w);
+    for (unsigned round = 0; round < WAKE_ROUNDS; round++) {
+        uintptr_t h;
+        /* Half the rounds wait forever, half with a deadline far beyond the hang
+         * detector: ETIMEDOUT would mean a slot was free and nobody told us. */
+        int st = (round & 1) ? design->get_timeout(w->p.self, &h, 2 * HANG_NS)
+                             : design->get(w->p.self, &h);
+        CHECK(st == LP_OK, "blocking get returned %s", lp_status_str(st));
+        own(w->p, h, w->id);
+        hold_briefly(round);
+        disown(h, w->id);
+        CHECK_ST(design->put(w->p.self, h), LP_OK);
+        /* relaxed: progress for the hang detector only */
+        atomic_fetch_add_explicit(w->progress, 1, memory_order_relaxed);
+    }
+    worker_exit(w);
+    return NULL;
+}
+
+static void test_no_lost_wakeup(void) {
+    if (!has(LPD_BLOCKING))
+        return;
+    current_test = "no lost wake-up (1 slot, blocking getters)";
+    pool p = pool_new(1, WAKE_GETTERS);
+    atomic_uint rounds = 0;
+    worker w[WAKE_GETTERS];
+    for (unsigned t = 0; t < WAKE_GETTERS; t++) {
+        w[t] = (worker){.p = p, .id = t + 1, .progress = &rounds};
+        start(&w[t], wake_worker);
+    }
+    await_progress(&rounds, WAKE_GETTERS * WAKE_ROUNDS, "completed gets");
+    for (unsigned t = 0; t < WAKE_GETTERS; t++)
+        pthread_join(w[t].thread, NULL);
+    check_no_leak(p);
+    pool_free(p);
+}
+
+/* FIFO: waiters that arrived one after another are served in that order. */
+static void *fifo_waiter(void *arg) {
+    worker *w = arg;
+    worker_enter(w);
+    uintptr_t h;
+    w->status = design->get(w->p.self, &h);
+    if (w->status == LP_OK) {
+        /* relaxed: the slot hand-over already orders the waiters; this is a counter */
+        unsigned pos = atomic_fetch_add_explicit(w->order_seq, 1, memory_order_relaxed);
+        w->order[pos] = w->id;
+        w->status = design->put(w->p.self, h);
+    }
+    worker_exit(w);
+    return NULL;
+}
+
+static void test_fifo(void) {
+    if (!has(LPD_FIFO))
+        return;
+    current_test = "FIFO grant order";
+    pool p = pool_new(1, FIFO_WAITERS);
+    uintptr_t held;
+    CHECK_ST(design->try_get(p.self, &held), LP_OK);
+    atomic_uint seq = 0;
+    unsigned order[FIFO_WAITERS];
+    worker w[FIFO_WAITERS];
+    for (unsigned i = 0; i < FIFO_WAITERS; i++) {
+        w[i] = (worker){.p = p, .id = i + 1, .order_seq = &seq, .order = order};
+        start(&w[i], fifo_waiter);
+        if (design->waiting) {
+            /* Observably queued before the next one starts. */
+            uint64_t began = lpd_now_ns();
+            while (design->waiting(p.self) < i + 1) {
+                CHECK(lpd_now_ns() - began < HANG_NS, "hang: waiter %u never queued", i + 1);
+                sleep_ns(100000);
+            }
+        } else {
+            /* Design-neutral fallback: what is checked is FIFO of *arrival*, assuming a
+             * thread that slept 200 ms ago has arrived. */
+            sleep_ns(200000000);
+        }
+    }
+    CHECK_ST(design->put(p.self, held), LP_OK);
+    for (unsigned i = 0; i < FIFO_WAITERS; i++) {
+        pthread_join(w[i].thread, NULL);
+        CHECK(w[i].status == LP_OK, "waiter %u finished with %s", i + 1, lp_status_str(w[i].status));
+    }
+    for (unsigned i = 0; i < FIFO_WAITERS; i++)
+        CHECK(order[i] == i + 1, "grant %u went to waiter %u (arrived %u-th)", i + 1, order[i],
+              order[i]);
+    check_no_leak(p);
+    pool_free(p);
+}
+
+/* ---- registry ----------------------------------------------------------------------- */
+static int check_registry(const char *expected_csv) {
+    current_test = "registry";
+    size_t n;
+    const lpd_design *const *all = lpd_designs(&n);
+    char *names = strdup(expected_csv), *save = NULL;
+    size_t i = 0;
+    for (char *tok = strtok_r(names, ",", &save); tok; tok = strtok_r(NULL, ",", &save), i++) {
+        CHECK(i < n, "registry has %zu designs, CMake enabled more (next: %s)", n, tok);
+        CHECK(strcmp(all[i]->name, tok) == 0, "registry entry %zu is %s, expected %s", i,
+              all[i]->name, tok);
+    }
+    free(names);
+    CHECK(i == n, "registry has %zu designs, CMake enabled %zu", n, i);
+    for (i = 0; i < n; i++) {
+        design = all[i];
+        CHECK(lpd_find(design->name) == design, "lpd_find does not return the entry");
+        CHECK(design->blocking && design->summary && design->size && design->init &&
+                  design->destroy && design->try_get && design->get && design->get_timeout &&
+                  design->put,
+              "missing name, text or function");
+        CHECK(!has(LPD_FIFO) || has(LPD_BLOCKING), "FIFO without blocking get");
+        CHECK(!has(LPD_WAIT_QUEUE) || has(LPD_BLOCKING), "waiter queue without blocking get");
+        CHECK(has(LPD_PER_THREAD) == (design->thread_enter != NULL && design->thread_exit != NULL),
+              "LPD_PER_THREAD and thread_enter/exit disagree");
+    }
+    design = NULL;
+    CHECK(lpd_find("no-such-design") == NULL && lpd_find(NULL) == NULL, "lpd_find of a bad name");
+    CHECK(lpd_skipped() != NULL, "lpd_skipped is NULL");
+    printf("registry: %zu designs ok; skipped: %s\n", n, lpd_skipped()[0] ? lpd_skipped() : "none\n");
+    return 0;
+}
+
+int main(int argc, char **argv) {
+    setvbuf(stdout, NULL, _IOLBF, 0); /* progress visible even if a hang is killed */
+    if (argc == 3 && strcmp(argv[1], "--registry") == 0)
+        return check_registry(argv[2]);
+    if (argc != 3 || strcmp(argv[1], "--design") != 0) {
+        fprintf(stderr, "usage: lp-conformance --design NAME | --registry NAME,NAME,...\n");
+        return 2;
+    }
+    design = lpd_find(argv[2]);
+    if (design == NULL) {
+        fprintf(stderr, "lp-conformance: design '%s' is not in this build\n", argv[2]);
+        return 1;
+    }
+    printf("design %s (%s): %s\n", design->name, design->blocking, design->summary);
+    test_bad_arguments();
+    test_try_get_empty();
+    test_blocking_contract();
+    test_waiter_limit();
+    test_mutual_exclusion();
+    test_no_lost_wakeup();
+    test_fifo();
+    printf("design %s: all conformance tests passed\n", design->name);
+    return 0;
+}
