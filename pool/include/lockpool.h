@@ -204,6 +204,9 @@ lp_status lp_get_async(lp_pool *pool, lp_wait *wait, lp_waker waker, uint32_t *s
  * @param new_waker  NULL, or a waker to use from now on (replaces the one given so far;
  *                   if a slot arrives while it is being replaced, this call returns LP_OK
  *                   and no waker is called)
+ * If the hand-off is in progress (its waker call still running on the releasing thread),
+ * this waits for that call to return, so a poll after any sign of the wake never misses
+ * it. Hence: never poll or cancel a wait from inside its own waker.
  * @return LP_OK (*slot set; the record is free again), LP_PENDING, LP_EFULL (BARGING
  *         re-queue found the queue full; the wait has ended), LP_ESTATE (not pending)
  */

@@ -74,10 +74,6 @@ _Static_assert(_Alignof(lp__pool) <= _Alignof(lp_pool), "lp_pool alignment");
 static inline lp__pool *lp__of(lp_pool *p) { return (lp__pool *)(void *)p; }
 static inline const lp__pool *lp__cof(const lp_pool *p) { return (const lp__pool *)(const void *)p; }
 
-/* Has a server reached this pending wait (GRANTED: waker call in flight, or READY)?
- * The sync layer must not sleep then: the wake it consumed may be the only one. */
-int lp__wait_in_flight(const lp_pool *pool, const lp_wait *wait);
-
 /* Test hook: shrink the ticket space of an idle pool so tests can cross the
  * wrap-around quickly. rounds >= 4 (round order needs outstanding < rounds / 2). Returns LP_EINVAL if busy or out of range. */
 lp_status lp__test_set_rounds(lp_pool *pool, uint32_t rounds);

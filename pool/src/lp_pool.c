@@ -531,7 +531,12 @@ lp_status lp_wait_poll(lp_pool *pool, lp_wait *wait, const lp_waker *new_waker, 
             /* a server deposited while we held UPDATING: it called no waker; w is READY */
         }
     }
-    if (lp__state(w) != LP__CELL_READY) return LP_PENDING; /* waiting, or waker in flight */
+    /* Still waiting (or our own UPDATING round trip found nothing). GRANTED means a server
+     * owns the cell and our wake is being delivered: READY follows as soon as the waker
+     * returns, so wait for it here — a caller woken early (another thread ran the waker's
+     * effect) would otherwise see LP_PENDING with no further wake to come. This is why a
+     * waker must never poll (or cancel) the same wait from inside its own call. */
+    if (lp__state(w) != LP__CELL_READY && lp__state(w) != LP__CELL_GRANTED) return LP_PENDING;
     uint32_t got = lp__collect(p, wait, w);
     if (got != LP__NO_SLOT) {
         *slot = got;
@@ -566,16 +571,6 @@ lp_status lp_wait_cancel(lp_pool *pool, lp_wait *wait, uint32_t *slot) {
     }
     lp__release(p, got, 0);
     return LP_CANCELLED;
-}
-
-int lp__wait_in_flight(const lp_pool *pool, const lp_wait *wait) {
-    lp__pool *p = (lp__pool *)lp__cof(pool);
-    if (wait->lp__state_ != LP__WAIT_PENDING) return 0;
-    /* acquire: as in lp_wait_poll */
-    uint32_t w = lp_load_acquire(&lp__cell_of(p, wait->lp__ticket_)->word);
-    /* READY too: a poll that saw GRANTED may be followed by READY before this look */
-    return w == lp__word(lp__round_of(p, wait->lp__ticket_), LP__CELL_GRANTED) ||
-           w == lp__word(lp__round_of(p, wait->lp__ticket_), LP__CELL_READY);
 }
 
 /* ---- diagnostics ---------------------------------------------------------------------- */

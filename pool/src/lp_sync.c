@@ -5,7 +5,6 @@
  */
 #include "lockpool.h"
 #include "lp_atomic.h"
-#include "lp_internal.h"
 #include "lp_prim.h"
 
 /* Parker word: the waiter's state as seen by the waker. */
@@ -56,12 +55,6 @@ lp_status lp_get_timeout(lp_pool *pool, uint32_t *slot, uint64_t timeout_ns) {
         lp_xchg_acq_rel(&pk.word, LP__PARK_RUNNING);
         st = lp_wait_poll(pool, &wait, NULL, slot);
         if (st != LP_PENDING) return st;
-        if (lp__wait_in_flight(pool, &wait)) {
-            /* Our waker is running on the server's thread; READY follows it, and the wake
-             * we just consumed may have been the only one: re-poll, never sleep here. */
-            lp_prim_yield();
-            continue;
-        }
         uint32_t running = LP__PARK_RUNNING;
         /* acq_rel CAS: commit to sleep; if a wake slipped in, poll again instead */
         if (!lp_cas_acq_rel(&pk.word, &running, LP__PARK_SLEEPING)) continue;
