@@ -383,11 +383,15 @@ static lp_status lp__enqueue(lp__pool *p, lp_wait *wait, uint32_t *slot) {
         uint32_t t, r, w;
         lp__cell *c;
         for (;;) {
+            /* head before tail: both only move forward and head never passes tail, so the
+             * pair read in this order has h <= t (read the other way, a head that moved past
+             * a stale t would make the distance wrap). relaxed: only the guard uses it. */
+            uint32_t h = lp_load_relaxed(&p->head);
             /* seq_cst: the enqueue half of the Dekker pairing with lp_put's unlock */
             t = lp_load_seq_cst(&p->tail);
             /* Guard: outstanding tickets stay within half the ticket space, so rounds
              * never alias (only reachable after ~2^28 cancellations behind one waiter). */
-            if (lp__dist(p, lp_load_relaxed(&p->head), t) >= p->limit / 2u - p->ncells) return LP_EFULL;
+            if (lp__dist(p, h, t) >= p->limit / 2u - p->ncells) return LP_EFULL;
             c = lp__cell_of(p, t);
             r = lp__round_of(p, t);
             /* acquire: the previous round's last user finished with the cell */
