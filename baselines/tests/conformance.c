@@ -50,6 +50,11 @@ __attribute__((format(printf, 2, 3))) static void fail(int line, const char *fmt
                  lp_status_str(want));                                                     \
     } while (0)
 
+static void begin(const char *test) {
+    current_test = test;
+    printf("  %s\n", test);
+}
+
 static bool has(unsigned flag) {
     return (design->flags & flag) != 0;
 }
@@ -144,7 +149,7 @@ static void hold_briefly(unsigned i) {
 
 /* ---- tests ------------------------------------------------------------------------ */
 static void test_bad_arguments(void) {
-    current_test = "bad arguments";
+    begin("bad arguments");
     size_t bytes = design->size(4, 4);
     CHECK(bytes > 0, "size(4, 4) is 0");
     void *mem = alloc_storage(bytes + LPD_ALIGN);
@@ -172,7 +177,7 @@ static void test_bad_arguments(void) {
 }
 
 static void test_try_get_empty(void) {
-    current_test = "try_get until empty";
+    begin("try_get until empty");
     pool p = pool_new(5, 2);
     uintptr_t h[5];
     for (int round = 0; round < 2; round++) {
@@ -193,7 +198,7 @@ static void test_try_get_empty(void) {
 }
 
 static void test_blocking_contract(void) {
-    current_test = "blocking get / timeout";
+    begin("blocking get / timeout");
     pool p = pool_new(1, 2);
     uintptr_t held, h;
     CHECK_ST(design->try_get(p.self, &held), LP_OK);
@@ -221,7 +226,7 @@ static void test_blocking_contract(void) {
     pool_free(p);
 
     if (has(LPD_WAIT_QUEUE)) {
-        current_test = "no waiters allowed (MAX_WAITERS = 0)";
+        begin("no waiters allowed (MAX_WAITERS = 0)");
         pool q = pool_new(1, 0);
         CHECK_ST(design->try_get(q.self, &held), LP_OK);
         CHECK_ST(design->get_timeout(q.self, &h, timeout), LP_EFULL);
@@ -298,7 +303,7 @@ static void *efull_waiter(void *arg) {
 static void test_waiter_limit(void) {
     if (!has(LPD_WAIT_QUEUE))
         return;
-    current_test = "MAX_WAITERS enforced";
+    begin("MAX_WAITERS enforced");
     pool p = pool_new(1, 1);
     uintptr_t held, h;
     CHECK_ST(design->try_get(p.self, &held), LP_OK);
@@ -359,7 +364,7 @@ static void *stress_worker(void *arg) {
 }
 
 static void test_mutual_exclusion(void) {
-    current_test = "mutual exclusion under stress";
+    begin("mutual exclusion under stress");
     /* Fewer waiter places than threads, so LP_EFULL is exercised too. */
     const uint32_t max_waiters = STRESS_THREADS - 2;
     pool p = pool_new(STRESS_SLOTS, max_waiters);
@@ -404,7 +409,7 @@ static void *wake_worker(void *arg) {
 static void test_no_lost_wakeup(void) {
     if (!has(LPD_BLOCKING))
         return;
-    current_test = "no lost wake-up (1 slot, blocking getters)";
+    begin("no lost wake-up (1 slot, blocking getters)");
     pool p = pool_new(1, WAKE_GETTERS);
     atomic_uint rounds = 0;
     worker w[WAKE_GETTERS];
@@ -438,7 +443,7 @@ static void *fifo_waiter(void *arg) {
 static void test_fifo(void) {
     if (!has(LPD_FIFO))
         return;
-    current_test = "FIFO grant order";
+    begin("FIFO grant order");
     pool p = pool_new(1, FIFO_WAITERS);
     uintptr_t held;
     CHECK_ST(design->try_get(p.self, &held), LP_OK);
@@ -475,7 +480,7 @@ static void test_fifo(void) {
 
 /* ---- registry ----------------------------------------------------------------------- */
 static int check_registry(const char *expected_csv) {
-    current_test = "registry";
+    begin("registry");
     size_t n;
     const lpd_design *const *all = lpd_designs(&n);
     char *names = strdup(expected_csv), *save = NULL;
