@@ -1,0 +1,487 @@
+// harness.cc — see harness.h.
+#include "harness.h"
+
+#include <sched.h>
+
+#include <algorithm>
+#include <cstdio>
+#include <fstream>
+#include <map>
+#include <mutex>
+
+#include "lp_stats.h"
+
+namespace lpbench {
+
+Options &options() {
+    static Options o;
+    return o;
+}
+
+Machine &machine() {
+    static Machine m;
+    return m;
+}
+
+// ---- calibration -------------------------------------------------------------------------
+
+namespace {
+std::map<uint64_t, uint64_t> &calibrations() {
+    static std::map<uint64_t, uint64_t> c;
+    return c;
+}
+
+// Mean ns of one spin_iters(iters), as the median of 5 timed batches.
+double time_spin(uint64_t iters) {
+    constexpr int kBatch = 200;
+    double samples[5];
+    for (double &s : samples) {
+        const uint64_t t0 = now_ns();
+        for (int i = 0; i < kBatch; ++i) spin_iters(iters);
+        s = static_cast<double>(now_ns() - t0) / kBatch;
+    }
+    std::sort(samples, samples + 5);
+    return samples[2];
+}
+}  // namespace
+
+uint64_t calibrated_iters(uint64_t ns) {
+    if (ns == 0) return 0;
+    auto it = calibrations().find(ns);
+    if (it != calibrations().end()) return it->second;
+    const double target = static_cast<double>(ns);
+    uint64_t lo = 0, hi = 1;
+    while (time_spin(hi) < target && hi < (uint64_t{1} << 40)) {
+        lo = hi;
+        hi *= 2;
+    }
+    while (hi - lo > 1) {  // invariant: time(lo) < target <= time(hi)
+        const uint64_t mid = lo + (hi - lo) / 2;
+        if (time_spin(mid) < target) lo = mid;
+        else hi = mid;
+    }
+    calibrations()[ns] = hi;
+    return hi;
+}
+
+std::string calibration_summary() {
+    std::string s;
+    for (const auto &kv : calibrations()) {
+        if (!s.empty()) s += ' ';
+        s += std::to_string(kv.first) + "ns=" + std::to_string(kv.second) + "it";
+    }
+    return s;
+}
+
+double clock_overhead_ns() {
+    constexpr int kCalls = 1000;
+    double samples[5];
+    for (double &s : samples) {
+        const uint64_t t0 = now_ns();
+        uint64_t sink = 0;
+        for (int i = 0; i < kCalls; ++i) sink += now_ns();
+        benchmark::DoNotOptimize(sink);
+        s = static_cast<double>(now_ns() - t0) / kCalls;
+    }
+    std::sort(samples, samples + 5);
+    return samples[2];
+}
+
+// ---- bookkeeping -------------------------------------------------------------------------
+
+void FifoTracker::reset(std::size_t waiters) {
+    n_ = waiters;
+    ticket_of_.reset(new std::atomic<uint64_t>[waiters]);
+    for (std::size_t i = 0; i < waiters; ++i) ticket_of_[i].store(0, std::memory_order_relaxed);
+    next_ticket_.store(0, std::memory_order_relaxed);
+    waiting_.store(0, std::memory_order_relaxed);
+}
+
+uint64_t FifoTracker::arrive(std::size_t waiter) {
+    // relaxed throughout: the tracker observes the design's order, it must not impose one.
+    const uint64_t ticket = next_ticket_.fetch_add(1, std::memory_order_relaxed) + 1;
+    ticket_of_[waiter].store(ticket, std::memory_order_relaxed);
+    waiting_.fetch_add(1, std::memory_order_relaxed);
+    return ticket;
+}
+
+void FifoTracker::leave(std::size_t waiter) {
+    ticket_of_[waiter].store(0, std::memory_order_relaxed);  // relaxed: see arrive()
+    waiting_.fetch_sub(1, std::memory_order_relaxed);
+}
+
+bool FifoTracker::granted_after_wait(std::size_t waiter, uint64_t ticket) {
+    leave(waiter);
+    for (std::size_t i = 0; i < n_; ++i) {
+        const uint64_t other = ticket_of_[i].load(std::memory_order_relaxed);  // relaxed: see arrive()
+        if (other != 0 && other < ticket) return true;
+    }
+    return false;
+}
+
+ReacquireTable::ReacquireTable() : entries_(new Entry[kEntries]) {}
+
+void Run::start() {
+    // acq_rel: the last arrival must see everyone's arrival before it starts the clock.
+    if (arrived.fetch_add(1, std::memory_order_acq_rel) + 1 == threads) {
+        deadline_ns.store(now_ns() + run_ns, std::memory_order_release);  // release: pairs with deadline()
+        return;
+    }
+    while (deadline() == 0) sched_yield();
+}
+
+std::string Case::name(int threads) const {
+    return std::string(family->name) + "/" + design->name + "/slots:" + std::to_string(slots) +
+           "/waiters:" + std::to_string(waiters) + "/hold_ns:" + std::to_string(hold_ns) +
+           "/think_ns:" + std::to_string(think_ns) + "/real_time/threads:" + std::to_string(threads);
+}
+
+// ---- detail file ---------------------------------------------------------------------------
+
+namespace {
+struct Detail {
+    Hist hist;
+    std::vector<uint64_t> thread_ops;
+};
+std::map<std::string, Detail> &details() {
+    static std::map<std::string, Detail> d;
+    return d;
+}
+int g_max_threads = 1;
+std::vector<uint64_t> g_work_ns;
+}  // namespace
+
+int max_registered_threads() { return g_max_threads; }
+std::vector<uint64_t> registered_work_ns() { return g_work_ns; }
+
+void write_detail_file(const std::string &path) {
+    std::ofstream out(path);
+    out << "{\"benchmarks\": {";
+    bool first = true;
+    for (const auto &kv : details()) {
+        out << (first ? "\n" : ",\n") << "  \"" << kv.first << "\": {\"hist\": [";
+        first = false;
+        bool fb = true;
+        for (const auto &b : kv.second.hist.buckets()) {
+            out << (fb ? "" : ", ") << "[" << b.first << ", " << b.second << "]";
+            fb = false;
+        }
+        out << "], \"thread_ops\": [";
+        for (std::size_t i = 0; i < kv.second.thread_ops.size(); ++i) out << (i ? ", " : "") << kv.second.thread_ops[i];
+        out << "]}";
+    }
+    out << "\n}}\n";
+}
+
+// ---- the driver ----------------------------------------------------------------------------
+
+namespace {
+Run *g_run = nullptr;  // one instance runs at a time; written by thread 0 before GB's start barrier
+int g_case_number = 0;
+
+bool default_setup(Run &r) {
+    const std::size_t len = r.d->size(r.c->slots, r.c->waiters);
+    if (len == 0) {
+        r.error = "design size() returned 0";
+        return false;
+    }
+    r.mem = machine().alloc(len, options().mem, r.placement.empty() ? -1 : r.placement[0]);
+    if (!r.mem.ptr) {
+        r.error = "cannot allocate the design's storage";
+        return false;
+    }
+    r.self = r.mem.ptr;  // page aligned, so LPD_ALIGN holds
+    const int st = r.d->init(r.self, r.c->slots, r.c->waiters);
+    if (st != LP_OK) {
+        r.error = std::string("design init failed: ") + lp_status_str(static_cast<lp_status>(st));
+        machine().free(r.mem);
+        r.self = nullptr;
+        return false;
+    }
+    return true;
+}
+
+void default_teardown(Run &r) {
+    r.d->destroy(r.self);
+    machine().free(r.mem);
+}
+
+Run *make_run(const Case &c, int threads, const std::vector<int> &placement) {
+    Run *r = new Run;
+    r->c = &c;
+    r->d = c.design;
+    r->threads = threads;
+    r->placement = placement;
+    r->run_ns = options().run_ms * 1000000ull;
+    r->hold_iters = calibrated_iters(c.hold_ns);
+    r->think_iters = calibrated_iters(c.think_ns);
+    for (int t = 0; t < threads; ++t) r->stats.emplace_back(new ThreadStats);
+    r->fifo.reset(c.family->fifo_waiters ? c.family->fifo_waiters(*r) : static_cast<std::size_t>(threads));
+    r->ready = c.family->setup ? c.family->setup(*r) : default_setup(*r);
+    return r;
+}
+
+void finish_run(benchmark::State &state, Run &r) {
+    const int n = r.threads;
+    Hist merged;
+    std::vector<uint64_t> per_thread(static_cast<std::size_t>(n));
+    std::vector<uint64_t> per_task;
+    uint64_t ops = 0, attempts = 0, empty = 0, efull = 0, errors = r.teardown_errors, grants = 0, viol = 0, reacq = 0;
+    uint64_t min_enter = UINT64_MAX, max_enter = 0, min_exit = UINT64_MAX, max_exit = 0;
+    bool pin_ok = true;
+    for (int t = 0; t < n; ++t) {
+        const ThreadStats &s = *r.stats[static_cast<std::size_t>(t)];
+        merged.merge(s.hist);
+        per_thread[static_cast<std::size_t>(t)] = s.ops;
+        per_task.insert(per_task.end(), s.task_ops.begin(), s.task_ops.end());
+        ops += s.ops;
+        attempts += s.attempts;
+        empty += s.empty;
+        efull += s.efull;
+        errors += s.errors;
+        grants += s.grants;
+        viol += s.fifo_violations;
+        reacq += s.reacquires;
+        pin_ok = pin_ok && s.pin_ok;
+        min_enter = std::min(min_enter, s.enter_ns);
+        max_enter = std::max(max_enter, s.enter_ns);
+        min_exit = std::min(min_exit, s.exit_ns);
+        max_exit = std::max(max_exit, s.exit_ns);
+    }
+    const double span_s = max_exit > min_enter ? static_cast<double>(max_exit - min_enter) / 1e9 : 0;
+    const double overlap = min_exit > max_enter ? static_cast<double>(min_exit - max_enter) / 1e9 : 0;
+    const Fairness f = fairness_of(per_thread);
+
+    auto &ctr = state.counters;
+    ctr["ops_per_s"] = span_s > 0 ? static_cast<double>(ops) / span_s : 0;
+    ctr["ops"] = static_cast<double>(ops);
+    ctr["lat_p50_ns"] = static_cast<double>(merged.quantile(0.50));
+    ctr["lat_p90_ns"] = static_cast<double>(merged.quantile(0.90));
+    ctr["lat_p99_ns"] = static_cast<double>(merged.quantile(0.99));
+    ctr["lat_p999_ns"] = static_cast<double>(merged.quantile(0.999));
+    ctr["lat_p9999_ns"] = static_cast<double>(merged.quantile(0.9999));
+    ctr["lat_max_ns"] = static_cast<double>(merged.max());
+    ctr["lat_samples"] = static_cast<double>(merged.total());
+    ctr["jain"] = f.jain;
+    ctr["minmax_share"] = f.minmax_share;
+    ctr["cv"] = f.cv;
+    ctr["fifo_violations_per_m"] =
+        r.c->family->measures_fifo && grants > 0 ? 1e6 * static_cast<double>(viol) / static_cast<double>(grants) : -1;
+    ctr["reacquire_frac"] = grants ? static_cast<double>(reacq) / static_cast<double>(grants) : 0;
+    ctr["full_concurrency"] = span_s > 0 ? std::min(1.0, overlap / span_s) : 0;
+    ctr["empty_frac"] = attempts ? static_cast<double>(empty) / static_cast<double>(attempts) : 0;
+    ctr["efull"] = static_cast<double>(efull);
+    ctr["errors"] = static_cast<double>(errors);
+    ctr["pin_ok"] = options().pin.kind == PinKind::None ? -1 : (pin_ok ? 1 : 0);
+    ctr["mem_node"] = r.mem.node_os;
+    if (!per_task.empty()) ctr["task_jain"] = fairness_of(per_task).jain;
+    for (int t = 0; t < n; ++t) {
+        char key[16];
+        std::snprintf(key, sizeof key, "t%02d_ops", t);
+        ctr[key] = static_cast<double>(per_thread[static_cast<std::size_t>(t)]);
+    }
+    state.SetItemsProcessed(static_cast<int64_t>(ops));
+
+    Detail &d = details()[r.c->name(n)];  // repetitions merge: histograms add, thread ops add
+    d.hist.merge(merged);
+    d.thread_ops.resize(per_thread.size(), 0);
+    for (std::size_t t = 0; t < per_thread.size(); ++t) d.thread_ops[t] += per_thread[t];
+}
+}  // namespace
+
+void run_case(benchmark::State &state, const Case &c) {
+    const int tid = state.thread_index();
+    const int nthreads = state.threads();
+    std::vector<int> plan;
+    std::string err;
+    // Options were validated in main; an error here would mean an inconsistent topology.
+    if (!plan_placement(machine().topology(), options().pin, nthreads, &plan, &err)) plan.assign(nthreads, -1);
+    if (tid == 0) machine().save_current_binding();  // thread 0 is GB's main thread: put it back after
+    const bool pin_ok = machine().bind_current_thread(plan[static_cast<std::size_t>(tid)]);
+    if (tid == 0) {
+        std::fprintf(stderr, "[lockpool-bench] #%d %s (%llu ms)\n", ++g_case_number, c.name(nthreads).c_str(),
+                     static_cast<unsigned long long>(options().run_ms));
+        g_run = make_run(c, nthreads, plan);
+    }
+    for (auto _ : state) {
+        // GB's start barrier orders thread 0's make_run before this read.
+        Run &r = *g_run;
+        ThreadStats &s = *r.stats[static_cast<std::size_t>(tid)];
+        s.pin_ok = pin_ok;
+        s.pu = plan[static_cast<std::size_t>(tid)];
+        if (!r.ready || s.enter_ns != 0) continue;  // a failed setup, or GB asked for a 2nd iteration
+        const bool per_thread = r.pool == nullptr && r.d->thread_enter != nullptr;
+        if (per_thread) r.d->thread_enter(r.self);
+        r.start();
+        s.enter_ns = now_ns();
+        r.c->family->loop(r, tid, s);
+        s.exit_ns = now_ns();
+        if (per_thread) r.d->thread_exit(r.self);
+    }
+    if (tid == 0) {
+        // GB's stop barrier: every thread has left its loop, so all stats are final.
+        Run *r = g_run;
+        if (r->ready) {
+            if (r->c->family->teardown) r->c->family->teardown(*r);
+            else default_teardown(*r);
+            finish_run(state, *r);
+        } else {
+            state.SkipWithError(r->error.c_str());
+        }
+        g_run = nullptr;
+        delete r;
+        machine().restore_current_binding();
+    }
+}
+
+void register_case(const Case &c, const std::vector<int> &thread_counts) {
+    // The Case must outlive the benchmark: GB keeps the lambda, the lambda keeps a copy.
+    const std::string fn = std::string(c.family->name) + "/" + c.design->name;
+    auto *b = benchmark::RegisterBenchmark(fn.c_str(), [c](benchmark::State &st) { run_case(st, c); });
+    b->Args({static_cast<int64_t>(c.slots), static_cast<int64_t>(c.waiters), static_cast<int64_t>(c.hold_ns),
+             static_cast<int64_t>(c.think_ns)});
+    b->ArgNames({"slots", "waiters", "hold_ns", "think_ns"});
+    for (int t : thread_counts) {
+        b->Threads(t);
+        g_max_threads = std::max(g_max_threads, t);
+    }
+    b->UseRealTime();
+    for (uint64_t ns : {c.hold_ns, c.think_ns})
+        if (std::find(g_work_ns.begin(), g_work_ns.end(), ns) == g_work_ns.end()) g_work_ns.push_back(ns);
+}
+
+// ---- loops shared by workload files ---------------------------------------------------------
+
+namespace {
+constexpr uint64_t kSampleEvery = 16;  // try_get loops time one op in 16: the clock costs ~2 ops
+
+// A get that outlives the run by this much is stuck (a lost wake-up in the design): it is
+// counted as an error and the run ends, instead of hanging the whole suite.
+constexpr uint64_t kStuckGraceNs = 2000000000ull;
+
+// A blocking get for any design: its own get_timeout, bounded by deadline + kStuckGraceNs (for
+// LockPool lp_get is lp_get_timeout(LP_FOREVER): the bound costs one clock read), or, for designs
+// without one, try_get + yield as a user of a non-blocking pool would. LP_EFULL (MAX_WAITERS
+// waiting) is counted and retried.
+int blocking_get(Run &r, ThreadStats &s, uintptr_t *h, uint64_t deadline) {
+    const bool has_get = (r.d->flags & LPD_BLOCKING) != 0;
+    for (;;) {
+        const uint64_t now = now_ns();
+        const uint64_t limit = (deadline > now ? deadline - now : 0) + kStuckGraceNs;
+        int st = has_get ? r.d->get_timeout(r.self, h, limit) : r.d->try_get(r.self, h);
+        if (st == LP_ETIMEDOUT) {
+            std::fprintf(stderr, "[lockpool-bench] %s: a get is stuck %.1f s after the deadline (lost wake-up?)\n",
+                         r.c->name(r.threads).c_str(), static_cast<double>(kStuckGraceNs) / 1e9);
+            return LP_EINVAL;  // an error, not the normal end of the run
+        }
+        if (st == LP_OK) return LP_OK;
+        if (st == LP_EFULL) ++s.efull;
+        else if (!(st == LP_EMPTY && !has_get)) return st;
+        if (now_ns() >= deadline) return LP_ETIMEDOUT;
+        sched_yield();
+    }
+}
+}  // namespace
+
+void loop_try_get(Run &r, int thread, ThreadStats &s) {
+    const lpd_design *d = r.d;
+    void *self = r.self;
+    const uint64_t deadline = r.deadline();
+    for (uint64_t n = 0;; ++n) {
+        const bool timed = n % kSampleEvery == 0;
+        uint64_t t0 = 0;
+        if (timed && (t0 = now_ns()) >= deadline) return;
+        uintptr_t h = 0;
+        for (;;) {
+            ++s.attempts;
+            const int st = d->try_get(self, &h);
+            if (st == LP_OK) break;
+            if (st != LP_EMPTY) {
+                ++s.errors;
+                return;
+            }
+            if (++s.empty % 64 == 0 && now_ns() >= deadline) return;
+            cpu_relax();
+        }
+        if (timed) s.hist.record(now_ns() - t0);
+        ++s.grants;
+        if (r.reacquire.note_grant(h, thread)) ++s.reacquires;
+        spin_iters(r.hold_iters);
+        if (d->put(self, h) != LP_OK) ++s.errors;
+        ++s.ops;
+        spin_iters(r.think_iters);
+    }
+}
+
+void loop_blocking(Run &r, int thread, ThreadStats &s) {
+    const lpd_design *d = r.d;
+    void *self = r.self;
+    const uint64_t deadline = r.deadline();
+    const std::size_t me = static_cast<std::size_t>(thread);
+    for (;;) {
+        const uint64_t t0 = now_ns();
+        if (t0 >= deadline) return;
+        uintptr_t h = 0;
+        ++s.attempts;
+        int st = d->try_get(self, &h);
+        bool waited = false;
+        uint64_t ticket = 0;
+        if (st == LP_EMPTY) {
+            ++s.empty;
+            waited = true;
+            ticket = r.fifo.arrive(me);
+            st = blocking_get(r, s, &h, deadline);
+            if (st != LP_OK) {
+                r.fifo.leave(me);
+                if (st != LP_ETIMEDOUT) ++s.errors;
+                return;
+            }
+        } else if (st != LP_OK) {
+            ++s.errors;
+            return;
+        }
+        s.hist.record(now_ns() - t0);
+        ++s.grants;
+        if (waited ? r.fifo.granted_after_wait(me, ticket) : r.fifo.granted_fast()) ++s.fifo_violations;
+        if (r.reacquire.note_grant(h, thread)) ++s.reacquires;
+        spin_iters(r.hold_iters);
+        if (d->put(self, h) != LP_OK) ++s.errors;
+        ++s.ops;
+        spin_iters(r.think_iters);
+    }
+}
+
+// ---- registry ------------------------------------------------------------------------------
+
+namespace {
+std::vector<std::pair<const char *, Registrar>> &registrars() {
+    static std::vector<std::pair<const char *, Registrar>> r;
+    return r;
+}
+}  // namespace
+
+bool add_workload(const char *name, Registrar registrar) {
+    registrars().emplace_back(name, registrar);
+    return true;
+}
+
+void register_all_workloads() {
+    // Static-init order across files is unspecified: sort so the run order is the documented one.
+    static const char *const kOrder[] = {"uncontended", "try_get_storm", "get_hold", "oversubscribed", "async"};
+    auto rank = [](const char *n) {
+        for (std::size_t i = 0; i < sizeof kOrder / sizeof kOrder[0]; ++i)
+            if (std::string(n) == kOrder[i]) return i;
+        return sizeof kOrder / sizeof kOrder[0];
+    };
+    auto &r = registrars();
+    std::stable_sort(r.begin(), r.end(), [&](const auto &a, const auto &b) { return rank(a.first) < rank(b.first); });
+    for (const auto &w : r) w.second();
+}
+
+std::vector<const lpd_design *> all_designs() {
+    std::size_t n = 0;
+    const lpd_design *const *list = lpd_designs(&n);
+    return std::vector<const lpd_design *>(list, list + n);
+}
+
+}  // namespace lpbench

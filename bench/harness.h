@@ -1,0 +1,232 @@
+// harness.h — what every workload file shares: options, clock, calibrated spin, the per-run
+// context, the measurement bookkeeping (latency, fairness, FIFO order, hand-over locality), and
+// the driver that runs one design under one workload on Google Benchmark's threads.
+//
+// Timing model (decided once for all workloads): every benchmark instance runs exactly ONE
+// Google Benchmark iteration per thread (we force --benchmark_min_time to a tiny value so GB does
+// not grow the count), and inside it each thread loops until a deadline shared by all threads
+// (set by the last thread to reach our own start line, run_ms later: GB's barrier releases the
+// threads, but with more threads than cores some are not scheduled for several ms, and a deadline
+// set by the first would leave them nothing). So runs are time-bounded: no thread finishes early
+// while others still run, except for its last operation. Each thread notes when it entered and
+// left its loop; `full_concurrency` is the fraction of the run's span during which all of them
+// were inside. GB's own real time and items_per_second stay meaningful.
+#ifndef LP_BENCH_HARNESS_H
+#define LP_BENCH_HARNESS_H
+
+#include <benchmark/benchmark.h>
+
+#include <atomic>
+#include <cstdint>
+#include <ctime>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "lp_design.h"
+#include "lp_hist.h"
+#include "lp_topo.h"
+#include "lockpool.h"
+
+namespace lpbench {
+
+// ---- options -----------------------------------------------------------------------------
+
+struct Options {
+    PinPolicy pin;                  // --pin=compact|scatter|numa:K|none (default compact)
+    MemPolicy mem = MemPolicy::Local;  // --mem=local|interleave
+    uint64_t run_ms = 1000;         // --run_ms=N (default 1000; 25 with --quick)
+    bool run_ms_given = false;
+    bool quick = false;             // --quick: the CI smoke set
+    std::string detail_out;         // --lp_detail_out=F
+};
+Options &options();
+Machine &machine();
+
+// ---- time and calibrated work ------------------------------------------------------------
+
+inline uint64_t now_ns() {
+    timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);  // vDSO: no syscall with a TSC clocksource
+    return static_cast<uint64_t>(ts.tv_sec) * 1000000000u + static_cast<uint64_t>(ts.tv_nsec);
+}
+
+inline void cpu_relax() {
+#if defined(__x86_64__) || defined(__i386__)
+    __builtin_ia32_pause();
+#elif defined(__aarch64__)
+    asm volatile("yield" ::: "memory");
+#endif
+}
+
+/** Busy work of `iters` loop iterations (the compiler may not elide or merge them). */
+inline void spin_iters(uint64_t iters) {
+    for (uint64_t i = 0; i < iters; ++i) asm volatile("" ::: "memory");
+}
+
+/** Iterations of spin_iters lasting about `ns`, found once per value by binary search on the
+ *  spin loop, each probe the median of 5 timings (as lockhammer does). 0 ns -> 0 iterations. */
+uint64_t calibrated_iters(uint64_t ns);
+/** "200ns=1234it ..." for every value calibrated so far. */
+std::string calibration_summary();
+/** Median cost of one now_ns() call, in ns. */
+double clock_overhead_ns();
+
+// ---- measurement bookkeeping -------------------------------------------------------------
+
+/** Per-thread results; one cache line apart so threads never share a written line. */
+struct alignas(128) ThreadStats {
+    uint64_t ops = 0;       // completed get+put pairs
+    uint64_t attempts = 0;  // try_get calls
+    uint64_t empty = 0;     // try_get calls that found no slot
+    uint64_t efull = 0;     // LP_EFULL returns (MAX_WAITERS reached)
+    uint64_t errors = 0;    // any status the workload did not expect
+    uint64_t grants = 0;
+    uint64_t fifo_violations = 0;
+    uint64_t reacquires = 0;
+    uint64_t enter_ns = 0, exit_ns = 0;
+    int pu = -1;
+    bool pin_ok = true;
+    Hist hist;
+    std::vector<uint64_t> task_ops;  // async: completed pairs per task of this thread's loop
+};
+
+/**
+ * FIFO order, observed from outside the design. A waiter (thread or async task) takes an arrival
+ * ticket from a shared counter only when its try_get has failed and it is about to block, and
+ * publishes it in its own entry; a grant is a violation if
+ *   - it ended a wait with ticket t while some other waiter with a ticket < t is still waiting, or
+ *   - it came from a try_get that succeeded while any waiter was waiting (a barge).
+ * Limits: the ticket is taken just before the design's get, so two waiters racing between ticket
+ * and enqueue, or a granted waiter not yet scheduled back in (wake-up latency), show up as
+ * violations even for a strictly FIFO design: the count is an upper bound that is small for FIFO
+ * designs when threads <= cores and grows with preemption. Cost: one shared fetch_add and two
+ * stores per blocking wait, a scan of W packed words per ended wait, one shared load per fast
+ * grant — all after the get's latency has been taken.
+ */
+class FifoTracker {
+public:
+    void reset(std::size_t waiters);
+    uint64_t arrive(std::size_t waiter);
+    void leave(std::size_t waiter);
+    bool granted_after_wait(std::size_t waiter, uint64_t ticket);
+    bool granted_fast() const {
+        // relaxed: an observational snapshot; any ordering would only add fences to the loop.
+        return waiting_.load(std::memory_order_relaxed) > 0;
+    }
+
+private:
+    alignas(128) std::atomic<uint64_t> next_ticket_{0};
+    alignas(128) std::atomic<int64_t> waiting_{0};
+    alignas(128) std::unique_ptr<std::atomic<uint64_t>[]> ticket_of_;  // 0: not waiting
+    std::size_t n_ = 0;
+};
+
+/** Hand-over locality: the last holder of each slot (handle), so a grant of a slot to the same
+ *  thread that held it last counts as a re-acquisition. Entries are cache-line padded and written
+ *  only by the slot's current holder. Non-slot handles (malloc's addresses) are hashed. */
+class ReacquireTable {
+public:
+    static constexpr std::size_t kEntries = 1024;
+    ReacquireTable();
+    bool note_grant(uintptr_t handle, int thread) {
+        Entry &e = entries_[index_of(handle)];
+        const uint32_t me = static_cast<uint32_t>(thread) + 1;
+        // relaxed: only the holder of the slot writes its entry; the design's own acquire/release
+        // already orders holders, and an approximate value for hashed handles is acceptable.
+        const bool same = e.holder.load(std::memory_order_relaxed) == me;
+        e.holder.store(me, std::memory_order_relaxed);
+        return same;
+    }
+
+private:
+    struct alignas(64) Entry {
+        std::atomic<uint32_t> holder{0};
+    };
+    static std::size_t index_of(uintptr_t h) {
+        if (h < kEntries) return static_cast<std::size_t>(h);
+        return static_cast<std::size_t>((static_cast<uint64_t>(h) * 0x9E3779B97F4A7C15ull) >> 54);
+    }
+    std::unique_ptr<Entry[]> entries_;
+};
+
+// ---- one run of one benchmark instance ---------------------------------------------------
+
+struct Family;
+
+/** What a benchmark instance is: workload, design, parameters (names per bench/JSON.md). */
+struct Case {
+    const Family *family = nullptr;
+    const lpd_design *design = nullptr;
+    uint32_t slots = 0, waiters = 0;
+    uint64_t hold_ns = 0, think_ns = 0;
+    std::string name(int threads) const;
+};
+
+/** Shared state of one running instance, built by thread 0 before GB's start barrier. */
+struct Run {
+    const Case *c = nullptr;
+    const lpd_design *d = nullptr;
+    int threads = 0;
+    void *self = nullptr;       // the design's storage (or the lp_pool for async)
+    lp_pool *pool = nullptr;    // async: the LockPool instance driven directly
+    Machine::Region mem;
+    bool ready = false;
+    std::string error;
+    uint64_t teardown_errors = 0;  // e.g. the pool was not idle after the run
+    uint64_t run_ns = 0;
+    uint64_t hold_iters = 0, think_iters = 0;
+    std::atomic<uint64_t> deadline_ns{0};
+    std::atomic<int> arrived{0};
+    std::vector<std::unique_ptr<ThreadStats>> stats;
+    std::vector<int> placement;
+    FifoTracker fifo;
+    ReacquireTable reacquire;
+
+    /** Our start line: every thread arrives, the last one sets the shared deadline run_ns from
+     *  now, the others wait for it (yielding, so oversubscribed threads all get there). */
+    void start();
+    /** The shared deadline (valid after start()). */
+    uint64_t deadline() const { return deadline_ns.load(std::memory_order_acquire); }  // acquire: pairs with start()
+};
+
+/** One workload: its loop and (optionally) its own setup/teardown of the design. */
+struct Family {
+    const char *name;
+    void (*loop)(Run &run, int thread, ThreadStats &stats);
+    bool measures_fifo;     // grants can follow a wait (blocking workloads)
+    bool (*setup)(Run &run) = nullptr;      // default: size/init the design in placed memory
+    void (*teardown)(Run &run) = nullptr;   // default: destroy it
+    std::size_t (*fifo_waiters)(const Run &run) = nullptr;  // default: one per thread
+};
+
+/** The benchmark function body for every family. */
+void run_case(benchmark::State &state, const Case &c);
+
+/** Register `c` under Google Benchmark with its args and the given thread counts. */
+void register_case(const Case &c, const std::vector<int> &thread_counts);
+
+// The two loops shared by several workload files.
+void loop_try_get(Run &run, int thread, ThreadStats &stats);   // try_get until OK, put
+void loop_blocking(Run &run, int thread, ThreadStats &stats);  // try_get, else get; hold; put; think
+
+// ---- workload registry -------------------------------------------------------------------
+
+/** Each wl_*.cc adds one registrar at static-init time; main calls them after parsing flags. */
+using Registrar = void (*)();
+bool add_workload(const char *name, Registrar registrar);
+void register_all_workloads();
+
+/** Every design of the build (lpd_designs()), in order. */
+std::vector<const lpd_design *> all_designs();
+
+/** Histograms and per-thread ops per benchmark name, for --lp_detail_out. */
+void write_detail_file(const std::string &path);
+
+/** Largest thread count registered so far (for the placement shown in the context). */
+int max_registered_threads();
+/** Every hold/think length registered so far, to calibrate them all before the first run. */
+std::vector<uint64_t> registered_work_ns();
+
+}  // namespace lpbench
+#endif

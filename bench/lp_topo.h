@@ -1,0 +1,103 @@
+// lp_topo.h — machine topology, thread placement and memory placement (hwloc).
+//
+// The placement planner is a plain function of (topology, policy, threads) so it can be tested
+// against hwloc's synthetic topologies; Machine applies a plan to the running threads and checks
+// that every binding took effect.
+#ifndef LP_BENCH_TOPO_H
+#define LP_BENCH_TOPO_H
+
+#include <hwloc.h>
+
+#include <cstddef>
+#include <string>
+#include <vector>
+
+namespace lpbench {
+
+/** One processing unit (hardware thread). Indices are hwloc logical indices, -1 if the level
+ *  is absent (then the planner treats the PU as its own core/node/package). */
+struct PuInfo {
+    int os_index = -1;
+    int logical = -1;
+    int package = -1;
+    int numa = -1;
+    int core = -1;
+};
+
+struct Topology {
+    std::vector<PuInfo> pus;  // in hwloc logical order (core siblings adjacent)
+    int packages = 0;
+    int numa_nodes = 0;
+    int cores = 0;
+    std::string synthetic;  // hwloc's synthetic description, if it can express this machine
+    std::string summary() const;
+};
+
+/** Read the levels of an already loaded hwloc topology. */
+Topology topology_from_hwloc(hwloc_topology_t topo);
+
+enum class PinKind { None, Compact, Scatter, Numa };
+
+struct PinPolicy {
+    PinKind kind = PinKind::Compact;
+    int numa_node = 0;  // PinKind::Numa: logical NUMA node index
+    std::string str() const;
+};
+
+/** "compact", "scatter", "numa:K", "none". */
+bool parse_pin_policy(const std::string &text, PinPolicy *out, std::string *error);
+
+/**
+ * The PU (os index) each of `threads` threads goes to, or -1 for every thread under "none".
+ *   compact: PUs in topology order — fill a core's PUs, then the next core, node, package.
+ *   scatter: one PU per core first, spreading consecutive threads across packages, then NUMA
+ *            nodes within a package, then cores; SMT siblings only once every core has one.
+ *   numa:K:  only node K's PUs, one per core first (as scatter, within the node).
+ * More threads than PUs wrap around (oversubscription): thread i goes where thread i mod P went.
+ * Plans are prefix-stable: thread i is placed the same way for any thread count > i.
+ * @return false (with *error) for a NUMA node that does not exist or an empty topology
+ */
+bool plan_placement(const Topology &topo, const PinPolicy &policy, int threads, std::vector<int> *pu_of_thread,
+                    std::string *error);
+
+/** "t0:pu0 t1:pu1 ..." ("t0:any ..." for unpinned threads). */
+std::string placement_string(const std::vector<int> &pu_of_thread);
+
+enum class MemPolicy { Local, Interleave };
+
+/** The live machine: owns the hwloc topology of this process. */
+class Machine {
+public:
+    Machine();
+    ~Machine();
+    Machine(const Machine &) = delete;
+    Machine &operator=(const Machine &) = delete;
+
+    const Topology &topology() const { return topo_; }
+
+    /** Bind the calling thread to PU `pu_os` (-1: leave it unbound) and verify both that the
+     *  binding reads back and that the thread now runs there. */
+    bool bind_current_thread(int pu_os);
+    /** Save / restore the calling thread's binding (GB runs thread 0 on the main thread). */
+    void save_current_binding();
+    void restore_current_binding();
+
+    struct Region {
+        void *ptr = nullptr;
+        std::size_t len = 0;
+        bool bound = false;    // the kernel accepted the binding
+        int node_os = -1;      // where the first page actually is (-1: unknown)
+        std::string how;       // e.g. "local:node0", "interleave:0-1", "unbound(...)"
+    };
+    /** Page-aligned, zeroed memory placed by policy near PU `near_pu_os` (-1: where we run). */
+    Region alloc(std::size_t len, MemPolicy policy, int near_pu_os);
+    void free(Region &region);
+
+private:
+    hwloc_topology_t hw_ = nullptr;
+    Topology topo_;
+    hwloc_bitmap_t saved_ = nullptr;
+};
+
+}  // namespace lpbench
+#endif

@@ -1,0 +1,196 @@
+// main.cc — lockpool-bench: Google Benchmark's flags plus ours, context, then every workload.
+#include <cstdio>
+#include <cstdlib>
+#include <cstring>
+#include <fstream>
+#include <set>
+#include <string>
+#include <vector>
+
+#include "harness.h"
+
+#ifdef LP_BENCH_JEMALLOC
+#include <jemalloc/jemalloc.h>
+#endif
+
+#ifndef LP_BENCH_BUILD_FLAGS
+#define LP_BENCH_BUILD_FLAGS "unknown"
+#endif
+#ifndef LP_BENCH_SOURCE_DIR
+#define LP_BENCH_SOURCE_DIR "."
+#endif
+
+using namespace lpbench;
+
+namespace {
+
+const char kUsage[] =
+    "lockpool-bench [Google Benchmark flags] [lockpool flags]\n"
+    "  --pin=compact|scatter|numa:K|none  thread placement policy (default compact)\n"
+    "  --mem=local|interleave             pool memory: NUMA node of thread 0, or interleaved (default local)\n"
+    "  --run_ms=N                         length of each run in ms (default 1000; 25 with --quick)\n"
+    "  --quick                            the CI smoke set (fewer thread counts, short runs)\n"
+    "  --lp_detail_out=FILE               merged latency histograms and per-thread ops, as JSON\n"
+    "Useful Google Benchmark flags: --benchmark_filter=REGEX --benchmark_out=F.json\n"
+    "  --benchmark_out_format=json --benchmark_repetitions=N --benchmark_list_tests\n"
+    "(--benchmark_min_time is set by lockpool-bench: every instance is one time-bounded run.)\n";
+
+bool take_value(const char *arg, const char *flag, std::string *value) {
+    const std::size_t n = std::strlen(flag);
+    if (std::strncmp(arg, flag, n) != 0 || arg[n] != '=') return false;
+    *value = arg + n + 1;
+    return true;
+}
+
+std::string read_first_line(const char *path) {
+    std::ifstream in(path);
+    std::string line;
+    if (in && std::getline(in, line)) return line;
+    return "";
+}
+
+std::string cpu_model() {
+    std::ifstream in("/proc/cpuinfo");
+    std::string line;
+    while (std::getline(in, line)) {
+        if (line.rfind("model name", 0) == 0 || line.rfind("Model", 0) == 0) {
+            const std::size_t colon = line.find(':');
+            if (colon != std::string::npos) return line.substr(colon + 2);
+        }
+    }
+    return "unknown";
+}
+
+std::string git_commit() {
+    // At run time, so a rebuilt-but-not-reconfigured tree still reports the right commit.
+    const std::string cmd = "git -C '" + std::string(LP_BENCH_SOURCE_DIR) +
+                            "' describe --always --dirty --abbrev=40 --match=NeVeRmAtCh 2>/dev/null";
+    std::string out;
+    if (FILE *p = popen(cmd.c_str(), "r")) {
+        char buf[128];
+        if (std::fgets(buf, sizeof buf, p)) out = buf;
+        pclose(p);
+    }
+    while (!out.empty() && (out.back() == '\n' || out.back() == '\r')) out.pop_back();
+    return out.empty() ? "unknown" : out;
+}
+
+std::string governor() {
+    const std::string g = read_first_line("/sys/devices/system/cpu/cpu0/cpufreq/scaling_governor");
+    return g.empty() ? "unavailable (no cpufreq: VM or container)" : g;
+}
+
+std::string allocator() {
+#ifdef LP_BENCH_JEMALLOC
+    const char *version = nullptr;
+    std::size_t len = sizeof version;
+    if (mallctl("version", &version, &len, nullptr, 0) == 0 && version) return std::string("jemalloc ") + version;
+    return "jemalloc";
+#else
+    return "libc malloc (jemalloc not linked: sanitizer build or not found)";
+#endif
+}
+
+}  // namespace
+
+int main(int argc, char **argv) {
+    Options &opt = options();
+    std::vector<char *> gb_args{argv[0]};
+    bool user_min_time = false;
+    for (int i = 1; i < argc; ++i) {
+        std::string v;
+        const char *a = argv[i];
+        if (take_value(a, "--pin", &v)) {
+            std::string err;
+            if (!parse_pin_policy(v, &opt.pin, &err)) {
+                std::fprintf(stderr, "lockpool-bench: %s\n", err.c_str());
+                return 2;
+            }
+        } else if (take_value(a, "--mem", &v)) {
+            if (v == "local") opt.mem = MemPolicy::Local;
+            else if (v == "interleave") opt.mem = MemPolicy::Interleave;
+            else {
+                std::fprintf(stderr, "lockpool-bench: --mem must be local or interleave\n");
+                return 2;
+            }
+        } else if (take_value(a, "--run_ms", &v)) {
+            char *end = nullptr;
+            const unsigned long long ms = std::strtoull(v.c_str(), &end, 10);
+            if (*end != '\0' || ms == 0 || ms > 3600000) {
+                std::fprintf(stderr, "lockpool-bench: --run_ms must be 1..3600000\n");
+                return 2;
+            }
+            opt.run_ms = ms;
+            opt.run_ms_given = true;
+        } else if (std::strcmp(a, "--quick") == 0) {
+            opt.quick = true;
+        } else if (take_value(a, "--lp_detail_out", &v)) {
+            opt.detail_out = v;
+        } else {
+            if (std::strcmp(a, "--help") == 0 || std::strcmp(a, "-h") == 0) std::fputs(kUsage, stdout);
+            if (std::strncmp(a, "--benchmark_min_time", 20) == 0) user_min_time = true;
+            gb_args.push_back(argv[i]);
+        }
+    }
+    if (opt.quick && !opt.run_ms_given) opt.run_ms = 25;
+    if (user_min_time)
+        std::fprintf(stderr, "lockpool-bench: ignoring --benchmark_min_time: each instance is one run of --run_ms\n");
+    // Last flag wins in GB's parser: one iteration per thread, however short the run.
+    static char min_time_flag[] = "--benchmark_min_time=0.000000001";
+    gb_args.push_back(min_time_flag);
+    gb_args.push_back(nullptr);
+    int gb_argc = static_cast<int>(gb_args.size()) - 1;
+
+    Machine &m = machine();  // load the topology before any benchmark thread exists
+    std::vector<int> plan;
+    std::string err;
+    if (!plan_placement(m.topology(), opt.pin, 1, &plan, &err)) {
+        std::fprintf(stderr, "lockpool-bench: --pin=%s: %s\n", opt.pin.str().c_str(), err.c_str());
+        return 2;
+    }
+
+    benchmark::Initialize(&gb_argc, gb_args.data());
+    if (benchmark::ReportUnrecognizedArguments(gb_argc, gb_args.data())) return 2;
+
+    register_all_workloads();
+
+    // Calibrate every hold/think length up front, once, so no run pays for it.
+    for (uint64_t ns : registered_work_ns()) calibrated_iters(ns);
+
+    plan_placement(m.topology(), opt.pin, max_registered_threads(), &plan, &err);
+    Machine::Region probe = m.alloc(4096, opt.mem, plan.empty() ? -1 : plan[0]);
+    const std::string mem_policy = probe.how + (probe.node_os >= 0 ? " (first page on node " + std::to_string(probe.node_os) + ")" : "");
+    m.free(probe);
+
+    benchmark::AddCustomContext("lp_pin_policy", opt.pin.str());
+    benchmark::AddCustomContext("lp_placement", placement_string(plan));
+    benchmark::AddCustomContext("lp_mem_policy", mem_policy);
+    benchmark::AddCustomContext("lp_topology", m.topology().summary());
+    benchmark::AddCustomContext("lp_cpu_model", cpu_model());
+    benchmark::AddCustomContext("lp_compiler", std::string(
+#if defined(__clang__)
+        "clang "
+#elif defined(__GNUC__)
+        "gcc "
+#endif
+        __VERSION__));
+    benchmark::AddCustomContext("lp_build_flags", LP_BENCH_BUILD_FLAGS);
+    benchmark::AddCustomContext("lp_git_commit", git_commit());
+    benchmark::AddCustomContext("lp_governor", governor());
+    benchmark::AddCustomContext("lp_quick", opt.quick ? "1" : "0");
+    benchmark::AddCustomContext("lp_run_ms", std::to_string(opt.run_ms));
+    benchmark::AddCustomContext("lp_clock_overhead_ns", std::to_string(clock_overhead_ns()));
+    benchmark::AddCustomContext("lp_spin_calibration", calibration_summary());
+    benchmark::AddCustomContext("lp_allocator", allocator());
+    benchmark::AddCustomContext("lp_designs_skipped", lpd_skipped());
+
+    std::fprintf(stderr, "[lockpool-bench] pin=%s mem=%s run_ms=%llu topology: %s\n", opt.pin.str().c_str(),
+                 mem_policy.c_str(), static_cast<unsigned long long>(opt.run_ms), m.topology().summary().c_str());
+    std::fprintf(stderr, "[lockpool-bench] placement (max threads): %s\n", placement_string(plan).c_str());
+    std::fprintf(stderr, "[lockpool-bench] spin calibration: %s\n", calibration_summary().c_str());
+
+    benchmark::RunSpecifiedBenchmarks();
+    benchmark::Shutdown();
+    if (!opt.detail_out.empty()) write_detail_file(opt.detail_out);
+    return 0;
+}

@@ -1,0 +1,222 @@
+// wl_async.cc — many waiters through lp_get_async, driven by a small event loop per thread.
+//
+// LockPool designs only: lp_get_async is LockPool's own API (the design-neutral interface has no
+// async path), so this workload drives an lp_pool directly, in the mode the design's name says.
+// Each of the `threads` loops owns MAX_WAITERS / threads tasks. A task tries lp_try_get; on EMPTY
+// it takes a FIFO ticket and calls lp_get_async; when its waker fires (on the releasing thread,
+// maybe another loop) the task is pushed on its loop's ready stack; the loop polls it, holds the
+// slot for hold_ns (synchronously: the loop is busy meanwhile), and puts it. Latency is from the
+// task's first try to the slot in hand. At the deadline, pending waits are cancelled.
+#include <sched.h>
+
+#include <cstring>
+
+#include "harness.h"
+
+namespace lpbench {
+namespace {
+
+struct Loop;
+
+struct Task {
+    lp_wait wait = LP_WAIT_INIT;
+    Task *next_ready = nullptr;
+    Loop *loop = nullptr;
+    uint64_t t0 = 0;
+    uint64_t ticket = 0;
+    std::size_t fifo_index = 0;
+    bool pending = false;
+};
+
+struct Loop {
+    std::atomic<Task *> ready{nullptr};  // Treiber stack: wakers push, the loop takes all at once
+};
+
+void wake_task(void *ctx) {
+    Task *t = static_cast<Task *>(ctx);
+    Task *head = t->loop->ready.load(std::memory_order_relaxed);
+    do {
+        t->next_ready = head;
+        // release: the loop that pops this task must see next_ready
+    } while (!t->loop->ready.compare_exchange_weak(head, t, std::memory_order_release, std::memory_order_relaxed));
+}
+
+struct ModeOf {
+    const char *design;
+    lp_mode mode;
+};
+const ModeOf kModes[] = {{"lockpool-fair", LP_FAIR}, {"lockpool-barging", LP_BARGING}, {"lockpool-bounded", LP_BOUNDED}};
+
+bool mode_of(const char *design, lp_mode *mode) {
+    for (const ModeOf &m : kModes)
+        if (std::strcmp(m.design, design) == 0) {
+            *mode = m.mode;
+            return true;
+        }
+    return false;
+}
+
+std::size_t tasks_per_loop(const Run &r) {
+    const std::size_t n = r.c->waiters / static_cast<std::size_t>(r.threads);
+    return n ? n : 1;
+}
+
+std::size_t async_waiters(const Run &r) { return tasks_per_loop(r) * static_cast<std::size_t>(r.threads); }
+
+bool async_setup(Run &r) {
+    lp_mode mode = LP_FAIR;
+    if (!mode_of(r.d->name, &mode)) {
+        r.error = "async: not a LockPool design";
+        return false;
+    }
+    const std::size_t len = lp_storage_size(r.c->slots, r.c->waiters);
+    r.mem = machine().alloc(len, options().mem, r.placement.empty() ? -1 : r.placement[0]);
+    if (!r.mem.ptr) {
+        r.error = "async: cannot allocate the pool";
+        return false;
+    }
+    // lp_storage_size's layout: header, then the slots, then the cells.
+    lp_pool *pool = static_cast<lp_pool *>(r.mem.ptr);
+    lp_slot *slots = reinterpret_cast<lp_slot *>(pool + 1);
+    lp_cell *cells = reinterpret_cast<lp_cell *>(slots + r.c->slots);
+    lp_status st = lp_init(pool, slots, r.c->slots, cells, r.c->waiters, mode);
+    if (st == LP_OK && mode == LP_BOUNDED) st = lp_set_fairness_bound(pool, 0, lp_clock_ns);
+    if (st != LP_OK) {
+        r.error = std::string("async: lp_init: ") + lp_status_str(st);
+        machine().free(r.mem);
+        return false;
+    }
+    r.pool = pool;
+    r.self = pool;
+    return true;
+}
+
+void async_teardown(Run &r) {
+    // Every task put its slot back and cancelled its wait: the pool must be idle again.
+    if (lp_debug_held(r.pool) != 0 || lp_debug_queued(r.pool) != 0) {
+        ++r.teardown_errors;
+        std::fprintf(stderr, "[lockpool-bench] async: pool not idle after the run (held %u, queued %u)\n",
+                     lp_debug_held(r.pool), lp_debug_queued(r.pool));
+    }
+    machine().free(r.mem);
+}
+
+void loop_async(Run &r, int thread, ThreadStats &s) {
+    lp_pool *pool = r.pool;
+    const uint64_t deadline = r.deadline();
+    const std::size_t ntasks = tasks_per_loop(r);
+    Loop loop;
+    std::vector<Task> tasks(ntasks);
+    s.task_ops.assign(ntasks, 0);
+    for (std::size_t k = 0; k < ntasks; ++k) {
+        tasks[k].loop = &loop;
+        tasks[k].fifo_index = static_cast<std::size_t>(thread) * ntasks + k;
+    }
+    auto complete = [&](Task &t, uint32_t slot, bool waited) {
+        s.hist.record(now_ns() - t.t0);
+        ++s.grants;
+        if (waited ? r.fifo.granted_after_wait(t.fifo_index, t.ticket) : r.fifo.granted_fast()) ++s.fifo_violations;
+        if (r.reacquire.note_grant(slot, thread)) ++s.reacquires;
+        spin_iters(r.hold_iters);
+        if (lp_put(pool, slot) != LP_OK) ++s.errors;
+        ++s.ops;
+        ++s.task_ops[static_cast<std::size_t>(&t - tasks.data())];
+        t.pending = false;
+    };
+    uint64_t idle_rounds = 0;
+    while (now_ns() < deadline) {
+        bool progressed = false;
+        for (Task &t : tasks) {
+            if (t.pending) continue;
+            t.t0 = now_ns();
+            ++s.attempts;
+            uint32_t slot = 0;
+            lp_status st = lp_try_get(pool, &slot);
+            if (st == LP_OK) {
+                complete(t, slot, false);
+                progressed = true;
+                continue;
+            }
+            if (st != LP_EMPTY) {
+                ++s.errors;
+                continue;
+            }
+            ++s.empty;
+            t.ticket = r.fifo.arrive(t.fifo_index);
+            st = lp_get_async(pool, &t.wait, lp_waker{wake_task, &t}, &slot);
+            if (st == LP_OK) {
+                complete(t, slot, true);
+                progressed = true;
+            } else if (st == LP_PENDING) {
+                t.pending = true;
+            } else {
+                if (st == LP_EFULL) ++s.efull;
+                else ++s.errors;
+                r.fifo.leave(t.fifo_index);
+            }
+        }
+        // acquire: pairs with wake_task's release, so each task's next_ready is visible.
+        Task *woken = loop.ready.exchange(nullptr, std::memory_order_acquire);
+        while (woken) {
+            Task &t = *woken;
+            woken = t.next_ready;
+            uint32_t slot = 0;
+            const lp_status st = lp_wait_poll(pool, &t.wait, nullptr, &slot);
+            if (st == LP_OK) {
+                complete(t, slot, true);
+                progressed = true;
+            } else if (st == LP_PENDING) {
+                // BARGING/BOUNDED: the wake meant "retry", the retry lost and re-queued; a new wake follows.
+            } else {
+                if (st == LP_EFULL) ++s.efull;
+                else ++s.errors;
+                r.fifo.leave(t.fifo_index);
+                t.pending = false;
+            }
+        }
+        if (progressed) {
+            idle_rounds = 0;
+        } else if (++idle_rounds % 64 == 0) {
+            sched_yield();  // every task waits on another loop's holder: let it run
+        } else {
+            cpu_relax();
+        }
+    }
+    // Shutdown: withdraw every pending wait; a slot already handed to one is put back.
+    for (Task &t : tasks) {
+        if (!t.pending) continue;
+        uint32_t slot = 0;
+        const lp_status st = lp_wait_cancel(pool, &t.wait, &slot);
+        if (st == LP_OK) {
+            if (lp_put(pool, slot) != LP_OK) ++s.errors;
+        } else if (st != LP_CANCELLED) {
+            ++s.errors;
+        }
+        r.fifo.leave(t.fifo_index);
+        t.pending = false;
+    }
+    // After lp_wait_cancel returns no waker runs for these tasks again; drop queued wake-ups.
+    loop.ready.exchange(nullptr, std::memory_order_acquire);  // acquire: as above
+}
+
+const Family kAsync{"async", loop_async, /*measures_fifo=*/true, async_setup, async_teardown, async_waiters};
+
+void register_async() {
+    for (const lpd_design *d : all_designs()) {
+        lp_mode mode;
+        if (!mode_of(d->name, &mode)) continue;
+        Case c;
+        c.family = &kAsync;
+        c.design = d;
+        c.slots = 4;
+        c.waiters = 64;  // tasks in all: waiters / threads per loop, so the queue never overflows
+        c.hold_ns = 1000;
+        c.think_ns = 0;
+        register_case(c, {2});
+    }
+}
+
+const bool registered = add_workload("async", register_async);
+
+}  // namespace
+}  // namespace lpbench
