@@ -25,8 +25,13 @@ def instr_per_pair(ir_n, ir_2n, iters):
 
 def list_designs(fastpath_bin):
     out = subprocess.run([fastpath_bin, "--list"], check=True, capture_output=True, text=True).stdout
-    # One design per line; tolerate "name<whitespace>description" lines.
-    return [line.split()[0] for line in out.splitlines() if line.strip() and not line.startswith("#")]
+    # "name  blocking  summary" lines; skip notes such as "jemalloc: 5.3.0" (names have no colon).
+    names = []
+    for line in out.splitlines():
+        words = line.split()
+        if words and re.fullmatch(r"[a-z0-9][a-z0-9_-]*", words[0]):
+            names.append(words[0])
+    return names
 
 
 def callgrind_ir(fastpath_bin, design, iters, valgrind="valgrind"):

@@ -1,6 +1,9 @@
 """The main job's runner: size the default suite for this machine, run lockpool-bench with
 progress and an ETA, count fast-path instructions under callgrind, then draw the plots and
-write the report into a dated run folder."""
+write the report into a dated run folder.
+
+The harness runs one benchmark family (workload/design) per process, under a watchdog: a
+design that hangs or crashes costs its own rows (listed in the report), not the suite."""
 import datetime
 import json
 import os
@@ -9,22 +12,25 @@ import shutil
 import socket
 import subprocess
 import sys
+import threading
 import time
 
 from . import fastpath as fastpath_mod
 
-# Time budget for the benchmark part of the default suite, and for --quick (seconds).
+# Time budgets for the benchmark part (seconds) and repetitions, full suite and --quick.
 FULL_BUDGET_S = 12 * 60
-QUICK_BUDGET_S = 45
-FULL_REPS = 5          # >= 4 so the gate's U test can reach p < 0.05 (n = 5: p >= 0.008)
-QUICK_REPS = 1
-# lockpool-bench runs every instance for a fixed wall time (--run_ms; harness.h), plus a
-# fixed cost per instance (design set-up, thread start, placement) measured on this machine.
-OVERHEAD_S = 0.06
+QUICK_BUDGET_S = 30
+FULL_REPS = 9          # compare.py's advice for its U test (>= 4 can reach p < 0.05 at all)
+QUICK_REPS = 3
+# lockpool-bench runs every instance for a fixed wall time (--run_ms; bench/harness.h), plus a
+# fixed cost per instance (design set-up, thread start, placement; ~15-40 ms measured on a
+# 2-core VM) and per process (topology, spin calibration).
+OVERHEAD_S = 0.04
+PROCESS_OVERHEAD_S = 0.3
 RUN_MS_RANGE = (25, 2000)
-QUICK_RUN_MS = 25          # the harness's own --quick default
 FASTPATH_QUICK_DESIGNS = ["lockpool-fair", "lockpool-barging", "lockpool-bounded", "pthread",
                           "bare-cas"]
+_START_RE = re.compile(r"^\[lockpool-bench\] #(\d+) (\S+)")
 
 
 def fmt_dur(seconds):
@@ -38,17 +44,32 @@ def log(msg):
 
 def list_benchmarks(bench_bin, args):
     out = subprocess.run([bench_bin, "--benchmark_list_tests=true"] + args,
-                         capture_output=True, text=True, check=True).stdout
+                         capture_output=True, text=True, check=True, timeout=120).stdout
     return [line.strip() for line in out.splitlines() if line.strip()]
 
 
-def plan(n_benchmarks, budget_s, reps, run_ms=None):
+def posix_escape(text):
+    """Escape for Google Benchmark's POSIX extended regex (which rejects re.escape's '\\-')."""
+    return re.sub(r"([.^$*+?()\[\]{}|\\])", r"\\\1", text)
+
+
+def families(names):
+    """Benchmark names grouped by 'workload/design', in the harness's order."""
+    out = {}
+    for n in names:
+        fam = "/".join(n.split("/")[:2])
+        out.setdefault(fam, []).append(n)
+    return out
+
+
+def plan(n_benchmarks, budget_s, reps, run_ms=None, n_processes=0):
     """Pick run_ms so n x reps instance runs fit the budget; returns (run_ms, expected_s)."""
     runs = max(1, n_benchmarks * reps)
+    fixed = n_processes * PROCESS_OVERHEAD_S
     if run_ms is None:
-        run_ms = int(1000 * (budget_s / runs - OVERHEAD_S))
+        run_ms = int(1000 * ((budget_s - fixed) / runs - OVERHEAD_S))
         run_ms = min(RUN_MS_RANGE[1], max(RUN_MS_RANGE[0], run_ms))
-    return run_ms, runs * (run_ms / 1000.0 + OVERHEAD_S)
+    return run_ms, fixed + runs * (run_ms / 1000.0 + OVERHEAD_S)
 
 
 def run_folder(results_dir, quick, when):
@@ -59,26 +80,95 @@ def run_folder(results_dir, quick, when):
     return path
 
 
-def run_harness(bench_bin, args, names, reps, log_path):
-    """Run the harness, echoing one progress line per finished repetition. Returns rc."""
-    total = len(names) * reps
-    known = set(names)
-    done, start = 0, time.time()
-    with open(log_path, "w") as logf:
-        proc = subprocess.Popen([bench_bin] + args, stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
-                                text=True, bufsize=1)
+class Progress:
+    def __init__(self, total):
+        self.total, self.done, self.start = total, 0, time.time()
+
+    def step(self, label):
+        self.done += 1
+        elapsed = time.time() - self.start
+        left = elapsed / self.done * (self.total - self.done) if self.done > 1 else float("nan")
+        left_s = "?" if left != left else fmt_dur(left)
+        print(f"  [{self.done:4d}/{self.total}] {100 * self.done / self.total:3.0f}%  elapsed "
+              f"{fmt_dur(elapsed)}  left ~{left_s}  {label}", flush=True)
+
+
+def run_family(bench_bin, args, out_json, detail_json, timeout_s, logf, progress):
+    """One harness process. Returns (rc, note). Kills it after timeout_s."""
+    cmd = [bench_bin] + args + [f"--benchmark_out={out_json}", "--benchmark_out_format=json",
+                                f"--lp_detail_out={detail_json}"]
+    logf.write("$ " + " ".join(cmd) + "\n")
+    logf.flush()
+    proc = subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True, bufsize=1)
+    killed = []
+
+    def watchdog():
+        killed.append(True)
+        proc.kill()
+
+    timer = threading.Timer(timeout_s, watchdog)
+    timer.start()
+    try:
         for line in proc.stdout:
             logf.write(line)
-            first = line.split(" ", 1)[0].strip()
-            if first in known:
-                done += 1
-                elapsed = time.time() - start
-                eta = elapsed / done * (total - done)
-                print(f"  [{done:4d}/{total}] {100 * done / total:3.0f}%  elapsed {fmt_dur(elapsed)}"
-                      f"  left ~{fmt_dur(eta)}  {first}", flush=True)
-            elif "ERROR" in line or "error" in line.lower():
-                print("  " + line.rstrip(), flush=True)
-        return proc.wait()
+            m = _START_RE.match(line)
+            if m:
+                progress.step(m.group(2))
+        rc = proc.wait()
+    finally:
+        timer.cancel()
+    if killed:
+        return rc, f"killed after {timeout_s:.0f} s (hung?)"
+    return rc, ("" if rc == 0 else f"exit status {rc}")
+
+
+def merge(parts):
+    """Concatenate per-family bench JSON documents (context from the first)."""
+    merged = None
+    for doc in parts:
+        if merged is None:
+            merged = {"context": doc.get("context", {}), "benchmarks": []}
+        merged["benchmarks"] += doc.get("benchmarks", [])
+    return merged or {"context": {}, "benchmarks": []}
+
+
+def run_suite(bench_bin, common, fams, reps, run_ms, out_dir):
+    """Every family in its own process; returns (bench doc, detail doc, failures)."""
+    total = sum(len(v) for v in fams.values()) * reps
+    progress = Progress(total)
+    parts, detail, failures = [], {"benchmarks": {}}, {}
+    tmp = os.path.join(out_dir, ".parts")
+    os.makedirs(tmp, exist_ok=True)
+    with open(os.path.join(out_dir, "bench.log"), "w") as logf:
+        for i, (fam, names) in enumerate(fams.items()):
+            part, part_detail = os.path.join(tmp, f"{i:03d}.json"), os.path.join(tmp, f"{i:03d}.detail.json")
+            args = common + [f"--benchmark_filter=^{posix_escape(fam)}/", f"--run_ms={run_ms}",
+                             f"--benchmark_repetitions={reps}", "--benchmark_color=false"]
+            if reps > 1:
+                # Interleave repetitions so slow drift spreads over all instances of the family.
+                args.append("--benchmark_enable_random_interleaving=true")
+            expected = len(names) * reps * (run_ms / 1000.0 + OVERHEAD_S) + PROCESS_OVERHEAD_S
+            before = progress.done
+            rc, note = run_family(bench_bin, args, part, part_detail, 3 * expected + 60, logf, progress)
+            # Keep the progress count honest when a process died before starting all instances.
+            progress.done = before + len(names) * reps
+            if rc != 0:
+                failures[fam] = note
+                print(f"  !! {fam}: {note}; its rows are missing from this run", flush=True)
+            if os.path.exists(part):
+                try:
+                    with open(part) as f:
+                        parts.append(json.load(f))
+                except ValueError:
+                    failures.setdefault(fam, "unreadable JSON")
+            if os.path.exists(part_detail):
+                try:
+                    with open(part_detail) as f:
+                        detail["benchmarks"].update(json.load(f).get("benchmarks", {}))
+                except ValueError:
+                    pass
+    shutil.rmtree(tmp, ignore_errors=True)
+    return merge(parts), detail, failures
 
 
 def main(argv=None):
@@ -93,12 +183,13 @@ def main(argv=None):
     ap.add_argument("--run-ms", type=int, default=None,
                     help="measured wall time per benchmark instance (default: sized to the budget)")
     ap.add_argument("--budget", type=float, default=None, help="benchmark time budget in seconds")
-    ap.add_argument("--filter", default=None, help="--benchmark_filter regex (default: all)")
+    ap.add_argument("--filter", default=None, help="regex on benchmark names (default: all)")
     ap.add_argument("--harness-arg", action="append", default=[], help="extra flag for lockpool-bench")
     ap.add_argument("--no-fastpath", action="store_true", help="skip the callgrind counts")
     ap.add_argument("--fastpath-iters", type=int, default=None)
     ap.add_argument("--gate", default=None, metavar="BASELINE",
                     help="afterwards run scripts/lp-gate BASELINE <run>; exit with its status")
+    ap.add_argument("--gate-arg", action="append", default=[], help="extra flag for lp-gate")
     ap.add_argument("--command", default=None, help="command line to record in the report")
     a = ap.parse_args(argv)
 
@@ -110,69 +201,61 @@ def main(argv=None):
         sys.exit(f"lp-suite: no harness at {bench_bin} (build the lockpool-bench target)")
 
     started = datetime.datetime.now()
-    out_dir = a.out or run_folder(results_dir, a.quick, started)
-    os.makedirs(out_dir, exist_ok=True)
     reps = a.reps or (QUICK_REPS if a.quick else FULL_REPS)
     budget = a.budget or (QUICK_BUDGET_S if a.quick else FULL_BUDGET_S)
-
-    common = list(a.harness_arg)
-    if a.quick:
-        common.append("--quick")
-    if a.filter:
-        common.append(f"--benchmark_filter={a.filter}")
+    common = list(a.harness_arg) + (["--quick"] if a.quick else [])
     names = list_benchmarks(bench_bin, common)
+    if a.filter:
+        names = [n for n in names if re.search(a.filter, n)]
     if not names:
-        sys.exit("lp-suite: the harness lists no benchmarks for this filter")
-    run_ms, bench_s = plan(len(names), budget, reps, a.run_ms or (QUICK_RUN_MS if a.quick else None))
+        sys.exit("lp-suite: the harness lists no benchmarks (for this filter)")
+    fams = families(names)
+    run_ms, bench_s = plan(len(names), budget, reps, a.run_ms, n_processes=len(fams))
 
-    fp_designs = None
+    fp_designs = []
     do_fp = not a.no_fastpath and os.access(fp_bin, os.X_OK) and shutil.which("valgrind")
-    fp_iters = a.fastpath_iters or (20000 if a.quick else 100000)
-    fp_s = 0.0
+    fp_iters = a.fastpath_iters or (20000 if a.quick else 200000)
     if do_fp:
         fp_designs = fastpath_mod.list_designs(fp_bin)
         if a.quick:
             fp_designs = [d for d in fp_designs if d in FASTPATH_QUICK_DESIGNS]
-        fp_s = len(fp_designs) * (1.0 if a.quick else 2.5)
-    analysis_s = 10.0
-    log(f"machine: {os.cpu_count()} CPUs; {len(names)} benchmarks x {reps} repetitions x "
-        f"{run_ms} ms")
+    fp_s = len(fp_designs) * (2.0 if a.quick else 3.0)
+    analysis_s = 20.0
+    out_dir = a.out or run_folder(results_dir, a.quick, started)
+    os.makedirs(out_dir, exist_ok=True)
+    log(f"machine: {os.cpu_count()} CPUs, load average {os.getloadavg()[0]:.1f}; {len(names)} benchmarks "
+        f"({len(fams)} families) x {reps} repetitions x {run_ms} ms")
     log(f"EXPECTED TOTAL: ~{fmt_dur(bench_s + fp_s + analysis_s)} (benchmarks ~{fmt_dur(bench_s)}, "
         f"callgrind ~{fmt_dur(fp_s)}, plots+report ~{fmt_dur(analysis_s)})")
     log(f"run folder: {out_dir}")
 
-    bench_json = os.path.join(out_dir, "bench.json")
-    detail_json = os.path.join(out_dir, "detail.json")
-    # No --benchmark_min_time: the harness forces one GB iteration and times itself (run_ms).
-    args = common + [f"--run_ms={run_ms}",
-                     f"--benchmark_repetitions={reps}",
-                     f"--benchmark_out={bench_json}", "--benchmark_out_format=json",
-                     "--benchmark_color=false"]
-    if reps > 1:
-        # Interleave repetitions so slow drift (thermal, neighbours) spreads over all designs.
-        args.append("--benchmark_enable_random_interleaving=true")
-    args.append(f"--lp_detail_out={detail_json}")
     meta = {"command": a.command or " ".join(sys.argv), "started": f"{started:%Y-%m-%d %H:%M:%S}",
-            "quick": a.quick, "repetitions": reps, "run_ms": run_ms,
-            "harness_args": args, "benchmarks": len(names)}
+            "quick": a.quick, "repetitions": reps, "run_ms": run_ms, "benchmarks": len(names),
+            "harness_args": common, "expected_s": round(bench_s + fp_s + analysis_s)}
     t0 = time.time()
-    log(f"running lockpool-bench ({len(names) * reps} repetitions) ...")
-    rc = run_harness(bench_bin, args, names, reps, os.path.join(out_dir, "bench.log"))
+    log(f"[1/3] lockpool-bench: {len(names) * reps} runs, one process per family ...")
+    doc, detail, failures = run_suite(bench_bin, common, fams, reps, run_ms, out_dir)
     meta["bench_s"] = round(time.time() - t0, 1)
-    if rc != 0 or not os.path.exists(bench_json):
-        log(f"lockpool-bench failed (rc {rc}); see {out_dir}/bench.log")
-        return rc or 1
+    meta["failures"] = failures
+    if not doc["benchmarks"]:
+        log(f"lockpool-bench produced no results; see {out_dir}/bench.log")
+        return 1
+    with open(os.path.join(out_dir, "bench.json"), "w") as f:
+        json.dump(doc, f, indent=1)
+    with open(os.path.join(out_dir, "detail.json"), "w") as f:
+        json.dump(detail, f)
 
     if do_fp:
         t1 = time.time()
-        log(f"callgrind fast-path counts for {len(fp_designs)} designs (N = {fp_iters}) ...")
-        doc = fastpath_mod.measure(fp_bin, fp_iters, fp_designs,
-                                   progress=lambda i, n, d: print(f"  [{i + 1}/{n}] {d}", flush=True))
-        fastpath_mod.write(os.path.join(out_dir, "fastpath.json"), doc)
+        log(f"[2/3] callgrind fast-path counts for {len(fp_designs)} designs (N = {fp_iters}) ...")
+        fp_doc = fastpath_mod.measure(fp_bin, fp_iters, fp_designs,
+                                      progress=lambda i, n, d: print(f"  [{i + 1}/{n}] {d}", flush=True))
+        fastpath_mod.write(os.path.join(out_dir, "fastpath.json"), fp_doc)
         meta["fastpath_s"] = round(time.time() - t1, 1)
     else:
-        log("skipping callgrind counts (no lp-fastpath or valgrind, or --no-fastpath)")
+        log("[2/3] skipping callgrind counts (no lp-fastpath or valgrind, or --no-fastpath)")
 
+    log("[3/3] plots and report ...")
     meta["duration_s"] = round(time.time() - t0, 1)
     with open(os.path.join(out_dir, "run.json"), "w") as f:
         json.dump(meta, f, indent=1)
@@ -181,9 +264,11 @@ def main(argv=None):
     meta["duration_s"] = round(time.time() - t0, 1)
     with open(os.path.join(out_dir, "run.json"), "w") as f:
         json.dump(meta, f, indent=1)
-    log(f"done in {fmt_dur(time.time() - t0)}: {report}")
+    log(f"done in {fmt_dur(time.time() - t0)} (expected ~{fmt_dur(meta['expected_s'])}): {report}")
+    if failures:
+        log(f"{len(failures)} families failed: " + "; ".join(f"{k}: {v}" for k, v in failures.items()))
     if a.gate:
-        gate_cmd = [sys.executable, os.path.join(top, "scripts", "lp-gate"), a.gate, out_dir]
+        gate_cmd = [sys.executable, os.path.join(top, "scripts", "lp-gate"), a.gate, out_dir] + a.gate_arg
         log("gate: " + " ".join(gate_cmd))
         return subprocess.call(gate_cmd)
     return 0

@@ -84,6 +84,19 @@ class SuitePlan(unittest.TestCase):
     def test_explicit_run_ms_kept(self):
         self.assertEqual(suite.plan(10, 60, 2, run_ms=300)[0], 300)
 
+    def test_families_group_by_workload_and_design(self):
+        names = ["get_hold/pthread/slots:4/waiters:64/hold_ns:1000/think_ns:1000/real_time/threads:8",
+                 "get_hold/pthread/slots:4/waiters:64/hold_ns:1000/think_ns:1000/real_time/threads:32",
+                 "get_hold/spin-ttas/slots:4/waiters:64/hold_ns:1000/think_ns:1000/real_time/threads:8"]
+        fams = suite.families(names)
+        self.assertEqual(list(fams), ["get_hold/pthread", "get_hold/spin-ttas"])
+        self.assertEqual(len(fams["get_hold/pthread"]), 2)
+
+    def test_filter_escape_is_posix(self):
+        # POSIX ERE has no '\-' escape (GB rejects it); metacharacters are escaped.
+        self.assertEqual(suite.posix_escape("get_hold/spin-ttas"), "get_hold/spin-ttas")
+        self.assertEqual(suite.posix_escape("a.b(c)|d"), "a\\.b\\(c\\)\\|d")
+
     def test_duration_format(self):
         self.assertEqual(suite.fmt_dur(754), "12:34")
 
