@@ -162,15 +162,6 @@ static int lp__scan(lp__pool *p, uint32_t start, uint32_t *slot) {
     return 0;
 }
 
-lp_status lp_try_get_from(lp_pool *pool, uint32_t hint, uint32_t *slot) {
-    if (!pool || !slot) return LP_EINVAL;
-    lp__pool *p = lp__of(pool);
-    /* FAIR: a newcomer never passes queued waiters. relaxed: a waiter queued before this
-     * call began is visible by coherence; one queued concurrently is unordered with us. */
-    if (p->mode == LP_FAIR && lp_load_relaxed(&p->head) != lp_load_relaxed(&p->tail)) return LP_EMPTY;
-    return lp__scan(p, hint < p->nslots ? hint : hint % p->nslots, slot) ? LP_OK : LP_EMPTY;
-}
-
 /* Per-caller start without TLS (freestanding): threads' stacks lie at different
  * addresses, so the page of this frame, hashed, spreads callers over the slots. The
  * multiply-shift maps it to [0, nslots) without a division. */
@@ -180,9 +171,31 @@ static inline uint32_t lp__caller_hint(const lp__pool *p) {
     return (uint32_t)(((uint64_t)h * p->nslots) >> 32);
 }
 
+/* The fast path: one probe at `start`, inline; the rest of the scan out of line. */
+static inline lp_status lp__try_get_at(lp__pool *p, uint32_t start, uint32_t *slot) {
+    /* FAIR: a newcomer never passes queued waiters. relaxed: a waiter queued before this
+     * call began is visible by coherence; one queued concurrently is unordered with us. */
+    if (p->mode == LP_FAIR && lp_load_relaxed(&p->head) != lp_load_relaxed(&p->tail)) return LP_EMPTY;
+    lp__slot *s = &p->slots[start];
+    uint32_t expected = LP__FREE;
+    /* relaxed peek, then acquire CAS: see everything the previous holder wrote */
+    if (__builtin_expect(lp_load_relaxed(&s->state) == LP__FREE && lp_cas_acquire(&s->state, &expected, LP__HELD), 1)) {
+        *slot = start;
+        return LP_OK;
+    }
+    return lp__scan(p, start, slot) ? LP_OK : LP_EMPTY;
+}
+
+lp_status lp_try_get_from(lp_pool *pool, uint32_t hint, uint32_t *slot) {
+    if (!pool || !slot) return LP_EINVAL;
+    lp__pool *p = lp__of(pool);
+    return lp__try_get_at(p, hint < p->nslots ? hint : hint % p->nslots, slot);
+}
+
 lp_status lp_try_get(lp_pool *pool, uint32_t *slot) {
-    if (!pool) return LP_EINVAL;
-    return lp_try_get_from(pool, lp__caller_hint(lp__of(pool)), slot);
+    if (!pool || !slot) return LP_EINVAL;
+    lp__pool *p = lp__of(pool);
+    return lp__try_get_at(p, lp__caller_hint(p), slot);
 }
 
 /* ---- serving the queue ----------------------------------------------------------- */
@@ -294,33 +307,47 @@ static int lp__head_starving(lp__pool *p) {
     return (int32_t)(lp__now_ticks(p) - since) > (int32_t)p->bound_ticks;
 }
 
-static lp_status lp__release(lp__pool *p, uint32_t slot, int discard) {
-    if (slot >= p->nslots) return LP_EINVAL;
+/* A waiter enqueued while we unlocked (seen by the seq_cst look after the unlock). */
+static void lp__after_unlock(lp__pool *p, uint32_t slot) {
+    if (p->mode == LP_FAIR) {
+        uint32_t expected = LP__FREE;
+        /* Take the slot back and hand it over. If the CAS fails, the taker (a waiter's
+         * rescan, or a try_get that ran before the enqueue) is responsible for it.
+         * acquire: we hold it again. */
+        if (lp_cas_acquire(&p->slots[slot].state, &expected, LP__HELD)) lp__serve(p, slot, 0);
+    } else {
+        lp__serve(p, LP__NO_SLOT, 0); /* wake the oldest waiter to retry */
+    }
+}
+
+/* Release with waiters in sight (any mode), or a discard: the slow path. */
+static lp_status lp__release_slow(lp__pool *p, uint32_t slot, int discard) {
     lp__slot *s = &p->slots[slot];
-    /* relaxed: our own HELD (or a stray double put) is what we check, not others' writes */
+    /* relaxed: only our own HELD (or a stray put of a free slot) is checked */
     if (lp_load_relaxed(&s->state) != LP__HELD) return LP_ENOTHELD;
     if (discard) s->created = 0u;
-
     if (p->mode != LP_BARGING && lp_load_relaxed(&p->head) != lp_load_relaxed(&p->tail) &&
         (p->mode == LP_FAIR || lp__head_starving(p))) {
         /* Direct hand-off: the slot stays HELD, so nobody can barge past the waiter. */
         lp__serve(p, slot, 0);
         return LP_OK;
     }
-    /* seq_cst: unlock and full fence in one RMW (release for the object's contents; the
-     * fence half orders it before our tail read: Dekker with the enqueuer) */
+    /* seq_cst: as in lp__release */
     if (lp_xchg_seq_cst(&s->state, LP__FREE) != LP__HELD) return LP_ENOTHELD;
-    if (!lp__queue_empty_seq_cst(p)) {
-        if (p->mode == LP_FAIR) {
-            uint32_t expected = LP__FREE;
-            /* A waiter enqueued after our first look: take the slot back and hand it over.
-             * If the CAS fails, the taker (a waiter's rescan, or a racing try_get that ran
-             * before the enqueue) is responsible for it. acquire: we hold it again. */
-            if (lp_cas_acquire(&s->state, &expected, LP__HELD)) lp__serve(p, slot, 0);
-        } else {
-            lp__serve(p, LP__NO_SLOT, 0); /* wake the oldest waiter to retry */
-        }
-    }
+    if (!lp__queue_empty_seq_cst(p)) lp__after_unlock(p, slot);
+    return LP_OK;
+}
+
+static inline lp_status lp__release(lp__pool *p, uint32_t slot, int discard) {
+    if (slot >= p->nslots) return LP_EINVAL;
+    /* relaxed: a hint; the seq_cst look after the unlock is the one that counts */
+    if (discard || lp_load_relaxed(&p->head) != lp_load_relaxed(&p->tail)) return lp__release_slow(p, slot, discard);
+    lp__slot *s = &p->slots[slot];
+    /* seq_cst: unlock and full fence in one RMW (release for the object's contents; the
+     * fence half orders it before our tail read: Dekker with the enqueuer). Putting a
+     * free slot wrote FREE over FREE: reported, nothing damaged. */
+    if (lp_xchg_seq_cst(&s->state, LP__FREE) != LP__HELD) return LP_ENOTHELD;
+    if (__builtin_expect(!lp__queue_empty_seq_cst(p), 0)) lp__after_unlock(p, slot);
     return LP_OK;
 }
 
