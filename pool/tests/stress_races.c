@@ -514,7 +514,15 @@ int main(int argc, char **argv) {
     } else {
         STRESS_CHECK(r.slots == 1, "the pair scenarios use one slot");
         r.pool = make_pool(r.mode, 1, 4, &storage);
-        r.iterations = stress_scale(50000);
+        /* Each iteration is cheap, and TSan is the tool that sees a missing acquire/release
+         * in these two-thread races, so it gets as many iterations as a normal build (more for
+         * waker_replace: a server finishing between poll's load and its UPDATING CAS is a
+         * window of a few instructions, hit about once per 10^5 iterations under TSan). */
+        long base = 50000;
+#if defined(STRESS_TSAN)
+        base = !strcmp(scenario, "waker_replace") ? 5000000 : 500000; /* x 10% = 500k / 50k */
+#endif
+        r.iterations = stress_scale(base);
         stress_watchdog_start(&r.wd, name, dump, &r);
         if (!strcmp(scenario, "scan_enqueue"))
             run_pair(&r, scan_enqueue_holder, scan_enqueue_waiter);

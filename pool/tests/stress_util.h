@@ -106,7 +106,7 @@ static inline void stress_sleep_ns(long ns) {
 
 /* A short busy pause of `n` steps: widens race windows without a syscall. */
 static inline void stress_spin(uint32_t n) {
-    static volatile uint32_t sink; /* volatile: the loop must not be optimised away */
+    volatile uint32_t sink = 0; /* volatile: the loop must not be optimised away; local: no sharing */
     for (uint32_t i = 0; i < n; i++)
         sink = sink + i;
 }

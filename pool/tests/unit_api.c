@@ -49,13 +49,15 @@ static void init_limits_are_exact(void **state) {
     assert_status(lp_init(&pool, slots, LP_MAX_SLOTS, cells, LP_MAX_WAITERS, LP_FAIR), LP_OK);
     assert_int_equal(lp_slot_count(&pool), LP_MAX_SLOTS);
     assert_int_equal(lp_waiter_capacity(&pool), LP_MAX_WAITERS);
-    /* every one of the 65535 slots can be taken exactly once */
+    /* every one of the 65535 slots can be taken exactly once (hint i: the scan starts at
+     * slot i, so this stays linear instead of rescanning the held prefix each time) */
     uint32_t taken = 0, slot;
-    while (lp_try_get(&pool, &slot) == LP_OK) {
-        assert_true(slot < LP_MAX_SLOTS);
+    while (lp_try_get_from(&pool, taken, &slot) == LP_OK) {
+        assert_int_equal(slot, taken);
         taken++;
     }
     assert_int_equal(taken, LP_MAX_SLOTS);
+    assert_status(lp_try_get(&pool, &slot), LP_EMPTY);
     assert_int_equal(lp_debug_held(&pool), LP_MAX_SLOTS);
     assert_status(lp_put(&pool, LP_MAX_SLOTS - 1u), LP_OK);
     assert_status(lp_try_get(&pool, &slot), LP_OK);
