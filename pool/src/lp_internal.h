@@ -58,6 +58,7 @@ typedef struct lp__pool {
     uint32_t rounds;        /* ticket t lives in cell t % ncells, round t / ncells < rounds */
     uint32_t limit;         /* ncells * rounds: tickets count modulo this */
     uint32_t bound_ticks;   /* BOUNDED: hand off to a waiter older than this (1024-ns ticks) */
+    uint32_t fair_mask;     /* ~0 in FAIR mode, else 0: try_get's queue check without a branch */
     uint64_t (*clock_ns)(void);
     /* Line 1: the queue ends. Written only on the slow path (waiters exist); the fast
      * path only reads it, so while nobody waits it stays shared in every cache. */

@@ -87,6 +87,7 @@ lp_status lp_init(lp_pool *pool, lp_slot *slots, uint32_t nslots, lp_cell *cells
     p->nslots = nslots;
     p->ncells = ncells;
     p->mode = (uint32_t)mode;
+    p->fair_mask = mode == LP_FAIR ? ~0u : 0u;
     p->bound_ticks = 1000000u >> 10; /* 1 ms */
     p->clock_ns = 0;
     for (uint32_t i = 0; i < nslots; i++) {
@@ -175,7 +176,7 @@ static inline uint32_t lp__caller_hint(const lp__pool *p) {
 static inline lp_status lp__try_get_at(lp__pool *p, uint32_t start, uint32_t *slot) {
     /* FAIR: a newcomer never passes queued waiters. relaxed: a waiter queued before this
      * call began is visible by coherence; one queued concurrently is unordered with us. */
-    if (p->mode == LP_FAIR && lp_load_relaxed(&p->head) != lp_load_relaxed(&p->tail)) return LP_EMPTY;
+    if ((lp_load_relaxed(&p->head) ^ lp_load_relaxed(&p->tail)) & p->fair_mask) return LP_EMPTY;
     lp__slot *s = &p->slots[start];
     uint32_t expected = LP__FREE;
     /* relaxed peek, then acquire CAS: see everything the previous holder wrote */
