@@ -1,10 +1,14 @@
 # check_readme.cmake — the README's C example must be exactly pool/tests/readme_example.c,
 # which ctest compiles and runs (pool.readme_example), so the README cannot rot.
-#   cmake -DREADME=<README.md> -DEXAMPLE=<readme_example.c> -P check_readme.cmake
+#   cmake -DREADME=<README.md> -DEXAMPLE=<readme_example.c> -DOUT_DIR=<scratch dir> -P check_readme.cmake
 # Passes when one ```c fenced block of the README holds the file's text byte for byte.
+cmake_minimum_required(VERSION 3.20) # script mode: set the policies of this CMake
 if(NOT EXISTS "${README}")
   message(FATAL_ERROR "check_readme: ${README} does not exist; it must contain pool/tests/readme_example.c "
                       "in a ```c block")
+endif()
+if(NOT OUT_DIR)
+  set(OUT_DIR "${CMAKE_CURRENT_BINARY_DIR}")
 endif()
 file(READ "${README}" readme)
 file(READ "${EXAMPLE}" example)
@@ -35,7 +39,7 @@ while(TRUE)
     break()
   endif()
   string(SUBSTRING "${rest}" 0 ${stop} block)
-  set(out "${CMAKE_CURRENT_BINARY_DIR}/readme_block_${index}.c")
+  set(out "${OUT_DIR}/readme_block_${index}.c")
   file(WRITE "${out}" "${block}")
   find_program(DIFF diff)
   if(DIFF)

@@ -80,7 +80,7 @@ _Noreturn static inline void stress_fail(const char *file, int line, const char 
 static inline long stress_scale(long iterations) {
     long percent = 100;
 #if defined(STRESS_TSAN)
-    percent = 10;
+    percent = 25;
 #elif defined(STRESS_ASAN)
     percent = 40;
 #endif
