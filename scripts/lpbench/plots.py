@@ -64,9 +64,14 @@ def _configs(run, workload):
     return seen
 
 
+def _cfg_threads(run, cfg):
+    return sorted({k.threads for k in run.keys(workload=cfg.workload)
+                   if k._replace(design="*", threads=0) == cfg})
+
+
 def _series(run, cfg, design, counter, reducer="median"):
     xs, ys = [], []
-    for t in run.threads(cfg.workload):
+    for t in _cfg_threads(run, cfg):
         k = cfg._replace(design=design, threads=t)
         if k in run.samples:
             v = run.median(k, counter) if reducer == "median" else run.worst(k, counter)
@@ -74,6 +79,31 @@ def _series(run, cfg, design, counter, reducer="median"):
                 xs.append(t)
                 ys.append(v)
     return xs, ys
+
+
+def _bars(ax, run, cfg, designs, style, counter, log=False):
+    """A configuration run at a single thread count: one bar per design (a line needs 2 points)."""
+    present = [(d, k) for d in designs for k in run.keys(workload=cfg.workload, design=d)
+               if k._replace(design="*", threads=0) == cfg]
+    if not present:
+        return
+    xs = range(len(present))
+    ys = [run.median(k, counter) for _, k in present]
+    ax.bar(xs, ys, color=[style[d]["color"] for d, _ in present])
+    ax.set_xticks(list(xs), [d for d, _ in present], rotation=40, ha="right", fontsize=7)
+    finite = [y for y in ys if y > 0 and not math.isnan(y)]
+    # Log only when designs differ by orders of magnitude; otherwise bars from 0 compare honestly.
+    if log and finite and max(finite) / min(finite) > 20:
+        ax.set_yscale("log")
+    ax.grid(True, axis="y", which="both", alpha=0.3)
+    threads = sorted({k.threads for _, k in present})
+    n = ", ".join(map(str, threads))
+    ax.set_xlabel(f"design (all at {n} thread{'' if threads == [1] else 's'})", fontsize=8)
+
+
+def _single_thread_count(run, cfg):
+    return len({k.threads for k in run.keys(workload=cfg.workload)
+                if k._replace(design="*", threads=0) == cfg}) < 2
 
 
 def throughput(run, out_dir):
@@ -86,20 +116,27 @@ def throughput(run, out_dir):
     ncol = min(2, len(cfgs))
     nrow = math.ceil(len(cfgs) / ncol)
     fig, axes = plt.subplots(nrow, ncol, figsize=(6.5 * ncol, 4.2 * nrow), squeeze=False)
+    legend_ax = None
     for ax, cfg in zip(axes.flat, cfgs):
-        for d in designs:
-            xs, ys = _series(run, cfg, d, "ops_per_s")
-            if xs:
-                ax.plot(xs, ys, label=d, **style[d])
-        _threads_axis(ax, run.threads(cfg.workload))
-        ax.set_yscale("log")
-        ax.set_ylabel("throughput (get+put pairs / s, all threads)")
+        if _single_thread_count(run, cfg):
+            _bars(ax, run, cfg, designs, style, "ops_per_s", log=True)
+        else:
+            for d in designs:
+                xs, ys = _series(run, cfg, d, "ops_per_s")
+                if xs:
+                    ax.plot(xs, ys, label=d, **style[d])
+            _threads_axis(ax, _cfg_threads(run, cfg))
+            ax.set_yscale("log")
+            legend_ax = legend_ax or ax
+        ax.set_ylabel("throughput (get+put pairs / s, all threads)", fontsize=8)
         ax.set_title(results.case_label(cfg, with_threads=False), fontsize=9)
     for ax in list(axes.flat)[len(cfgs):]:
         ax.axis("off")
-    handles, labels = axes.flat[0].get_legend_handles_labels()
-    fig.legend(handles, labels, loc="upper right", fontsize=8, ncol=1)
-    fig.suptitle(f"Throughput vs threads (pinning policy: {run.context.get('lp_pin_policy', '?')})",
+    if legend_ax is not None:
+        handles, labels = legend_ax.get_legend_handles_labels()
+        fig.legend(handles, labels, loc="upper right", fontsize=8, ncol=1)
+    fig.suptitle(f"Throughput vs threads (pinning policy: {run.context.get('lp_pin_policy', '?')}; "
+                 "bars where a configuration ran at one thread count)",
                  fontsize=12)
     fig.tight_layout(rect=(0, 0.02, 0.86, 0.96))
     _footer(fig, run)
@@ -127,7 +164,7 @@ def latency(run, out_dir, workload):
                     ax.plot(xs, ys, marker="o", markersize=3, label=label,
                             color=cmap(i / max(1, len(PERCENTILES) - 1)),
                             linestyle="--" if label == "max" else "-")
-            _threads_axis(ax, run.threads(workload))
+            _threads_axis(ax, _cfg_threads(run, cfg))
             ax.set_yscale("log")
             ax.set_title(d, fontsize=10, fontweight="bold" if d in LOCKPOOL_DESIGNS else "normal")
             ax.set_ylabel("get latency (ns)")
@@ -182,26 +219,32 @@ def latency_ccdf(run, out_dir, case=None):
 def fairness(run, out_dir):
     """Jain's index and min/max share vs threads, per contended workload, per design."""
     cfgs = [c for w in run.workloads() if w != "uncontended" for c in _configs(run, w)
-            if max(run.threads(w)) > 1]
+            if max(_cfg_threads(run, c)) > 1]
     if not cfgs:
         return None
     designs = run.designs()
     style = _style(designs)
     fig, axes = plt.subplots(len(cfgs), 2, figsize=(12, 3.6 * len(cfgs)), squeeze=False)
+    legend_ax = None
     for row, cfg in zip(axes, cfgs):
         for ax, counter, label in ((row[0], "jain", "Jain's index over per-thread ops"),
                                    (row[1], "minmax_share", "min/max per-thread ops share")):
-            for d in designs:
-                xs, ys = _series(run, cfg, d, counter)
-                if xs:
-                    ax.plot(xs, ys, label=d, **style[d])
-            _threads_axis(ax, run.threads(cfg.workload))
+            if _single_thread_count(run, cfg):
+                _bars(ax, run, cfg, designs, style, counter)
+            else:
+                for d in designs:
+                    xs, ys = _series(run, cfg, d, counter)
+                    if xs:
+                        ax.plot(xs, ys, label=d, **style[d])
+                _threads_axis(ax, _cfg_threads(run, cfg))
+                legend_ax = legend_ax or ax
             ax.set_ylim(-0.02, 1.05)
             ax.set_ylabel(label + " (1 = fair)", fontsize=8)
             ax.set_title(results.case_label(cfg, with_threads=False), fontsize=9)
-    handles, labels = axes[0][0].get_legend_handles_labels()
-    fig.legend(handles, labels, loc="upper right", fontsize=8)
-    fig.suptitle("Fairness vs threads (median over repetitions)", fontsize=12)
+    if legend_ax is not None:
+        handles, labels = legend_ax.get_legend_handles_labels()
+        fig.legend(handles, labels, loc="upper right", fontsize=8)
+    fig.suptitle("Fairness per design (median over repetitions; lines: against threads, bars: one thread count)", fontsize=11)
     fig.tight_layout(rect=(0, 0.02, 0.86, 0.97))
     _footer(fig, run)
     return _save(fig, out_dir, "fairness.png")

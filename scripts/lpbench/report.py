@@ -45,7 +45,7 @@ def _context_table(run, meta):
     caches = run.context.get("caches")
     if isinstance(caches, list) and caches:
         desc = ", ".join(f"L{c.get('level')} {c.get('type', '')} {c.get('size', 0) // 1024} KiB"
-                         f"×{c.get('num_sharing', 1)}-shared" for c in caches)
+                         f" (shared by {c.get('num_sharing', 1)})" for c in caches)
         lines.append(f"| caches | {_md_escape(desc)} |")
     for k, label in (("repetitions", "repetitions"), ("run_ms", "measured time per benchmark instance (ms)"),
                      ("duration_s", "suite wall time (s)")):

@@ -126,6 +126,11 @@ class BargingBoundedScaling(unittest.TestCase):
         self.assertEqual(v["lockpool-barging"], targets.MET)       # 70%
         self.assertEqual(v["lockpool-bounded"], targets.NO_DATA)
 
+    def test_single_thread_count_is_not_judged(self):
+        rows = [row("oversubscribed", "lockpool-fair", 16, 5e6), row("get_hold", "lockpool-fair", 8, 9e6)]
+        v = {r.what.split(" ")[0]: r.verdict for r in targets.scaling_rows(run_of(rows))}
+        self.assertEqual(v["lockpool-fair"], targets.NO_DATA)
+
 
 if __name__ == "__main__":
     unittest.main()
