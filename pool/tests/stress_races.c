@@ -520,7 +520,7 @@ int main(int argc, char **argv) {
          * window of a few instructions, hit about once per 10^5 iterations under TSan). */
         long base = 50000;
 #if defined(STRESS_TSAN)
-        base = !strcmp(scenario, "waker_replace") ? 5000000 : 500000; /* x 10% = 500k / 50k */
+        base = !strcmp(scenario, "waker_replace") ? 2000000 : 200000; /* x 25% = 500k / 50k */
 #endif
         r.iterations = stress_scale(base);
         stress_watchdog_start(&r.wd, name, dump, &r);
