@@ -143,12 +143,45 @@ def throughput(run, out_dir):
     return _save(fig, out_dir, "throughput.png")
 
 
+def _latency_profile(run, cfg, designs):
+    """A configuration run at one thread count: percentile on x, one line per design."""
+    style = _style(run.designs())
+    (threads,) = _cfg_threads(run, cfg)
+    fig, ax = plt.subplots(figsize=(9, 5.5))
+    labels = [label for label, _ in PERCENTILES]
+    for d in designs:
+        k = cfg._replace(design=d, threads=threads)
+        ys = []
+        for label, counter in PERCENTILES:
+            v = run.worst(k, counter) if counter == "lat_max_ns" else run.median(k, counter)
+            ys.append(max(v, 1.0) if not math.isnan(v) else math.nan)
+        ax.plot(range(len(labels)), ys, label=d, **style[d])
+    ax.set_xticks(range(len(labels)), labels)
+    ax.set_xlabel("percentile of get latency")
+    ax.set_yscale("log")
+    ax.set_ylabel("get latency (ns)")
+    ax.grid(True, which="both", alpha=0.3)
+    ax.legend(fontsize=8, loc="upper left")
+    fig.suptitle(f"Get latency percentiles — {results.case_label(cfg, False)}, {threads} threads\n"
+                 "(the configuration runs at one thread count; median over repetitions, max = worst "
+                 "repetition)", fontsize=10)
+    fig.tight_layout(rect=(0, 0.03, 1, 0.95))
+    _footer(fig, run)
+    return fig
+
+
 def latency(run, out_dir, workload):
-    """Get-latency percentiles vs threads, one panel per design (log scale)."""
+    """Get-latency percentiles vs threads, one panel per design (log scale); a percentile
+    profile per design when the configuration ran at a single thread count."""
     paths = []
     for cfg in _configs(run, workload):
         designs = [d for d in run.designs(workload) if run.keys(workload=workload, design=d)]
         if not designs:
+            continue
+        suffix = "" if len(_configs(run, workload)) == 1 else f"_s{cfg.slots}_w{cfg.waiters}"
+        if _single_thread_count(run, cfg):
+            fig = _latency_profile(run, cfg, designs)
+            paths.append(_save(fig, out_dir, f"latency_{workload}{suffix}.png"))
             continue
         ncol = min(3, len(designs))
         nrow = math.ceil(len(designs) / ncol)
@@ -175,7 +208,6 @@ def latency(run, out_dir, workload):
                      "(median over repetitions; max = worst repetition)", fontsize=11)
         fig.tight_layout(rect=(0, 0.02, 1, 0.95))
         _footer(fig, run)
-        suffix = "" if len(_configs(run, workload)) == 1 else f"_s{cfg.slots}_w{cfg.waiters}"
         paths.append(_save(fig, out_dir, f"latency_{workload}{suffix}.png"))
     return paths
 

@@ -14,6 +14,7 @@ import matplotlib
 
 matplotlib.use("Agg")
 import matplotlib.pyplot as plt  # noqa: E402
+from matplotlib.colors import LogNorm, Normalize  # noqa: E402
 
 from . import results  # noqa: E402
 
@@ -69,19 +70,22 @@ def heatmaps(g, out_dir, workload, design, machine, recommended=None):
                                            (row[1], 1, "p99.9 get latency", "µs", "magma_r")):
             scale = 1e-6 if idx == 0 else 1e-3
             data = [[g[t].get((s, w), (math.nan, math.nan))[idx] * scale for s in slots] for w in waiters]
-            im = ax.imshow(data, origin="lower", cmap=cmap, aspect="auto")
+            finite = [v for r in data for v in r if not math.isnan(v) and v > 0]
+            # Log colours when the cells span more than a decade: one outlier would wash out the rest.
+            norm = (LogNorm(min(finite), max(finite)) if finite and max(finite) > 10 * min(finite)
+                    else Normalize(min(finite or [0]), max(finite or [1])))
+            im = ax.imshow(data, origin="lower", cmap=cmap, aspect="auto", norm=norm)
             ax.set_xticks(range(len(slots)), [str(s) for s in slots])
             ax.set_yticks(range(len(waiters)), [str(w) for w in waiters])
             ax.set_xlabel("SLOTS")
             ax.set_ylabel("MAX_WAITERS")
             ax.set_title(f"{title} ({unit}), {t} threads", fontsize=9)
-            finite = [v for r in data for v in r if not math.isnan(v)]
-            mid = (min(finite) + max(finite)) / 2 if finite else 0
             for yi, r in enumerate(data):
                 for xi, v in enumerate(r):
                     if not math.isnan(v):
+                        dark = norm(v) < 0.5 if idx == 0 else norm(v) > 0.5
                         ax.text(xi, yi, f"{v:.3g}", ha="center", va="center", fontsize=7,
-                                color="white" if (v < mid) == (idx == 0) else "black")
+                                color="white" if dark else "black")
             if recommended and recommended[0] in slots and recommended[1] in waiters:
                 ax.add_patch(plt.Rectangle((slots.index(recommended[0]) - 0.5, waiters.index(recommended[1]) - 0.5),
                                            1, 1, fill=False, edgecolor="red", linewidth=2))
