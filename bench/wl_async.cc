@@ -208,7 +208,9 @@ void register_async() {
         Case c;
         c.family = &kAsync;
         c.design = d;
-        c.slots = 4;
+        // One slot: a loop holds synchronously, so with 2 loops and more slots nobody would ever
+        // queue; with one, every other loop's tasks wait.
+        c.slots = 1;
         c.waiters = 64;  // tasks in all: waiters / threads per loop, so the queue never overflows
         c.hold_ns = 1000;
         c.think_ns = 0;
