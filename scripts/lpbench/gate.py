@@ -194,8 +194,8 @@ def resolve(path):
     return path, None
 
 
-def run_gate(baseline, current, checks=("abs", "ratio", "instr"), metric="ops_per_s",
-             reference="pthread", threshold=0.10, alpha=0.05, instr_tolerance=0.0,
+def run_gate(baseline, current, checks=("abs", "instr"), metric="ops_per_s",
+             reference="pthread", threshold=0.10, alpha=0.05, instr_tolerance=0.0, ratio_threshold=None,
              name_filter=None, baseline_fastpath=None, current_fastpath=None):
     """Returns (verdicts, problems). problems: reasons the gate could not judge at all."""
     base_bench, base_fp = resolve(baseline)
@@ -216,7 +216,8 @@ def run_gate(baseline, current, checks=("abs", "ratio", "instr"), metric="ops_pe
             if not rb:
                 problems.append(f"ratio check: no design runs next to '{reference}' in the baseline")
             verdicts += compare_series(f"ratio:{metric}", rb, ratio_series(c, metric, reference, name_filter),
-                                       threshold, alpha, invert_display=metric in results.HIGHER_IS_BETTER)
+                                       threshold if ratio_threshold is None else ratio_threshold, alpha,
+                                       invert_display=metric in results.HIGHER_IS_BETTER)
     if "instr" in checks:
         if base_fp and cur_fp:
             verdicts += compare_instr(load_fastpath(base_fp), load_fastpath(cur_fp), instr_tolerance)

@@ -2,8 +2,9 @@
 progress and an ETA, count fast-path instructions under callgrind, then draw the plots and
 write the report into a dated run folder.
 
-The harness runs one benchmark family (workload/design) per process, under a watchdog: a
-design that hangs or crashes costs its own rows (listed in the report), not the suite."""
+The harness runs one workload (all its designs, repetitions interleaved) per process, under
+a watchdog: a design that hangs or crashes costs its own rows (listed in the report), not
+the suite."""
 import datetime
 import json
 import os
@@ -93,7 +94,7 @@ class Progress:
               f"{fmt_dur(elapsed)}  left ~{left_s}  {label}", flush=True)
 
 
-def run_family(bench_bin, args, out_json, detail_json, timeout_s, logf, progress):
+def run_process(bench_bin, args, out_json, detail_json, timeout_s, logf, progress):
     """One harness process. Returns (rc, note). Kills it after timeout_s."""
     cmd = [bench_bin] + args + [f"--benchmark_out={out_json}", "--benchmark_out_format=json",
                                 f"--lp_detail_out={detail_json}"]
@@ -123,7 +124,7 @@ def run_family(bench_bin, args, out_json, detail_json, timeout_s, logf, progress
 
 
 def merge(parts):
-    """Concatenate per-family bench JSON documents (context from the first)."""
+    """Concatenate per-process bench JSON documents (context from the first)."""
     merged = None
     for doc in parts:
         if merged is None:
@@ -132,41 +133,73 @@ def merge(parts):
     return merged or {"context": {}, "benchmarks": []}
 
 
+def name_filter(names):
+    """A --benchmark_filter matching exactly these benchmark names."""
+    return "^(" + "|".join(posix_escape(n) for n in names) + ")$"
+
+
+def workloads_of(fams):
+    """{workload: {family: names}}: one harness process per workload, so the repetitions of all
+    designs of a workload interleave in time and same-run ratios compare like with like."""
+    out = {}
+    for fam, names in fams.items():
+        out.setdefault(fam.split("/")[0], {})[fam] = names
+    return out
+
+
 def run_suite(bench_bin, common, fams, reps, run_ms, out_dir):
-    """Every family in its own process; returns (bench doc, detail doc, failures)."""
+    """One process per workload; if one fails (a design hangs or crashes), its families are
+    re-run one process each so only the failing family is lost. Returns
+    (bench doc, detail doc, failures)."""
     total = sum(len(v) for v in fams.values()) * reps
     progress = Progress(total)
     parts, detail, failures = [], {"benchmarks": {}}, {}
     tmp = os.path.join(out_dir, ".parts")
     os.makedirs(tmp, exist_ok=True)
+    counter = [0]
+
+    def run_unit(label, names, logf):
+        counter[0] += 1
+        part = os.path.join(tmp, f"{counter[0]:03d}.json")
+        part_detail = os.path.join(tmp, f"{counter[0]:03d}.detail.json")
+        args = common + [f"--benchmark_filter={name_filter(names)}", f"--run_ms={run_ms}",
+                         f"--benchmark_repetitions={reps}", "--benchmark_color=false"]
+        if reps > 1:
+            # Random order, repetitions interleaved: slow drift (neighbours, thermal) spreads
+            # over every design instead of favouring whichever ran first.
+            args.append("--benchmark_enable_random_interleaving=true")
+        expected = len(names) * reps * (run_ms / 1000.0 + OVERHEAD_S) + PROCESS_OVERHEAD_S
+        before = progress.done
+        rc, note = run_process(bench_bin, args, part, part_detail, 3 * expected + 60, logf, progress)
+        progress.done = before + len(names) * reps
+        doc = None
+        if rc == 0 and os.path.exists(part):
+            try:
+                with open(part) as f:
+                    doc = json.load(f)
+                with open(part_detail) as f:
+                    unit_detail = json.load(f).get("benchmarks", {})
+            except (ValueError, OSError):
+                doc, note = None, "unreadable JSON"
+        if doc is None:
+            return note or "no output"
+        parts.append(doc)
+        detail["benchmarks"].update(unit_detail)
+        return None
+
     with open(os.path.join(out_dir, "bench.log"), "w") as logf:
-        for i, (fam, names) in enumerate(fams.items()):
-            part, part_detail = os.path.join(tmp, f"{i:03d}.json"), os.path.join(tmp, f"{i:03d}.detail.json")
-            args = common + [f"--benchmark_filter=^{posix_escape(fam)}/", f"--run_ms={run_ms}",
-                             f"--benchmark_repetitions={reps}", "--benchmark_color=false"]
-            if reps > 1:
-                # Interleave repetitions so slow drift spreads over all instances of the family.
-                args.append("--benchmark_enable_random_interleaving=true")
-            expected = len(names) * reps * (run_ms / 1000.0 + OVERHEAD_S) + PROCESS_OVERHEAD_S
-            before = progress.done
-            rc, note = run_family(bench_bin, args, part, part_detail, 3 * expected + 60, logf, progress)
-            # Keep the progress count honest when a process died before starting all instances.
-            progress.done = before + len(names) * reps
-            if rc != 0:
-                failures[fam] = note
-                print(f"  !! {fam}: {note}; its rows are missing from this run", flush=True)
-            if os.path.exists(part):
-                try:
-                    with open(part) as f:
-                        parts.append(json.load(f))
-                except ValueError:
-                    failures.setdefault(fam, "unreadable JSON")
-            if os.path.exists(part_detail):
-                try:
-                    with open(part_detail) as f:
-                        detail["benchmarks"].update(json.load(f).get("benchmarks", {}))
-                except ValueError:
-                    pass
+        for workload, wfams in workloads_of(fams).items():
+            names = [n for v in wfams.values() for n in v]
+            err = run_unit(workload, names, logf)
+            if err is None:
+                continue
+            print(f"  !! {workload}: {err}; re-running its {len(wfams)} families one by one", flush=True)
+            progress.total += len(names) * reps
+            for fam, fnames in wfams.items():
+                ferr = run_unit(fam, fnames, logf)
+                if ferr is not None:
+                    failures[fam] = ferr
+                    print(f"  !! {fam}: {ferr}; its rows are missing from this run", flush=True)
     shutil.rmtree(tmp, ignore_errors=True)
     return merge(parts), detail, failures
 
@@ -210,7 +243,7 @@ def main(argv=None):
     if not names:
         sys.exit("lp-suite: the harness lists no benchmarks (for this filter)")
     fams = families(names)
-    run_ms, bench_s = plan(len(names), budget, reps, a.run_ms, n_processes=len(fams))
+    run_ms, bench_s = plan(len(names), budget, reps, a.run_ms, n_processes=len(workloads_of(fams)))
 
     fp_designs = []
     do_fp = not a.no_fastpath and os.access(fp_bin, os.X_OK) and shutil.which("valgrind")
@@ -224,7 +257,7 @@ def main(argv=None):
     out_dir = a.out or run_folder(results_dir, a.quick, started)
     os.makedirs(out_dir, exist_ok=True)
     log(f"machine: {os.cpu_count()} CPUs, load average {os.getloadavg()[0]:.1f}; {len(names)} benchmarks "
-        f"({len(fams)} families) x {reps} repetitions x {run_ms} ms")
+        f"({len(workloads_of(fams))} workloads) x {reps} repetitions x {run_ms} ms")
     log(f"EXPECTED TOTAL: ~{fmt_dur(bench_s + fp_s + analysis_s)} (benchmarks ~{fmt_dur(bench_s)}, "
         f"callgrind ~{fmt_dur(fp_s)}, plots+report ~{fmt_dur(analysis_s)})")
     log(f"run folder: {out_dir}")
@@ -233,7 +266,7 @@ def main(argv=None):
             "quick": a.quick, "repetitions": reps, "run_ms": run_ms, "benchmarks": len(names),
             "harness_args": common, "expected_s": round(bench_s + fp_s + analysis_s)}
     t0 = time.time()
-    log(f"[1/3] lockpool-bench: {len(names) * reps} runs, one process per family ...")
+    log(f"[1/3] lockpool-bench: {len(names) * reps} runs, one process per workload ...")
     doc, detail, failures = run_suite(bench_bin, common, fams, reps, run_ms, out_dir)
     meta["bench_s"] = round(time.time() - t0, 1)
     meta["failures"] = failures

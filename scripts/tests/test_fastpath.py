@@ -92,6 +92,16 @@ class SuitePlan(unittest.TestCase):
         self.assertEqual(list(fams), ["get_hold/pthread", "get_hold/spin-ttas"])
         self.assertEqual(len(fams["get_hold/pthread"]), 2)
 
+    def test_name_filter_matches_exactly_these(self):
+        import re
+        names = ["get_hold/spin-ttas/slots:4/waiters:64/hold_ns:1000/think_ns:1000/real_time/threads:8",
+                 "get_hold/pthread/slots:4/waiters:64/hold_ns:1000/think_ns:1000/real_time/threads:8"]
+        f = suite.name_filter(names)
+        for n in names:
+            self.assertTrue(re.search(f, n))
+        self.assertFalse(re.search(f, names[1][:-1] + "32"))
+        self.assertEqual(list(suite.workloads_of(suite.families(names))), ["get_hold"])
+
     def test_filter_escape_is_posix(self):
         # POSIX ERE has no '\-' escape (GB rejects it); metacharacters are escaped.
         self.assertEqual(suite.posix_escape("get_hold/spin-ttas"), "get_hold/spin-ttas")
