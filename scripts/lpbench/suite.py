@@ -20,7 +20,7 @@ from . import fastpath as fastpath_mod
 
 # Time budgets for the benchmark part (seconds) and repetitions, full suite and --quick.
 FULL_BUDGET_S = 12 * 60
-QUICK_BUDGET_S = 30
+QUICK_BUDGET_S = 25
 FULL_REPS = 9          # compare.py's advice for its U test (>= 4 can reach p < 0.05 at all)
 QUICK_REPS = 3
 # lockpool-bench runs every instance for a fixed wall time (--run_ms; bench/harness.h), plus a
