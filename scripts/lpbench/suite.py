@@ -24,9 +24,11 @@ QUICK_BUDGET_S = 25
 FULL_REPS = 9          # compare.py's advice for its U test (>= 4 can reach p < 0.05 at all)
 QUICK_REPS = 3
 # lockpool-bench runs every instance for a fixed wall time (--run_ms; bench/harness.h), plus a
-# fixed cost per instance (design set-up, thread start, placement; ~15-40 ms measured on a
-# 2-core VM) and per process (topology, spin calibration).
-OVERHEAD_S = 0.04
+# cost per instance (set-up, thread start, and above all the last operation: with 16-32 threads
+# on 2 cores a spinning FIFO lock needs every preempted waiter to run once more). Measured on
+# a 2-core VM over all designs: 0.15-0.25 s per instance (under 0.01 s for pthread, lockpool,
+# spin-ttas alone), and per process (topology, spin calibration).
+OVERHEAD_S = 0.15
 PROCESS_OVERHEAD_S = 0.3
 RUN_MS_RANGE = (25, 2000)
 FASTPATH_QUICK_DESIGNS = ["lockpool-fair", "lockpool-barging", "lockpool-bounded", "pthread",
