@@ -58,7 +58,7 @@ def _throughput_tables(run):
     out = []
     for w in run.workloads():
         for cfg in {k._replace(design="*", threads=0): None for k in run.keys(workload=w)}:
-            threads = run.threads(w)
+            threads = sorted({k.threads for k in run.keys(workload=w) if k._replace(design="*", threads=0) == cfg})
             out.append(f"**{results.case_label(cfg, with_threads=False)}** — median pairs/s "
                        f"(p99.9 get latency in brackets)")
             out.append("")

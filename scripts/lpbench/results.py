@@ -121,6 +121,7 @@ class Run:
         self.source = source
         self.context = dict(doc.get("context", {}))
         self.samples = OrderedDict()     # Key -> [Sample, ...] (one per repetition)
+        order = {}                       # Key -> GB registration order (family, instance)
         self.skipped = []                # names that did not parse or had errors
         aggregates = OrderedDict()       # Key -> median row, used only if no iteration rows
         for row in doc.get("benchmarks", []):
@@ -139,9 +140,16 @@ class Run:
                 self.skipped.append(name)
                 continue
             self.samples.setdefault(key, []).append(Sample(key, row))
+            order.setdefault(key, (row.get("family_index", 1 << 30), row.get("per_family_instance_index", 0)))
         # --benchmark_report_aggregates_only: fall back to the median rows.
         for key, sample in aggregates.items():
             self.samples.setdefault(key, [sample])
+        # Random interleaving shuffles the rows: restore the harness's registration order
+        # (workload, then design as lpd_designs() lists them), stable for rows without indices.
+        # One process per workload restarts family_index at 0, so the workload order comes first.
+        rank = {w: i for i, w in enumerate(WORKLOADS)}
+        keys = sorted(self.samples, key=lambda k: (rank.get(k.workload, len(rank)), order.get(k, (1 << 30, 0))))
+        self.samples = OrderedDict((k, self.samples[k]) for k in keys)
         self.detail = {}
         if detail:
             for name, d in detail.get("benchmarks", {}).items():

@@ -135,7 +135,7 @@ def fair_rows(run):
             theirs = run.worst(rk, "lat_max_ns") if rk else math.nan
             r = _ratio(theirs, mine)
             rows.append(Row("3", f"{tag}: FAIR max get latency ≥ 10× lower than {ref}",
-                            f"{_fmt_ns(mine)} vs {_fmt_ns(theirs)}: {_fmt_ratio(r)} lower",
+                            f"FAIR {_fmt_ns(mine)}, {ref} {_fmt_ns(theirs)}: {ref} ÷ FAIR = {_fmt_ratio(r)}",
                             None if math.isnan(r) else r >= 10.0))
     return rows
 

@@ -90,6 +90,20 @@ class RunLoading(unittest.TestCase):
         run = results.Run(doc)
         self.assertEqual(run.median(run.keys()[0], "ops_per_s"), 123.0)
 
+    def test_registration_order_restored_after_interleaving(self):
+        import random
+        doc = synth.make_run(seed=1, reps=2, designs=["lockpool-fair", "pthread", "spin-ttas"],
+                             workloads=["get_hold", "try_get_storm"], threads=[2])
+        for r in doc["benchmarks"]:
+            d = r["name"].split("/")[1]
+            r["family_index"] = ["lockpool-fair", "pthread", "spin-ttas"].index(d)
+        random.Random(4).shuffle(doc["benchmarks"])
+        run = results.Run(doc)
+        self.assertEqual([(k.workload, k.design) for k in run.samples],
+                         [("try_get_storm", "lockpool-fair"), ("try_get_storm", "pthread"),
+                          ("try_get_storm", "spin-ttas"), ("get_hold", "lockpool-fair"),
+                          ("get_hold", "pthread"), ("get_hold", "spin-ttas")])
+
     def test_error_rows_skipped(self):
         doc = synth.make_run(seed=1, reps=1, designs=["pthread"], workloads=["get_hold"], threads=[2])
         doc["benchmarks"][0]["error_occurred"] = True
