@@ -43,7 +43,7 @@ typedef struct lp__cell {
     lp_atomic_u32 word;     /* round << 3 | state */
     uint32_t slot;          /* written by the ticket's unique server before READY */
     lp_atomic_u32 since;    /* enqueue time in 1024-ns ticks (BOUNDED heuristic, read racily) */
-    uint32_t reserved;
+    lp_atomic_u32 park;     /* sync layer: futex word of this cell's waiter (lp__get_async_parked) */
     lp_wait *rec;           /* written by the enqueuer before WAITING; read by the server after GRANTED */
     char pad[LP_CACHELINE - 4 * sizeof(uint32_t) - sizeof(lp_wait *)];
 } lp__cell;
@@ -74,6 +74,14 @@ _Static_assert(_Alignof(lp__pool) <= _Alignof(lp_pool), "lp_pool alignment");
 
 static inline lp__pool *lp__of(lp_pool *p) { return (lp__pool *)(void *)p; }
 static inline const lp__pool *lp__cof(const lp_pool *p) { return (const lp__pool *)(const void *)p; }
+
+/* lp_get_async for the sync layer: the waker is called with ctx = the park word of the
+ * wait's current cell, after READY. That wake touches only pool memory, never the caller's,
+ * so the server may publish READY first: a woken waiter never spins on a preempted server. */
+lp_status lp__get_async_parked(lp_pool *pool, lp_wait *wait, void (*wake)(void *park), uint32_t *slot);
+
+/* The park word of a pending wait's current cell (it changes when BARGING re-queues). */
+lp_atomic_u32 *lp__wait_park_word(lp_pool *pool, const lp_wait *wait);
 
 /* Test hook: shrink the ticket space of an idle pool so tests can cross the
  * wrap-around quickly. rounds >= 4 (round order needs outstanding < rounds / 2). Returns LP_EINVAL if busy or out of range. */

@@ -46,13 +46,12 @@ static inline uint32_t lp__now_ticks(const lp__pool *p) {
     return p->clock_ns ? (uint32_t)(p->clock_ns() >> 10) : 0u;
 }
 
-/* Wait out a server that owns the cell (GRANTED: writing the slot, calling a waker). */
-static uint32_t lp__await_ready(lp__cell *c, uint32_t w) {
-    while (lp__state(w) != LP__CELL_READY) {
-        lp_relax();
-        /* acquire: pairs with the server's READY store: the slot, and its last touch of rec */
-        w = lp_load_acquire(&c->word);
-    }
+/* Wait out a server that owns the cell (GRANTED: writing the slot, maybe calling a waker),
+ * then read the slot. Always reloads: the caller's word may come from a failed CAS whose
+ * failure order is relaxed, which would not order our read of the slot. */
+static uint32_t lp__await_ready(lp__cell *c) {
+    /* acquire: pairs with the server's READY store: the slot, and its last touch of rec */
+    while (lp__state(lp_load_acquire(&c->word)) != LP__CELL_READY) lp_relax();
     return c->slot;
 }
 
@@ -203,6 +202,11 @@ lp_status lp_try_get(lp_pool *pool, uint32_t *slot) {
 
 enum { LP__DELIVERED, LP__DELIVERED_SELF, LP__SKIPPED };
 
+/* Marks a sync-layer wait (lp__get_async_parked): its waker's ctx is this address. Read by
+ * the server from the record's waker, written before publication, so no race. */
+static const char lp__parked_marker;
+#define LP__PARKED_CTX ((void *)&lp__parked_marker)
+
 static void lp__sweep(lp__pool *p);
 
 /* Give `slot` (or LP__NO_SLOT: "retry") to ticket t. The caller won the head CAS for t,
@@ -234,6 +238,16 @@ static int lp__deliver(lp__pool *p, uint32_t t, uint32_t slot, const lp_wait *se
                 lp_wait *rec = c->rec;
                 if (rec == self) {
                     result = LP__DELIVERED_SELF; /* our own rescan served us: no wake */
+                } else if (rec->lp__waker_.ctx == LP__PARKED_CTX) {
+                    /* The sync layer's wake touches only this cell's park word (pool memory),
+                     * so READY goes first: the woken thread, which may preempt us on this
+                     * CPU, finds its slot at once instead of spinning on us. A late wake of
+                     * a recycled cell is a spurious wake for its next user, which re-checks.
+                     * release: as below. */
+                    void (*wake)(void *) = rec->lp__waker_.wake;
+                    lp_store_release(&c->word, lp__word(r, LP__CELL_READY));
+                    wake(&c->park);
+                    return LP__DELIVERED;
                 } else {
                     lp_waker wk = rec->lp__waker_;
                     wk.wake(wk.ctx);
@@ -445,6 +459,7 @@ static lp_status lp__enqueue(lp__pool *p, lp_wait *wait, uint32_t *slot) {
         }
         wait->lp__ticket_ = t;
         c->rec = wait;
+        lp_store_relaxed(&c->park, 0u); /* relaxed: published by the release CAS to WAITING */
         lp_store_relaxed(&c->since, (uint32_t)wait->lp__since_);
         uint32_t seen = t;
         /* seq_cst: tail past t makes us visible to releasers (Dekker); fails if helped */
@@ -461,7 +476,7 @@ static lp_status lp__enqueue(lp__pool *p, lp_wait *wait, uint32_t *slot) {
             return LP_PENDING;
         }
         /* A server took the claimed cell before we published: collect what it left. */
-        *slot = lp__await_ready(c, claiming);
+        *slot = lp__await_ready(c);
         lp__recycle(p, c, t);
         return LP_OK;
     }
@@ -494,7 +509,7 @@ static lp_status lp__rescan(lp__pool *p, lp_wait *wait, uint32_t *slot) {
         } else {
             /* A server reached us first (a retry wake or a BOUNDED hand-off). Wait for its
              * waker call to end, then pass on what it gave us: we keep slot i. */
-            uint32_t given = lp__await_ready(c, w);
+            uint32_t given = lp__await_ready(c);
             lp__recycle(p, c, wait->lp__ticket_);
             if (given == LP__NO_SLOT) lp__serve(p, LP__NO_SLOT, 0);
             else lp__release(p, given, 0);
@@ -536,10 +551,24 @@ lp_status lp_get_async(lp_pool *pool, lp_wait *wait, lp_waker waker, uint32_t *s
     return lp__acquire(p, wait, slot);
 }
 
+lp_status lp__get_async_parked(lp_pool *pool, lp_wait *wait, void (*wake)(void *park), uint32_t *slot) {
+    if (!pool || !wait || !slot || !wake) return LP_EINVAL;
+    lp__pool *p = lp__of(pool);
+    wait->lp__state_ = LP__WAIT_IDLE;
+    wait->lp__waker_.wake = wake;
+    wait->lp__waker_.ctx = LP__PARKED_CTX;
+    wait->lp__since_ = lp__now_ticks(p);
+    return lp__acquire(p, wait, slot);
+}
+
+lp_atomic_u32 *lp__wait_park_word(lp_pool *pool, const lp_wait *wait) {
+    return &lp__cell_of(lp__of(pool), wait->lp__ticket_)->park;
+}
+
 /* Take the mailbox contents (waiting out a waker call in flight) and free the cell. */
-static uint32_t lp__collect(lp__pool *p, lp_wait *wait, uint32_t w) {
+static uint32_t lp__collect(lp__pool *p, lp_wait *wait) {
     lp__cell *c = lp__cell_of(p, wait->lp__ticket_);
-    uint32_t got = lp__await_ready(c, w);
+    uint32_t got = lp__await_ready(c);
     lp__recycle(p, c, wait->lp__ticket_);
     wait->lp__state_ = LP__WAIT_IDLE;
     return got;
@@ -569,7 +598,7 @@ lp_status lp_wait_poll(lp_pool *pool, lp_wait *wait, const lp_waker *new_waker, 
      * effect) would otherwise see LP_PENDING with no further wake to come. This is why a
      * waker must never poll (or cancel) the same wait from inside its own call. */
     if (lp__state(w) != LP__CELL_READY && lp__state(w) != LP__CELL_GRANTED) return LP_PENDING;
-    uint32_t got = lp__collect(p, wait, w);
+    uint32_t got = lp__collect(p, wait);
     if (got != LP__NO_SLOT) {
         *slot = got;
         return LP_OK;
@@ -592,7 +621,7 @@ lp_status lp_wait_cancel(lp_pool *pool, lp_wait *wait, uint32_t *slot) {
         return LP_CANCELLED;
     }
     /* Served before we could withdraw: nothing may be lost. */
-    uint32_t got = lp__collect(p, wait, w);
+    uint32_t got = lp__collect(p, wait);
     if (got == LP__NO_SLOT) {
         lp__serve(p, LP__NO_SLOT, 0); /* pass the retry wake on, or it is swallowed */
         return LP_CANCELLED;

@@ -5,6 +5,7 @@
  */
 #include "lockpool.h"
 #include "lp_atomic.h"
+#include "lp_internal.h"
 #include "lp_prim.h"
 
 /* Parker word: the waiter's state as seen by the waker. */
@@ -18,16 +19,14 @@
 #define LP_SPIN_POLLS 256
 #endif
 
-typedef struct lp__parker {
-    lp_atomic_u32 word;
-} lp__parker;
-
+/* ctx is the park word of the waiter's cell, in pool memory (lp__get_async_parked): the
+ * pool has already published READY, and a wake of a cell that was recycled meanwhile is a
+ * spurious wake for its next waiter, which re-checks. */
 static void lp__park_wake(void *ctx) {
-    lp__parker *pk = ctx;
-    /* acq_rel: release publishes nothing by itself (the pool's cell does) but orders the
-     * wake after the hand-off; the syscall only when the waiter committed to sleep. */
-    if (lp_xchg_acq_rel(&pk->word, LP__PARK_WOKEN) == LP__PARK_SLEEPING)
-        lp_prim_wake((uint32_t *)&pk->word, 1);
+    lp_atomic_u32 *word = ctx;
+    /* acq_rel: orders the wake after the hand-off; the syscall only when the waiter
+     * committed to sleep. */
+    if (lp_xchg_acq_rel(word, LP__PARK_WOKEN) == LP__PARK_SLEEPING) lp_prim_wake((uint32_t *)word, 1);
 }
 
 uint64_t lp_clock_ns(void) { return lp_prim_now_ns(); }
@@ -43,22 +42,25 @@ lp_status lp_get_timeout(lp_pool *pool, uint32_t *slot, uint64_t timeout_ns) {
         uint64_t now = lp_prim_now_ns();
         deadline = timeout_ns > UINT64_MAX - now ? 0u : now + timeout_ns;
     }
-    lp__parker pk;
-    atomic_init(&pk.word, LP__PARK_RUNNING);
     lp_wait wait = LP_WAIT_INIT;
-    st = lp_get_async(pool, &wait, (lp_waker){lp__park_wake, &pk}, slot);
+    st = lp__get_async_parked(pool, &wait, lp__park_wake, slot);
     if (st != LP_PENDING) return st;
 
-    for (int i = 0; i < LP_SPIN_POLLS && lp_load_relaxed(&pk.word) == LP__PARK_RUNNING; i++) lp_relax();
     for (;;) {
-        /* acq_rel: consume the wake before polling, so a re-queue's new wake is not lost */
-        lp_xchg_acq_rel(&pk.word, LP__PARK_RUNNING);
+        lp_atomic_u32 *word = lp__wait_park_word(pool, &wait);
+        /* Spin first: a hand-off arriving within about a context switch is met awake. */
+        for (int i = 0; i < LP_SPIN_POLLS && lp_load_relaxed(word) == LP__PARK_RUNNING; i++) lp_relax();
+        /* acq_rel: consume the wake before polling, so a later wake is not lost */
+        lp_xchg_acq_rel(word, LP__PARK_RUNNING);
         st = lp_wait_poll(pool, &wait, NULL, slot);
         if (st != LP_PENDING) return st;
+        /* A BARGING retry may have re-queued us into another cell: sleep on that one's word
+         * (its claim reset it to RUNNING; a wake that already came makes the CAS fail). */
+        word = lp__wait_park_word(pool, &wait);
         uint32_t running = LP__PARK_RUNNING;
         /* acq_rel CAS: commit to sleep; if a wake slipped in, poll again instead */
-        if (!lp_cas_acq_rel(&pk.word, &running, LP__PARK_SLEEPING)) continue;
-        if (lp_prim_wait((uint32_t *)&pk.word, LP__PARK_SLEEPING, deadline) != 0) {
+        if (!lp_cas_acq_rel(word, &running, LP__PARK_SLEEPING)) continue;
+        if (lp_prim_wait((uint32_t *)word, LP__PARK_SLEEPING, deadline) != 0) {
             /* Deadline: withdraw. A slot that reached us meanwhile is ours, not a leak. */
             st = lp_wait_cancel(pool, &wait, slot);
             return st == LP_OK ? LP_OK : LP_ETIMEDOUT;
