@@ -1,0 +1,88 @@
+/*
+ * fuzz_init.c — libFuzzer target for the set-up calls with hostile arguments: lp_init with
+ * random counts, NULL and misaligned pointers, bad modes; lp_storage_size with random
+ * counts; lp_set_fairness_bound on every mode. Nothing may crash, and each call must
+ * answer what the header promises (LP_OK only for valid input; a valid pool must work).
+ */
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "lockpool.h"
+
+#define CHECK(cond, ...)                                                                  \
+    do {                                                                                  \
+        if (!(cond)) {                                                                    \
+            fprintf(stderr, "fuzz_init: line %d: check failed: %s: ", __LINE__, #cond);   \
+            fprintf(stderr, __VA_ARGS__);                                                 \
+            fputc('\n', stderr);                                                          \
+            abort();                                                                      \
+        }                                                                                 \
+    } while (0)
+
+#define ROOM_SLOTS 8
+#define ROOM_CELLS 8
+static LP_POOL_DEFINE(room, ROOM_SLOTS, ROOM_CELLS);
+
+static uint64_t fake_clock(void) { return 12345u; }
+
+static uint32_t rd32(const uint8_t *d) { return (uint32_t)d[0] | (uint32_t)d[1] << 8 | (uint32_t)d[2] << 16 | (uint32_t)d[3] << 24; }
+
+int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
+    if (size < 12) return 0;
+    uint32_t nslots = rd32(data), ncells = rd32(data + 4);
+    uint8_t flags = data[8], mode_byte = data[9], misalign = data[10];
+    /* Small counts often, so valid pools are exercised too. */
+    if (flags & 0x80) nslots %= ROOM_SLOTS + 1;
+    if (flags & 0x40) ncells %= ROOM_CELLS + 1;
+
+    size_t need = lp_storage_size(nslots, ncells);
+    int counts_ok = nslots >= 1u && nslots <= LP_MAX_SLOTS && ncells <= LP_MAX_WAITERS;
+    CHECK((need != 0u) == counts_ok, "lp_storage_size(%u, %u) = %zu", nslots, ncells, need);
+    if (counts_ok)
+        CHECK(need == sizeof(lp_pool) + (size_t)nslots * sizeof(lp_slot) + (size_t)ncells * sizeof(lp_cell),
+              "lp_storage_size(%u, %u) = %zu", nslots, ncells, need);
+
+    lp_pool *pool = (flags & 1) ? NULL : &room.pool;
+    lp_slot *slots = (flags & 2) ? NULL : room.slots;
+    lp_cell *cells = (flags & 4) ? NULL : room.cells;
+    if (misalign & 1) pool = (lp_pool *)(void *)((char *)&room.pool + 8);
+    if (misalign & 2) slots = (lp_slot *)(void *)((char *)room.slots + 4);
+    lp_mode mode = (lp_mode)(mode_byte % 5); /* 3 and 4 are not modes */
+
+    int fits = nslots <= ROOM_SLOTS && ncells <= ROOM_CELLS;
+    if (!fits && pool && slots) return 0; /* would let lp_init write past our storage */
+
+    lp_status st = lp_init(pool, slots, nslots, cells, ncells, mode);
+    int valid = counts_ok && pool && slots && (ncells > 0u) == (cells != NULL) && (int)mode <= 2 &&
+                !(misalign & 3);
+    CHECK((st == LP_OK) == valid, "lp_init(n=%u, c=%u, pool=%p, slots=%p, cells=%p, mode=%d) = %s", nslots,
+          ncells, (void *)pool, (void *)slots, (void *)cells, (int)mode, lp_status_str(st));
+    if (st != LP_OK) {
+        CHECK(st == LP_EINVAL, "lp_init failed with %s", lp_status_str(st));
+        return 0;
+    }
+    CHECK(lp_slot_count(pool) == nslots && lp_waiter_capacity(pool) == ncells && lp_pool_mode(pool) == mode,
+          "accessors disagree with lp_init");
+    st = lp_set_fairness_bound(pool, rd32(data + 8), (flags & 8) ? NULL : fake_clock);
+    CHECK((st == LP_OK) == (mode == LP_BOUNDED && !(flags & 8)), "lp_set_fairness_bound = %s", lp_status_str(st));
+
+    /* The pool must work: take every slot, see it empty, give them all back. */
+    uint32_t got, held = 0;
+    while (lp_try_get_from(pool, data[11], &got) == LP_OK) {
+        CHECK(got < nslots, "slot %u", got);
+        held++;
+        CHECK(held <= nslots, "more slots than exist");
+    }
+    CHECK(held == nslots, "took %u of %u slots", held, nslots);
+    lp_wait w = LP_WAIT_INIT;
+    lp_status ast = lp_get_async(pool, &w, (lp_waker){(void (*)(void *))abort, NULL}, &got);
+    CHECK(ast == (ncells ? LP_PENDING : LP_EFULL), "get_async on a full pool: %s", lp_status_str(ast));
+    if (ast == LP_PENDING) CHECK(lp_wait_cancel(pool, &w, NULL) == LP_CANCELLED, "cancel");
+    for (uint32_t i = 0; i < nslots; i++) CHECK(lp_put(pool, i) == LP_OK, "put %u", i);
+    CHECK(lp_put(pool, 0) == LP_ENOTHELD && lp_put(pool, nslots) == LP_EINVAL, "bad puts");
+    CHECK(lp_debug_held(pool) == 0u && lp_debug_queued(pool) == 0u, "pool not empty after use");
+    memset(&room, 0, sizeof room);
+    return 0;
+}

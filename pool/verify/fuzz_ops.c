@@ -1,0 +1,334 @@
+/*
+ * fuzz_ops.c — libFuzzer target: random single-threaded sequences of the pool's calls
+ * (try_get, get_async, poll with and without a new waker, cancel with and without taking a
+ * granted slot, get_timeout(0), get_or_create(0), slot_ensure, put, put_discard) checked
+ * step by step against a small reference model: which slots we hold, the FIFO of pending
+ * waits, what each wait was granted, how many times each waker ran, `created` flags.
+ *
+ * Input: byte 0 picks the mode (FAIR, BARGING, BOUNDED without a clock = BARGING), byte 1
+ * the slot count (1..4), byte 2 the cell count (0..4); then two bytes per operation.
+ * At the end every wait is withdrawn and every slot put back: the pool must be empty
+ * (no leaked slot, no leftover ticket). Any mismatch aborts with a message.
+ */
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+
+#include "lockpool.h"
+
+#define MAX_SLOTS 4
+#define MAX_CELLS 4
+#define NWAITS 6
+
+enum { SLOT_FREE, SLOT_HELD, SLOT_GRANTED }; /* GRANTED: in a wait's mailbox */
+enum { W_IDLE, W_PENDING, W_GRANTED, W_RETRY };
+
+typedef struct ref {
+    int fair;
+    uint32_t nslots, ncells;
+    int slot[MAX_SLOTS];
+    int created[MAX_SLOTS];
+    int wstate[NWAITS];
+    uint32_t wslot[NWAITS];   /* W_GRANTED: the slot in its mailbox */
+    int queue[NWAITS];        /* pending waits, oldest first */
+    int qlen;
+    int cur_waker[NWAITS];    /* which of the two wakers the record holds */
+    unsigned expect_wakes[NWAITS][2];
+} ref;
+
+static unsigned wakes[NWAITS][2];
+static void on_wake(void *ctx) { (*(unsigned *)ctx)++; }
+
+static LP_POOL_DEFINE(storage, MAX_SLOTS, MAX_CELLS);
+static lp_slot *const slots_mem = storage.slots;
+
+#define CHECK(cond, ...)                                                                  \
+    do {                                                                                  \
+        if (!(cond)) {                                                                    \
+            fprintf(stderr, "fuzz_ops: %s:%d: check failed: %s: ", __FILE__, __LINE__, #cond); \
+            fprintf(stderr, __VA_ARGS__);                                                 \
+            fputc('\n', stderr);                                                          \
+            abort();                                                                      \
+        }                                                                                 \
+    } while (0)
+
+static int ref_free_count(const ref *m) {
+    int n = 0;
+    for (uint32_t i = 0; i < m->nslots; i++) n += m->slot[i] == SLOT_FREE;
+    return n;
+}
+static int ref_outstanding(const ref *m) { /* waits that occupy a cell */
+    int n = 0;
+    for (int i = 0; i < NWAITS; i++) n += m->wstate[i] != W_IDLE;
+    return n;
+}
+static void ref_dequeue(ref *m, int w) {
+    int k = 0;
+    for (int i = 0; i < m->qlen; i++)
+        if (m->queue[i] != w) m->queue[k++] = m->queue[i];
+    m->qlen = k;
+}
+static int ref_pop_oldest(ref *m) {
+    if (m->qlen == 0) return -1;
+    int w = m->queue[0];
+    ref_dequeue(m, w);
+    return w;
+}
+static void ref_wake(ref *m, int w) { m->expect_wakes[w][m->cur_waker[w]]++; }
+
+/* What lp_put of a held slot does. */
+static void ref_release(ref *m, uint32_t s) {
+    if (m->fair) {
+        int w = ref_pop_oldest(m);
+        if (w >= 0) {
+            m->slot[s] = SLOT_GRANTED;
+            m->wstate[w] = W_GRANTED;
+            m->wslot[w] = s;
+            ref_wake(m, w);
+            return;
+        }
+        m->slot[s] = SLOT_FREE;
+        return;
+    }
+    m->slot[s] = SLOT_FREE;
+    int w = ref_pop_oldest(m);
+    if (w >= 0) {
+        m->wstate[w] = W_RETRY;
+        ref_wake(m, w);
+    }
+}
+
+/* A BARGING wake passed on (cancel of a woken wait). */
+static void ref_pass_retry(ref *m) {
+    int w = ref_pop_oldest(m);
+    if (w >= 0) {
+        m->wstate[w] = W_RETRY;
+        ref_wake(m, w);
+    }
+}
+
+static void check_wakes(const ref *m) {
+    for (int i = 0; i < NWAITS; i++)
+        for (int k = 0; k < 2; k++)
+            CHECK(wakes[i][k] == m->expect_wakes[i][k], "wait %d waker %d: %u calls, expected %u", i, k,
+                  wakes[i][k], m->expect_wakes[i][k]);
+}
+
+/* A slot the pool says we now hold must have been free in the model. */
+static void take_free(ref *m, uint32_t s, const char *what) {
+    CHECK(s < m->nslots, "%s: slot %u out of range", what, s);
+    CHECK(m->slot[s] == SLOT_FREE, "%s: slot %u was not free (state %d)", what, s, m->slot[s]);
+    m->slot[s] = SLOT_HELD;
+}
+
+/* lp_get_async / the retry of a woken BARGING wait, as the model predicts it. */
+static void do_acquire(lp_pool *p, ref *m, lp_wait *waits, int w, lp_status st, uint32_t got, const char *what) {
+    int may_scan = !m->fair || m->qlen == 0;
+    if (may_scan && ref_free_count(m) > 0) {
+        CHECK(st == LP_OK, "%s: expected LP_OK, got %s", what, lp_status_str(st));
+        take_free(m, got, what);
+        m->wstate[w] = W_IDLE;
+        return;
+    }
+    if (ref_outstanding(m) - (m->wstate[w] != W_IDLE) >= (int)m->ncells) {
+        CHECK(st == LP_EFULL, "%s: expected LP_EFULL, got %s", what, lp_status_str(st));
+        m->wstate[w] = W_IDLE;
+        return;
+    }
+    CHECK(st == LP_PENDING, "%s: expected LP_PENDING, got %s", what, lp_status_str(st));
+    m->wstate[w] = W_PENDING;
+    m->queue[m->qlen++] = w;
+    (void)p;
+    (void)waits;
+}
+
+static int create_ok(void *ctx, uint32_t slot) {
+    (void)slot;
+    return *(int *)ctx ? 0 : -1;
+}
+
+int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
+    if (size < 3) return 0;
+    ref m = {0};
+    lp_mode mode = (lp_mode)(data[0] % 3);
+    m.fair = mode == LP_FAIR;
+    m.nslots = 1u + data[1] % MAX_SLOTS;
+    m.ncells = data[2] % (MAX_CELLS + 1);
+    lp_status st = lp_init(&storage.pool, slots_mem, m.nslots, m.ncells ? storage.cells : NULL, m.ncells, mode);
+    CHECK(st == LP_OK, "lp_init: %s", lp_status_str(st));
+    lp_pool *p = LP_POOL(storage);
+    lp_wait waits[NWAITS];
+    for (int i = 0; i < NWAITS; i++) {
+        lp_wait_init(&waits[i]);
+        wakes[i][0] = wakes[i][1] = 0;
+    }
+    uint32_t got;
+
+    for (size_t pos = 3; pos + 1 < size; pos += 2) {
+        uint8_t op = data[pos] % 10, arg = data[pos + 1];
+        int w = arg % NWAITS;
+        uint32_t s = (uint32_t)(arg >> 3) % (m.nslots + 1); /* sometimes out of range */
+        switch (op) {
+        case 0: /* lp_try_get_from */
+            got = UINT32_MAX;
+            st = lp_try_get_from(p, arg, &got);
+            if ((!m.fair || m.qlen == 0) && ref_free_count(&m) > 0) {
+                CHECK(st == LP_OK, "try_get: expected LP_OK, got %s", lp_status_str(st));
+                take_free(&m, got, "try_get");
+            } else {
+                CHECK(st == LP_EMPTY, "try_get: expected LP_EMPTY, got %s", lp_status_str(st));
+            }
+            break;
+        case 1: { /* lp_get_async */
+            lp_waker wk = {on_wake, &wakes[w][0]};
+            got = UINT32_MAX;
+            st = lp_get_async(p, &waits[w], wk, &got);
+            if (m.wstate[w] != W_IDLE) {
+                CHECK(st == LP_ESTATE, "get_async on a live wait: %s", lp_status_str(st));
+                break;
+            }
+            m.cur_waker[w] = 0;
+            do_acquire(p, &m, waits, w, st, got, "get_async");
+            break;
+        }
+        case 2: { /* lp_wait_poll, maybe replacing the waker */
+            int replace = arg & 0x40;
+            lp_waker nw = {on_wake, &wakes[w][1 - m.cur_waker[w]]};
+            got = UINT32_MAX;
+            st = lp_wait_poll(p, &waits[w], replace ? &nw : NULL, &got);
+            switch (m.wstate[w]) {
+            case W_IDLE: CHECK(st == LP_ESTATE, "poll of an idle wait: %s", lp_status_str(st)); break;
+            case W_PENDING:
+                CHECK(st == LP_PENDING, "poll of a pending wait: %s", lp_status_str(st));
+                if (replace) m.cur_waker[w] = 1 - m.cur_waker[w];
+                break;
+            case W_GRANTED:
+                CHECK(st == LP_OK && got == m.wslot[w], "poll of a granted wait: %s slot %u, expected %u",
+                      lp_status_str(st), got, m.wslot[w]);
+                m.slot[got] = SLOT_HELD;
+                m.wstate[w] = W_IDLE;
+                break;
+            case W_RETRY: do_acquire(p, &m, waits, w, st, got, "poll retry"); break;
+            }
+            break;
+        }
+        case 3: { /* lp_wait_cancel */
+            int take = arg & 0x40;
+            got = UINT32_MAX;
+            st = lp_wait_cancel(p, &waits[w], take ? &got : NULL);
+            switch (m.wstate[w]) {
+            case W_IDLE: CHECK(st == LP_ESTATE, "cancel of an idle wait: %s", lp_status_str(st)); break;
+            case W_PENDING:
+                CHECK(st == LP_CANCELLED, "cancel of a pending wait: %s", lp_status_str(st));
+                ref_dequeue(&m, w);
+                m.wstate[w] = W_IDLE;
+                break;
+            case W_GRANTED:
+                m.wstate[w] = W_IDLE;
+                if (take) {
+                    CHECK(st == LP_OK && got == m.wslot[w], "cancel of a granted wait: %s slot %u, expected %u",
+                          lp_status_str(st), got, m.wslot[w]);
+                    m.slot[got] = SLOT_HELD;
+                } else {
+                    CHECK(st == LP_CANCELLED, "cancel (no slot) of a granted wait: %s", lp_status_str(st));
+                    ref_release(&m, m.wslot[w]); /* passed on, never lost */
+                }
+                break;
+            case W_RETRY:
+                CHECK(st == LP_CANCELLED, "cancel of a woken wait: %s", lp_status_str(st));
+                m.wstate[w] = W_IDLE;
+                ref_pass_retry(&m);
+                break;
+            }
+            break;
+        }
+        case 4: /* lp_get_timeout(0): never waits */
+            got = UINT32_MAX;
+            st = lp_get_timeout(p, &got, 0);
+            if ((!m.fair || m.qlen == 0) && ref_free_count(&m) > 0) {
+                CHECK(st == LP_OK, "get_timeout(0): expected LP_OK, got %s", lp_status_str(st));
+                take_free(&m, got, "get_timeout(0)");
+            } else {
+                CHECK(st == LP_ETIMEDOUT, "get_timeout(0): expected LP_ETIMEDOUT, got %s", lp_status_str(st));
+            }
+            break;
+        case 5: { /* lp_get_or_create(0), the constructor failing when arg says so */
+            int ok = (arg & 0x40) != 0;
+            got = UINT32_MAX;
+            st = lp_get_or_create(p, &got, 0, create_ok, &ok);
+            if ((!m.fair || m.qlen == 0) && ref_free_count(&m) > 0) {
+                CHECK(got < m.nslots, "get_or_create: slot %u", got);
+                int was_created = m.created[got];
+                take_free(&m, got, "get_or_create");
+                if (was_created || ok) {
+                    CHECK(st == LP_OK, "get_or_create: expected LP_OK, got %s", lp_status_str(st));
+                    m.created[got] = 1;
+                } else {
+                    CHECK(st == LP_ECREATE, "get_or_create: expected LP_ECREATE, got %s", lp_status_str(st));
+                    ref_release(&m, got);
+                }
+            } else {
+                CHECK(st == LP_ETIMEDOUT, "get_or_create(0): expected LP_ETIMEDOUT, got %s", lp_status_str(st));
+            }
+            break;
+        }
+        case 6:   /* lp_put_discard */
+        case 7: { /* lp_put: a held slot if we have one, else a free or out-of-range one */
+            uint32_t target = s;
+            for (uint32_t k = 0; k < m.nslots; k++) {
+                uint32_t cand = (s + k) % m.nslots;
+                if (m.slot[cand] == SLOT_HELD && (arg & 1)) { target = cand; break; }
+            }
+            if (target < m.nslots && m.slot[target] == SLOT_GRANTED) break; /* not ours to put */
+            st = op == 6 ? lp_put_discard(p, target) : lp_put(p, target);
+            if (target >= m.nslots) {
+                CHECK(st == LP_EINVAL, "put of slot %u out of range: %s", target, lp_status_str(st));
+            } else if (m.slot[target] != SLOT_HELD) {
+                CHECK(st == LP_ENOTHELD, "put of free slot %u: %s", target, lp_status_str(st));
+            } else {
+                CHECK(st == LP_OK, "put of held slot %u: %s", target, lp_status_str(st));
+                if (op == 6) m.created[target] = 0;
+                ref_release(&m, target);
+            }
+            break;
+        }
+        case 8: /* lp_slot_created of every held slot */
+            for (uint32_t k = 0; k < m.nslots; k++)
+                if (m.slot[k] == SLOT_HELD)
+                    CHECK(lp_slot_created(p, k) == m.created[k], "slot %u created %d, expected %d", k,
+                          lp_slot_created(p, k), m.created[k]);
+            break;
+        case 9: /* diagnostics: held slots (ours + in mailboxes) */
+            CHECK(lp_debug_held(p) == m.nslots - (uint32_t)ref_free_count(&m), "lp_debug_held %u, expected %u",
+                  lp_debug_held(p), m.nslots - (uint32_t)ref_free_count(&m));
+            break;
+        }
+        check_wakes(&m);
+    }
+
+    /* Tear down: every wait withdrawn (taking what it was given), every slot put back. */
+    for (int w = 0; w < NWAITS; w++) {
+        if (m.wstate[w] == W_IDLE) continue;
+        got = UINT32_MAX;
+        st = lp_wait_cancel(p, &waits[w], &got);
+        if (m.wstate[w] == W_GRANTED) {
+            CHECK(st == LP_OK && got == m.wslot[w], "teardown cancel: %s", lp_status_str(st));
+            m.slot[got] = SLOT_HELD;
+        } else {
+            CHECK(st == LP_CANCELLED, "teardown cancel: %s", lp_status_str(st));
+            if (m.wstate[w] == W_PENDING) ref_dequeue(&m, w);
+            else ref_pass_retry(&m);
+        }
+        m.wstate[w] = W_IDLE;
+    }
+    CHECK(m.qlen == 0, "teardown: %d waits still queued", m.qlen);
+    for (uint32_t k = 0; k < m.nslots; k++) {
+        if (m.slot[k] != SLOT_HELD) continue;
+        CHECK(lp_put(p, k) == LP_OK, "teardown put %u", k);
+        m.slot[k] = SLOT_FREE;
+    }
+    check_wakes(&m);
+    CHECK(lp_debug_held(p) == 0u, "teardown: %u slots still held (leak)", lp_debug_held(p));
+    CHECK(lp_debug_queued(p) == 0u, "teardown: %u tickets outstanding", lp_debug_queued(p));
+    return 0;
+}
