@@ -83,6 +83,10 @@ lp_status lp__get_async_parked(lp_pool *pool, lp_wait *wait, void (*wake)(void *
 /* The park word of a pending wait's current cell (it changes when BARGING re-queues). */
 lp_atomic_u32 *lp__wait_park_word(lp_pool *pool, const lp_wait *wait);
 
+/* How many tickets are ahead of this pending wait (dead ones included): a hint for the
+ * sync layer's spin-or-park choice. */
+uint32_t lp__wait_position(lp_pool *pool, const lp_wait *wait);
+
 /* Test hook: shrink the ticket space of an idle pool so tests can cross the
  * wrap-around quickly. rounds >= 4 (round order needs outstanding < rounds / 2). Returns LP_EINVAL if busy or out of range. */
 lp_status lp__test_set_rounds(lp_pool *pool, uint32_t rounds);

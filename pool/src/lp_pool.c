@@ -561,6 +561,14 @@ lp_status lp__get_async_parked(lp_pool *pool, lp_wait *wait, void (*wake)(void *
     return lp__acquire(p, wait, slot);
 }
 
+uint32_t lp__wait_position(lp_pool *pool, const lp_wait *wait) {
+    lp__pool *p = lp__of(pool);
+    /* relaxed: a hint; a stale head only makes us spin or park a little wrongly */
+    uint32_t h = lp_load_relaxed(&p->head);
+    uint32_t d = lp__dist(p, h, wait->lp__ticket_);
+    return d > p->limit / 2u ? 0u : d; /* head already past us: we are being served */
+}
+
 lp_atomic_u32 *lp__wait_park_word(lp_pool *pool, const lp_wait *wait) {
     return &lp__cell_of(lp__of(pool), wait->lp__ticket_)->park;
 }

@@ -48,8 +48,11 @@ lp_status lp_get_timeout(lp_pool *pool, uint32_t *slot, uint64_t timeout_ns) {
 
     for (;;) {
         lp_atomic_u32 *word = lp__wait_park_word(pool, &wait);
-        /* Spin first: a hand-off arriving within about a context switch is met awake. */
-        for (int i = 0; i < LP_SPIN_POLLS && lp_load_relaxed(word) == LP__PARK_RUNNING; i++) lp_relax();
+        /* Spin first only if we may be served within about one hold time (fewer waiters
+         * ahead than slots): met awake, the hand-off costs no wake-up. Further back, spinning
+         * would only take the CPU from the holders, which matters when oversubscribed. */
+        if (lp__wait_position(pool, &wait) < lp_slot_count(pool))
+            for (int i = 0; i < LP_SPIN_POLLS && lp_load_relaxed(word) == LP__PARK_RUNNING; i++) lp_relax();
         /* acq_rel: consume the wake before polling, so a later wake is not lost */
         lp_xchg_acq_rel(word, LP__PARK_RUNNING);
         st = lp_wait_poll(pool, &wait, NULL, slot);
