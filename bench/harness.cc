@@ -89,34 +89,14 @@ double clock_overhead_ns() {
 
 // ---- bookkeeping -------------------------------------------------------------------------
 
-void FifoTracker::reset(std::size_t waiters) {
-    n_ = waiters;
-    ticket_of_.reset(new std::atomic<uint64_t>[waiters]);
-    for (std::size_t i = 0; i < waiters; ++i) ticket_of_[i].store(0, std::memory_order_relaxed);
+void FifoTracker::reset(bool measured, std::size_t slots) {
+    measured_ = measured;
+    slots_ = measured ? slots : 0;
+    stamps_.reset(slots_ ? new Stamp[slots_] : nullptr);  // every stamp 0: "before every release"
+    // relaxed: the run's threads start after GB's start barrier, which orders these stores.
     next_ticket_.store(0, std::memory_order_relaxed);
-    waiting_.store(0, std::memory_order_relaxed);
-}
-
-uint64_t FifoTracker::arrive(std::size_t waiter) {
-    // relaxed throughout: the tracker observes the design's order, it must not impose one.
-    const uint64_t ticket = next_ticket_.fetch_add(1, std::memory_order_relaxed) + 1;
-    ticket_of_[waiter].store(ticket, std::memory_order_relaxed);
-    waiting_.fetch_add(1, std::memory_order_relaxed);
-    return ticket;
-}
-
-void FifoTracker::leave(std::size_t waiter) {
-    ticket_of_[waiter].store(0, std::memory_order_relaxed);  // relaxed: see arrive()
-    waiting_.fetch_sub(1, std::memory_order_relaxed);
-}
-
-bool FifoTracker::granted_after_wait(std::size_t waiter, uint64_t ticket) {
-    leave(waiter);
-    for (std::size_t i = 0; i < n_; ++i) {
-        const uint64_t other = ticket_of_[i].load(std::memory_order_relaxed);  // relaxed: see arrive()
-        if (other != 0 && other < ticket) return true;
-    }
-    return false;
+    releases_.store(0, std::memory_order_relaxed);
+    foreign_handle_.store(false, std::memory_order_relaxed);
 }
 
 ReacquireTable::ReacquireTable() : entries_(new Entry[kEntries]) {}
@@ -216,9 +196,38 @@ Run *make_run(const Case &c, int threads, const std::vector<int> &placement) {
     r->hold_iters = calibrated_iters(c.hold_ns);
     r->think_iters = calibrated_iters(c.think_ns);
     for (int t = 0; t < threads; ++t) r->stats.emplace_back(new ThreadStats);
-    r->fifo.reset(c.family->fifo_waiters ? c.family->fifo_waiters(*r) : static_cast<std::size_t>(threads));
+    // The metric needs slot identity (handles that are slot indices) and gets that can wait.
+    const bool fifo = c.family->measures_fifo && (c.design->flags & LPD_BLOCKING) && (c.design->flags & LPD_BOUNDED);
+    r->fifo.reset(fifo, c.slots);
+    if (fifo)
+        for (auto &st : r->stats) st->fifo_log.prepare();
     r->ready = c.family->setup ? c.family->setup(*r) : default_setup(*r);
     return r;
+}
+
+// The FIFO metric of a finished run (FifoTracker), -1 when not measured. Off the measured path:
+// every thread's log is merged and counted here, after GB's stop barrier.
+double fifo_violations_per_m(const Run &r) {
+    if (!r.fifo.measured()) return -1;
+    if (r.fifo.saw_foreign_handle()) {
+        std::fprintf(stderr, "[lockpool-bench] %s: a handle was not a slot index: fifo_violations_per_m not measured\n",
+                     r.c->name(r.threads).c_str());
+        return -1;
+    }
+    std::vector<GrantRecord> records;
+    uint64_t overflow = 0;
+    for (const auto &s : r.stats) {
+        s->fifo_log.append_to(records);
+        overflow += s->fifo_log.overflow();
+    }
+    if (overflow)
+        std::fprintf(stderr,
+                     "[lockpool-bench] %s: %llu grants beyond the FIFO log's cap not recorded: "
+                     "fifo_violations_per_m covers the first %zu grants of each thread\n",
+                     r.c->name(r.threads).c_str(), static_cast<unsigned long long>(overflow), GrantLog::kDefaultCap);
+    if (records.empty()) return -1;
+    const uint64_t violations = count_fifo_violations(records);
+    return 1e6 * static_cast<double>(violations) / static_cast<double>(records.size());
 }
 
 void finish_run(benchmark::State &state, Run &r) {
@@ -226,7 +235,7 @@ void finish_run(benchmark::State &state, Run &r) {
     Hist merged;
     std::vector<uint64_t> per_thread(static_cast<std::size_t>(n));
     std::vector<uint64_t> per_task;
-    uint64_t ops = 0, attempts = 0, empty = 0, efull = 0, errors = r.teardown_errors, grants = 0, viol = 0, reacq = 0;
+    uint64_t ops = 0, attempts = 0, empty = 0, efull = 0, errors = r.teardown_errors, grants = 0, reacq = 0;
     uint64_t min_enter = UINT64_MAX, max_enter = 0, min_exit = UINT64_MAX, max_exit = 0;
     bool pin_ok = true;
     for (int t = 0; t < n; ++t) {
@@ -240,7 +249,6 @@ void finish_run(benchmark::State &state, Run &r) {
         efull += s.efull;
         errors += s.errors;
         grants += s.grants;
-        viol += s.fifo_violations;
         reacq += s.reacquires;
         pin_ok = pin_ok && s.pin_ok;
         min_enter = std::min(min_enter, s.enter_ns);
@@ -248,6 +256,7 @@ void finish_run(benchmark::State &state, Run &r) {
         min_exit = std::min(min_exit, s.exit_ns);
         max_exit = std::max(max_exit, s.exit_ns);
     }
+    const double fifo_per_m = fifo_violations_per_m(r);
     const double span_s = max_exit > min_enter ? static_cast<double>(max_exit - min_enter) / 1e9 : 0;
     const double overlap = min_exit > max_enter ? static_cast<double>(min_exit - max_enter) / 1e9 : 0;
     const Fairness f = fairness_of(per_thread);
@@ -265,8 +274,7 @@ void finish_run(benchmark::State &state, Run &r) {
     ctr["jain"] = f.jain;
     ctr["minmax_share"] = f.minmax_share;
     ctr["cv"] = f.cv;
-    ctr["fifo_violations_per_m"] =
-        r.c->family->measures_fifo && grants > 0 ? 1e6 * static_cast<double>(viol) / static_cast<double>(grants) : -1;
+    ctr["fifo_violations_per_m"] = fifo_per_m;
     ctr["reacquire_frac"] = grants ? static_cast<double>(reacq) / static_cast<double>(grants) : 0;
     ctr["full_concurrency"] = span_s > 0 ? std::min(1.0, overlap / span_s) : 0;
     ctr["empty_frac"] = attempts ? static_cast<double>(empty) / static_cast<double>(attempts) : 0;
@@ -418,22 +426,22 @@ void loop_blocking(Run &r, int thread, ThreadStats &s) {
     const lpd_design *d = r.d;
     void *self = r.self;
     const uint64_t deadline = r.deadline();
-    const std::size_t me = static_cast<std::size_t>(thread);
+    const bool fifo = r.fifo.measured();
     for (;;) {
+        // A fast grant's arrival: loaded before the timed get, so it costs the latency nothing.
+        uint64_t arrival = fifo ? r.fifo.arrivals_seen() : 0;
         const uint64_t t0 = now_ns();
         if (t0 >= deadline) return;
         uintptr_t h = 0;
         ++s.attempts;
         int st = d->try_get(self, &h);
         bool waited = false;
-        uint64_t ticket = 0;
         if (st == LP_EMPTY) {
             ++s.empty;
             waited = true;
-            ticket = r.fifo.arrive(me);
+            if (fifo) arrival = r.fifo.arrive();
             st = blocking_get(r, s, &h, deadline);
             if (st != LP_OK) {
-                r.fifo.leave(me);
                 if (st != LP_ETIMEDOUT) ++s.errors;
                 return;
             }
@@ -443,9 +451,10 @@ void loop_blocking(Run &r, int thread, ThreadStats &s) {
         }
         s.hist.record(now_ns() - t0);
         ++s.grants;
-        if (waited ? r.fifo.granted_after_wait(me, ticket) : r.fifo.granted_fast()) ++s.fifo_violations;
+        if (fifo) r.fifo.note_grant(s.fifo_log, h, arrival, waited);
         if (r.reacquire.note_grant(h, thread)) ++s.reacquires;
         spin_iters(r.hold_iters);
+        if (fifo) r.fifo.stamp_release(h);
         if (d->put(self, h) != LP_OK) ++s.errors;
         ++s.ops;
         spin_iters(r.think_iters);

@@ -24,6 +24,7 @@
 #include <vector>
 
 #include "lp_design.h"
+#include "lp_fifo.h"
 #include "lp_hist.h"
 #include "lp_topo.h"
 #include "lockpool.h"
@@ -82,44 +83,90 @@ struct alignas(128) ThreadStats {
     uint64_t efull = 0;     // LP_EFULL returns (MAX_WAITERS reached)
     uint64_t errors = 0;    // any status the workload did not expect
     uint64_t grants = 0;
-    uint64_t fifo_violations = 0;
     uint64_t reacquires = 0;
     uint64_t enter_ns = 0, exit_ns = 0;
     int pu = -1;
     bool pin_ok = true;
     Hist hist;
     std::vector<uint64_t> task_ops;  // async: completed pairs per task of this thread's loop
+    GrantLog fifo_log;               // grants for the FIFO metric (FifoTracker)
 };
 
 /**
- * FIFO order, observed from outside the design. A waiter (thread or async task) takes an arrival
- * ticket from a shared counter only when its try_get has failed and it is about to block, and
- * publishes it in its own entry; a grant is a violation if
- *   - it ended a wait with ticket t while some other waiter with a ticket < t is still waiting, or
- *   - it came from a try_get that succeeded while any waiter was waiting (a barge).
- * Limits: the ticket is taken just before the design's get, so two waiters racing between ticket
- * and enqueue, or a granted waiter not yet scheduled back in (wake-up latency), show up as
- * violations even for a strictly FIFO design: the count is an upper bound that is small for FIFO
- * designs when threads <= cores and grows with preemption. Cost: one shared fetch_add and two
- * stores per blocking wait, a scan of W packed words per ended wait, one shared load per fast
- * grant — all after the get's latency has been taken.
+ * FIFO order: the order in which the design GRANTED slots, compared with the order in which the
+ * waiters ARRIVED (definition and the off-line count: lp_fifo.h; bench/README.md).
+ *   - Every release is stamped: just before put(h) the holder takes seq from the run's release
+ *     counter (first release 1; a slot never released has stamp 0, "before everything") and
+ *     stores it in h's entry of a stamp table (one padded entry per slot).
+ *   - Every grant appends {arrival, grant_seq = stamp of the slot it got, waited} to its thread's
+ *     GrantLog: arrival is the ticket from the arrival counter for a get that had to wait
+ *     (fetch_add when its try_get had failed and it was about to block), or the counter's value
+ *     loaded just before the try_get for a fast grant.
+ *   - After the run, count_fifo_violations(): a grant is a violation if a waited grant that
+ *     arrived strictly earlier was fed by a later release.
+ * So a waiter already handed its slot but not yet scheduled back in is no longer a false
+ * positive: its grant_seq is the release that handed it the slot, whenever it runs again.
+ * Measured only where a handle names a slot and get can block (LPD_BOUNDED and LPD_BLOCKING,
+ * i.e. not malloc) in the workloads that queue; -1 elsewhere.
+ * Known artifacts, not hidden: the ticket is taken just before the design's get, so a waiter
+ * preempted between ticket and enqueue can be overtaken by a later one (or by a fast try_get)
+ * even in a strictly FIFO design; likewise the stamp is taken just before put, so two releasers
+ * of different slots (SLOTS > 1) racing between stamp and put can feed waiters in the opposite
+ * order of their stamps. Both windows are a few instructions long, but preemption can widen them.
+ * Cost on the measured path (none inside the timed get): one shared load (fast) or fetch_add
+ * (waited) of the arrival counter, one shared fetch_add and one store per release (inside the
+ * hold, just before put), one load per grant and a 16-byte append to a thread-local log.
  */
 class FifoTracker {
 public:
-    void reset(std::size_t waiters);
-    uint64_t arrive(std::size_t waiter);
-    void leave(std::size_t waiter);
-    bool granted_after_wait(std::size_t waiter, uint64_t ticket);
-    bool granted_fast() const {
-        // relaxed: an observational snapshot; any ordering would only add fences to the loop.
-        return waiting_.load(std::memory_order_relaxed) > 0;
+    /** `measured`: whether this run records anything; `slots`: the stamp table's size. */
+    void reset(bool measured, std::size_t slots);
+    bool measured() const { return measured_; }
+
+    /** A fast grant's arrival: how many waiters have taken a ticket so far. */
+    uint64_t arrivals_seen() const {
+        // acquire: keeps the design's try_get (and its successful grab) from moving before this
+        // load, which would let the load count waiters that arrived after the try_get.
+        return next_ticket_.load(std::memory_order_acquire);
     }
+    /** A waiter's ticket (0, 1, 2, ...), taken just before it blocks in the design's get. */
+    uint64_t arrive() {
+        // acquire: the get that follows (the enqueue) may not move before the ticket.
+        return next_ticket_.fetch_add(1, std::memory_order_acquire);
+    }
+    /** Stamp `handle`'s release; call it just before put(handle), while still holding it. */
+    void stamp_release(uintptr_t handle) {
+        // relaxed: the order of releases is this counter's modification order; the put that
+        // follows (a release operation in every design) publishes the stamp to the next holder.
+        const uint64_t seq = releases_.fetch_add(1, std::memory_order_relaxed) + 1;
+        if (Stamp *e = entry(handle)) e->seq.store(seq, std::memory_order_relaxed);  // relaxed: as above
+    }
+    /** Record a grant of `handle` in `log` (right after get/try_get returned it). */
+    void note_grant(GrantLog &log, uintptr_t handle, uint64_t arrival, bool waited) {
+        const Stamp *e = entry(handle);
+        // relaxed: the previous holder stored it before its put, and the design's get
+        // synchronises with that put; nobody else writes it while we hold the slot.
+        const uint64_t seq = e ? e->seq.load(std::memory_order_relaxed) : 0;
+        log.push(waited ? GrantRecord::waited(arrival, seq) : GrantRecord::fast(arrival, seq));
+    }
+    /** True if some handle was not a slot index below `slots` (the run's metric is then void). */
+    bool saw_foreign_handle() const { return foreign_handle_.load(std::memory_order_relaxed); }  // relaxed: read after the run
 
 private:
+    struct alignas(128) Stamp {
+        std::atomic<uint64_t> seq{0};  // 0: never released in this run
+    };
+    Stamp *entry(uintptr_t handle) const {
+        if (handle < slots_) return &stamps_[handle];
+        foreign_handle_.store(true, std::memory_order_relaxed);  // relaxed: read after the run
+        return nullptr;
+    }
     alignas(128) std::atomic<uint64_t> next_ticket_{0};
-    alignas(128) std::atomic<int64_t> waiting_{0};
-    alignas(128) std::unique_ptr<std::atomic<uint64_t>[]> ticket_of_;  // 0: not waiting
-    std::size_t n_ = 0;
+    alignas(128) std::atomic<uint64_t> releases_{0};
+    alignas(128) std::unique_ptr<Stamp[]> stamps_;
+    std::size_t slots_ = 0;
+    bool measured_ = false;
+    mutable std::atomic<bool> foreign_handle_{false};
 };
 
 /** Hand-over locality: the last holder of each slot (handle), so a grant of a slot to the same
@@ -194,10 +241,9 @@ struct Run {
 struct Family {
     const char *name;
     void (*loop)(Run &run, int thread, ThreadStats &stats);
-    bool measures_fifo;     // grants can follow a wait (blocking workloads)
+    bool measures_fifo;     // grants can follow a wait (blocking workloads); see FifoTracker
     bool (*setup)(Run &run) = nullptr;      // default: size/init the design in placed memory
     void (*teardown)(Run &run) = nullptr;   // default: destroy it
-    std::size_t (*fifo_waiters)(const Run &run) = nullptr;  // default: one per thread
 };
 
 /** The benchmark function body for every family. */

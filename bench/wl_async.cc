@@ -7,6 +7,10 @@
 // maybe another loop) the task is pushed on its loop's ready stack; the loop polls it, holds the
 // slot for hold_ns (synchronously: the loop is busy meanwhile), and puts it. Latency is from the
 // task's first try to the slot in hand. At the deadline, pending waits are cancelled.
+// FIFO metric: as for threads (FifoTracker), with tasks as the waiters: a fast task's arrival is
+// the arrival counter loaded before its lp_try_get, a queued task's is its ticket; the holder
+// stamps the slot before every lp_put, and a task's grant reads the stamp when lp_try_get,
+// lp_get_async or lp_wait_poll hands it the slot. Waits cancelled at the deadline record nothing.
 #include <sched.h>
 
 #include <cstring>
@@ -23,8 +27,7 @@ struct Task {
     Task *next_ready = nullptr;
     Loop *loop = nullptr;
     uint64_t t0 = 0;
-    uint64_t ticket = 0;
-    std::size_t fifo_index = 0;
+    uint64_t arrival = 0;  // FIFO metric: ticket if queued, arrivals seen if fast
     bool pending = false;
 };
 
@@ -60,8 +63,6 @@ std::size_t tasks_per_loop(const Run &r) {
     const std::size_t n = r.c->waiters / static_cast<std::size_t>(r.threads);
     return n ? n : 1;
 }
-
-std::size_t async_waiters(const Run &r) { return tasks_per_loop(r) * static_cast<std::size_t>(r.threads); }
 
 bool async_setup(Run &r) {
     lp_mode mode = LP_FAIR;
@@ -108,16 +109,15 @@ void loop_async(Run &r, int thread, ThreadStats &s) {
     Loop loop;
     std::vector<Task> tasks(ntasks);
     s.task_ops.assign(ntasks, 0);
-    for (std::size_t k = 0; k < ntasks; ++k) {
-        tasks[k].loop = &loop;
-        tasks[k].fifo_index = static_cast<std::size_t>(thread) * ntasks + k;
-    }
+    for (Task &t : tasks) t.loop = &loop;
+    const bool fifo = r.fifo.measured();
     auto complete = [&](Task &t, uint32_t slot, bool waited) {
         s.hist.record(now_ns() - t.t0);
         ++s.grants;
-        if (waited ? r.fifo.granted_after_wait(t.fifo_index, t.ticket) : r.fifo.granted_fast()) ++s.fifo_violations;
+        if (fifo) r.fifo.note_grant(s.fifo_log, slot, t.arrival, waited);
         if (r.reacquire.note_grant(slot, thread)) ++s.reacquires;
         spin_iters(r.hold_iters);
+        if (fifo) r.fifo.stamp_release(slot);
         if (lp_put(pool, slot) != LP_OK) ++s.errors;
         ++s.ops;
         ++s.task_ops[static_cast<std::size_t>(&t - tasks.data())];
@@ -128,6 +128,8 @@ void loop_async(Run &r, int thread, ThreadStats &s) {
         bool progressed = false;
         for (Task &t : tasks) {
             if (t.pending) continue;
+            // Loaded before the timed try_get, so it costs the latency nothing.
+            t.arrival = fifo ? r.fifo.arrivals_seen() : 0;
             t.t0 = now_ns();
             ++s.attempts;
             uint32_t slot = 0;
@@ -142,7 +144,7 @@ void loop_async(Run &r, int thread, ThreadStats &s) {
                 continue;
             }
             ++s.empty;
-            t.ticket = r.fifo.arrive(t.fifo_index);
+            if (fifo) t.arrival = r.fifo.arrive();
             st = lp_get_async(pool, &t.wait, lp_waker{wake_task, &t}, &slot);
             if (st == LP_OK) {
                 complete(t, slot, true);
@@ -152,7 +154,6 @@ void loop_async(Run &r, int thread, ThreadStats &s) {
             } else {
                 if (st == LP_EFULL) ++s.efull;
                 else ++s.errors;
-                r.fifo.leave(t.fifo_index);
             }
         }
         // acquire: pairs with wake_task's release, so each task's next_ready is visible.
@@ -170,7 +171,6 @@ void loop_async(Run &r, int thread, ThreadStats &s) {
             } else {
                 if (st == LP_EFULL) ++s.efull;
                 else ++s.errors;
-                r.fifo.leave(t.fifo_index);
                 t.pending = false;
             }
         }
@@ -188,18 +188,18 @@ void loop_async(Run &r, int thread, ThreadStats &s) {
         uint32_t slot = 0;
         const lp_status st = lp_wait_cancel(pool, &t.wait, &slot);
         if (st == LP_OK) {
+            if (fifo) r.fifo.stamp_release(slot);  // every put is stamped: the next holder reads it
             if (lp_put(pool, slot) != LP_OK) ++s.errors;
         } else if (st != LP_CANCELLED) {
             ++s.errors;
         }
-        r.fifo.leave(t.fifo_index);
         t.pending = false;
     }
     // After lp_wait_cancel returns no waker runs for these tasks again; drop queued wake-ups.
     loop.ready.exchange(nullptr, std::memory_order_acquire);  // acquire: as above
 }
 
-const Family kAsync{"async", loop_async, /*measures_fifo=*/true, async_setup, async_teardown, async_waiters};
+const Family kAsync{"async", loop_async, /*measures_fifo=*/true, async_setup, async_teardown};
 
 void register_async() {
     for (const lpd_design *d : all_designs()) {

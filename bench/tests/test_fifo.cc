@@ -1,0 +1,121 @@
+// test_fifo.cc — the FIFO metric's off-line count on hand-made grant records (FIFO order, barges,
+// overtaken waiters, ties), against a brute-force O(n^2) reading of the definition on random
+// sets, and the per-thread GrantLog (chunks, cap, overflow).
+#include <algorithm>
+#include <cstdio>
+#include <random>
+#include <vector>
+
+#include "check.h"
+#include "lp_fifo.h"
+
+using lpbench::count_fifo_violations;
+using lpbench::GrantLog;
+using lpbench::GrantRecord;
+
+namespace {
+
+GrantRecord W(uint64_t ticket, uint64_t seq) { return GrantRecord::waited(ticket, seq); }
+GrantRecord F(uint64_t seen, uint64_t seq) { return GrantRecord::fast(seen, seq); }
+
+uint64_t count(std::vector<GrantRecord> v) { return count_fifo_violations(v); }
+
+// The definition, literally: j is a violation if some waited i arrived strictly earlier and was
+// fed by a strictly later release.
+uint64_t brute_force(const std::vector<GrantRecord> &v) {
+    uint64_t n = 0;
+    for (const GrantRecord &j : v) {
+        bool bad = false;
+        for (const GrantRecord &i : v)
+            bad = bad || (i.was_waited() && i.arrival() < j.arrival() && i.grant_seq() > j.grant_seq());
+        n += bad;
+    }
+    return n;
+}
+
+}  // namespace
+
+int main() {
+    {  // nothing recorded
+        CHECK(count({}) == 0);
+    }
+    {  // the record keeps its fields (the waited flag shares a word with the arrival)
+        const GrantRecord w = W(12345, 7), f = F(12345, 8);
+        CHECK(w.was_waited() && w.arrival() == 12345 && w.grant_seq() == 7);
+        CHECK(!f.was_waited() && f.arrival() == 12345 && f.grant_seq() == 8);
+        CHECK(sizeof(GrantRecord) == 16);
+    }
+    {  // strict FIFO: waiters fed by releases in ticket order, fast grants before/after them
+        CHECK(count({F(0, 0), W(0, 1), W(1, 2), W(2, 3), W(3, 4), F(4, 5), F(4, 6)}) == 0);
+        // any input order gives the same answer
+        CHECK(count({W(3, 4), F(4, 6), W(0, 1), F(0, 0), W(2, 3), F(4, 5), W(1, 2)}) == 0);
+    }
+    {  // one barge: a try_get that started after waiter 0 arrived took release 4; waiter 0 got 5
+        CHECK(count({W(0, 5), W(1, 6), F(2, 4)}) == 1);
+        // the same try_get, started before any waiter arrived, is no barge
+        CHECK(count({W(0, 5), W(1, 6), F(0, 4)}) == 0);
+    }
+    {  // one overtaken waiter: ticket 1 was fed before ticket 0; the one served early counts
+        CHECK(count({W(0, 3), W(1, 2), W(2, 4)}) == 1);
+        // three waiters overtake ticket 0: each counts once
+        CHECK(count({W(0, 10), W(1, 2), W(2, 3), W(3, 4)}) == 3);
+        // ticket 2 overtakes both 0 and 1, ticket 1 overtakes 0: counted once each, so 2
+        CHECK(count({W(0, 10), W(1, 9), W(2, 1)}) == 2);
+    }
+    {  // ties in arrival: a fast grant that saw L arrivals is compared with tickets < L only
+        CHECK(count({W(2, 9), F(2, 1)}) == 0);  // ticket 2 arrived after the fast grant's load
+        CHECK(count({W(2, 9), F(3, 1)}) == 1);  // ticket 2 arrived before it
+        // several fast grants with the same L: each compared on its own
+        CHECK(count({W(0, 5), F(1, 4), F(1, 6), F(1, 3)}) == 2);
+    }
+    {  // ties in grant_seq: slots never released (stamp 0) are not "later" than each other
+        CHECK(count({W(0, 0), F(1, 0), W(1, 0)}) == 0);
+    }
+    {  // fast grants are never the overtaken party: nobody can jump a queue they never joined
+        CHECK(count({F(0, 9), W(5, 1)}) == 0);
+        CHECK(count({F(0, 9), F(5, 1)}) == 0);
+    }
+    {  // random record sets (fixed seeds): the O(n log n) count equals the definition
+        for (uint32_t seed = 1; seed <= 200; ++seed) {
+            std::mt19937_64 rng(seed);
+            const std::size_t n = 1 + rng() % 60;
+            const uint64_t arrivals = 1 + rng() % 20, seqs = 1 + rng() % 30;
+            std::vector<GrantRecord> v;
+            std::vector<uint64_t> tickets(arrivals);
+            for (uint64_t t = 0; t < arrivals; ++t) tickets[t] = t;
+            std::shuffle(tickets.begin(), tickets.end(), rng);
+            std::size_t next_ticket = 0;
+            for (std::size_t k = 0; k < n; ++k) {
+                const bool waited = next_ticket < tickets.size() && rng() % 2 == 0;  // tickets are unique
+                const uint64_t seq = rng() % seqs;
+                v.push_back(waited ? W(tickets[next_ticket++], seq) : F(rng() % (arrivals + 1), seq));
+            }
+            CHECK(count(v) == brute_force(v));
+        }
+    }
+    {  // GrantLog: order kept across chunks, the cap counted as overflow, nothing lost below it
+        const std::size_t cap = GrantLog::kChunk + 3;
+        GrantLog log(cap);
+        log.prepare();
+        std::vector<GrantRecord> out;
+        log.append_to(out);
+        CHECK(out.empty() && log.size() == 0);
+        for (std::size_t k = 0; k < cap + 5; ++k) log.push(W(k, k + 1));
+        CHECK(log.size() == cap && log.overflow() == 5);
+        log.append_to(out);
+        CHECK(out.size() == cap);
+        bool in_order = true;
+        for (std::size_t k = 0; k < out.size(); ++k)
+            in_order = in_order && out[k].arrival() == k && out[k].grant_seq() == k + 1 && out[k].was_waited();
+        CHECK(in_order);
+    }
+    {  // GrantLog without prepare(): the first push allocates
+        GrantLog log(4);
+        log.push(F(1, 2));
+        std::vector<GrantRecord> out;
+        log.append_to(out);
+        CHECK(out.size() == 1 && out[0].arrival() == 1 && !out[0].was_waited());
+    }
+    std::puts("test_fifo: ok");
+    return 0;
+}
