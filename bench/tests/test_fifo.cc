@@ -93,6 +93,28 @@ int main() {
             CHECK(count(v) == brute_force(v));
         }
     }
+    {  // large sets: many runs (a full sort) and a few sorted runs, as threads' logs are (a merge)
+        std::mt19937_64 rng(7);
+        std::vector<GrantRecord> shuffled, runs;
+        for (uint64_t k = 0; k < 3000; ++k)
+            shuffled.push_back(rng() % 3 ? W(k, rng() % 4000) : F(rng() % 3001, rng() % 4000));
+        std::shuffle(shuffled.begin(), shuffled.end(), rng);
+        CHECK(count(shuffled) == brute_force(shuffled));
+        for (int thread = 0; thread < 5; ++thread) {  // each "thread": arrivals non-decreasing
+            uint64_t arrival = 0;
+            for (int k = 0; k < 400; ++k) {
+                arrival += rng() % 4;
+                runs.push_back(rng() % 2 ? W(arrival * 5 + static_cast<uint64_t>(thread), rng() % 3000)
+                                         : F(arrival * 5, rng() % 3000));
+            }
+        }
+        CHECK(count(runs) == brute_force(runs));
+        std::vector<GrantRecord> sorted = runs;
+        count_fifo_violations(sorted);
+        bool ordered = true;
+        for (std::size_t k = 1; k < sorted.size(); ++k) ordered = ordered && sorted[k - 1].arrival() <= sorted[k].arrival();
+        CHECK(ordered && sorted.size() == runs.size());
+    }
     {  // GrantLog: order kept across chunks, the cap counted as overflow, nothing lost below it
         const std::size_t cap = GrantLog::kChunk + 3;
         GrantLog log(cap);
