@@ -203,10 +203,11 @@ def latency(run, out_dir, workload):
             ax.set_ylabel("get latency (ns)")
         for ax in list(axes.flat)[len(designs):]:
             ax.axis("off")
-        axes.flat[0].legend(fontsize=7, title="percentile", title_fontsize=7)
+        handles, labels = axes.flat[0].get_legend_handles_labels()
+        fig.legend(handles, labels, loc="upper right", fontsize=8, title="percentile", title_fontsize=8)
         fig.suptitle(f"Get latency percentiles vs threads — {results.case_label(cfg, False)}\n"
                      "(median over repetitions; max = worst repetition)", fontsize=11)
-        fig.tight_layout(rect=(0, 0.02, 1, 0.95))
+        fig.tight_layout(rect=(0, 0.02, 0.9, 0.95))
         _footer(fig, run)
         paths.append(_save(fig, out_dir, f"latency_{workload}{suffix}.png"))
     return paths

@@ -47,6 +47,9 @@ def _context_table(run, meta):
         desc = ", ".join(f"L{c.get('level')} {c.get('type', '')} {c.get('size', 0) // 1024} KiB"
                          f" (shared by {c.get('num_sharing', 1)})" for c in caches)
         lines.append(f"| caches | {_md_escape(desc)} |")
+    if meta.get("load_avg_1min_samples"):
+        lines.append("| 1-min load average during the run (at each workload's start, and at the end) | "
+                     + ", ".join(str(x) for x in meta["load_avg_1min_samples"]) + " |")
     for k, label in (("repetitions", "repetitions"), ("run_ms", "measured time per benchmark instance (ms)"),
                      ("duration_s", "suite wall time (s)")):
         if k in meta:
@@ -165,6 +168,9 @@ def write_report(run_dir, run, fastpath, plot_paths, meta):
     ratio = _ratio_table(run)
     if ratio:
         lines += ["## LockPool against pthread and spin-ttas, every case", ""] + ratio
+    if meta.get("failures"):
+        lines += ["## Designs that failed (hung or crashed; their rows are missing)", ""]
+        lines += [f"- `{fam}`: {_md_escape(why)}" for fam, why in meta["failures"].items()] + [""]
     if run.skipped:
         lines += ["## Skipped or failed benchmarks", ""] + [f"- `{n}`" for n in run.skipped] + [""]
     path = os.path.join(run_dir, "report.md")

@@ -189,8 +189,10 @@ def run_suite(bench_bin, common, fams, reps, run_ms, out_dir):
         detail["benchmarks"].update(unit_detail)
         return None
 
+    load_samples = []
     with open(os.path.join(out_dir, "bench.log"), "w") as logf:
         for workload, wfams in workloads_of(fams).items():
+            load_samples.append(round(os.getloadavg()[0], 2))
             names = [n for v in wfams.values() for n in v]
             err = run_unit(workload, names, logf)
             if err is None:
@@ -203,7 +205,8 @@ def run_suite(bench_bin, common, fams, reps, run_ms, out_dir):
                     failures[fam] = ferr
                     print(f"  !! {fam}: {ferr}; its rows are missing from this run", flush=True)
     shutil.rmtree(tmp, ignore_errors=True)
-    return merge(parts), detail, failures
+    load_samples.append(round(os.getloadavg()[0], 2))
+    return merge(parts), detail, failures, load_samples
 
 
 def main(argv=None):
@@ -269,7 +272,9 @@ def main(argv=None):
             "harness_args": common, "expected_s": round(bench_s + fp_s + analysis_s)}
     t0 = time.time()
     log(f"[1/3] lockpool-bench: {len(names) * reps} runs, one process per workload ...")
-    doc, detail, failures = run_suite(bench_bin, common, fams, reps, run_ms, out_dir)
+    doc, detail, failures, load_samples = run_suite(bench_bin, common, fams, reps, run_ms, out_dir)
+    # Other processes on the machine are the first suspect for odd numbers: keep the evidence.
+    meta["load_avg_1min_samples"] = load_samples
     meta["bench_s"] = round(time.time() - t0, 1)
     meta["failures"] = failures
     if not doc["benchmarks"]:

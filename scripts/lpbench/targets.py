@@ -35,6 +35,8 @@ def _fmt_ratio(x):
 def _fmt_ns(x):
     if x is None or math.isnan(x):
         return "-"
+    if x >= 1e9:
+        return f"{x / 1e9:.2f} s"
     if x >= 1e6:
         return f"{x / 1e6:.2f} ms"
     if x >= 1e3:
