@@ -195,10 +195,8 @@ void lp_wait_init(lp_wait *wait);
  *         LP_EFULL   MAX_WAITERS already queued: nothing queued, nothing changed
  *         LP_EINVAL / LP_ESTATE (the record is already pending)
  * BARGING/BOUNDED: a wake means "retry"; lp_wait_poll retries and may re-queue
- * (returning LP_PENDING again, with one more wake to come). In these modes a call that
- * returns LP_OK may still have called the waker once during it (a release's retry wake
- * reached the just-queued wait before its rescan won a slot): a spurious wake, already
- * returned before the call does. FAIR never does this.
+ * (returning LP_PENDING again, with one more wake to come). In every mode, a call that
+ * returns LP_OK has not called the waker and never will for that wait.
  */
 lp_status lp_get_async(lp_pool *pool, lp_wait *wait, lp_waker waker, uint32_t *slot);
 

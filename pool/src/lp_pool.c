@@ -23,7 +23,7 @@ static inline uint32_t lp__dist(const lp__pool *p, uint32_t from, uint32_t to) {
     return to >= from ? to - from : to + p->limit - from;
 }
 /* Is round a older (<0), equal (0) or newer (>0) than b? Outstanding tickets span less
- * than half the ticket space (lp__enqueue's guard), so the modular order is exact. */
+ * than half the ticket space (lp__claim's guard), so the modular order is exact. */
 static inline int lp__round_cmp(const lp__pool *p, uint32_t a, uint32_t b) {
     uint32_t d = a >= b ? a - b : a + p->rounds - b;
     return d == 0u ? 0 : d < p->rounds / 2u ? 1 : -1;
@@ -200,7 +200,7 @@ lp_status lp_try_get(lp_pool *pool, uint32_t *slot) {
 
 /* ---- serving the queue ----------------------------------------------------------- */
 
-enum { LP__DELIVERED, LP__DELIVERED_SELF, LP__SKIPPED };
+enum { LP__DELIVERED, LP__SKIPPED };
 
 /* Marks a sync-layer wait (lp__get_async_parked): its waker's ctx is this address. Read by
  * the server from the record's waker, written before publication, so no race. */
@@ -211,11 +211,11 @@ static void lp__sweep(lp__pool *p);
 
 /* Give `slot` (or LP__NO_SLOT: "retry") to ticket t. The caller won the head CAS for t,
  * so it is t's only server. Returns LP__SKIPPED if t has no live waiter. */
-static int lp__deliver(lp__pool *p, uint32_t t, uint32_t slot, const lp_wait *self) {
+static int lp__deliver(lp__pool *p, uint32_t t, uint32_t slot) {
     lp__cell *c = lp__cell_of(p, t);
     uint32_t r = lp__round_of(p, t);
     /* seq_cst: a late claimer writes the cell then reads head; we wrote head, now read
-     * the cell: one of us sees the other (see the orphan check in lp__enqueue) */
+     * the cell: one of us sees the other (see the orphan check in lp__claim) */
     uint32_t w = lp_load_seq_cst(&c->word);
     for (;;) {
         if (lp__round(w) != r) return LP__SKIPPED; /* t was skipped, or already retired */
@@ -226,19 +226,16 @@ static int lp__deliver(lp__pool *p, uint32_t t, uint32_t slot, const lp_wait *se
             /* seq_cst: a failed late claim must see this (its claim CAS then fails) */
             if (lp_cas_seq_cst(&c->word, &w, lp__word(lp__next_round(p, r), LP__CELL_EMPTY))) return LP__SKIPPED;
             break;
-        case LP__CELL_CLAIMING: /* enqueuer still inside lp_get_async: it collects, no waker */
+        case LP__CELL_CLAIMING: /* owner still inside the library (enqueue, rescan): it collects, no waker */
         case LP__CELL_WAITING:  /* published: call its waker */
         case LP__CELL_UPDATING: /* owner inside lp_wait_poll: it collects, no waker */
             /* acq_rel: acquire the record (WAITING); from here only we write the cell, so
              * the owner can neither cancel nor free its record until READY */
             if (!lp_cas_acq_rel(&c->word, &w, lp__word(r, LP__CELL_GRANTED))) break;
             c->slot = slot;
-            int result = LP__DELIVERED;
             if (from == LP__CELL_WAITING) {
                 lp_wait *rec = c->rec;
-                if (rec == self) {
-                    result = LP__DELIVERED_SELF; /* our own rescan served us: no wake */
-                } else if (rec->lp__waker_.ctx == LP__PARKED_CTX) {
+                if (rec->lp__waker_.ctx == LP__PARKED_CTX) {
                     /* The sync layer's wake touches only this cell's park word (pool memory),
                      * so READY goes first: the woken thread, which may preempt us on this
                      * CPU, finds its slot at once instead of spinning on us. A late wake of
@@ -255,7 +252,7 @@ static int lp__deliver(lp__pool *p, uint32_t t, uint32_t slot, const lp_wait *se
             }
             /* release: slot visible to the owner; it may reuse rec and ctx only now */
             lp_store_release(&c->word, lp__word(r, LP__CELL_READY));
-            return result;
+            return LP__DELIVERED;
         default: /* GRANTED/READY of round r: only t's server sets them; never us twice */
             return LP__SKIPPED;
         }
@@ -265,7 +262,7 @@ static int lp__deliver(lp__pool *p, uint32_t t, uint32_t slot, const lp_wait *se
 /* Serve the oldest waiter with `slot` (held by the caller), or with LP__NO_SLOT ("retry").
  * With nobody left, a held slot is unlocked, then the queue re-checked (a waiter may have
  * enqueued after our look). */
-static int lp__serve(lp__pool *p, uint32_t slot, const lp_wait *self) {
+static int lp__serve(lp__pool *p, uint32_t slot) {
     for (;;) {
         /* seq_cst: Dekker pairing with the enqueuer (tail CAS, then slot rescan) */
         uint32_t h = lp_load_seq_cst(&p->head);
@@ -282,7 +279,7 @@ static int lp__serve(lp__pool *p, uint32_t slot, const lp_wait *self) {
         }
         /* seq_cst: claiming ticket h orders with claimers, sweepers and cancellers */
         if (!lp_cas_seq_cst(&p->head, &h, lp__next_ticket(p, h))) continue;
-        int r = lp__deliver(p, h, slot, self);
+        int r = lp__deliver(p, h, slot);
         if (r != LP__SKIPPED) {
             lp__sweep(p); /* dead tickets behind the one served must not look like waiters */
             return r;
@@ -306,7 +303,7 @@ static void lp__sweep(lp__pool *p) {
         if (!dead) return;
         if (lp_cas_seq_cst(&p->head, &h, lp__next_ticket(p, h)) && lp__round(w) == r) {
             /* We own t's retirement. If a late claim slipped in after our look, the CAS
-             * fails and the claimer sees head passed it and withdraws (lp__enqueue). */
+             * fails and the claimer sees head passed it and withdraws (lp__claim). */
             (void)lp_cas_seq_cst(&c->word, &w, lp__word(lp__next_round(p, r), LP__CELL_EMPTY));
         }
     }
@@ -329,9 +326,9 @@ static void lp__after_unlock(lp__pool *p, uint32_t slot) {
         /* Take the slot back and hand it over. If the CAS fails, the taker (a waiter's
          * rescan, or a try_get that ran before the enqueue) is responsible for it.
          * acquire: we hold it again. */
-        if (lp_cas_acquire(&p->slots[slot].state, &expected, LP__HELD)) lp__serve(p, slot, 0);
+        if (lp_cas_acquire(&p->slots[slot].state, &expected, LP__HELD)) lp__serve(p, slot);
     } else {
-        lp__serve(p, LP__NO_SLOT, 0); /* wake the oldest waiter to retry */
+        lp__serve(p, LP__NO_SLOT); /* wake the oldest waiter to retry */
     }
 }
 
@@ -344,7 +341,7 @@ static lp_status lp__release_slow(lp__pool *p, uint32_t slot, int discard) {
     if (p->mode != LP_BARGING && lp_load_relaxed(&p->head) != lp_load_relaxed(&p->tail) &&
         (p->mode == LP_FAIR || lp__head_starving(p))) {
         /* Direct hand-off: the slot stays HELD, so nobody can barge past the waiter. */
-        lp__serve(p, slot, 0);
+        lp__serve(p, slot);
         return LP_OK;
     }
     /* seq_cst: as in lp__release */
@@ -416,10 +413,10 @@ static int lp__ring_has_room(const lp__pool *p) {
     return 0;
 }
 
-/* Claim a ticket's cell, then make the ticket visible (tail past it), then publish.
- * LP_PENDING when published, LP_OK when a server filled the claimed cell before we
- * published (*slot, or LP__NO_SLOT), LP_EFULL when every cell holds a live waiter. */
-static lp_status lp__enqueue(lp__pool *p, lp_wait *wait, uint32_t *slot) {
+/* Claim a ticket's cell, then make the ticket visible (tail past it). LP_PENDING when
+ * claimed (cell CLAIMING, ours), LP_OK when a server filled the claimed cell while the
+ * orphan check withdrew (*slot, or LP__NO_SLOT), LP_EFULL when every cell holds a live waiter. */
+static lp_status lp__claim(lp__pool *p, lp_wait *wait, uint32_t *slot) {
     if (p->ncells == 0u) return LP_EFULL;
     for (;;) {
         uint32_t t, r, w;
@@ -469,21 +466,20 @@ static lp_status lp__enqueue(lp__pool *p, lp_wait *wait, uint32_t *slot) {
          * seq_cst: pairs with the server's head CAS then cell load (lp__deliver). */
         uint32_t h = lp_load_seq_cst(&p->head);
         uint32_t claiming = lp__word(r, LP__CELL_CLAIMING);
-        if (lp__dist(p, h, t) > p->limit / 2u) {
-            if (lp_cas_acq_rel(&c->word, &claiming, lp__word(lp__next_round(p, r), LP__CELL_EMPTY))) continue;
-        } else if (lp_cas_acq_rel(&c->word, &claiming, lp__word(r, LP__CELL_WAITING))) {
-            /* release: rec, since and the waker visible to the server */
-            return LP_PENDING;
-        }
-        /* A server took the claimed cell before we published: collect what it left. */
+        if (lp__dist(p, h, t) <= p->limit / 2u) return LP_PENDING; /* claimed, not yet published */
+        if (lp_cas_acq_rel(&c->word, &claiming, lp__word(lp__next_round(p, r), LP__CELL_EMPTY))) continue;
+        /* A server took the claimed cell after all: collect what it left. */
         *slot = lp__await_ready(c);
         lp__recycle(p, c, t);
         return LP_OK;
     }
 }
 
-/* After publishing: any slot now free may have been released before our ticket was
- * visible. FAIR: serve it to the oldest waiter (maybe us). Else: take it for ourselves. */
+/* Our ticket is visible (tail past it) but its cell is still CLAIMING, so a server that
+ * reaches it deposits without calling any waker. Any slot free now may have been released
+ * before our ticket was visible. FAIR: serve it to the oldest waiter (maybe us: then our
+ * cell becomes READY and lp__publish collects it). Else: take it and withdraw our ticket.
+ * LP_OK when we hold a slot, LP_PENDING when still claimed. */
 static lp_status lp__rescan(lp__pool *p, lp_wait *wait, uint32_t *slot) {
     lp__cell *c = lp__cell_of(p, wait->lp__ticket_);
     uint32_t r = lp__round_of(p, wait->lp__ticket_);
@@ -493,35 +489,44 @@ static lp_status lp__rescan(lp__pool *p, lp_wait *wait, uint32_t *slot) {
         /* seq_cst load: the rescan half of the Dekker pairing; acquire CAS: object contents */
         if (lp_load_seq_cst(&s->state) != LP__FREE || !lp_cas_acquire(&s->state, &expected, LP__HELD)) continue;
         if (p->mode == LP_FAIR) {
-            if (lp__serve(p, i, wait) == LP__DELIVERED_SELF) {
-                /* we were the oldest waiter: slot i went into our own mailbox, no waker call */
-                *slot = i;
-                lp__recycle(p, c, wait->lp__ticket_);
-                wait->lp__state_ = LP__WAIT_IDLE;
-                return LP_OK;
-            }
+            lp__serve(p, i);
+            /* relaxed: only a shortcut; lp__publish's CAS decides */
+            if (lp_load_relaxed(&c->word) != lp__word(r, LP__CELL_CLAIMING)) return LP_PENDING;
             continue;
         }
         /* BARGING/BOUNDED: keep it and withdraw our ticket. */
-        uint32_t w = lp__word(r, LP__CELL_WAITING);
+        uint32_t w = lp__word(r, LP__CELL_CLAIMING);
         if (lp_cas_seq_cst(&c->word, &w, lp__word(r, LP__CELL_CANCELLED))) {
             lp__sweep(p);
         } else {
-            /* A server reached us first (a retry wake or a BOUNDED hand-off). Wait for its
-             * waker call to end, then pass on what it gave us: we keep slot i. */
+            /* A server reached us first (a retry, or a BOUNDED hand-off): pass on what it
+             * gave us; we keep slot i. */
             uint32_t given = lp__await_ready(c);
             lp__recycle(p, c, wait->lp__ticket_);
-            if (given == LP__NO_SLOT) lp__serve(p, LP__NO_SLOT, 0);
+            if (given == LP__NO_SLOT) lp__serve(p, LP__NO_SLOT);
             else lp__release(p, given, 0);
         }
-        wait->lp__state_ = LP__WAIT_IDLE;
         *slot = i;
         return LP_OK;
     }
     return LP_PENDING;
 }
 
-/* Scan (unless FAIR with waiters), enqueue, rescan. */
+/* CLAIMING→WAITING: from now on servers call the waker. If a server deposited first, the
+ * caller gets the result now (LP_OK, *slot possibly LP__NO_SLOT) and no waker is called. */
+static lp_status lp__publish(lp__pool *p, lp_wait *wait, uint32_t *slot) {
+    lp__cell *c = lp__cell_of(p, wait->lp__ticket_);
+    uint32_t r = lp__round_of(p, wait->lp__ticket_);
+    uint32_t claiming = lp__word(r, LP__CELL_CLAIMING);
+    /* release: rec, since and the waker visible to the server that wins WAITING→GRANTED */
+    if (lp_cas_acq_rel(&c->word, &claiming, lp__word(r, LP__CELL_WAITING))) return LP_PENDING;
+    *slot = lp__await_ready(c);
+    lp__recycle(p, c, wait->lp__ticket_);
+    return LP_OK;
+}
+
+/* Scan (unless FAIR with waiters), claim a ticket, rescan, publish. The waker can only be
+ * called after publication, so a call that returns LP_OK never called it. */
 static lp_status lp__acquire(lp__pool *p, lp_wait *wait, uint32_t *slot) {
     for (;;) {
         /* FAIR with waiters: queue behind them (relaxed: as in lp_try_get_from) */
@@ -529,15 +534,17 @@ static lp_status lp__acquire(lp__pool *p, lp_wait *wait, uint32_t *slot) {
             lp__scan(p, lp__caller_hint(p), slot))
             return LP_OK;
         uint32_t got;
-        lp_status st = lp__enqueue(p, wait, &got);
-        if (st == LP_EFULL) return LP_EFULL;
-        if (st == LP_OK) {
-            if (got == LP__NO_SLOT) continue; /* served "retry" before publishing: retry */
-            *slot = got;
-            return LP_OK;
+        lp_status st = lp__claim(p, wait, &got);
+        if (st == LP_PENDING) st = lp__rescan(p, wait, &got);
+        if (st == LP_PENDING) st = lp__publish(p, wait, &got);
+        if (st == LP_PENDING) {
+            wait->lp__state_ = LP__WAIT_PENDING;
+            return LP_PENDING;
         }
-        wait->lp__state_ = LP__WAIT_PENDING;
-        return lp__rescan(p, wait, slot);
+        if (st != LP_OK) return st; /* LP_EFULL */
+        if (got == LP__NO_SLOT) continue; /* served "retry" before publishing: retry */
+        *slot = got;
+        return LP_OK;
     }
 }
 
@@ -631,7 +638,7 @@ lp_status lp_wait_cancel(lp_pool *pool, lp_wait *wait, uint32_t *slot) {
     /* Served before we could withdraw: nothing may be lost. */
     uint32_t got = lp__collect(p, wait);
     if (got == LP__NO_SLOT) {
-        lp__serve(p, LP__NO_SLOT, 0); /* pass the retry wake on, or it is swallowed */
+        lp__serve(p, LP__NO_SLOT); /* pass the retry wake on, or it is swallowed */
         return LP_CANCELLED;
     }
     if (slot) {
