@@ -112,7 +112,8 @@ struct alignas(128) ThreadStats {
  * preempted between ticket and enqueue can be overtaken by a later one (or by a fast try_get)
  * even in a strictly FIFO design; likewise the stamp is taken just before put, so two releasers
  * of different slots (SLOTS > 1) racing between stamp and put can feed waiters in the opposite
- * order of their stamps. Both windows are a few instructions long, but preemption can widen them.
+ * order of their stamps. Both windows are a few instructions long, but preemption can widen them,
+ * and a waiter stalled in the first one makes every grant during its stall count.
  * Cost on the measured path (none inside the timed get): one shared load (fast) or fetch_add
  * (waited) of the arrival counter, one shared fetch_add and one store per release (inside the
  * hold, just before put), one load per grant and a 16-byte append to a thread-local log.
