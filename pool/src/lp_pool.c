@@ -5,6 +5,13 @@
  */
 #include "lp_internal.h"
 
+/* Rare paths stay out of line, so the fast paths keep a prologue-free shape. */
+#if defined(__GNUC__)
+#define LP__COLD __attribute__((noinline, cold))
+#else
+#define LP__COLD
+#endif
+
 /* ---- tickets ----------------------------------------------------------------- */
 
 static inline uint32_t lp__next_ticket(const lp__pool *p, uint32_t t) {
@@ -320,7 +327,7 @@ static int lp__head_starving(lp__pool *p) {
 }
 
 /* A waiter enqueued while we unlocked (seen by the seq_cst look after the unlock). */
-static void lp__after_unlock(lp__pool *p, uint32_t slot) {
+LP__COLD static void lp__after_unlock(lp__pool *p, uint32_t slot) {
     if (p->mode == LP_FAIR) {
         uint32_t expected = LP__FREE;
         /* Take the slot back and hand it over. If the CAS fails, the taker (a waiter's
@@ -333,7 +340,7 @@ static void lp__after_unlock(lp__pool *p, uint32_t slot) {
 }
 
 /* Release with waiters in sight (any mode), or a discard: the slow path. */
-static lp_status lp__release_slow(lp__pool *p, uint32_t slot, int discard) {
+LP__COLD static lp_status lp__release_slow(lp__pool *p, uint32_t slot, int discard) {
     lp__slot *s = &p->slots[slot];
     /* relaxed: only our own HELD (or a stray put of a free slot) is checked */
     if (lp_load_relaxed(&s->state) != LP__HELD) return LP_ENOTHELD;
