@@ -93,64 +93,29 @@ static uint32_t lockpool_waiting(const void *self) {
     return lp_debug_queued((const lp_pool *)self);
 }
 
-#define LOCKPOOL_FLAGS (LPD_LOCK_FREE | LPD_BOUNDED | LPD_BLOCKING | LPD_WAIT_QUEUE)
+/* The four entries differ only in name, init (the mode), try_get (scan start), FIFO flag and
+ * summary; every other field is the same LockPool call. */
+#define LOCKPOOL_DESIGN(name_, init_, try_get_, extra_flags_, summary_)                  \
+    {                                                                                    \
+        .name = (name_), .blocking = "futex", .summary = (summary_),                     \
+        .flags = LPD_LOCK_FREE | LPD_BOUNDED | LPD_BLOCKING | LPD_WAIT_QUEUE | (extra_flags_), \
+        .size = lockpool_size, .init = (init_), .destroy = lockpool_destroy,             \
+        .try_get = (try_get_), .get = lockpool_get, .get_timeout = lockpool_get_timeout, \
+        .put = lockpool_put, .waiting = lockpool_waiting,                                \
+    }
 
-const lpd_design lpd_lockpool_fair = {
-    .name = "lockpool-fair",
-    .blocking = "futex",
-    .summary = "LockPool FAIR: FIFO direct hand-off; lock-free try_get/put; waiters queue, spin then futex",
-    .flags = LOCKPOOL_FLAGS | LPD_FIFO,
-    .size = lockpool_size,
-    .init = lockpool_init_fair,
-    .destroy = lockpool_destroy,
-    .try_get = lockpool_try_get,
-    .get = lockpool_get,
-    .get_timeout = lockpool_get_timeout,
-    .put = lockpool_put,
-    .waiting = lockpool_waiting,
-};
+const lpd_design lpd_lockpool_fair = LOCKPOOL_DESIGN(
+    "lockpool-fair", lockpool_init_fair, lockpool_try_get, LPD_FIFO,
+    "LockPool FAIR: FIFO direct hand-off; lock-free try_get/put; waiters queue, spin then futex");
 
-const lpd_design lpd_lockpool_barging = {
-    .name = "lockpool-barging",
-    .blocking = "futex",
-    .summary = "LockPool BARGING: release unlocks then wakes the oldest waiter, newcomers may win; lock-free try_get/put",
-    .flags = LOCKPOOL_FLAGS,
-    .size = lockpool_size,
-    .init = lockpool_init_barging,
-    .destroy = lockpool_destroy,
-    .try_get = lockpool_try_get,
-    .get = lockpool_get,
-    .get_timeout = lockpool_get_timeout,
-    .put = lockpool_put,
-    .waiting = lockpool_waiting,
-};
+const lpd_design lpd_lockpool_barging = LOCKPOOL_DESIGN(
+    "lockpool-barging", lockpool_init_barging, lockpool_try_get, 0,
+    "LockPool BARGING: release unlocks then wakes the oldest waiter, newcomers may win; lock-free try_get/put");
 
-const lpd_design lpd_lockpool_bounded = {
-    .name = "lockpool-bounded",
-    .blocking = "futex",
-    .summary = "LockPool BOUNDED: barging, but a waiter older than 1 ms gets a direct hand-off; lock-free try_get/put",
-    .flags = LOCKPOOL_FLAGS,
-    .size = lockpool_size,
-    .init = lockpool_init_bounded,
-    .destroy = lockpool_destroy,
-    .try_get = lockpool_try_get,
-    .get = lockpool_get,
-    .get_timeout = lockpool_get_timeout,
-    .put = lockpool_put,
-    .waiting = lockpool_waiting,
-};
+const lpd_design lpd_lockpool_bounded = LOCKPOOL_DESIGN(
+    "lockpool-bounded", lockpool_init_bounded, lockpool_try_get, 0,
+    "LockPool BOUNDED: barging, but a waiter older than 1 ms gets a direct hand-off; lock-free try_get/put");
 
-const lpd_design lpd_lockpool_fair_scan0 = {
-    .name = "lockpool-fair-scan0",
-    .blocking = "futex",
-    .summary = "LockPool FAIR with try_get scanning from slot 0 (the original crate's hot first slot)",
-    .flags = LOCKPOOL_FLAGS | LPD_FIFO,
-    .size = lockpool_size,
-    .init = lockpool_init_fair,
-    .destroy = lockpool_destroy,
-    .try_get = lockpool_try_get_scan0,
-    .get = lockpool_get,
-    .get_timeout = lockpool_get_timeout,
-    .put = lockpool_put,
-    .waiting = lockpool_waiting,
-};
+const lpd_design lpd_lockpool_fair_scan0 = LOCKPOOL_DESIGN(
+    "lockpool-fair-scan0", lockpool_init_fair, lockpool_try_get_scan0, LPD_FIFO,
+    "LockPool FAIR with try_get scanning from slot 0 (the original crate's hot first slot)");

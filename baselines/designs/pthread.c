@@ -23,16 +23,12 @@ typedef struct pthread_pool {
     lpd_free_stack stack;     /* under mutex (stack.nfree is atomic only for other designs' pollers) */
 } pthread_pool;
 
-#define PTHREAD_HEADER lpd_round_up(sizeof(pthread_pool), LPD_LINE)
-
 static size_t pthread_size(uint32_t slots, uint32_t max_waiters) {
-    if (!lpd_counts_ok(slots, max_waiters))
-        return 0;
-    return PTHREAD_HEADER + lpd_free_stack_bytes(slots);
+    return lpd_stack_design_size(sizeof(pthread_pool), slots, max_waiters);
 }
 
 static int pthread_init(void *self, uint32_t slots, uint32_t max_waiters) {
-    if (!lpd_storage_ok(self) || !lpd_counts_ok(slots, max_waiters))
+    if (!lpd_init_args_ok(self, slots, max_waiters))
         return LP_EINVAL;
     pthread_pool *p = self;
     pthread_condattr_t attr;
@@ -47,7 +43,7 @@ static int pthread_init(void *self, uint32_t slots, uint32_t max_waiters) {
     pthread_condattr_destroy(&attr);
     p->waiting = 0;
     p->max_waiters = max_waiters;
-    lpd_free_stack_init(&p->stack, (char *)self + PTHREAD_HEADER, slots);
+    lpd_free_stack_init(&p->stack, lpd_stack_design_arrays(self, sizeof(pthread_pool)), slots);
     return LP_OK;
 }
 

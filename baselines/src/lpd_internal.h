@@ -4,7 +4,8 @@
  *
  *   - storage carving (every design lives in caller storage, see lp_design.h);
  *   - argument checks common to every design (same contract for all);
- *   - a free stack of slot indices with a per-slot "held" byte, guarded by the caller's lock;
+ *   - a free stack of slot indices with a per-slot "held" byte, guarded by the caller's lock
+ *     (lpd_locked_stack.h builds the whole spinlock-guarded design on it);
  *   - the polling blocking-get loop of the spinning designs;
  *   - a monotonic clock and deadlines;
  *   - TSan annotations for synchronisation done in assembly (ck, liburcu), which TSan
@@ -61,6 +62,11 @@ static inline bool lpd_storage_ok(const void *self) {
     return self != NULL && ((uintptr_t)self % LPD_ALIGN) == 0;
 }
 
+/** init()'s argument check, the same for every design. */
+static inline bool lpd_init_args_ok(const void *self, uint32_t slots, uint32_t max_waiters) {
+    return lpd_storage_ok(self) && lpd_counts_ok(slots, max_waiters);
+}
+
 /* ---- clock ------------------------------------------------------------------------ */
 static inline uint64_t lpd_now_ns(void) {
     struct timespec ts;
@@ -115,6 +121,19 @@ static inline void lpd_free_stack_init(lpd_free_stack *fs, void *mem, uint32_t s
     }
     /* relaxed: init happens before the pool is shared (the sharing itself publishes it) */
     atomic_store_explicit(&fs->nfree, slots, memory_order_relaxed);
+}
+
+/* A design laid out as its own struct, padded to a cache line, then a free stack's arrays. */
+/** size() of such a design; 0 for counts no design accepts. */
+static inline size_t lpd_stack_design_size(size_t pool_struct, uint32_t slots, uint32_t max_waiters) {
+    if (!lpd_counts_ok(slots, max_waiters))
+        return 0;
+    return lpd_round_up(pool_struct, LPD_LINE) + lpd_free_stack_bytes(slots);
+}
+
+/** Where such a design's free-stack arrays start, for lpd_free_stack_init. */
+static inline void *lpd_stack_design_arrays(void *self, size_t pool_struct) {
+    return (char *)self + lpd_round_up(pool_struct, LPD_LINE);
 }
 
 /** Under the lock. @return LP_OK with *handle set, or LP_EMPTY. */
