@@ -1,59 +1,74 @@
 /*
  * lp_pool.pml — a Promela model of LockPool's slot/waiter protocol, checked with spin.
- * It mirrors pool/src/lp_pool.c (function and line numbers in the "C:" notes are those
- * of lp_pool.c at the "pool core" commit cc0ff12; re-check them when the C changes).
+ * It mirrors pool/src/lp_pool.c and pool/src/lp_sync.c as of commit 4efc19a ("C:" notes
+ * name the C function; re-check them when the C changes). pool/verify/README.md says how
+ * to run it, what each property covers, and the measured state counts.
  *
  * Modelled: NSLOTS per-slot try-locks; the ring of NCELLS mailboxes addressed by ticket
- * (head/tail modulo LIMIT = NCELLS*ROUNDS, so runs wrap the tickets), with the cell states
- * EMPTY, CLAIMING, WAITING, UPDATING, GRANTED, READY, CANCELLED; claim-then-tail enqueue,
- * tail helping, skipping a lapped ticket, bringing an old cell forward, the orphan check;
- * FAIR hand-off, BARGING "retry" wakes, BOUNDED (hand-off or barging, chosen
- * nondeterministically: lp__head_starving is a racy clock heuristic); lp_try_get,
- * lp_get_async, lp_wait_poll (with and without a new waker), lp_wait_cancel (timeout /
- * drop; with and without taking a granted slot), lp_put (= lp_put_discard for the
- * protocol), the sweep, the EFULL exits. The sync layer's parker is abstracted: the waker
- * stores the thread's futex word and the thread sleeps until the word names its current
- * waker (FUTEX_WAIT compares and sleeps atomically, which a Promela guard is).
- * Not modelled: `created` (holder-only), `since` (only feeds the BOUNDED heuristic, which
- * is a nondeterministic choice here), memory order (every step is sequentially
- * consistent; the C's orders are reviewed by hand, README.md), the slot-scan hint
- * (each process starts its scan at its own index, like distinct stack hints).
+ * (head/tail modulo LIMIT = NCELLS*ROUNDS, so the tickets wrap), cell states EMPTY,
+ * CLAIMING, WAITING, UPDATING, GRANTED, READY, CANCELLED; claim-first enqueue, tail
+ * helping, skipping a lapped ticket (lp__ring_has_room read cell by cell), bringing an old
+ * cell forward, the orphan check, the guard; FAIR hand-off, BARGING "retry" wakes and the
+ * BARGING rescan that keeps a free slot and withdraws its ticket; lp_try_get, lp_put
+ * (fast path and lp__release_slow/lp__after_unlock), the sweep; and two kinds of callers:
+ *   - sync (lp_get_timeout, lp_sync.c): a *parked* wait. Its waker is the cell's park
+ *     word: the server stores READY, then xchg WOKEN on park[cell] (lp__park_wake); the
+ *     caller xchg RUNNING, polls, re-fetches the park word of its (maybe new) cell, CAS
+ *     RUNNING->SLEEPING, futex-waits while the word is SLEEPING; with a deadline it
+ *     cancels. The spin phase is a no-op for the protocol (proceeding early is allowed).
+ *   - async (lp_get_async): an ordinary waker (server: call waker, then READY). The
+ *     task runs when its current waker was called; it may once replace the waker
+ *     (lp_wait_poll with new_waker: WAITING->UPDATING->WAITING) and, if impatient,
+ *     drop the wait (lp_wait_cancel, taking a granted slot or passing it on).
+ * BOUNDED is not a separate mode here: its put is FAIR's hand-off or BARGING's retry by a
+ * racy clock heuristic, and both paths are checked in their own mode.
+ * Not modelled: `created`, `since` (holder-only / heuristic), memory order (every step is
+ * sequentially consistent; README.md reviews the C's orders), the caller hint (each
+ * process starts its scan at its own index), spurious futex wake-ups.
  *
  * Atomicity. One Promela step per C atomic access, except: (a) a load whose value only
- * feeds the CAS that follows, with a retry on failure, is folded into that CAS (a failed
- * CAS has no effect, so the loop is equivalent to its successful CAS); (b) two loads of
- * head then tail are one snapshot (head only moves towards tail, so "h == tail" at the
- * second load means empty at that instant); (c) lp__serve's "h != tail, CAS head h->h+1"
- * is one step (a CAS of a stale h fails and retries). (a)-(c) hold unless a counter wraps
- * the whole ticket space while one thread is preempted: the ABA that DESIGN.md lists as
- * a known, undefended limit. Plain stores nobody reads before a later release (cell.slot
- * before READY) are folded into that release.
+ * feeds the CAS that follows, with a retry on failure, is folded into that CAS; (b) the
+ * relaxed head/tail pair of "anyone waiting?" is one snapshot (head only moves towards
+ * tail: "equal" means empty at the second load, "different" means non-empty at some
+ * instant in between); (c) lp__serve's "h != tail, CAS head h->h+1" is one step (a stale
+ * h fails and retries); (d) plain stores read by nobody before a later release (cell
+ * rec/park/slot) are folded into the neighbouring atomic step (the park reset at claim
+ * races only with a late wake of the previous round: before or after the claim, the
+ * effect is the same).
  *
- * Properties (README.md says what each covers):
+ * ABA. The C's tickets wrap after 2^29; the model's after LIMIT. A caller that holds a
+ * ticket or head value across steps (lp__enqueue from its tail read to publish/withdraw;
+ * lp__sweep from its head read to its cell CAS; lp__serve from its head CAS to its first
+ * cell access) is assumed not to be preempted for more than MAXLAG queue moves: lag[p]
+ * counts head/tail moves seen in p's window, and a move is disabled while another
+ * process is already past MAXLAG. That is the known, documented limit (DESIGN.md) scaled
+ * down. A process's own window-ending step never needs the move (a stale CAS fails).
+ *
+ * Properties:
  *   A1 mutual exclusion: an obtained slot is HELD and has no other owner;
- *   A2 no leak: when no caller is busy, every slot is FREE, head == tail, no cell is live;
+ *   A2 no leak: when no caller is busy, every slot is FREE, head == tail, every cell EMPTY;
  *   A3 FAIR never barges: a scan never takes a slot while a waiter that was published
- *      before the scan's "head != tail" look is still waiting;
- *   A4 a caller's record is dereferenced only while its wait is live (no use after
- *      return/cancel: defect 5);
- *   A5 cell-state sanity: the states the C's comments call impossible do not occur;
- *   no invalid end state: no deadlock (every blocked caller is eventually released);
- *   LTL served (FAIR): a patient waiter of process 0 is eventually served;
- *   LTL wakeup (all modes): a parked process 0 is eventually woken or leaves.
- *   Processes are symmetric, so the LTL formulas name process 0 only.
+ *      before the scan's "head != tail" look is still unserved;
+ *   A4 a record is dereferenced (waker read) only while its wait is live (defect 5);
+ *   A5 cell-state sanity: states the C's comments call impossible do not occur;
+ *   no invalid end state: nobody blocks for ever (lost wake-up, stuck await);
+ *   LTL served: a patient waiter of process 0 is eventually served (FAIR: no starvation);
+ *   LTL wakeup: a sleeping process 0 (futex or async task) is eventually woken or leaves.
  *
- * Seeded bugs (-D; the seeded-bug test requires spin to report each):
- *   BUG_NO_RESCAN        lp_get_async skips lp__rescan after publishing (defect 1)
+ * Seeded bugs (-D; each must make spin report an error):
+ *   BUG_NO_RESCAN        lp__acquire skips lp__rescan after publishing (defect 1)
  *   BUG_NO_PUT_RECHECK   lp__release skips the seq_cst queue re-check after the unlock
  *   BUG_NO_ORPHAN_CHECK  lp__enqueue publishes without checking that head passed t
- *   BUG_WAKE_AFTER_READY lp__deliver calls the waker after storing READY (defect 5)
- *   BUG_TRYGET_NO_HEAD   FAIR lp_try_get_from skips its head != tail test (defect 4)
+ *   BUG_WAKE_AFTER_READY lp__deliver calls an async waker after storing READY (defect 5)
+ *   BUG_TRYGET_NO_HEAD   FAIR lp_try_get skips its head != tail test (defect 4)
  *   BUG_CANCEL_DROPS     lp_wait_cancel of a granted wait forgets the slot (leak)
- *   BUG_POLL_GRANTED     lp_wait_poll returns PENDING on GRANTED (lost wakeup)
+ *   BUG_POLL_GRANTED     lp_wait_poll returns PENDING on GRANTED (lost wake-up)
+ *   BUG_NO_REFETCH       lp_get_timeout sleeps on the park word of its old cell after a
+ *                        BARGING re-queue (the lost wake-up fixed in 4efc19a)
  */
 
 #ifndef NSLOTS
-#define NSLOTS 2
+#define NSLOTS 1
 #endif
 #ifndef NCELLS
 #define NCELLS 2
@@ -62,11 +77,14 @@
 #define NPROC 3
 #endif
 #ifndef ROUNDS
-#define ROUNDS 4  /* the C's minimum (lp__test_set_rounds); 8 lets tickets lap (ROUNDS=8) */
+#define ROUNDS 4 /* the C's minimum (lp__test_set_rounds) */
 #endif
 #define LIMIT (NCELLS * ROUNDS)
+#ifndef MAXLAG
+#define MAXLAG (LIMIT / 2 - NCELLS)
+#endif
 
-#if !defined(MODE_FAIR) && !defined(MODE_BARGING) && !defined(MODE_BOUNDED)
+#if !defined(MODE_FAIR) && !defined(MODE_BARGING)
 #define MODE_FAIR
 #endif
 
@@ -88,14 +106,20 @@
 #define RND(tk)    ((tk) / NCELLS)
 #define NEXT(tk)   (((tk) + 1) % LIMIT)
 #define NEXTR(rr)  (((rr) + 1) % ROUNDS)
-#define DIST(from, to) ((to) >= (from) -> (to) - (from) : (to) + LIMIT - (from))  /* C: lp__dist */
-/* C: lp__round_cmp: 0 equal, 1 a newer, 2 a older */
+#define DIST(from, to) ((to) >= (from) -> (to) - (from) : (to) + LIMIT - (from)) /* lp__dist */
+/* lp__round_cmp: 0 equal, 1 a newer, 2 a older */
 #define RDIFF(a, b) ((a) >= (b) -> (a) - (b) : (a) + ROUNDS - (b))
 #define RCMP(a, b)  (RDIFF(a, b) == 0 -> 0 : (RDIFF(a, b) < ROUNDS / 2 -> 1 : 2))
+#define FREEST(st)  ((st) == EMPTY || (st) == CANCELLED)
 
-#define RETRY  254       /* C: LP__NO_SLOT deposited: "retry" */
+#define RETRY  254 /* LP__NO_SLOT deposited: "retry" */
 #define NOSLOT 255
-#define ID(p)  ((p) + 1) /* record / owner ids: 0 = none */
+#define ID(p)  ((p) + 1)
+
+/* park word (lp_sync.c) */
+#define P_RUNNING  0
+#define P_WOKEN    1
+#define P_SLEEPING 2
 
 /* lp__deliver / lp__serve results */
 #define DELIVERED 0
@@ -103,159 +127,170 @@
 #define SKIPPED   2
 
 /* ---- pool memory ---------------------------------------------------------------- */
-bit  sstate[NSLOTS];    /* C: lp__slot.state */
-byte head;              /* C: lp__pool.head */
-byte tail;              /* C: lp__pool.tail */
-byte cellw[NCELLS];     /* C: lp__cell.word */
-byte cslot[NCELLS];     /* C: lp__cell.slot */
-byte crec[NCELLS];      /* C: lp__cell.rec */
+bit  sstate[NSLOTS]; /* lp__slot.state */
+byte head;           /* lp__pool.head */
+byte tail;           /* lp__pool.tail */
+byte cellw[NCELLS];  /* lp__cell.word */
+byte cslot[NCELLS];  /* lp__cell.slot */
+byte crec[NCELLS];   /* lp__cell.rec: ID of the record's owner */
+byte park[NCELLS];   /* lp__cell.park: the sync layer's futex word */
 /* ---- caller memory -------------------------------------------------------------- */
-byte wkr[NPROC];        /* C: lp_wait.lp__waker_ (each caller alternates waker ids 1, 2) */
-byte futex[NPROC];      /* lp_sync.c parker word: the id of the waker last called */
+bit  parkedrec[NPROC]; /* rec->lp__waker_.ctx == LP__PARKED_CTX (sync wait) */
+byte wkr[NPROC];       /* async: id of the current waker (1 or 2; poll(new_waker) swaps) */
+byte called[NPROC];    /* async: id of the waker last called (0 = none since the task ran) */
 /* ---- ghost state (not in the C) ------------------------------------------------- */
-byte owner[NSLOTS];     /* ID of the caller holding the slot, 0 = none */
-byte busy;              /* callers inside an operation or holding a slot */
-byte livemask;          /* bit c: cell c holds a published wait nobody has served/cancelled */
-bit  patient[NPROC];    /* this wait never cancels: it must be served (LTL served) */
-bit  parked[NPROC];     /* asleep on the futex word (LTL wakeup) */
-bit  rec_live[NPROC];   /* the caller's lp_wait may be dereferenced by the pool */
-/* The ABA assumption made explicit: while a caller compares a ticket it read earlier
- * (lp__enqueue from L387 to its publish; lp__sweep from L270 to its CAS), head and tail
- * together advance at most MAXLAG times. lag[p] = 1 + advances seen, 0 outside a window. */
-#ifndef MAXLAG
-#define MAXLAG (LIMIT / 2 - NCELLS)
-#endif
-byte lag[NPROC];
+byte owner[NSLOTS];    /* ID of the caller holding the slot */
+byte busy;             /* callers inside an operation or holding a slot */
+byte livemask;         /* bit c: cell c holds a published, unserved, uncancelled wait (A3) */
+bit  patient[NPROC];   /* this wait never gives up: it must be served (LTL served) */
+bit  asleep[NPROC];    /* futex-waiting or an async task waiting for its waker (LTL wakeup) */
+bit  rec_live[NPROC];  /* the caller's lp_wait may be dereferenced by the pool (A4) */
+byte lag[NPROC];       /* 1 + queue moves seen in the current window; 0 = no window */
+
 #define LAG_Q_OK(q) ((q) >= NPROC || (q) == me || lag[q] <= MAXLAG)
-/* a step that ends our own window may always run (overshoot <= NPROC-1 < the ABA distance) */
-#define LAG_OK (lag[me] > 0 || (LAG_Q_OK(0) && LAG_Q_OK(1) && LAG_Q_OK(2)))
-#define LAG_Q_BUMP(q) if :: (q) < NPROC && (q) != me && lag[q] > 0 -> lag[q]++ :: else fi
-#define LAG_BUMP LAG_Q_BUMP(0); LAG_Q_BUMP(1); LAG_Q_BUMP(2)
+#define LAG_OK (LAG_Q_OK(0) && LAG_Q_OK(1) && LAG_Q_OK(2) && LAG_Q_OK(3))
+#define LAG_Q_BUMP(q) if :: (q) < NPROC && (q) != me && lag[q] > 0 && lag[q] <= MAXLAG -> lag[q]++ :: else fi
+#define LAG_BUMP LAG_Q_BUMP(0); LAG_Q_BUMP(1); LAG_Q_BUMP(2); LAG_Q_BUMP(3)
 
 #define SLOTS_FREE (sstate[0] == S_FREE && sstate[NSLOTS - 1] == S_FREE)
 #define CELLS_IDLE (ST(cellw[0]) == EMPTY && ST(cellw[NCELLS - 1]) == EMPTY)
 #define QUIESCENT_OK (SLOTS_FREE && head == tail && CELLS_IDLE && livemask == 0)
 
-/* C: lp__sweep (L268-285) */
+#ifdef MODE_FAIR
+#define FAIRM 1
+#else
+#define FAIRM 0
+#endif
+
+/* C: lp__sweep. Uses h, w, ok. */
 inline sweep() {
     do
-    :: d_step { /* L270-278: head, tail, then the cell (seq_cst loads); dead? */
+    :: d_step { /* head, tail, then the cell (seq_cst loads): dead? */
            if
            :: head == tail -> ok = 0
            :: else ->
                h = head; w = cellw[CELL(h)];
-               ok = (RD(w) != RND(h) || ST(w) == EMPTY || ST(w) == CANCELLED);
+               ok = (RD(w) != RND(h) || FREEST(ST(w)));
                if :: ok -> lag[me] = 1 :: else fi
            fi
        };
        if
        :: !ok -> break
        :: else ->
-           d_step { /* L279: CAS head h->h+1 (seq_cst) */
-               LAG_OK;
-               lag[me] = 0;
+           d_step { /* CAS head h->h+1 (seq_cst) */
                if
-               :: head == h -> head = NEXT(h); ok = 1; LAG_BUMP
-               :: else -> ok = 0
+               :: head == h && LAG_OK -> head = NEXT(h); ok = 1; LAG_BUMP
+               :: head != h -> ok = 0; lag[me] = 0
                fi
            };
+#ifdef FIX_SWEEP_DELIVER
+           /* Proposed C fix (NOT in lp_pool.c yet): after winning the head CAS, treat h
+            * as a server would, with "retry": lp__deliver(p, h, LP__NO_SLOT, 0). Its seq_cst
+            * cell load after our head write pairs with a late claimer's orphan check. */
+           if
+           :: ok -> d_step { keep = res; give2 = give; give = RETRY; ok = 0 }; deliver();
+                    d_step { res = keep; give = give2; keep = 0; give2 = 0 }
+           :: else -> lag[me] = 0
+           fi
+#else
            if
            :: ok && RD(w) == RND(h) ->
-               d_step { /* L282: CAS cell w -> EMPTY(r+1) (seq_cst); may fail */
+               d_step { /* CAS cell w -> EMPTY(r+1) (seq_cst); may fail */
                    if
                    :: cellw[CELL(h)] == w -> cellw[CELL(h)] = CW(NEXTR(RND(h)), EMPTY)
                    :: else
-                   fi
+                   fi;
+                   lag[me] = 0
                }
-           :: else
+           :: else -> lag[me] = 0
            fi
+#endif
        fi
     od;
     atomic { h = 0; w = 0; ok = 0 }
 }
 
-/* C: lp__deliver (L196-235): ticket h, `give` (a slot or RETRY), self = our rescan */
+/* C: lp__deliver(h, give, self). Result in res. Uses w. */
 inline deliver() {
-    d_step { /* L201 seq_cst load, L203-216 round test and CAS by state */
-        c2 = CELL(h); r2 = RND(h); w = cellw[c2];
+    d_step { /* seq_cst load, round test, CAS by state (load folded into the CAS loop) */
+        w = cellw[CELL(h)]; lag[me] = 0;
         if
-        :: RD(w) != r2 -> res = SKIPPED                                    /* L203 */
-        :: RD(w) == r2 && (ST(w) == EMPTY || ST(w) == CANCELLED) ->
-            cellw[c2] = CW(NEXTR(r2), EMPTY); res = SKIPPED                /* L206-209 kill / recycle */
-        :: RD(w) == r2 && (ST(w) == CLAIMING || ST(w) == WAITING || ST(w) == UPDATING) ->
-            cellw[c2] = CW(r2, GRANTED); cslot[c2] = give; res = DELIVERED;  /* L216-217 */
-            livemask = livemask & ~(1 << c2)
-        :: else -> assert(false) /* A5: L231 "GRANTED/READY of round r: never" */
+        :: RD(w) != RND(h) -> res = SKIPPED                            /* skipped / retired */
+        :: RD(w) == RND(h) && FREEST(ST(w)) ->
+            cellw[CELL(h)] = CW(NEXTR(RND(h)), EMPTY); res = SKIPPED    /* kill / recycle */
+        :: RD(w) == RND(h) && (ST(w) == CLAIMING || ST(w) == WAITING || ST(w) == UPDATING) ->
+            cellw[CELL(h)] = CW(RND(h), GRANTED); cslot[CELL(h)] = give; res = DELIVERED;
+            livemask = livemask & ~(1 << CELL(h))
+        :: else -> res = SKIPPED; assert(false)  /* A5: "GRANTED/READY of round r: never us twice" */
         fi
     };
     if
     :: res == DELIVERED && ST(w) == WAITING ->
         if
-        :: self && crec[c2] == ID(me) -> res = SELF                        /* L221-222 */
+        :: self && crec[CELL(h)] == ID(me) -> res = SELF;                  /* rec == self: no wake */
+            d_step { cellw[CELL(h)] = CW(RND(h), READY) }
         :: else ->
+            d_step { /* read rec->lp__waker_ (the record is dereferenced here) */
+                assert(crec[CELL(h)] > 0 && rec_live[crec[CELL(h)] - 1]);  /* A4 */
+                ok = parkedrec[crec[CELL(h)] - 1]
+            };
+            if
+            :: ok -> /* parked: READY, then wake(&c->park): touches pool memory only */
+                d_step { cellw[CELL(h)] = CW(RND(h), READY) };
+                d_step { park[CELL(h)] = P_WOKEN }   /* lp__park_wake: xchg WOKEN (+ FUTEX_WAKE) */
+            :: else ->
 #ifdef BUG_WAKE_AFTER_READY
-            d_step { cellw[c2] = CW(r2, READY) };
+                d_step { cellw[CELL(h)] = CW(RND(h), READY) };
+                d_step { assert(rec_live[crec[CELL(h)] - 1]); /* A4: reads rec->waker after READY */
+                         called[crec[CELL(h)] - 1] = wkr[crec[CELL(h)] - 1] }
+#else
+                d_step { called[crec[CELL(h)] - 1] = wkr[crec[CELL(h)] - 1] };  /* wk.wake(wk.ctx) */
+                d_step { cellw[CELL(h)] = CW(RND(h), READY) }                  /* store READY (release) */
 #endif
-            d_step { /* L220-225: read rec->waker and call it (parker: store the word, FUTEX_WAKE) */
-                assert(crec[c2] > 0 && rec_live[crec[c2] - 1]);   /* A4 */
-                futex[crec[c2] - 1] = wkr[crec[c2] - 1]
-            }
+            fi;
+            ok = 0
         fi
+    :: res == DELIVERED && ST(w) != WAITING ->
+        d_step { cellw[CELL(h)] = CW(RND(h), READY) }   /* CLAIMING/UPDATING: the owner collects */
     :: else
     fi;
-#ifdef BUG_WAKE_AFTER_READY
-    if
-    :: res == DELIVERED && ST(w) == WAITING -> skip
-    :: else ->
-#endif
-    if
-    :: res != SKIPPED -> d_step { cellw[c2] = CW(r2, READY) }   /* L229 store READY (release) */
-    :: else
-    fi
-#ifdef BUG_WAKE_AFTER_READY
-    fi
-#endif
-    ;
-    d_step { c2 = 0; r2 = 0; w = 0 }
+    w = 0
 }
 
-/* C: lp__serve (L240-263): give `give` to the oldest waiter; res = DELIVERED or SELF */
+/* C: lp__serve(give, self): the oldest waiter gets `give`. Result in res. */
 inline serve() {
     do
-    :: d_step { /* L243-244 head/tail seq_cst loads + L256 CAS head h->h+1 (see (c)) */
-           LAG_OK;
+    :: d_step { /* head/tail seq_cst loads + CAS head h->h+1, see (c) */
            if
            :: head == tail -> ok = 0
-           :: else -> h = head; head = NEXT(head); ok = 1; LAG_BUMP;
-               /* ghost: a wait whose ticket head passed is being served (or cancels) */
+           :: head != tail && LAG_OK -> h = head; head = NEXT(head); ok = 1; LAG_BUMP; lag[me] = 1;
+               /* ghost: a published wait whose ticket a server claimed is being served */
                if
-               :: RD(cellw[CELL(h)]) == RND(h) -> livemask = livemask & ~(1 << CELL(h))
+               :: RD(cellw[CELL(h)]) == RND(h) && (ST(cellw[CELL(h)]) == WAITING || ST(cellw[CELL(h)]) == UPDATING) ->
+                   livemask = livemask & ~(1 << CELL(h))
                :: else
                fi
            fi
        };
        if
-       :: !ok && give == RETRY -> res = DELIVERED; break                        /* L245 */
+       :: !ok && give == RETRY -> res = DELIVERED; break
        :: !ok && give != RETRY ->
-           d_step { sstate[give] = S_FREE };                                    /* L248 xchg FREE (seq_cst) */
+           d_step { sstate[give] = S_FREE };            /* xchg FREE (seq_cst) */
            if
-           :: head == tail -> res = DELIVERED; break                            /* L249 */
-           :: else
+           :: d_step { head == tail -> res = DELIVERED }; break   /* lp__queue_empty_seq_cst */
+           :: d_step { head != tail -> skip }
            fi;
-           d_step { /* L252 CAS FREE->HELD (acquire) */
+           d_step { /* CAS FREE->HELD (acquire): if someone beat us to it, they serve */
                if
                :: sstate[give] == S_FREE -> sstate[give] = S_HELD; ok = 1
-               :: else -> ok = 0
+               :: else -> ok = 0; res = DELIVERED
                fi
            };
-           if
-           :: !ok -> res = DELIVERED; break
-           :: else
-           fi
+           if :: !ok -> break :: else fi
        :: ok ->
-           deliver();                                                            /* L257 */
+           deliver();
            if
-           :: res != SKIPPED -> sweep(); break                                   /* L258-260 */
+           :: res != SKIPPED -> sweep(); break   /* dead tickets behind the served one */
            :: else
            fi
        fi
@@ -263,65 +298,63 @@ inline serve() {
     atomic { h = 0; ok = 0; give = NOSLOT }
 }
 
-/* C: lp__release (L297-325) of slot rs */
-inline release() {
-    d_step { ok = (head != tail) };                       /* L304 relaxed head/tail */
-#if defined(MODE_BOUNDED)
+/* C: lp__after_unlock(rs): a waiter enqueued while we unlocked */
+inline after_unlock() {
+#ifdef MODE_FAIR
+    d_step { /* CAS FREE->HELD (acquire) */
+        if
+        :: sstate[rs] == S_FREE -> sstate[rs] = S_HELD; ok = 1
+        :: else -> ok = 0
+        fi
+    };
     if
-    :: ok -> skip        /* L305 lp__head_starving: the head waiter is past the bound */
-    :: ok -> ok = 0      /* ... or not yet (a racy clock heuristic: either may happen) */
+    :: ok -> give = rs; serve()
     :: else
-    fi;
-#elif defined(MODE_BARGING)
-    ok = 0;
+    fi
+#else
+    give = RETRY; serve()   /* wake the oldest waiter to retry */
 #endif
+}
+
+/* C: lp__release / lp__release_slow of slot rs (lp_put) */
+inline release() {
+    d_step { ok = (FAIRM && head != tail) };      /* relaxed looks, see (b): FAIR hand-off? */
     if
-    :: ok -> give = rs; serve()                           /* L307 direct hand-off */
+    :: ok -> give = rs; serve()                     /* hand-off: the slot stays HELD */
     :: else ->
-        d_step { sstate[rs] = S_FREE };                   /* L312 xchg FREE (seq_cst) */
+        d_step { sstate[rs] = S_FREE };             /* xchg FREE (seq_cst) */
 #ifndef BUG_NO_PUT_RECHECK
         if
-        :: head != tail ->                                /* L313 seq_cst re-check */
-#ifdef MODE_FAIR
-            d_step { /* L319 CAS FREE->HELD (acquire), then serve */
-                if
-                :: sstate[rs] == S_FREE -> sstate[rs] = S_HELD; ok = 1
-                :: else -> ok = 0
-                fi
-            };
-            if
-            :: ok -> give = rs; serve()
-            :: else
-            fi
-#else
-            give = RETRY; serve()                         /* L321 wake the oldest to retry */
-#endif
-        :: else
+        :: d_step { head != tail -> skip }; after_unlock()  /* seq_cst re-check */
+        :: d_step { head == tail -> skip }
         fi
 #endif
     fi;
     d_step { rs = NOSLOT; ok = 0; res = 0 }
 }
 
-/* C: lp__scan (L148-163) from this caller's start index */
+/* C: lp__scan from this caller's start index. Sets s, ok. */
 inline scan() {
     i = 0;
     do
     :: i < NSLOTS ->
-        d_step { /* L154-156 relaxed peek + CAS FREE->HELD (acquire) */
+        d_step { /* relaxed peek + CAS FREE->HELD (acquire) */
             s = (me + i) % NSLOTS;
             if
-            :: sstate[s] == S_FREE -> sstate[s] = S_HELD; ok = 1
-            :: else -> ok = 0; s = NOSLOT
+            :: sstate[s] == S_FREE -> sstate[s] = S_HELD; ok = 1; i = 0;
+                assert(!FAIRM || (snap & livemask) == 0)   /* A3: no waiter seen at the look is passed */
+            :: else -> ok = 0; s = NOSLOT; i++
             fi
         };
-        if
-        :: ok -> break
-        :: else -> i++
-        fi
-    :: else -> ok = 0; break
-    od;
-    i = 0
+        if :: ok -> break :: else fi
+    :: else -> ok = 0; i = 0; break
+    od
+}
+
+/* recycle our cell (lp__recycle) after taking its content: await READY first */
+inline collect() {
+    d_step { cellw[CELL(t)] == CW(RND(t), READY) ->   /* lp__await_ready (acquire reload) */
+             got = cslot[CELL(t)]; cellw[CELL(t)] = CW(NEXTR(RND(t)), EMPTY) }
 }
 
 proctype worker(byte me)
@@ -329,44 +362,54 @@ proctype worker(byte me)
     byte s = NOSLOT;    /* slot in hand */
     byte rs = NOSLOT;   /* slot being released */
     byte give = NOSLOT; /* what serve() hands out */
-    byte given;         /* what our mailbox held */
-    byte t, c, r;       /* our ticket, its cell and round */
-    byte h, c2, r2, w;  /* a ticket being served or swept, its cell, round, cell word */
-    byte i, res, act, snap;
-    bit ok, self, updated;
+    byte got;           /* what our mailbox held */
+    byte t;             /* our ticket */
+    byte h, w, i, res, snap;
+    byte keep, give2;   /* FIX_SWEEP_DELIVER: serve's result and gift across the sweep */
+    byte pc;            /* sync: the cell whose park word we sleep on */
+    bit ok, self, upd, async, requeued;
 
 idle:
     if
+#ifndef NO_TRYGET
     :: d_step { busy++ }; goto try_get
-    :: d_step { busy++; rec_live[me] = 1; futex[me] = 0; wkr[me] = 1; patient[me] = 1 }; goto acquire
-    :: d_step { busy++; rec_live[me] = 1; futex[me] = 0; wkr[me] = 1; patient[me] = 0 }; goto acquire
+#endif
+#ifndef NO_SYNC
+    /* lp_get / lp_get_timeout: try_get first, then a parked wait */
+    :: d_step { busy++; rec_live[me] = 1; parkedrec[me] = 1; patient[me] = 1 }; goto sync_get
+#ifndef NO_TIMEOUT
+    :: d_step { busy++; rec_live[me] = 1; parkedrec[me] = 1; patient[me] = 0 }; goto sync_get
+#endif
+#endif
+#ifndef NO_ASYNC
+    /* lp_get_async with an ordinary waker */
+    :: d_step { busy++; rec_live[me] = 1; async = 1; wkr[me] = 1; patient[me] = 1 }; goto acquire
+#ifndef NO_TIMEOUT
+    :: d_step { busy++; rec_live[me] = 1; async = 1; wkr[me] = 1; patient[me] = 0 }; goto acquire
+#endif
+#endif
     fi;
 
-/* ---- C: lp_try_get_from (L165-172) --------------------------------------------- */
+/* ---- C: lp__try_get_at ------------------------------------------------------------- */
 try_get:
 #if defined(MODE_FAIR) && !defined(BUG_TRYGET_NO_HEAD)
-    atomic { ok = (head == tail); snap = livemask };   /* L170 relaxed: FAIR never barges */
+    atomic { ok = (head == tail); snap = livemask };   /* relaxed pair: no barging */
     if
-    :: !ok -> goto done                                 /* LP_EMPTY */
+    :: !ok -> goto done                                  /* LP_EMPTY */
     :: else
     fi;
-#else
-    atomic { snap = livemask };
+#elif defined(BUG_TRYGET_NO_HEAD)
+    atomic { snap = livemask };                          /* no look: A3 judges the scan */
 #endif
     scan();
     if
-    :: ok ->
-#ifdef MODE_FAIR
-        assert((snap & livemask) == 0);                 /* A3 */
-#endif
-        goto obtained
-    :: else -> goto done                                /* LP_EMPTY */
+    :: ok -> goto obtained
+    :: else -> goto done
     fi;
 
-/* ---- C: lp__acquire (L478-495), from lp_get_async and a BARGING poll --------------- */
-acquire:
-#ifdef MODE_FAIR
-    atomic { ok = (head == tail); snap = livemask };   /* L481 relaxed */
+sync_get:   /* C: lp_get_timeout: lp_try_get, then lp__get_async_parked */
+#if defined(MODE_FAIR) && !defined(BUG_TRYGET_NO_HEAD)
+    atomic { ok = (head == tail); snap = livemask };
     if
     :: ok -> scan()
     :: else
@@ -375,123 +418,154 @@ acquire:
     scan();
 #endif
     if
-    :: ok ->
-#ifdef MODE_FAIR
-        assert((snap & livemask) == 0);                 /* A3 */
-#endif
-        d_step { rec_live[me] = 0; patient[me] = 0 }; goto obtained    /* L483 LP_OK */
+    :: ok -> goto got_slot
     :: else
     fi;
 
-/* ---- C: lp__enqueue (L380-436) ---------------------------------------------------- */
+/* ---- C: lp__acquire (lp_get_async, lp__get_async_parked, a BARGING retry) ------------- */
+acquire:
+#ifdef MODE_FAIR
+    atomic { ok = (head == tail); snap = livemask };    /* relaxed pair */
+    if
+    :: ok -> scan()
+    :: else
+    fi;
+#else
+    scan();
+#endif
+    if
+    :: ok -> d_step { snap = 0 }; goto got_slot
+    :: else -> snap = 0
+    fi;
+
+/* ---- C: lp__enqueue ---------------------------------------------------------------- */
 enq_tail:
-    atomic { /* L387 t = tail (seq_cst), L390 guard on head (relaxed) */
+    atomic { /* h relaxed, t = tail seq_cst, guard */
         t = tail;
         ok = (DIST(head, t) >= LIMIT / 2 - NCELLS);
         if :: !ok -> lag[me] = 1 :: else fi
     };
     if
-    :: ok -> goto done                                  /* L390 LP_EFULL */
+    :: ok -> goto efull                                  /* guard: LP_EFULL */
     :: else
     fi;
-    d_step { /* L391-412: cell (acquire load), compare rounds, act (the CAS folds the load) */
-        c = CELL(t); r = RND(t); w = cellw[c];
+    d_step { /* cell (acquire load), compare rounds, act; the CAS folds the load */
+        w = cellw[CELL(t)];
         if
-        :: RCMP(RD(w), r) == 0 && ST(w) == EMPTY ->
-            cellw[c] = CW(r, CLAIMING); crec[c] = ID(me); act = 0           /* L399 claim; L415 rec */
-        :: RCMP(RD(w), r) == 2 && (ST(w) == EMPTY || ST(w) == CANCELLED) ->
-            cellw[c] = CW(r, EMPTY); act = 1                                /* L403 bring forward */
-        :: RCMP(RD(w), r) == 2 && ST(w) != EMPTY && ST(w) != CANCELLED ->
-            /* L405-408: an older live waiter holds the cell: skip t if any cell has room */
-            act = ((ST(cellw[0]) == EMPTY || ST(cellw[0]) == CANCELLED ||
-                    ST(cellw[NCELLS - 1]) == EMPTY || ST(cellw[NCELLS - 1]) == CANCELLED) -> 2 : 3)
-        :: else -> act = 2                                                   /* L411 help tail on */
+        :: RCMP(RD(w), RND(t)) == 0 && ST(w) == EMPTY ->
+            cellw[CELL(t)] = CW(RND(t), CLAIMING); crec[CELL(t)] = ID(me);  /* claim; rec */
+            park[CELL(t)] = P_RUNNING; i = 0                                 /* park reset */
+        :: RCMP(RD(w), RND(t)) == 2 && FREEST(ST(w)) ->
+            cellw[CELL(t)] = CW(RND(t), EMPTY); i = 1                        /* bring forward */
+        :: RCMP(RD(w), RND(t)) == 2 && !FREEST(ST(w)) -> i = 3               /* lapped: room? */
+        :: else -> i = 2                                                     /* help tail on */
         fi;
         w = 0
     };
     if
-    :: act == 1 -> lag[me] = 0; goto enq_tail
-    :: act == 2 ->
-        d_step { LAG_OK; lag[me] = 0; if :: tail == t -> tail = NEXT(t); LAG_BUMP :: else fi };  /* L408 / L411 CAS tail */
-        goto enq_tail
-    :: act == 3 -> lag[me] = 0; goto done                                    /* L407 LP_EFULL */
-    :: act == 0
+    :: i == 1 -> d_step { lag[me] = 0; i = 0 }; goto enq_tail
+    :: i == 3 ->   /* lp__ring_has_room: relaxed loads, one cell at a time */
+        d_step { i = (FREEST(ST(cellw[0])) -> 2 : 3) };
+        if
+        :: i == 3 && NCELLS > 1 -> d_step { i = (FREEST(ST(cellw[NCELLS - 1])) -> 2 : 3) }
+        :: else
+        fi;
+        if
+        :: i == 3 -> d_step { lag[me] = 0; i = 0 }; goto efull                /* LP_EFULL */
+        :: else
+        fi
+    :: else
     fi;
-    d_step { LAG_OK; if :: tail == t -> tail = NEXT(t); LAG_BUMP :: else fi };  /* L419 CAS tail (seq_cst) */
+    if
+    :: i == 2 ->   /* CAS tail t -> t+1 (seq_cst): skip t, or help its claimer */
+        d_step {
+            if
+            :: tail == t && LAG_OK -> tail = NEXT(t); LAG_BUMP
+            :: tail != t
+            fi;
+            lag[me] = 0; i = 0
+        };
+        goto enq_tail
+    :: else
+    fi;
+    d_step { /* CAS tail t -> t+1 (seq_cst); fails if a helper moved it */
+        if
+        :: tail == t && LAG_OK -> tail = NEXT(t); LAG_BUMP
+        :: tail != t
+        fi
+    };
 #ifndef BUG_NO_ORPHAN_CHECK
-    atomic { ok = (DIST(head, t) > LIMIT / 2) };                            /* L423-425 orphan check */
+    d_step { ok = (DIST(head, t) > LIMIT / 2) };       /* orphan check: seq_cst head load */
 #else
     ok = 0;
 #endif
     d_step {
         if
-        :: ok && cellw[c] == CW(r, CLAIMING) -> cellw[c] = CW(NEXTR(r), EMPTY); act = 1  /* L426 withdraw */
-        :: !ok && cellw[c] == CW(r, CLAIMING) ->
-            cellw[c] = CW(r, WAITING); act = 0;                                           /* L427 publish */
-            if /* ghost: waiting unless its server already claimed head past t */
-            :: DIST(head, t) <= LIMIT / 2 -> livemask = livemask | (1 << c)
+        :: ok && cellw[CELL(t)] == CW(RND(t), CLAIMING) ->                    /* withdraw */
+            cellw[CELL(t)] = CW(NEXTR(RND(t)), EMPTY); i = 1
+        :: !ok && cellw[CELL(t)] == CW(RND(t), CLAIMING) ->                   /* publish */
+            cellw[CELL(t)] = CW(RND(t), WAITING); i = 0;
+            if /* ghost: waiting unless its server already took head past t */
+            :: DIST(head, t) < LIMIT / 2 -> livemask = livemask | (1 << CELL(t))
             :: else
             fi
-        :: else -> assert(ST(cellw[c]) == GRANTED || ST(cellw[c]) == READY); act = 2    /* A5 */
+        :: else -> assert(ST(cellw[CELL(t)]) == GRANTED || ST(cellw[CELL(t)]) == READY); i = 2  /* A5 */
         fi;
-        lag[me] = 0
+        lag[me] = 0; ok = 0
     };
     if
-    :: act == 1 -> goto enq_tail                                             /* L426 continue */
-    :: act == 2 ->
-        cellw[c] == CW(r, READY);                                            /* L432 lp__await_ready */
-        d_step { given = cslot[c]; cellw[c] = CW(NEXTR(r), EMPTY); t = 0; c = 0; r = 0 };  /* L432-433 */
+    :: i == 1 -> i = 0; goto enq_tail
+    :: i == 2 -> i = 0;   /* served before we published: collect */
+        collect();
         if
-        :: given == RETRY -> given = 0; goto acquire                        /* L488 served "retry" */
-        :: else -> d_step { s = given; given = 0; rec_live[me] = 0; patient[me] = 0 }; goto obtained
+        :: got == RETRY -> got = 0; goto acquire        /* "retry": again */
+        :: else -> d_step { s = got; got = 0 }; goto got_slot
         fi
-    :: act == 0
+    :: else
     fi;
 
-/* ---- C: lp__rescan (L440-475) ----------------------------------------------------- */
+/* ---- C: lp__rescan ------------------------------------------------------------------ */
 #ifndef BUG_NO_RESCAN
     i = 0;
     do
     :: i < NSLOTS ->
-        d_step { /* L447 seq_cst load + CAS FREE->HELD */
-            s = i;
+        d_step { /* seq_cst load + CAS FREE->HELD */
             if
-            :: sstate[i] == S_FREE -> sstate[i] = S_HELD; ok = 1
-            :: else -> ok = 0; s = NOSLOT
+            :: sstate[i] == S_FREE -> sstate[i] = S_HELD; s = i; ok = 1
+            :: else -> ok = 0
             fi
         };
         if
         :: ok ->
 #ifdef MODE_FAIR
-            d_step { give = s; self = 1 };
-            serve();                                                          /* L449 */
+            d_step { give = s; s = NOSLOT; self = 1; ok = 0 };
+            serve();
             self = 0;
             if
-            :: res == SELF ->                                                 /* L451-454 */
-                d_step { cellw[c] = CW(NEXTR(r), EMPTY); t = 0; c = 0; r = 0; i = 0; rec_live[me] = 0; patient[me] = 0 };
-                goto obtained
-            :: else -> s = NOSLOT
+            :: res == SELF ->   /* slot i went into our own mailbox (READY): *slot = i, recycle */
+                d_step { s = cslot[CELL(t)]; cellw[CELL(t)] = CW(NEXTR(RND(t)), EMPTY); i = 0; res = 0 };
+                goto got_slot
+            :: else
             fi
 #else
-            d_step { /* L460 CAS WAITING->CANCELLED (seq_cst): withdraw, keep slot i */
+            d_step { /* CAS WAITING->CANCELLED (seq_cst): keep slot s, withdraw */
                 if
-                :: cellw[c] == CW(r, WAITING) -> cellw[c] = CW(r, CANCELLED); ok = 1; livemask = livemask & ~(1 << c)
+                :: cellw[CELL(t)] == CW(RND(t), WAITING) ->
+                    cellw[CELL(t)] = CW(RND(t), CANCELLED); ok = 1; livemask = livemask & ~(1 << CELL(t))
                 :: else -> ok = 0
                 fi
             };
             if
-            :: ok -> sweep()                                                  /* L461 */
-            :: else ->
-                cellw[c] == CW(r, READY);                                     /* L465 */
-                d_step { given = cslot[c]; cellw[c] = CW(NEXTR(r), EMPTY) };  /* L465-466 */
+            :: ok -> sweep()
+            :: else ->   /* served first (retry wake): await READY, pass it on */
+                collect();
                 if
-                :: given == RETRY -> give = RETRY; serve()                    /* L467 pass the wake on */
-                :: else -> rs = given; release()                              /* L468 */
+                :: got == RETRY -> give = RETRY; serve()
+                :: else -> d_step { rs = got }; release()
                 fi;
-                given = 0
+                got = 0
             fi;
-            d_step { t = 0; c = 0; r = 0; i = 0; rec_live[me] = 0; patient[me] = 0 };
-            goto obtained                                                     /* L470-472 */
+            i = 0; goto got_slot
 #endif
         :: else
         fi;
@@ -499,109 +573,161 @@ enq_tail:
     :: else -> i = 0; break
     od;
 #endif
-    /* L474 LP_PENDING */
-
-/* ---- the caller waits: lp_sync.c's parker, or an async task ------------------------- */
-wait:
-    parked[me] = 1;
+    /* LP_PENDING */
     if
-    :: futex[me] == wkr[me] -> d_step { parked[me] = 0; futex[me] = 0 }; goto poll  /* woken */
-    :: !updated -> d_step { parked[me] = 0; updated = 1 }; goto poll_update         /* poll(new_waker) */
-    :: !patient[me] -> parked[me] = 0; goto cancel                                   /* timeout / drop */
+    :: async -> goto async_wait
+    :: !async && requeued -> goto sync_sleep   /* lp_wait_poll re-queued us: no new xchg */
+    :: else
     fi;
 
-/* ---- C: lp_wait_poll (L516-547) ----------------------------------------------------- */
-poll_update:
-    atomic { /* L523-526 acquire load, CAS WAITING->UPDATING */
+/* ---- C: lp_get_timeout's loop (lp_sync.c) ------------------------------------------- */
+sync_loop:
+    atomic { pc = CELL(t); park[pc] = P_RUNNING };  /* word = park word; xchg RUNNING (acq_rel) */
+    /* lp_wait_poll(NULL) */
+    d_step { w = cellw[CELL(t)] };          /* acquire load */
+    if
+#ifdef BUG_POLL_GRANTED
+    :: ST(w) != READY -> w = 0
+#else
+    :: ST(w) != READY && ST(w) != GRANTED -> w = 0
+#endif
+    :: else ->
+        w = 0; collect();
         if
-        :: cellw[c] == CW(r, WAITING) -> cellw[c] = CW(r, UPDATING); ok = 1
-        :: else -> ok = 0; w = cellw[c]
+        :: got == RETRY -> d_step { got = 0; requeued = 1 }; goto acquire  /* poll re-queues */
+        :: else -> d_step { s = got; got = 0 }; goto got_slot
+        fi
+    fi;
+sync_sleep:
+    /* PENDING: re-fetch the park word of our (maybe new) cell; CAS RUNNING->SLEEPING */
+    atomic {
+        requeued = 0;
+#ifndef BUG_NO_REFETCH
+        pc = CELL(t);
+#endif
+        if
+        :: park[pc] == P_RUNNING -> park[pc] = P_SLEEPING; asleep[me] = 1; ok = 1
+        :: else -> ok = 0
+        fi
+    };
+    if
+    :: !ok -> goto sync_loop   /* a wake slipped in: poll again */
+    :: else -> ok = 0
+    fi;
+    if
+    :: d_step { park[pc] != P_SLEEPING -> asleep[me] = 0 }; goto sync_loop  /* FUTEX_WAIT returns */
+    :: d_step { !patient[me] -> asleep[me] = 0 }; goto cancel               /* deadline */
+    fi;
+
+/* ---- an async task waiting for its waker ---------------------------------------------- */
+async_wait:
+    asleep[me] = 1;
+    if
+    :: d_step { called[me] == wkr[me] -> asleep[me] = 0; called[me] = 0 }; goto poll
+    :: d_step { !upd -> asleep[me] = 0; upd = 1 }; goto poll_update   /* poll(new waker) */
+    :: d_step { !patient[me] -> asleep[me] = 0 }; goto cancel         /* drop the future */
+    fi;
+
+/* ---- C: lp_wait_poll ------------------------------------------------------------------ */
+poll_update:
+    atomic { /* acquire load, CAS WAITING->UPDATING (acquire) */
+        if
+        :: cellw[CELL(t)] == CW(RND(t), WAITING) -> cellw[CELL(t)] = CW(RND(t), UPDATING); ok = 1
+        :: else -> ok = 0; w = cellw[CELL(t)]
         fi
     };
     if
     :: ok ->
-        d_step { wkr[me] = 3 - wkr[me] };                                    /* L527 new waker */
-        d_step { /* L530 CAS UPDATING->WAITING (acq_rel) */
+        d_step { /* new waker written; CAS UPDATING->WAITING (acq_rel) */
+            wkr[me] = 3 - wkr[me];
             if
-            :: cellw[c] == CW(r, UPDATING) -> cellw[c] = CW(r, WAITING); ok = 1
-            :: else -> ok = 0; w = cellw[c]; assert(ST(w) == GRANTED || ST(w) == READY)  /* A5 */
+            :: cellw[CELL(t)] == CW(RND(t), UPDATING) -> cellw[CELL(t)] = CW(RND(t), WAITING); ok = 1
+            :: else -> ok = 0; w = cellw[CELL(t)]; assert(ST(w) == GRANTED || ST(w) == READY)  /* A5 */
             fi
         };
         if
-        :: ok -> goto wait                                                   /* LP_PENDING */
+        :: ok -> ok = 0; goto async_wait                  /* LP_PENDING */
         :: else -> goto poll_state
         fi
     :: else -> goto poll_state
     fi;
 poll:
-    atomic { w = cellw[c] };                                                 /* L523 acquire */
+    atomic { w = cellw[CELL(t)] };                         /* acquire load */
 poll_state:
+    if
 #ifdef BUG_POLL_GRANTED
-    if
-    :: ST(w) != READY -> w = 0; goto wait
-    :: else
-    fi;
+    :: ST(w) != READY -> w = 0; goto async_wait
 #else
-    if
-    :: ST(w) != READY && ST(w) != GRANTED -> w = 0; goto wait                /* L539 LP_PENDING */
-    :: else
-    fi;
+    :: ST(w) != READY && ST(w) != GRANTED -> w = 0; goto async_wait   /* LP_PENDING */
 #endif
-    /* L540 lp__collect: await READY, take the result, recycle */
-    cellw[c] == CW(r, READY);
-    d_step { given = cslot[c]; cellw[c] = CW(NEXTR(r), EMPTY); t = 0; c = 0; r = 0; w = 0 };
+    :: else -> w = 0
+    fi;
+    collect();
     if
-    :: given == RETRY -> given = 0; goto acquire                            /* L546 retry */
-    :: else -> d_step { s = given; given = 0; rec_live[me] = 0; patient[me] = 0 }; goto obtained  /* L542 */
+    :: got == RETRY -> got = 0; goto acquire               /* retry: lp__acquire again */
+    :: else -> d_step { s = got; got = 0 }; goto got_slot
     fi;
 
-/* ---- C: lp_wait_cancel (L549-574) --------------------------------------------------- */
+/* ---- C: lp_wait_cancel ---------------------------------------------------------------- */
 cancel:
-    atomic { /* L557 CAS WAITING->CANCELLED (seq_cst) */
+    atomic { /* CAS WAITING->CANCELLED (seq_cst) */
         if
-        :: cellw[c] == CW(r, WAITING) -> cellw[c] = CW(r, CANCELLED); ok = 1; livemask = livemask & ~(1 << c)
+        :: cellw[CELL(t)] == CW(RND(t), WAITING) ->
+            cellw[CELL(t)] = CW(RND(t), CANCELLED); ok = 1; livemask = livemask & ~(1 << CELL(t))
         :: else -> ok = 0
         fi
     };
     if
-    :: ok -> d_step { t = 0; c = 0; r = 0; rec_live[me] = 0 }; sweep(); goto done  /* L558-560 */
+    :: ok -> d_step { t = 0; rec_live[me] = 0; ok = 0 }; sweep(); goto done
     :: else
     fi;
-    cellw[c] == CW(r, READY);                                                /* L563 lp__collect */
-    d_step { given = cslot[c]; cellw[c] = CW(NEXTR(r), EMPTY); t = 0; c = 0; r = 0; rec_live[me] = 0 };
+    collect();   /* served first: nothing may be lost */
+    d_step { t = 0; rec_live[me] = 0 };
     if
-    :: given == RETRY -> given = 0; give = RETRY; serve(); goto done        /* L564-566 */
+    :: got == RETRY -> got = 0; give = RETRY; serve(); goto done   /* pass the wake on */
     :: else
     fi;
 #ifdef BUG_CANCEL_DROPS
-    given = 0; goto done;
+    got = 0; goto done;
 #endif
     if
-    :: d_step { s = given; given = 0 }; goto obtained                        /* L568-570 slot != NULL */
-    :: d_step { rs = given; given = 0 }; release(); goto done               /* L572 slot == NULL */
+    :: async -> d_step { rs = got; got = 0 }; release(); goto done     /* slot == NULL: put */
+    :: d_step { s = got; got = 0 }; goto obtained                      /* slot given: LP_OK */
     fi;
 
-/* ---- the caller holds slot s, uses it, releases it (lp_put / lp_put_discard) -------- */
+efull:   /* LP_EFULL */
+#ifdef FIX_SKIP_SWEEP
+    /* Proposed C fix (NOT in lp_pool.c yet): sweep before returning LP_EFULL. Without it a
+     * ticket this call skipped stays dead in [head, tail) when head caught up meanwhile. */
+    atomic { lag[me] = 0 };
+    sweep();
+#endif
+    goto done;
+
+got_slot:
+    atomic { t = 0; rec_live[me] = 0; patient[me] = 0 };
+
+/* ---- the caller holds slot s, uses it, puts it back ------------------------------------ */
 obtained:
     atomic {
-        assert(sstate[s] == S_HELD && owner[s] == 0);                       /* A1 */
-        owner[s] = ID(me); snap = 0; updated = 0
+        assert(s < NSLOTS && sstate[s] == S_HELD && owner[s] == 0);   /* A1 */
+        owner[s] = ID(me); snap = 0; upd = 0
     };
     d_step { owner[s] = 0; rs = s; s = NOSLOT };
     release();
 
 done:
     atomic {
-        busy--; rec_live[me] = 0; patient[me] = 0;
-        assert(busy > 0 || QUIESCENT_OK);                                    /* A2 */
-        s = NOSLOT; t = 0; c = 0; r = 0; i = 0; snap = 0; ok = 0; updated = 0; res = 0; act = 0
+        busy--; rec_live[me] = 0; patient[me] = 0; parkedrec[me] = 0; async = 0; wkr[me] = 0; called[me] = 0;
+        assert(busy > 0 || QUIESCENT_OK);                               /* A2 */
+        s = NOSLOT; t = 0; i = 0; snap = 0; ok = 0; upd = 0; res = 0; got = 0; pc = 0; requeued = 0
     };
     goto idle
 }
 
 init {
-    byte p = 0;
     atomic {
+        byte p = 0;
         do
         :: p < NPROC -> run worker(p); p++
         :: else -> break
@@ -609,6 +735,5 @@ init {
     }
 }
 
-/* ---- LTL (pan -a -f -N <name>) ----------------------------------------------------- */
 ltl served { [] (patient[0] -> <> !patient[0]) }
-ltl wakeup { [] (parked[0] -> <> !parked[0]) }
+ltl wakeup { [] (asleep[0] -> <> !asleep[0]) }
