@@ -95,10 +95,11 @@ static uint32_t lockpool_waiting(const void *self) {
 
 /* The four entries differ only in name, init (the mode), try_get (scan start), FIFO flag and
  * summary; every other field is the same LockPool call. */
+#define LOCKPOOL_FLAGS (LPD_LOCK_FREE | LPD_BOUNDED | LPD_BLOCKING | LPD_WAIT_QUEUE)
 #define LOCKPOOL_DESIGN(name_, init_, try_get_, extra_flags_, summary_)                  \
     {                                                                                    \
         .name = (name_), .blocking = "futex", .summary = (summary_),                     \
-        .flags = LPD_LOCK_FREE | LPD_BOUNDED | LPD_BLOCKING | LPD_WAIT_QUEUE | (extra_flags_), \
+        .flags = LOCKPOOL_FLAGS | (extra_flags_),                                        \
         .size = lockpool_size, .init = (init_), .destroy = lockpool_destroy,             \
         .try_get = (try_get_), .get = lockpool_get, .get_timeout = lockpool_get_timeout, \
         .put = lockpool_put, .waiting = lockpool_waiting,                                \
