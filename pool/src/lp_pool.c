@@ -36,16 +36,20 @@ static inline int lp__round_cmp(const lp__pool *p, uint32_t a, uint32_t b) {
     return d == 0u ? 0 : d < p->rounds / 2u ? 1 : -1;
 }
 
-/* The owner's last touch of its cell (from READY): the next round may claim it. */
-static inline void lp__recycle(const lp__pool *p, lp__cell *c, uint32_t t) {
-    /* release: our reads of slot/rec happen before the next claimer's writes */
-    lp_store_release(&c->word, lp__word(lp__next_round(p, lp__round_of(p, t)), LP__CELL_EMPTY));
-}
-
 static inline int lp__queue_empty_seq_cst(lp__pool *p) {
     /* seq_cst: pairs with the enqueuer's seq_cst tail CAS (Dekker: slot vs tail) */
     uint32_t h = lp_load_seq_cst(&p->head);
     return h == lp_load_seq_cst(&p->tail);
+}
+
+static void lp__sweep(lp__pool *p);
+
+/* The owner's last touch of its cell (from READY): the next round may claim it. A sweep
+ * may have stopped at a later ticket of this cell while we held it (see lp__sweep): look. */
+static inline void lp__recycle(lp__pool *p, lp__cell *c, uint32_t t) {
+    /* release: our reads of slot/rec happen before the next claimer's writes */
+    lp_store_release(&c->word, lp__word(lp__next_round(p, lp__round_of(p, t)), LP__CELL_EMPTY));
+    if (!lp__queue_empty_seq_cst(p)) lp__sweep(p);
 }
 
 static inline uint32_t lp__now_ticks(const lp__pool *p) {
@@ -214,7 +218,6 @@ enum { LP__DELIVERED, LP__SKIPPED };
 static const char lp__parked_marker;
 #define LP__PARKED_CTX ((void *)&lp__parked_marker)
 
-static void lp__sweep(lp__pool *p);
 
 /* Give `slot` (or LP__NO_SLOT: "retry") to ticket t. The caller won the head CAS for t,
  * so it is t's only server. Returns LP__SKIPPED if t has no live waiter. */
@@ -295,24 +298,34 @@ static int lp__serve(lp__pool *p, uint32_t slot) {
 }
 
 /* Advance head over tickets with no live waiter (cancelled, skipped, killed), so they
- * neither make FAIR try_get fail nor hold cells. Anyone may; the head CAS picks one
- * retirer per ticket. Stops at the first live waiter. */
+ * neither make FAIR try_get fail nor hold cells. Anyone may. Stops at the first ticket that
+ * is live or not *stably* dead: the sweep reads the cell before it moves head (a server does
+ * the opposite), so it may only pass a ticket no late claimer can still take:
+ *   EMPTY(r)            kill it first (CAS to EMPTY(r+1): a late claim then fails), then pass;
+ *   CANCELLED(r), newer final for round r: pass (and recycle a cancelled cell);
+ *   older round         the cell still holds an earlier ticket's waiter, and once its owner
+ *                       recycles it a late claimer could take t: stop; that owner re-sweeps
+ *                       (lp__recycle). */
 static void lp__sweep(lp__pool *p) {
     for (;;) {
         uint32_t h = lp_load_seq_cst(&p->head);
         if (h == lp_load_seq_cst(&p->tail)) return;
         lp__cell *c = lp__cell_of(p, h);
         uint32_t r = lp__round_of(p, h);
-        /* seq_cst: a canceller writes the cell then reads head; a server writes head then
-         * reads the cell: all four seq_cst, so one of them sees the other's write. */
+        /* seq_cst: a canceller writes the cell then reads head; we read the cell then write
+         * head: all four seq_cst, so a cancel at the head is seen by one of us. */
         uint32_t w = lp_load_seq_cst(&c->word);
-        int dead = lp__round(w) != r || lp__state(w) == LP__CELL_EMPTY || lp__state(w) == LP__CELL_CANCELLED;
-        if (!dead) return;
-        if (lp_cas_seq_cst(&p->head, &h, lp__next_ticket(p, h)) && lp__round(w) == r) {
-            /* We own t's retirement. If a late claim slipped in after our look, the CAS
-             * fails and the claimer sees head passed it and withdraws (lp__claim). */
-            (void)lp_cas_seq_cst(&c->word, &w, lp__word(lp__next_round(p, r), LP__CELL_EMPTY));
+        int cmp = lp__round_cmp(p, lp__round(w), r);
+        if (cmp < 0) return;
+        if (cmp == 0 && lp__state(w) == LP__CELL_EMPTY) {
+            /* seq_cst: as the server's kill; on failure a claim won: re-read */
+            if (!lp_cas_seq_cst(&c->word, &w, lp__word(lp__next_round(p, r), LP__CELL_EMPTY))) continue;
+        } else if (cmp == 0 && lp__state(w) != LP__CELL_CANCELLED) {
+            return; /* live: claimed, waiting, or being served */
         }
+        if (lp_cas_seq_cst(&p->head, &h, lp__next_ticket(p, h)) && cmp == 0 && lp__state(w) == LP__CELL_CANCELLED)
+            /* we own t's retirement; a failure means an enqueuer already brought it forward */
+            (void)lp_cas_seq_cst(&c->word, &w, lp__word(lp__next_round(p, r), LP__CELL_EMPTY));
     }
 }
 
@@ -437,7 +450,10 @@ static lp_status lp__claim(lp__pool *p, lp_wait *wait, uint32_t *slot) {
             t = lp_load_seq_cst(&p->tail);
             /* Guard: outstanding tickets stay within half the ticket space, so rounds
              * never alias (only reachable after ~2^28 cancellations behind one waiter). */
-            if (lp__dist(p, h, t) >= p->limit / 2u - p->ncells) return LP_EFULL;
+            if (lp__dist(p, h, t) >= p->limit / 2u - p->ncells) {
+                lp__sweep(p); /* tickets we skipped must not outlive this call at the head */
+                return LP_EFULL;
+            }
             c = lp__cell_of(p, t);
             r = lp__round_of(p, t);
             /* acquire: the previous round's last user finished with the cell */
@@ -454,7 +470,10 @@ static lp_status lp__claim(lp__pool *p, lp_wait *wait, uint32_t *slot) {
             } else if (cmp < 0) {
                 /* An older live waiter still holds ticket t's cell (the tail lapped it).
                  * If any cell is free, skip t (it stays dead); else the queue is full. */
-                if (!lp__ring_has_room(p)) return LP_EFULL;
+                if (!lp__ring_has_room(p)) {
+                    lp__sweep(p); /* as above */
+                    return LP_EFULL;
+                }
                 (void)lp_cas_seq_cst(&p->tail, &t, lp__next_ticket(p, t));
             } else {
                 /* t is already claimed: help its claimer move tail on (lock-free). */
