@@ -14,6 +14,13 @@ MET, NOT_MET, NO_DATA = "met", "NOT met", "no data"
 BOUND_NS = 1_000_000  # LP_BOUNDED's default fairness bound (lockpool.h): 1 ms
 
 
+def _trunc(x, digits):
+    """Truncated, not rounded, so a value just below a target never prints as meeting it."""
+    if x is None or math.isnan(x):
+        return "-"
+    return f"{math.floor(x * 10 ** digits) / 10 ** digits:.{digits}f}"
+
+
 def _threads(n):
     return f"{n} thread" + ("" if n == 1 else "s")
 
@@ -124,9 +131,9 @@ def fair_rows(run):
         mm = min(run.values(k, "minmax_share") or [math.nan])
         fifo_vals = [v for v in run.values(k, "fifo_violations_per_m") if v >= 0]
         fifo = max(fifo_vals) if fifo_vals else math.nan
-        rows.append(Row("3", f"{tag}: FAIR Jain's index ≥ 0.99", f"{jain:.4f}",
+        rows.append(Row("3", f"{tag}: FAIR Jain's index ≥ 0.99", _trunc(jain, 4),
                         None if math.isnan(jain) else jain >= 0.99))
-        rows.append(Row("3", f"{tag}: FAIR min/max share ≥ 0.9", f"{mm:.3f}",
+        rows.append(Row("3", f"{tag}: FAIR min/max share ≥ 0.9", _trunc(mm, 3),
                         None if math.isnan(mm) else mm >= 0.9))
         rows.append(Row("3", f"{tag}: FAIR FIFO violations = 0",
                         "not measured" if math.isnan(fifo) else f"{fifo:g} per M grants",
