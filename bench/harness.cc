@@ -8,6 +8,7 @@
 #include <fstream>
 #include <map>
 #include <mutex>
+#include <set>
 
 #include "lp_stats.h"
 
@@ -342,7 +343,18 @@ void run_case(benchmark::State &state, const Case &c) {
     }
 }
 
-void register_case(const Case &c, const std::vector<int> &thread_counts) {
+void register_case(const Case &registered, const std::vector<int> &registered_threads) {
+    // --lp_slots/--lp_waiters/--lp_threads (tuning sweeps) replace what the workload chose.
+    const Options &o = options();
+    Case c = registered;
+    if (o.slots) c.slots = o.slots;
+    if (o.waiters) c.waiters = o.waiters;
+    const std::vector<int> &thread_counts = o.threads.empty() ? registered_threads : o.threads;
+    if (o.slots || o.waiters) {
+        // Workloads that register several SLOTS values would now register the same case twice.
+        static std::set<std::string> seen;
+        if (!seen.insert(c.name(0)).second) return;
+    }
     // The Case must outlive the benchmark: GB keeps the lambda, the lambda keeps a copy.
     const std::string fn = std::string(c.family->name) + "/" + c.design->name;
     auto *b = benchmark::RegisterBenchmark(fn.c_str(), [c](benchmark::State &st) { run_case(st, c); });

@@ -40,6 +40,10 @@ struct Options {
     bool run_ms_given = false;
     bool quick = false;             // --quick: the CI smoke set
     std::string detail_out;         // --lp_detail_out=F
+    // Tuning sweeps (scripts/lp-sweep): when set, override every registered case.
+    uint32_t slots = 0;             // --lp_slots=S
+    uint32_t waiters = 0;           // --lp_waiters=W
+    std::vector<int> threads;       // --lp_threads=T1,T2,...
 };
 Options &options();
 Machine &machine();

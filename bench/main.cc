@@ -31,6 +31,8 @@ const char kUsage[] =
     "  --run_ms=N                         length of each run in ms (default 1000; 25 with --quick)\n"
     "  --quick                            the CI smoke set (fewer thread counts, short runs)\n"
     "  --lp_detail_out=FILE               merged latency histograms and per-thread ops, as JSON\n"
+    "  --lp_slots=S --lp_waiters=W        override SLOTS / MAX_WAITERS of every case (tuning sweeps)\n"
+    "  --lp_threads=T1,T2,...             override the thread counts of every case (tuning sweeps)\n"
     "Useful Google Benchmark flags: --benchmark_filter=REGEX --benchmark_out=F.json\n"
     "  --benchmark_out_format=json --benchmark_repetitions=N --benchmark_list_tests\n"
     "(--benchmark_min_time is set by lockpool-bench: every instance is one time-bounded run.)\n";
@@ -126,6 +128,27 @@ int main(int argc, char **argv) {
             opt.quick = true;
         } else if (take_value(a, "--lp_detail_out", &v)) {
             opt.detail_out = v;
+        } else if (take_value(a, "--lp_slots", &v) || take_value(a, "--lp_waiters", &v)) {
+            char *end = nullptr;
+            const unsigned long n = std::strtoul(v.c_str(), &end, 10);
+            const bool slots = std::strncmp(a, "--lp_slots", 10) == 0;
+            if (*end != '\0' || n == 0 || n > (slots ? LP_MAX_SLOTS : LP_MAX_WAITERS)) {
+                std::fprintf(stderr, "lockpool-bench: %s must be 1..65535\n", slots ? "--lp_slots" : "--lp_waiters");
+                return 2;
+            }
+            (slots ? opt.slots : opt.waiters) = static_cast<uint32_t>(n);
+        } else if (take_value(a, "--lp_threads", &v)) {
+            opt.threads.clear();
+            for (const char *p = v.c_str(); *p;) {
+                char *end = nullptr;
+                const long t = std::strtol(p, &end, 10);
+                if (end == p || t < 1 || t > 1024 || (*end != ',' && *end != '\0')) {
+                    std::fprintf(stderr, "lockpool-bench: --lp_threads wants a list like 2,8,32\n");
+                    return 2;
+                }
+                opt.threads.push_back(static_cast<int>(t));
+                p = *end ? end + 1 : end;
+            }
         } else {
             if (std::strcmp(a, "--help") == 0 || std::strcmp(a, "-h") == 0) std::fputs(kUsage, stdout);
             if (std::strncmp(a, "--benchmark_min_time", 20) == 0) user_min_time = true;
