@@ -1,25 +1,35 @@
 /*
  * lp_pool.pml — a Promela model of LockPool's slot/waiter protocol, checked with spin.
- * It mirrors pool/src/lp_pool.c and pool/src/lp_sync.c as of commit 4efc19a ("C:" notes
- * name the C function; re-check them when the C changes). pool/verify/README.md says how
- * to run it, what each property covers, and the measured state counts.
+ * It mirrors pool/src/lp_pool.c and pool/src/lp_sync.c as of commit bb01bed (the "C:"
+ * notes name the C function and its lines at bb01bed; re-check them when the C changes).
+ * pool/verify/README.md says how to run it, what each property covers, and the measured
+ * state counts.
  *
  * Modelled: NSLOTS per-slot try-locks; the ring of NCELLS mailboxes addressed by ticket
  * (head/tail modulo LIMIT = NCELLS*ROUNDS, so the tickets wrap), cell states EMPTY,
- * CLAIMING, WAITING, UPDATING, GRANTED, READY, CANCELLED; claim-first enqueue, tail
- * helping, skipping a lapped ticket (lp__ring_has_room read cell by cell), bringing an old
- * cell forward, the orphan check, the guard; FAIR hand-off, BARGING "retry" wakes and the
- * BARGING rescan that keeps a free slot and withdraws its ticket; lp_try_get, lp_put
- * (fast path and lp__release_slow/lp__after_unlock), the sweep; and two kinds of callers:
+ * CLAIMING, WAITING, UPDATING, GRANTED, READY, CANCELLED; the enqueue in three steps as in
+ * lp__acquire: lp__claim (claim-first, tail helping, skipping a lapped ticket with
+ * lp__ring_has_room read cell by cell, bringing an old cell forward, the orphan check, the
+ * guard, a sweep before each LP_EFULL), lp__rescan while the cell is still CLAIMING (FAIR:
+ * serve any free slot to the oldest waiter, maybe ourselves; BARGING: keep the slot and
+ * withdraw CLAIMING->CANCELLED), lp__publish (CAS CLAIMING->WAITING, else collect: LP_OK);
+ * FAIR hand-off, BARGING "retry" wakes; lp_try_get, lp_put (fast path and
+ * lp__release_slow/lp__after_unlock); lp__sweep as fixed in bb01bed (kill EMPTY(r) first,
+ * pass CANCELLED(r)/newer, stop at an older round) and lp__recycle's sweep; and two kinds
+ * of callers:
  *   - sync (lp_get_timeout, lp_sync.c): a *parked* wait. Its waker is the cell's park
  *     word: the server stores READY, then xchg WOKEN on park[cell] (lp__park_wake); the
  *     caller xchg RUNNING, polls, re-fetches the park word of its (maybe new) cell, CAS
  *     RUNNING->SLEEPING, futex-waits while the word is SLEEPING; with a deadline it
- *     cancels. The spin phase is a no-op for the protocol (proceeding early is allowed).
+ *     cancels. The spin phase (and lp__wait_position, its spin-or-park hint) is a no-op
+ *     for the protocol (proceeding early is allowed).
  *   - async (lp_get_async): an ordinary waker (server: call waker, then READY). The
  *     task runs when its current waker was called; it may once replace the waker
  *     (lp_wait_poll with new_waker: WAITING->UPDATING->WAITING) and, if impatient,
  *     drop the wait (lp_wait_cancel, taking a granted slot or passing it on).
+ * A waker is called only from WAITING, and only lp__publish (after the rescan) and
+ * lp_wait_poll's UPDATING->WAITING write WAITING, so a get that returns LP_OK never
+ * called its waker: e99bd26's guarantee holds by construction here (not a checked property).
  * BOUNDED is not a separate mode here: its put is FAIR's hand-off or BARGING's retry by a
  * racy clock heuristic, and both paths are checked in their own mode.
  * Not modelled: `created`, `since` (holder-only / heuristic), memory order (every step is
@@ -27,44 +37,57 @@
  * process starts its scan at its own index), spurious futex wake-ups.
  *
  * Atomicity. One Promela step per C atomic access, except: (a) a load whose value only
- * feeds the CAS that follows, with a retry on failure, is folded into that CAS; (b) the
- * relaxed head/tail pair of "anyone waiting?" is one snapshot (head only moves towards
- * tail: "equal" means empty at the second load, "different" means non-empty at some
- * instant in between); (c) lp__serve's "h != tail, CAS head h->h+1" is one step (a stale
- * h fails and retries); (d) plain stores read by nobody before a later release (cell
- * rec/park/slot) are folded into the neighbouring atomic step (the park reset at claim
- * races only with a late wake of the previous round: before or after the claim, the
- * effect is the same).
+ * feeds the CAS that follows, with a retry on failure and no effect before it, is folded
+ * into that CAS (this includes lp__sweep's EMPTY(r) kill: a failed kill re-reads from the
+ * top with nothing done, i.e. the sweep merely started later); (b) the head/tail pair of
+ * "anyone waiting?" is one snapshot (head only moves towards tail: "equal" means empty at
+ * the second load, "different" means non-empty at some instant in between); lp__recycle's
+ * "queue non-empty? then sweep" is modelled as an unconditional sweep, whose own first
+ * step is that look; (c) lp__serve's "h != tail, CAS head h->h+1" is one step (a stale h
+ * fails and retries); (d) plain stores read by nobody before a later release (cell
+ * rec/park/since/slot) are folded into the neighbouring atomic step (the park reset at
+ * claim races only with a late wake of the previous round: before or after the claim, the
+ * effect is the same). lp__sweep's head/tail look and its cell load are separate steps.
  *
  * ABA. The C's tickets wrap after 2^29; the model's after LIMIT. A caller that holds a
- * ticket or head value across steps (lp__enqueue from its tail read to publish/withdraw;
- * lp__sweep from its head read to its cell CAS; lp__serve from its head CAS to its first
- * cell access) is assumed not to be preempted for more than MAXLAG queue moves: lag[p]
- * counts head/tail moves seen in p's window, and a move is disabled while another
- * process is already past MAXLAG. That is the known, documented limit (DESIGN.md) scaled
- * down. A process's own window-ending step never needs the move (a stale CAS fails).
+ * ticket or head value across steps (lp__claim from its tail read to the orphan check or
+ * the withdraw; lp__sweep from its head read to its last cell CAS; lp__serve from its head
+ * CAS to its first cell access) is assumed not to be preempted for more than MAXLAG queue
+ * moves: lag[p] counts head/tail moves seen in p's window, and a move is disabled while
+ * another process is already past MAXLAG. That is the known, documented limit (DESIGN.md)
+ * scaled down. A process's own window-ending step never needs the move (a stale CAS
+ * fails). After a passed orphan check the ticket is live in [head, tail): head cannot pass
+ * it without serving it, so no window is needed through the rescan and publish.
  *
  * Properties:
  *   A1 mutual exclusion: an obtained slot is HELD and has no other owner;
  *   A2 no leak: when no caller is busy, every slot is FREE, head == tail, every cell EMPTY;
- *   A3 FAIR never barges: a scan never takes a slot while a waiter that was published
- *      before the scan's "head != tail" look is still unserved;
+ *   A3 FAIR never barges: a scan never takes a slot while a waiter whose ticket was
+ *      visible and unserved (orphan check passed) before the scan's "head != tail" look
+ *      is still unserved;
  *   A4 a record is dereferenced (waker read) only while its wait is live (defect 5);
  *   A5 cell-state sanity: states the C's comments call impossible do not occur;
  *   no invalid end state: nobody blocks for ever (lost wake-up, stuck await);
  *   LTL served: a patient waiter of process 0 is eventually served (FAIR: no starvation);
  *   LTL wakeup: a sleeping process 0 (futex or async task) is eventually woken or leaves.
  *
- * Seeded bugs (-D; each must make spin report an error):
- *   BUG_NO_RESCAN        lp__acquire skips lp__rescan after publishing (defect 1)
- *   BUG_NO_PUT_RECHECK   lp__release skips the seq_cst queue re-check after the unlock
- *   BUG_NO_ORPHAN_CHECK  lp__enqueue publishes without checking that head passed t
- *   BUG_WAKE_AFTER_READY lp__deliver calls an async waker after storing READY (defect 5)
- *   BUG_TRYGET_NO_HEAD   FAIR lp_try_get skips its head != tail test (defect 4)
- *   BUG_CANCEL_DROPS     lp_wait_cancel of a granted wait forgets the slot (leak)
- *   BUG_POLL_GRANTED     lp_wait_poll returns PENDING on GRANTED (lost wake-up)
- *   BUG_NO_REFETCH       lp_get_timeout sleeps on the park word of its old cell after a
- *                        BARGING re-queue (the lost wake-up fixed in 4efc19a)
+ * Seeded bugs (-D; each must make spin report an error, see README.md for which are found):
+ *   BUG_NO_RESCAN            lp__acquire skips lp__rescan after the claim (defect 1)
+ *   BUG_NO_PUT_RECHECK       lp__release skips the seq_cst queue re-check after the unlock
+ *   BUG_NO_ORPHAN_CHECK      lp__claim keeps its claim without checking that head passed t
+ *   BUG_WAKE_AFTER_READY     lp__deliver calls an async waker after storing READY (defect 5)
+ *   BUG_TRYGET_NO_HEAD       FAIR lp_try_get skips its head != tail test (defect 4)
+ *   BUG_CANCEL_DROPS         lp_wait_cancel of a granted wait forgets the slot (leak)
+ *   BUG_POLL_GRANTED         lp_wait_poll returns PENDING on GRANTED (lost wake-up)
+ *   BUG_NO_REFETCH           lp_get_timeout sleeps on the park word of its old cell after a
+ *                            BARGING re-queue (the lost wake-up fixed in 4efc19a)
+ *   BUG_NO_EFULL_SWEEP       lp__claim returns LP_EFULL without its sweep (model defect C1,
+ *                            fixed in bb01bed): a ticket it skipped stays dead at the head
+ *   BUG_SWEEP_READ_THEN_PASS lp__sweep as before bb01bed: reads the cell, treats EMPTY(r)
+ *                            and an older round as dead, moves head, only then kills
+ *                            (model defect C2: a late claimer is passed)
+ *   BUG_NO_RECYCLE_SWEEP     lp__recycle does not sweep (a sweep that stopped at an older
+ *                            round is never resumed)
  */
 
 #ifndef NSLOTS
@@ -123,7 +146,6 @@
 
 /* lp__deliver / lp__serve results */
 #define DELIVERED 0
-#define SELF      1
 #define SKIPPED   2
 
 /* ---- pool memory ---------------------------------------------------------------- */
@@ -162,55 +184,67 @@ byte lag[NPROC];       /* 1 + queue moves seen in the current window; 0 = no win
 #define FAIRM 0
 #endif
 
-/* C: lp__sweep. Uses h, w, ok. */
+/* C: lp__sweep (lp_pool.c:309-330, bb01bed). Uses h, w, ok. */
 inline sweep() {
     do
-    :: d_step { /* head, tail, then the cell (seq_cst loads): dead? */
+    :: d_step { /* L311-312: head, tail (seq_cst loads), see (b) */
            if
            :: head == tail -> ok = 0
-           :: else ->
-               h = head; w = cellw[CELL(h)];
-               ok = (RD(w) != RND(h) || FREEST(ST(w)));
-               if :: ok -> lag[me] = 1 :: else fi
+           :: else -> h = head; ok = 1; lag[me] = 1
            fi
        };
        if
        :: !ok -> break
-       :: else ->
-           d_step { /* CAS head h->h+1 (seq_cst) */
-               if
-               :: head == h && LAG_OK -> head = NEXT(h); ok = 1; LAG_BUMP
-               :: head != h -> ok = 0; lag[me] = 0
-               fi
-           };
-#ifdef FIX_SWEEP_DELIVER
-           /* Proposed C fix (NOT in lp_pool.c yet): after winning the head CAS, treat h
-            * as a server would, with "retry": lp__deliver(p, h, LP__NO_SLOT, 0). Its seq_cst
-            * cell load after our head write pairs with a late claimer's orphan check. */
+       :: else
+       fi;
+       d_step { /* L317-325: the cell (seq_cst load), then by round and state */
+           w = cellw[CELL(h)];
+#ifndef BUG_SWEEP_READ_THEN_PASS
            if
-           :: ok -> d_step { keep = res; give2 = give; give = RETRY; ok = 0 }; deliver();
-                    d_step { res = keep; give = give2; keep = 0; give2 = 0 }
-           :: else -> lag[me] = 0
-           fi
+           :: RCMP(RD(w), RND(h)) == 2 -> ok = 0                    /* older round: its owner re-sweeps */
+           :: RCMP(RD(w), RND(h)) == 0 && ST(w) == EMPTY ->         /* kill first, see (a) */
+               cellw[CELL(h)] = CW(NEXTR(RND(h)), EMPTY)
+           :: RCMP(RD(w), RND(h)) == 0 && ST(w) != EMPTY && ST(w) != CANCELLED -> ok = 0  /* live */
+           :: else                                                  /* CANCELLED(r) or newer: pass */
+           fi;
 #else
-           if
-           :: ok && RD(w) == RND(h) ->
-               d_step { /* CAS cell w -> EMPTY(r+1) (seq_cst); may fail */
-                   if
-                   :: cellw[CELL(h)] == w -> cellw[CELL(h)] = CW(NEXTR(RND(h)), EMPTY)
-                   :: else
-                   fi;
-                   lag[me] = 0
-               }
-           :: else -> lag[me] = 0
-           fi
+           /* the sweep before bb01bed: "dead" = another round, EMPTY or CANCELLED; no kill */
+           ok = (RD(w) != RND(h) || FREEST(ST(w)));
 #endif
+           if :: !ok -> lag[me] = 0 :: else fi
+       };
+       if
+       :: !ok -> break
+       :: else
+       fi;
+       d_step { /* L326: CAS head h->h+1 (seq_cst); then recycle a cancelled cell we retired */
+           if
+           :: head == h && LAG_OK -> head = NEXT(h); LAG_BUMP;
+#ifndef BUG_SWEEP_READ_THEN_PASS
+               ok = (RD(w) == RND(h) && ST(w) == CANCELLED)
+#else
+               ok = (RD(w) == RND(h))
+#endif
+           :: head != h -> ok = 0
+           fi;
+           if :: !ok -> lag[me] = 0 :: else fi
+       };
+       if
+       :: ok ->
+           d_step { /* L328: CAS cell w -> EMPTY(r+1) (seq_cst); fails if brought forward/claimed */
+               if
+               :: cellw[CELL(h)] == w -> cellw[CELL(h)] = CW(NEXTR(RND(h)), EMPTY)
+               :: else
+               fi;
+               lag[me] = 0
+           }
+       :: else
        fi
     od;
     atomic { h = 0; w = 0; ok = 0 }
 }
 
-/* C: lp__deliver(h, give, self). Result in res. Uses w. */
+/* C: lp__deliver(h, give) (lp_pool.c:224-270). Result in res. Uses w. */
 inline deliver() {
     d_step { /* seq_cst load, round test, CAS by state (load folded into the CAS loop) */
         w = cellw[CELL(h)]; lag[me] = 0;
@@ -225,48 +259,45 @@ inline deliver() {
         fi
     };
     if
-    :: res == DELIVERED && ST(w) == WAITING ->
+    :: res == DELIVERED && ST(w) == WAITING ->   /* L246-261 */
+        d_step { /* read rec->lp__waker_ (the record is dereferenced here) */
+            assert(crec[CELL(h)] > 0 && rec_live[crec[CELL(h)] - 1]);  /* A4 */
+            ok = parkedrec[crec[CELL(h)] - 1]
+        };
         if
-        :: self && crec[CELL(h)] == ID(me) -> res = SELF;                  /* rec == self: no wake */
-            d_step { cellw[CELL(h)] = CW(RND(h), READY) }
+        :: ok -> /* parked: READY, then wake(&c->park): touches pool memory only */
+            d_step { cellw[CELL(h)] = CW(RND(h), READY) };
+            d_step { park[CELL(h)] = P_WOKEN }   /* lp__park_wake: xchg WOKEN (+ FUTEX_WAKE) */
         :: else ->
-            d_step { /* read rec->lp__waker_ (the record is dereferenced here) */
-                assert(crec[CELL(h)] > 0 && rec_live[crec[CELL(h)] - 1]);  /* A4 */
-                ok = parkedrec[crec[CELL(h)] - 1]
-            };
-            if
-            :: ok -> /* parked: READY, then wake(&c->park): touches pool memory only */
-                d_step { cellw[CELL(h)] = CW(RND(h), READY) };
-                d_step { park[CELL(h)] = P_WOKEN }   /* lp__park_wake: xchg WOKEN (+ FUTEX_WAKE) */
-            :: else ->
 #ifdef BUG_WAKE_AFTER_READY
-                d_step { cellw[CELL(h)] = CW(RND(h), READY) };
-                d_step { assert(rec_live[crec[CELL(h)] - 1]); /* A4: reads rec->waker after READY */
-                         called[crec[CELL(h)] - 1] = wkr[crec[CELL(h)] - 1] }
+            d_step { cellw[CELL(h)] = CW(RND(h), READY) };
+            d_step { assert(rec_live[crec[CELL(h)] - 1]); /* A4: reads rec->waker after READY */
+                     called[crec[CELL(h)] - 1] = wkr[crec[CELL(h)] - 1] }
 #else
-                d_step { called[crec[CELL(h)] - 1] = wkr[crec[CELL(h)] - 1] };  /* wk.wake(wk.ctx) */
-                d_step { cellw[CELL(h)] = CW(RND(h), READY) }                  /* store READY (release) */
+            d_step { called[crec[CELL(h)] - 1] = wkr[crec[CELL(h)] - 1] };  /* wk.wake(wk.ctx) */
+            d_step { cellw[CELL(h)] = CW(RND(h), READY) }                  /* store READY (release) */
 #endif
-            fi;
-            ok = 0
-        fi
+        fi;
+        ok = 0
     :: res == DELIVERED && ST(w) != WAITING ->
-        d_step { cellw[CELL(h)] = CW(RND(h), READY) }   /* CLAIMING/UPDATING: the owner collects */
+        /* CLAIMING (owner in lp__claim/lp__rescan) / UPDATING (in lp_wait_poll): it collects, no waker */
+        d_step { cellw[CELL(h)] = CW(RND(h), READY) }
     :: else
     fi;
     w = 0
 }
 
-/* C: lp__serve(give, self): the oldest waiter gets `give`. Result in res. */
+/* C: lp__serve(give) (lp_pool.c:275-298): the oldest waiter gets `give`. Result in res. */
 inline serve() {
     do
     :: d_step { /* head/tail seq_cst loads + CAS head h->h+1, see (c) */
            if
            :: head == tail -> ok = 0
            :: head != tail && LAG_OK -> h = head; head = NEXT(head); ok = 1; LAG_BUMP; lag[me] = 1;
-               /* ghost: a published wait whose ticket a server claimed is being served */
+               /* ghost: a visible wait whose ticket a server claimed is being served */
                if
-               :: RD(cellw[CELL(h)]) == RND(h) && (ST(cellw[CELL(h)]) == WAITING || ST(cellw[CELL(h)]) == UPDATING) ->
+               :: RD(cellw[CELL(h)]) == RND(h) && (ST(cellw[CELL(h)]) == CLAIMING ||
+                      ST(cellw[CELL(h)]) == WAITING || ST(cellw[CELL(h)]) == UPDATING) ->
                    livemask = livemask & ~(1 << CELL(h))
                :: else
                fi
@@ -298,7 +329,7 @@ inline serve() {
     atomic { h = 0; ok = 0; give = NOSLOT }
 }
 
-/* C: lp__after_unlock(rs): a waiter enqueued while we unlocked */
+/* C: lp__after_unlock(rs) (lp_pool.c:343-353): a waiter enqueued while we unlocked */
 inline after_unlock() {
 #ifdef MODE_FAIR
     d_step { /* CAS FREE->HELD (acquire) */
@@ -316,7 +347,8 @@ inline after_unlock() {
 #endif
 }
 
-/* C: lp__release / lp__release_slow of slot rs (lp_put) */
+/* C: lp__release / lp__release_slow of slot rs (lp_put; lp_pool.c:356-384). The C's two
+ * relaxed looks (fast path, then release_slow) are one look: see (b). */
 inline release() {
     d_step { ok = (FAIRM && head != tail) };      /* relaxed looks, see (b): FAIR hand-off? */
     if
@@ -333,7 +365,7 @@ inline release() {
     d_step { rs = NOSLOT; ok = 0; res = 0 }
 }
 
-/* C: lp__scan from this caller's start index. Sets s, ok. */
+/* C: lp__try_get_at / lp__scan from this caller's start index (lp_pool.c:159-198). Sets s, ok. */
 inline scan() {
     i = 0;
     do
@@ -351,10 +383,15 @@ inline scan() {
     od
 }
 
-/* recycle our cell (lp__recycle) after taking its content: await READY first */
+/* C: lp__collect (lp_pool.c:610-616) = lp__await_ready (L63-67) + lp__recycle (L49-53):
+ * await READY, take the slot, recycle our cell, then sweep (a sweep may have stopped at a
+ * later ticket of this cell while we held it). Uses h, w, ok (sweep). */
 inline collect() {
-    d_step { cellw[CELL(t)] == CW(RND(t), READY) ->   /* lp__await_ready (acquire reload) */
-             got = cslot[CELL(t)]; cellw[CELL(t)] = CW(NEXTR(RND(t)), EMPTY) }
+    d_step { cellw[CELL(t)] == CW(RND(t), READY) ->   /* await_ready (acquire reload) */
+             got = cslot[CELL(t)]; cellw[CELL(t)] = CW(NEXTR(RND(t)), EMPTY) }  /* store release */
+#ifndef BUG_NO_RECYCLE_SWEEP
+    ; sweep()                                          /* if queue non-empty (seq_cst), see (b) */
+#endif
 }
 
 proctype worker(byte me)
@@ -365,9 +402,8 @@ proctype worker(byte me)
     byte got;           /* what our mailbox held */
     byte t;             /* our ticket */
     byte h, w, i, res, snap;
-    byte keep, give2;   /* FIX_SWEEP_DELIVER: serve's result and gift across the sweep */
     byte pc;            /* sync: the cell whose park word we sleep on */
-    bit ok, self, upd, async, requeued;
+    bit ok, upd, async, requeued;
 
 idle:
     if
@@ -390,7 +426,7 @@ idle:
 #endif
     fi;
 
-/* ---- C: lp__try_get_at ------------------------------------------------------------- */
+/* ---- C: lp_try_get / lp__try_get_at (lp_pool.c:186-210) ---------------------------- */
 try_get:
 #if defined(MODE_FAIR) && !defined(BUG_TRYGET_NO_HEAD)
     atomic { ok = (head == tail); snap = livemask };   /* relaxed pair: no barging */
@@ -407,7 +443,7 @@ try_get:
     :: else -> goto done
     fi;
 
-sync_get:   /* C: lp_get_timeout: lp_try_get, then lp__get_async_parked */
+sync_get:   /* C: lp_get_timeout (lp_sync.c:36-47): lp_try_get, then lp__get_async_parked */
 #if defined(MODE_FAIR) && !defined(BUG_TRYGET_NO_HEAD)
     atomic { ok = (head == tail); snap = livemask };
     if
@@ -422,7 +458,7 @@ sync_get:   /* C: lp_get_timeout: lp_try_get, then lp__get_async_parked */
     :: else
     fi;
 
-/* ---- C: lp__acquire (lp_get_async, lp__get_async_parked, a BARGING retry) ------------- */
+/* ---- C: lp__acquire (lp_pool.c:556-575; lp_get_async, lp__get_async_parked, a retry) -- */
 acquire:
 #ifdef MODE_FAIR
     atomic { ok = (head == tail); snap = livemask };    /* relaxed pair */
@@ -438,18 +474,18 @@ acquire:
     :: else -> snap = 0
     fi;
 
-/* ---- C: lp__enqueue ---------------------------------------------------------------- */
+/* ---- C: lp__claim (lp_pool.c:439-502) ------------------------------------------------ */
 enq_tail:
-    atomic { /* h relaxed, t = tail seq_cst, guard */
+    atomic { /* L448-456: h relaxed, t = tail seq_cst, guard */
         t = tail;
         ok = (DIST(head, t) >= LIMIT / 2 - NCELLS);
         if :: !ok -> lag[me] = 1 :: else fi
     };
     if
-    :: ok -> goto efull                                  /* guard: LP_EFULL */
+    :: ok -> goto efull                                  /* guard: sweep, LP_EFULL */
     :: else
     fi;
-    d_step { /* cell (acquire load), compare rounds, act; the CAS folds the load */
+    d_step { /* L457-469: cell (acquire load), compare rounds, act; the CAS folds the load */
         w = cellw[CELL(t)];
         if
         :: RCMP(RD(w), RND(t)) == 0 && ST(w) == EMPTY ->
@@ -464,20 +500,20 @@ enq_tail:
     };
     if
     :: i == 1 -> d_step { lag[me] = 0; i = 0 }; goto enq_tail
-    :: i == 3 ->   /* lp__ring_has_room: relaxed loads, one cell at a time */
+    :: i == 3 ->   /* L473: lp__ring_has_room: relaxed loads, one cell at a time */
         d_step { i = (FREEST(ST(cellw[0])) -> 2 : 3) };
         if
         :: i == 3 && NCELLS > 1 -> d_step { i = (FREEST(ST(cellw[NCELLS - 1])) -> 2 : 3) }
         :: else
         fi;
         if
-        :: i == 3 -> d_step { lag[me] = 0; i = 0 }; goto efull                /* LP_EFULL */
+        :: i == 3 -> d_step { lag[me] = 0; i = 0 }; goto efull                /* L474-475: sweep, LP_EFULL */
         :: else
         fi
     :: else
     fi;
     if
-    :: i == 2 ->   /* CAS tail t -> t+1 (seq_cst): skip t, or help its claimer */
+    :: i == 2 ->   /* L477/L480: CAS tail t -> t+1 (seq_cst): skip t, or help its claimer */
         d_step {
             if
             :: tail == t && LAG_OK -> tail = NEXT(t); LAG_BUMP
@@ -488,48 +524,51 @@ enq_tail:
         goto enq_tail
     :: else
     fi;
-    d_step { /* CAS tail t -> t+1 (seq_cst); fails if a helper moved it */
+    d_step { /* L489: CAS tail t -> t+1 (seq_cst); fails if a helper moved it */
         if
         :: tail == t && LAG_OK -> tail = NEXT(t); LAG_BUMP
         :: tail != t
         fi
     };
+    d_step { /* L493-495: orphan check, seq_cst head load */
 #ifndef BUG_NO_ORPHAN_CHECK
-    d_step { ok = (DIST(head, t) > LIMIT / 2) };       /* orphan check: seq_cst head load */
+        ok = (DIST(head, t) > LIMIT / 2);
 #else
-    ok = 0;
+        ok = 0;
 #endif
-    d_step {
-        if
-        :: ok && cellw[CELL(t)] == CW(RND(t), CLAIMING) ->                    /* withdraw */
-            cellw[CELL(t)] = CW(NEXTR(RND(t)), EMPTY); i = 1
-        :: !ok && cellw[CELL(t)] == CW(RND(t), CLAIMING) ->                   /* publish */
-            cellw[CELL(t)] = CW(RND(t), WAITING); i = 0;
-            if /* ghost: waiting unless its server already took head past t */
-            :: DIST(head, t) < LIMIT / 2 -> livemask = livemask | (1 << CELL(t))
-            :: else
-            fi
-        :: else -> assert(ST(cellw[CELL(t)]) == GRANTED || ST(cellw[CELL(t)]) == READY); i = 2  /* A5 */
+        if /* ghost: visible (tail past t) and unserved: a FAIR newcomer must not pass it (A3) */
+        :: !ok && DIST(head, t) < LIMIT / 2 -> livemask = livemask | (1 << CELL(t))
+        :: else
         fi;
-        lag[me] = 0; ok = 0
+        if :: !ok -> lag[me] = 0 :: else fi   /* live in [head, tail): no window from here */
     };
     if
-    :: i == 1 -> i = 0; goto enq_tail
-    :: i == 2 -> i = 0;   /* served before we published: collect */
-        collect();
+    :: ok ->   /* L496: orphaned: withdraw, CAS CLAIMING -> EMPTY(r+1) (acq_rel) */
+        d_step {
+            if
+            :: cellw[CELL(t)] == CW(RND(t), CLAIMING) -> cellw[CELL(t)] = CW(NEXTR(RND(t)), EMPTY); i = 1
+            :: else -> assert(ST(cellw[CELL(t)]) == GRANTED || ST(cellw[CELL(t)]) == READY); i = 2  /* A5 */
+            fi;
+            lag[me] = 0; ok = 0
+        };
         if
-        :: got == RETRY -> got = 0; goto acquire        /* "retry": again */
-        :: else -> d_step { s = got; got = 0 }; goto got_slot
+        :: i == 1 -> i = 0; goto enq_tail
+        :: else -> i = 0;   /* L497-500: a server took it after all: collect, LP_OK */
+            collect();
+            if
+            :: got == RETRY -> got = 0; goto acquire        /* "retry": again (L571) */
+            :: else -> d_step { s = got; got = 0 }; goto got_slot
+            fi
         fi
     :: else
     fi;
 
-/* ---- C: lp__rescan ------------------------------------------------------------------ */
+/* ---- C: lp__rescan (lp_pool.c:509-539), our cell still CLAIMING ----------------------- */
 #ifndef BUG_NO_RESCAN
     i = 0;
     do
     :: i < NSLOTS ->
-        d_step { /* seq_cst load + CAS FREE->HELD */
+        d_step { /* L516: seq_cst load + CAS FREE->HELD (acquire) */
             if
             :: sstate[i] == S_FREE -> sstate[i] = S_HELD; s = i; ok = 1
             :: else -> ok = 0
@@ -538,26 +577,25 @@ enq_tail:
         if
         :: ok ->
 #ifdef MODE_FAIR
-            d_step { give = s; s = NOSLOT; self = 1; ok = 0 };
+            /* L517-521: serve it to the oldest waiter (maybe us: our cell becomes READY) */
+            d_step { give = s; s = NOSLOT; ok = 0 };
             serve();
-            self = 0;
+            d_step { ok = (cellw[CELL(t)] != CW(RND(t), CLAIMING)); res = 0 };  /* relaxed look */
             if
-            :: res == SELF ->   /* slot i went into our own mailbox (READY): *slot = i, recycle */
-                d_step { s = cslot[CELL(t)]; cellw[CELL(t)] = CW(NEXTR(RND(t)), EMPTY); i = 0; res = 0 };
-                goto got_slot
+            :: ok -> d_step { ok = 0; i = 0 }; break                          /* LP_PENDING */
             :: else
             fi
 #else
-            d_step { /* CAS WAITING->CANCELLED (seq_cst): keep slot s, withdraw */
+            d_step { /* L524-525: CAS CLAIMING->CANCELLED (seq_cst): keep slot s, withdraw */
                 if
-                :: cellw[CELL(t)] == CW(RND(t), WAITING) ->
+                :: cellw[CELL(t)] == CW(RND(t), CLAIMING) ->
                     cellw[CELL(t)] = CW(RND(t), CANCELLED); ok = 1; livemask = livemask & ~(1 << CELL(t))
                 :: else -> ok = 0
                 fi
             };
             if
-            :: ok -> sweep()
-            :: else ->   /* served first (retry wake): await READY, pass it on */
+            :: ok -> ok = 0; sweep()
+            :: else ->   /* L527-533: served first (a retry): collect, pass it on */
                 collect();
                 if
                 :: got == RETRY -> give = RETRY; serve()
@@ -573,6 +611,23 @@ enq_tail:
     :: else -> i = 0; break
     od;
 #endif
+
+/* ---- C: lp__publish (lp_pool.c:543-552) ---------------------------------------------- */
+    atomic { /* L548: CAS CLAIMING->WAITING (acq_rel) */
+        if
+        :: cellw[CELL(t)] == CW(RND(t), CLAIMING) -> cellw[CELL(t)] = CW(RND(t), WAITING); ok = 1
+        :: else -> assert(ST(cellw[CELL(t)]) == GRANTED || ST(cellw[CELL(t)]) == READY); ok = 0  /* A5 */
+        fi
+    };
+    if
+    :: !ok ->   /* L549-551: served while CLAIMING (maybe by our own rescan): collect, LP_OK */
+        collect();
+        if
+        :: got == RETRY -> got = 0; goto acquire        /* "retry": again (L571) */
+        :: else -> d_step { s = got; got = 0 }; goto got_slot
+        fi
+    :: else -> ok = 0
+    fi;
     /* LP_PENDING */
     if
     :: async -> goto async_wait
@@ -580,7 +635,7 @@ enq_tail:
     :: else
     fi;
 
-/* ---- C: lp_get_timeout's loop (lp_sync.c) ------------------------------------------- */
+/* ---- C: lp_get_timeout's loop (lp_sync.c:49-71) ------------------------------------- */
 sync_loop:
     atomic { pc = CELL(t); park[pc] = P_RUNNING };  /* word = park word; xchg RUNNING (acq_rel) */
     /* lp_wait_poll(NULL) */
@@ -628,7 +683,7 @@ async_wait:
     :: d_step { !patient[me] -> asleep[me] = 0 }; goto cancel         /* drop the future */
     fi;
 
-/* ---- C: lp_wait_poll ------------------------------------------------------------------ */
+/* ---- C: lp_wait_poll (lp_pool.c:618-649) ---------------------------------------------- */
 poll_update:
     atomic { /* acquire load, CAS WAITING->UPDATING (acquire) */
         if
@@ -668,7 +723,7 @@ poll_state:
     :: else -> d_step { s = got; got = 0 }; goto got_slot
     fi;
 
-/* ---- C: lp_wait_cancel ---------------------------------------------------------------- */
+/* ---- C: lp_wait_cancel (lp_pool.c:651-676) -------------------------------------------- */
 cancel:
     atomic { /* CAS WAITING->CANCELLED (seq_cst) */
         if
@@ -695,10 +750,8 @@ cancel:
     :: d_step { s = got; got = 0 }; goto obtained                      /* slot given: LP_OK */
     fi;
 
-efull:   /* LP_EFULL */
-#ifdef FIX_SKIP_SWEEP
-    /* Proposed C fix (NOT in lp_pool.c yet): sweep before returning LP_EFULL. Without it a
-     * ticket this call skipped stays dead in [head, tail) when head caught up meanwhile. */
+efull:   /* LP_EFULL (lp__claim L453-455, L473-475): sweep first (bb01bed, model defect C1) */
+#ifndef BUG_NO_EFULL_SWEEP
     atomic { lag[me] = 0 };
     sweep();
 #endif
