@@ -501,6 +501,13 @@ static lp_status lp__claim(lp__pool *p, lp_wait *wait, uint32_t *slot) {
     }
 }
 
+/* A wait that will not use what a server gave it passes it on: a retry wake to the next
+ * waiter (or it is swallowed), a slot through the normal release (never lost). */
+static void lp__pass_on(lp__pool *p, uint32_t given) {
+    if (given == LP__NO_SLOT) lp__serve(p, LP__NO_SLOT);
+    else lp__release(p, given, 0);
+}
+
 /* Our ticket is visible (tail past it) but its cell is still CLAIMING, so a server that
  * reaches it deposits without calling any waker. Any slot free now may have been released
  * before our ticket was visible. FAIR: serve it to the oldest waiter (maybe us: then our
@@ -529,8 +536,7 @@ static lp_status lp__rescan(lp__pool *p, lp_wait *wait, uint32_t *slot) {
              * gave us; we keep slot i. */
             uint32_t given = lp__await_ready(c);
             lp__recycle(p, c, wait->lp__ticket_);
-            if (given == LP__NO_SLOT) lp__serve(p, LP__NO_SLOT);
-            else lp__release(p, given, 0);
+            lp__pass_on(p, given);
         }
         *slot = i;
         return LP_OK;
@@ -555,10 +561,8 @@ static lp_status lp__publish(lp__pool *p, lp_wait *wait, uint32_t *slot) {
  * called after publication, so a call that returns LP_OK never called it. */
 static lp_status lp__acquire(lp__pool *p, lp_wait *wait, uint32_t *slot) {
     for (;;) {
-        /* FAIR with waiters: queue behind them (relaxed: as in lp_try_get_from) */
-        if (!(p->mode == LP_FAIR && lp_load_relaxed(&p->head) != lp_load_relaxed(&p->tail)) &&
-            lp__scan(p, lp__caller_hint(p), slot))
-            return LP_OK;
+        /* as lp_try_get (FAIR with waiters: queue behind them) */
+        if (lp__try_get_at(p, lp__caller_hint(p), slot) == LP_OK) return LP_OK;
         uint32_t got;
         lp_status st = lp__claim(p, wait, &got);
         if (st == LP_PENDING) st = lp__rescan(p, wait, &got);
@@ -663,15 +667,11 @@ lp_status lp_wait_cancel(lp_pool *pool, lp_wait *wait, uint32_t *slot) {
     }
     /* Served before we could withdraw: nothing may be lost. */
     uint32_t got = lp__collect(p, wait);
-    if (got == LP__NO_SLOT) {
-        lp__serve(p, LP__NO_SLOT); /* pass the retry wake on, or it is swallowed */
-        return LP_CANCELLED;
-    }
-    if (slot) {
+    if (got != LP__NO_SLOT && slot) {
         *slot = got;
         return LP_OK;
     }
-    lp__release(p, got, 0);
+    lp__pass_on(p, got);
     return LP_CANCELLED;
 }
 
@@ -691,7 +691,7 @@ uint32_t lp_debug_queued(const lp_pool *pool) {
     lp__pool *p = (lp__pool *)lp__cof(pool);
     /* relaxed: a snapshot */
     uint32_t h = lp_load_relaxed(&p->head), t = lp_load_relaxed(&p->tail);
-    return t >= h ? t - h : p->limit - h + t;
+    return lp__dist(p, h, t);
 }
 
 const char *lp_status_str(lp_status st) {
