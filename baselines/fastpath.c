@@ -51,19 +51,6 @@ static int bare_try_get(void *self, uintptr_t *handle) {
     return LP_OK;
 }
 
-static int bare_get(void *self, uintptr_t *handle) {
-    (void)self;
-    (void)handle;
-    return LP_ENOSYS;
-}
-
-static int bare_get_timeout(void *self, uintptr_t *handle, uint64_t timeout_ns) {
-    (void)self;
-    (void)handle;
-    (void)timeout_ns;
-    return LP_ENOSYS;
-}
-
 static int bare_put(void *self, uintptr_t handle) {
     (void)handle;
     /* release: our writes to the object happen before the next holder's */
@@ -80,8 +67,8 @@ static const lpd_design bare_cas_design = {
     .init = bare_init,
     .destroy = bare_destroy,
     .try_get = bare_try_get,
-    .get = bare_get,
-    .get_timeout = bare_get_timeout,
+    .get = lpd_get_unsupported,
+    .get_timeout = lpd_get_timeout_unsupported,
     .put = bare_put,
 };
 

@@ -91,19 +91,6 @@ static int malloc_try_get(void *self, uintptr_t *handle) {
     return LP_OK;
 }
 
-static int malloc_get(void *self, uintptr_t *handle) {
-    (void)self;
-    (void)handle;
-    return LP_ENOSYS;
-}
-
-static int malloc_get_timeout(void *self, uintptr_t *handle, uint64_t timeout_ns) {
-    (void)self;
-    (void)handle;
-    (void)timeout_ns;
-    return LP_ENOSYS;
-}
-
 static int malloc_put(void *self, uintptr_t handle) {
     (void)self;
     if (handle == 0)
@@ -127,8 +114,8 @@ const lpd_design lpd_malloc = {
     .init = malloc_init,
     .destroy = malloc_destroy,
     .try_get = malloc_try_get,
-    .get = malloc_get,
-    .get_timeout = malloc_get_timeout,
+    .get = lpd_get_unsupported,
+    .get_timeout = lpd_get_timeout_unsupported,
     .put = malloc_put,
     .waiting = NULL,
 };

@@ -80,6 +80,20 @@ static inline uint64_t lpd_deadline(uint64_t timeout_ns) {
     return timeout_ns > UINT64_MAX - now ? UINT64_MAX : now + timeout_ns;
 }
 
+/* get/get_timeout of a design without a blocking get (flags lack LPD_BLOCKING): it says
+ * so instead of faking it. */
+static inline int lpd_get_unsupported(void *self, uintptr_t *handle) {
+    (void)self;
+    (void)handle;
+    return LP_ENOSYS;
+}
+static inline int lpd_get_timeout_unsupported(void *self, uintptr_t *handle, uint64_t timeout_ns) {
+    (void)self;
+    (void)handle;
+    (void)timeout_ns;
+    return LP_ENOSYS;
+}
+
 static inline void lpd_cpu_relax(void) {
 #if defined(__x86_64__) || defined(__i386__)
     __builtin_ia32_pause();
