@@ -89,6 +89,24 @@ static int lockpool_put(void *self, uintptr_t handle) {
     return lp_put((lp_pool *)self, (uint32_t)handle);
 }
 
+static int lockpool_get_begin(void *self, void *wait, uintptr_t *handle) {
+    uint32_t slot;
+    lp_wait *w = (lp_wait *)wait;
+    lp_wait_init(w);
+    lp_status st = lp_get_begin((lp_pool *)self, w, &slot);
+    if (st == LP_OK)
+        *handle = slot;
+    return st;
+}
+
+static int lockpool_get_finish(void *self, void *wait, uintptr_t *handle, uint64_t timeout_ns) {
+    uint32_t slot;
+    lp_status st = lp_get_finish((lp_pool *)self, (lp_wait *)wait, &slot, timeout_ns);
+    if (st == LP_OK)
+        *handle = slot;
+    return st;
+}
+
 static uint32_t lockpool_waiting(const void *self) {
     return lp_debug_queued((const lp_pool *)self);
 }
@@ -102,7 +120,8 @@ static uint32_t lockpool_waiting(const void *self) {
         .flags = LOCKPOOL_FLAGS | (extra_flags_),                                        \
         .size = lockpool_size, .init = (init_), .destroy = lockpool_destroy,             \
         .try_get = (try_get_), .get = lockpool_get, .get_timeout = lockpool_get_timeout, \
-        .put = lockpool_put, .waiting = lockpool_waiting,                                \
+        .put = lockpool_put, .waiting = lockpool_waiting, .wait_size = sizeof(lp_wait),  \
+        .get_begin = lockpool_get_begin, .get_finish = lockpool_get_finish,              \
     }
 
 const lpd_design lpd_lockpool_fair = LOCKPOOL_DESIGN(

@@ -59,6 +59,16 @@ typedef struct lpd_design {
      *  waiting in get/get_timeout (LockPool: lp_debug_queued). For tests and tools only,
      *  e.g. to start FIFO waiters one at a time, each observably queued. */
     uint32_t (*waiting)(const void *self);
+    /** Optional (all three 0/NULL if the design has no observable queue position): get in two
+     *  halves, as lp_get_begin/lp_get_finish. get_begin never blocks: LP_OK (a slot, *handle),
+     *  LP_PENDING (queued: from now on its place in line is fixed) or an error (LP_EFULL);
+     *  get_finish blocks until a PENDING wait is served: LP_OK, LP_ETIMEDOUT (withdrawn).
+     *  `wait` is caller storage of wait_size bytes, LPD_ALIGN-aligned, alive from begin until
+     *  finish returns. The benchmark's FIFO metric takes a waiter's arrival ticket between
+     *  the halves, so it measures the design's own queue order (bench/harness.h). */
+    size_t wait_size;
+    int (*get_begin)(void *self, void *wait, uintptr_t *handle);
+    int (*get_finish)(void *self, void *wait, uintptr_t *handle, uint64_t timeout_ns);
 } lpd_design;
 
 /** Every design compiled into this build, LockPool's modes first. */

@@ -478,6 +478,45 @@ static void test_fifo(void) {
     pool_free(p);
 }
 
+/* ---- split get (optional: get_begin / get_finish) --------------------------------- */
+/* All from one thread, so the order of the begins is the test's own: a FIFO design serves
+ * begun waits in that order; every design hands each begun wait a slot exactly once. */
+static void test_split_get(void) {
+    if (!design->get_begin)
+        return;
+    begin("split get (get_begin / get_finish)");
+    pool p = pool_new(1, 4);
+    void *wait[2] = {alloc_storage(design->wait_size), alloc_storage(design->wait_size)};
+    uintptr_t held, got[2] = {0, 0};
+    CHECK_ST(design->get_begin(p.self, wait[0], &held), LP_OK); /* free: taken at once */
+    CHECK_ST(design->get_begin(p.self, wait[0], &got[0]), LP_PENDING);
+    CHECK_ST(design->get_begin(p.self, wait[1], &got[1]), LP_PENDING);
+    CHECK_ST(design->put(p.self, held), LP_OK);
+    if (has(LPD_FIFO)) {
+        /* The first begun is served; the second is not (a zero timeout withdraws it). */
+        CHECK_ST(design->get_finish(p.self, wait[0], &got[0], 0), LP_OK);
+        CHECK(got[0] == held, "first waiter got handle %ju, not the released %ju", (uintmax_t)got[0],
+              (uintmax_t)held);
+        CHECK_ST(design->get_finish(p.self, wait[1], &got[1], 0), LP_ETIMEDOUT);
+        CHECK_ST(design->put(p.self, got[0]), LP_OK);
+    } else {
+        /* Barging: each begun wait ends with a slot, in either order. */
+        CHECK_ST(design->get_finish(p.self, wait[0], &got[0], HANG_NS), LP_OK);
+        CHECK_ST(design->put(p.self, got[0]), LP_OK);
+        CHECK_ST(design->get_finish(p.self, wait[1], &got[1], HANG_NS), LP_OK);
+        CHECK_ST(design->put(p.self, got[1]), LP_OK);
+    }
+    /* A begun wait nobody serves: finish times out and leaves nothing behind. */
+    CHECK_ST(design->try_get(p.self, &held), LP_OK);
+    CHECK_ST(design->get_begin(p.self, wait[1], &got[1]), LP_PENDING);
+    CHECK_ST(design->get_finish(p.self, wait[1], &got[1], 1000000), LP_ETIMEDOUT);
+    CHECK_ST(design->put(p.self, held), LP_OK);
+    check_no_leak(p);
+    free(wait[0]);
+    free(wait[1]);
+    pool_free(p);
+}
+
 /* ---- registry ----------------------------------------------------------------------- */
 static int check_registry(const char *expected_csv) {
     begin("registry");
@@ -500,6 +539,9 @@ static int check_registry(const char *expected_csv) {
                   design->put,
               "missing name, text or function");
         CHECK(!has(LPD_FIFO) || has(LPD_BLOCKING), "FIFO without blocking get");
+        CHECK((design->get_begin != NULL) == (design->get_finish != NULL) &&
+                  (design->get_begin != NULL) == (design->wait_size > 0),
+              "get_begin, get_finish and wait_size: all or none");
         CHECK(!has(LPD_WAIT_QUEUE) || has(LPD_BLOCKING), "waiter queue without blocking get");
         CHECK(has(LPD_PER_THREAD) == (design->thread_enter != NULL && design->thread_exit != NULL),
               "LPD_PER_THREAD and thread_enter/exit disagree");
@@ -532,6 +574,7 @@ int main(int argc, char **argv) {
     test_mutual_exclusion();
     test_no_lost_wakeup();
     test_fifo();
+    test_split_get();
     printf("design %s: all conformance tests passed\n", design->name);
     return 0;
 }

@@ -9,7 +9,7 @@
  * Layers:
  *   core   (lp_init, lp_try_get, lp_get_async, lp_wait_*, lp_put, ...): freestanding C11,
  *          no libc, no OS. Async callers are woken through an lp_waker callback.
- *   sync   (lp_get, lp_get_timeout, lp_get_or_create, lp_clock_ns): blocking for
+ *   sync   (lp_get, lp_get_timeout, lp_get_begin/finish, lp_get_or_create, lp_clock_ns): blocking for
  *          threads; bounded spin then a Linux futex. Built only where the OS has one.
  *
  * Compiles as C11 and as C++ (no _Atomic in this header).
@@ -240,6 +240,19 @@ lp_status lp_get(lp_pool *pool, uint32_t *slot);
 /** As lp_get, giving up after timeout_ns (0: do not wait). The deadline is computed
  *  once, on CLOCK_MONOTONIC. @return LP_OK, LP_ETIMEDOUT, LP_EFULL, LP_EINVAL */
 lp_status lp_get_timeout(lp_pool *pool, uint32_t *slot, uint64_t timeout_ns);
+
+/** lp_get in two halves. lp_get_begin never blocks: it takes a free slot (LP_OK) or
+ *  joins the queue (LP_PENDING), and from then on the caller's place in line is fixed
+ *  (in FAIR mode nobody who begins later is served first); lp_get_finish then blocks
+ *  until that wait is served, or withdraws it after timeout_ns (LP_FOREVER: never).
+ *  `wait` (LP_WAIT_INIT) must stay alive from begin until finish returns; instead of
+ *  finishing, a caller may lp_wait_cancel it. Between the halves the caller may do
+ *  anything but block on this pool with the same record.
+ *  begin:  LP_OK, LP_PENDING, LP_EFULL, LP_EINVAL, LP_ESTATE (record already pending)
+ *  finish: LP_OK, LP_ETIMEDOUT (withdrawn, nothing taken), LP_EFULL (BARGING re-queue
+ *          found the queue full), LP_EINVAL, LP_ESTATE (not a pending lp_get_begin wait) */
+lp_status lp_get_begin(lp_pool *pool, lp_wait *wait, uint32_t *slot);
+lp_status lp_get_finish(lp_pool *pool, lp_wait *wait, uint32_t *slot, uint64_t timeout_ns);
 
 /** lp_get_timeout, then lp_slot_ensure (connection-pool style). */
 lp_status lp_get_or_create(lp_pool *pool, uint32_t *slot, uint64_t timeout_ns,

@@ -80,6 +80,10 @@ static inline const lp__pool *lp__cof(const lp_pool *p) { return (const lp__pool
  * so the server may publish READY first: a woken waiter never spins on a preempted server. */
 lp_status lp__get_async_parked(lp_pool *pool, lp_wait *wait, void (*wake)(void *park), uint32_t *slot);
 
+/* Is the wait queued (LP_PENDING), and was it queued by lp__get_async_parked? */
+int lp__wait_pending(const lp_wait *wait);
+int lp__wait_parked(const lp_wait *wait);
+
 /* The park word of a pending wait's current cell (it changes when BARGING re-queues). */
 lp_atomic_u32 *lp__wait_park_word(lp_pool *pool, const lp_wait *wait);
 

@@ -606,6 +606,9 @@ uint32_t lp__wait_position(lp_pool *pool, const lp_wait *wait) {
     return d > p->limit / 2u ? 0u : d; /* head already past us: we are being served */
 }
 
+int lp__wait_pending(const lp_wait *wait) { return wait->lp__state_ == LP__WAIT_PENDING; }
+int lp__wait_parked(const lp_wait *wait) { return wait->lp__waker_.ctx == LP__PARKED_CTX; }
+
 lp_atomic_u32 *lp__wait_park_word(lp_pool *pool, const lp_wait *wait) {
     return &lp__cell_of(lp__of(pool), wait->lp__ticket_)->park;
 }

@@ -149,6 +149,100 @@ static void blocked_gets_are_served_in_order(void **state) {
     assert_int_equal(lp_debug_held(p), 0);
 }
 
+/* lp_get_begin/lp_get_finish: begin never blocks; waits begun in some order are served
+ * in that order (FAIR), all from one thread, so the order is the test's, not a scheduler's. */
+static void split_get_serves_in_begin_order(void **state) {
+    (void)state;
+    static LP_POOL_DEFINE(pl, 1, 4);
+    lp_pool *p = LP_POOL(pl);
+    assert_status(LP_POOL_INIT(pl, LP_FAIR), LP_OK);
+    lp_wait w[3] = {LP_WAIT_INIT, LP_WAIT_INIT, LP_WAIT_INIT};
+    uint32_t held, got[3] = {9, 9, 9};
+    assert_status(lp_get_begin(p, &w[0], &held), LP_OK); /* free: taken at once */
+    assert_status(lp_get_begin(p, &w[1], &got[1]), LP_PENDING);
+    assert_status(lp_get_begin(p, &w[2], &got[2]), LP_PENDING);
+    assert_status(lp_get_begin(p, &w[1], &got[1]), LP_ESTATE); /* already pending */
+    assert_int_equal(lp_debug_queued(p), 2);
+    uint32_t other;
+    assert_status(lp_try_get(p, &other), LP_EMPTY);
+    assert_status(lp_put(p, held), LP_OK);                    /* hand-off to w[1] */
+    assert_status(lp_try_get(p, &other), LP_EMPTY);          /* no barging past w[2] */
+    assert_status(lp_get_finish(p, &w[1], &got[1], 0), LP_OK); /* already served: no wait */
+    assert_int_equal(got[1], held);
+    assert_status(lp_get_finish(p, &w[1], &got[1], 0), LP_ESTATE); /* finished */
+    assert_status(lp_put(p, got[1]), LP_OK);                  /* hand-off to w[2] */
+    assert_status(lp_get_finish(p, &w[2], &got[2], LP_FOREVER), LP_OK);
+    assert_int_equal(got[2], held);
+    assert_int_equal(lp_debug_queued(p), 0);
+    assert_status(lp_put(p, got[2]), LP_OK);
+    assert_int_equal(lp_debug_held(p), 0);
+}
+
+/* A begun wait that is never served: finish times out and withdraws it; cancel also works;
+ * an lp_get_async wait is refused by finish; bad input gets a status. */
+static void split_get_timeout_cancel_and_bad_input(void **state) {
+    (void)state;
+    const lp_mode modes[] = {LP_FAIR, LP_BARGING, LP_BOUNDED};
+    for (size_t m = 0; m < sizeof modes / sizeof modes[0]; m++) {
+        static LP_POOL_DEFINE(pl, 1, 2);
+        lp_pool *p = LP_POOL(pl);
+        assert_status(LP_POOL_INIT(pl, modes[m]), LP_OK);
+        uint32_t held, got = 7;
+        assert_status(lp_try_get(p, &held), LP_OK);
+        lp_wait w = LP_WAIT_INIT;
+        assert_status(lp_get_finish(p, &w, &got, 0), LP_ESTATE); /* never begun */
+        assert_status(lp_get_begin(p, &w, &got), LP_PENDING);
+        assert_status(lp_get_finish(p, &w, &got, 1000000), LP_ETIMEDOUT);
+        assert_int_equal(lp_debug_queued(p), 0);
+        assert_status(lp_get_finish(p, &w, &got, 0), LP_ESTATE); /* withdrawn */
+        assert_status(lp_get_begin(p, &w, &got), LP_PENDING);
+        assert_status(lp_wait_cancel(p, &w, &got), LP_CANCELLED);
+        assert_int_equal(lp_debug_queued(p), 0);
+
+        lp_wait aw = LP_WAIT_INIT;
+        wake_counter woken = {0};
+        assert_status(lp_get_async(p, &aw, counting_waker(&woken), &got), LP_PENDING);
+        assert_status(lp_get_finish(p, &aw, &got, 0), LP_ESTATE); /* not a begun wait */
+        assert_status(lp_wait_cancel(p, &aw, &got), LP_CANCELLED);
+
+        assert_status(lp_get_begin(NULL, &w, &got), LP_EINVAL);
+        assert_status(lp_get_begin(p, NULL, &got), LP_EINVAL);
+        assert_status(lp_get_begin(p, &w, NULL), LP_EINVAL);
+        assert_status(lp_get_finish(NULL, &w, &got, 0), LP_EINVAL);
+        assert_status(lp_get_finish(p, NULL, &got, 0), LP_EINVAL);
+        assert_status(lp_get_finish(p, &w, NULL, 0), LP_EINVAL);
+        assert_status(lp_put(p, held), LP_OK);
+        assert_status(lp_try_get(p, &got), LP_OK); /* nothing left queued in front */
+        assert_status(lp_put(p, got), LP_OK);
+    }
+}
+
+/* Another thread's release reaches a finish that is parked. */
+static void *release_later_main(void *arg) {
+    lp_pool *p = arg;
+    sleep_us(2000);
+    lp_put(p, 0);
+    return NULL;
+}
+
+static void split_get_finish_parks_until_release(void **state) {
+    (void)state;
+    static LP_POOL_DEFINE(pl, 1, 2);
+    lp_pool *p = LP_POOL(pl);
+    assert_status(LP_POOL_INIT(pl, LP_FAIR), LP_OK);
+    uint32_t held, got = 9;
+    assert_status(lp_try_get(p, &held), LP_OK);
+    assert_int_equal(held, 0);
+    lp_wait w = LP_WAIT_INIT;
+    assert_status(lp_get_begin(p, &w, &got), LP_PENDING);
+    pthread_t t;
+    assert_int_equal(pthread_create(&t, NULL, release_later_main, p), 0);
+    assert_status(lp_get_finish(p, &w, &got, LP_FOREVER), LP_OK);
+    assert_int_equal(got, 0);
+    assert_int_equal(pthread_join(t, NULL), 0);
+    assert_status(lp_put(p, got), LP_OK);
+}
+
 static void get_or_create_statuses(void **state) {
     (void)state;
     static LP_POOL_DEFINE(pl, 1, 2);
@@ -201,6 +295,9 @@ int main(void) {
         cmocka_unit_test(get_with_zero_cells_is_efull),
         cmocka_unit_test(blocked_get_receives_release),
         cmocka_unit_test(blocked_gets_are_served_in_order),
+        cmocka_unit_test(split_get_serves_in_begin_order),
+        cmocka_unit_test(split_get_timeout_cancel_and_bad_input),
+        cmocka_unit_test(split_get_finish_parks_until_release),
         cmocka_unit_test(get_or_create_statuses),
         cmocka_unit_test(clock_is_monotonic),
     };
