@@ -4,7 +4,19 @@ Each check yields rows (target, what, measured, verdict). Conventions, chosen to
 conservative and symmetric:
   * throughput: median over repetitions;
   * worst-case latency: the largest lat_max_ns of any repetition, for both sides;
-  * fairness (Jain, min/max share, FIFO violations): the least fair repetition."""
+  * fairness (Jain, min/max share, FIFO violations): the least fair repetition.
+
+Same-run bounds. An unmet throughput or latency line also says whether the target was within reach
+of ANY design in the same run, from the `malloc` baseline (plain malloc/free: no slot limit, nobody
+waits), which does the same hold/think work with no pool in the way:
+  * its median ops/s in a get_hold case is the no-pool ceiling of that case (the hold/think work is
+    busy CPU time, so no pool can complete more pairs per second);
+  * its largest max get latency is the no-wait floor of that case (a get that never waits is still
+    stretched by preemption) -- but only where threads <= CPUs. With more threads than CPUs every
+    malloc thread is always runnable, while a pool whose waiters sleep shortens the run queue and can
+    beat malloc's max (the reference run shows FAIR at 27 ms against malloc's 76 ms, 32 threads).
+A bound counts only where no design beat it in that case (a ceiling some design outran, or a floor
+some design got under, is evidently no bound there). Verdicts stay those of the measured ratios."""
 import math
 
 from .results import LOCKPOOL_DESIGNS
@@ -12,6 +24,8 @@ from .results import LOCKPOOL_DESIGNS
 FAIR, BARGING, BOUNDED = LOCKPOOL_DESIGNS
 MET, NOT_MET, NO_DATA = "met", "NOT met", "no data"
 BOUND_NS = 1_000_000  # LP_BOUNDED's default fairness bound (lockpool.h): 1 ms
+NO_POOL = "malloc"    # the baseline that never waits for a slot: source of the same-run bounds
+REACHABLE, UNREACHABLE = "reachable", "unreachable"   # Row.bound (None: no same-run bound)
 
 
 def _trunc(x, digits):
@@ -51,9 +65,19 @@ def _fmt_ns(x):
     return f"{x:.0f} ns"
 
 
+def _fmt_ratio_down(x):
+    """A ratio truncated like _trunc, so a ceiling just below a target never prints as reaching it."""
+    return f"{_trunc(x, 2)}×" if x < 100 else f"{math.floor(x):.0f}×"
+
+
+def _where(case):
+    return f"slots={case.slots}, {_threads(case.threads)}"
+
+
 class Row:
-    def __init__(self, target, what, measured, ok):
+    def __init__(self, target, what, measured, ok, bound=None):
         self.target, self.what, self.measured, self.verdict = target, what, measured, _verdict(ok)
+        self.bound = bound  # REACHABLE / UNREACHABLE by the same-run bound, None if there is none
 
 
 def _ratio(a, b):
@@ -62,6 +86,59 @@ def _ratio(a, b):
     if b == 0:
         return math.inf if a > 0 else math.nan
     return a / b
+
+
+def _case_keys(run, case):
+    return [k for k in (run.find(case, d) for d in run.designs(case.workload)) if k]
+
+
+def _cpus(run):
+    try:
+        n = int(run.context.get("num_cpus", 0))
+    except (TypeError, ValueError):
+        return None
+    return n if n > 0 else None
+
+
+# Why a case has no same-run bound although malloc ran: (short reason for one case, kind for a summary).
+def _oversubscribed(case, cpus):
+    return f"{_threads(case.threads)} > {cpus} CPUs", "more threads than CPUs"
+
+
+def _beaten(design, what):
+    return f"{design}'s {what} beats malloc's here", f"a design's {what} beats malloc's"
+
+
+def _ops_ceiling(run, case):
+    """(malloc's median ops/s, None), or (None, why) / (None, None) if there is no ceiling."""
+    m = run.find(case, NO_POOL)
+    top = run.median(m, "ops_per_s") if m else math.nan
+    if math.isnan(top):
+        return None, None
+    for k in _case_keys(run, case):
+        if run.median(k, "ops_per_s") > top:
+            return None, _beaten(k.design, "throughput")
+    return top, None
+
+
+def _lat_floor(run, case):
+    """(malloc's largest max get latency, None), or (None, why) / (None, None) if there is no floor."""
+    m, cpus = run.find(case, NO_POOL), _cpus(run)
+    floor = run.worst(m, "lat_max_ns") if m else math.nan
+    if math.isnan(floor) or cpus is None:
+        return None, None
+    if case.threads > cpus:
+        return None, _oversubscribed(case, cpus)
+    for k in _case_keys(run, case):
+        if run.worst(k, "lat_max_ns") < floor:
+            return None, _beaten(k.design, "max")
+    return floor, None
+
+
+def _missing(whys, total):
+    """'in 3 of 4 cases (more threads than CPUs)': which cases have no same-run bound, and why."""
+    kinds = sorted({why[1] for why in whys})
+    return f"in {len(whys)} of {total} cases ({'; '.join(kinds)})"
 
 
 def fastpath_rows(fastpath):
@@ -139,30 +216,67 @@ def fair_rows(run):
                         "not measured" if math.isnan(fifo) else f"{fifo:g} per M grants",
                         None if math.isnan(fifo) else fifo == 0))
         mine = run.worst(k, "lat_max_ns")
+        floor, why = _lat_floor(run, case)
         for ref in ("pthread", "spin-ttas"):
             rk = run.find(case, ref)
             theirs = run.worst(rk, "lat_max_ns") if rk else math.nan
             r = _ratio(theirs, mine)
-            rows.append(Row("3", f"{tag}: FAIR max get latency ≥ 10× lower than {ref}",
-                            f"FAIR {_fmt_ns(mine)}, {ref} {_fmt_ns(theirs)}: {ref} ÷ FAIR = {_fmt_ratio(r)}",
-                            None if math.isnan(r) else r >= 10.0))
+            measured = f"FAIR {_fmt_ns(mine)}, {ref} {_fmt_ns(theirs)}: {ref} ÷ FAIR = {_fmt_ratio(r)}"
+            bound = None
+            if not math.isnan(r) and r < 10.0:
+                needed = theirs / 10.0
+                if floor is not None:
+                    bound = UNREACHABLE if needed < floor else REACHABLE
+                    measured += (f"; unreachable: needs ≤ {_fmt_ns(needed)}, below the no-wait floor "
+                                 f"{_fmt_ns(floor)} (malloc's max in this case)" if bound == UNREACHABLE
+                                 else f"; floor {_fmt_ns(floor)} (malloc's max in this case): reachable")
+                elif why:
+                    measured += f"; no same-run floor: {why[0]}"
+            rows.append(Row("3", f"{tag}: FAIR max get latency ≥ 10× lower than {ref}", measured,
+                            None if math.isnan(r) else r >= 10.0, bound))
     return rows
 
 
-def barging_rows(run):
-    """(4) BARGING throughput >= 1.5x pthread in every get_hold case."""
+def barging_rows(run, limit=1.5):
+    """(4) BARGING throughput >= 1.5x pthread in every get_hold case. Same-run bound per case: the
+    no-pool ceiling malloc ÷ pthread; the target is out of reach if it is below 1.5x in any case."""
     worst, where = math.inf, None
+    ceilings, whys, judged = {}, [], 0
     for case in run.cases("get_hold"):
         a, b = run.find(case, BARGING), run.find(case, "pthread")
         if a and b:
-            r = _ratio(run.median(a, "ops_per_s"), run.median(b, "ops_per_s"))
-            if not math.isnan(r) and r < worst:
-                worst, where = r, case
-    what = "get_hold BARGING throughput ≥ 1.5× pthread (every case)"
+            pthread_ops = run.median(b, "ops_per_s")
+            r = _ratio(run.median(a, "ops_per_s"), pthread_ops)
+            if not math.isnan(r):
+                judged += 1
+                if r < worst:
+                    worst, where = r, case
+                top, why = _ops_ceiling(run, case)
+                c = math.nan if top is None else _ratio(top, pthread_ops)
+                if not math.isnan(c):
+                    ceilings[case] = c
+                elif why:
+                    whys.append(why)
+    what = f"get_hold BARGING throughput ≥ {limit:g}× pthread (every case)"
     if where is None:
         return [Row("4", what, "-", None)]
-    return [Row("4", what, f"worst {_fmt_ratio(worst)} (slots={where.slots}, {_threads(where.threads)})",
-                worst >= 1.5)]
+    measured, bound = f"worst {_fmt_ratio(worst)} ({_where(where)})", None
+    if worst < limit and (ceilings or whys):
+        low = min(ceilings, key=ceilings.get) if ceilings else None
+        there = f"there {_fmt_ratio_down(ceilings[where])}" if where in ceilings else ""
+        if low is not None and ceilings[low] < limit:
+            bound = UNREACHABLE
+            at = there if low == where else ", ".join(
+                filter(None, [there, f"{_fmt_ratio_down(ceilings[low])} at {_where(low)}"]))
+            measured += (f"; no-pool ceiling {at} (malloc ÷ pthread): {limit:g}× is above what any pool "
+                         "can reach in this run")
+        elif len(ceilings) == judged:
+            bound = REACHABLE
+            measured += f"; no-pool ceiling {there} (malloc ÷ pthread), ≥ {limit:g}× in every case: reachable"
+        else:
+            measured += (f"; no-pool ceiling {there} (malloc ÷ pthread)" if there else "")
+            measured += f"; no same-run ceiling {_missing(whys, judged)}"
+    return [Row("4", what, measured, worst >= limit, bound)]
 
 
 def bounded_rows(run):
@@ -181,13 +295,41 @@ def bounded_rows(run):
                     None if where is None else worst >= 0.8))
     for workload in ("get_hold", "oversubscribed"):
         lat, at = -1.0, None
+        floors, whys, judged = {}, [], 0
         for key in run.keys(workload=workload, design=BOUNDED):
             v = run.worst(key, "lat_max_ns")
-            if not math.isnan(v) and v > lat:
+            if math.isnan(v):
+                continue
+            judged += 1
+            if v > lat:
                 lat, at = v, key
+            floor, why = _lat_floor(run, key._replace(design="*"))
+            if floor is not None:
+                floors[key._replace(design="*")] = floor
+            elif why:
+                whys.append(why)
         what = f"{workload} BOUNDED max get latency ≤ 2× bound ({_fmt_ns(2 * BOUND_NS)})"
-        rows.append(Row("5", what, "-" if at is None else f"{_fmt_ns(lat)} ({_threads(at.threads)})",
-                        None if at is None else lat <= 2 * BOUND_NS))
+        if at is None:
+            rows.append(Row("5", what, "-", None))
+            continue
+        limit = 2 * BOUND_NS
+        measured, bound = f"{_fmt_ns(lat)} ({_threads(at.threads)})", None
+        if lat > limit and (floors or whys):
+            high = max(floors, key=floors.get) if floors else None
+            if high is not None and floors[high] > limit:
+                bound = UNREACHABLE
+                measured += (f"; unreachable: needs ≤ {_fmt_ns(limit)} in every case, below the no-wait "
+                             f"floor {_fmt_ns(floors[high])} (malloc's max at {_where(high)})")
+            elif high is not None:
+                measured += f"; floor {_fmt_ns(floors[high])} (malloc's max, highest at {_where(high)})"
+                if len(floors) == judged:
+                    bound = REACHABLE
+                    measured += ": reachable"
+                else:
+                    measured += f": reachable there, but no same-run floor {_missing(whys, judged)}"
+            else:
+                measured += f"; no same-run floor {_missing(whys, judged)}"
+        rows.append(Row("5", what, measured, None if at is None else lat <= limit, bound))
     return rows
 
 
@@ -223,6 +365,20 @@ def scaling_rows(run, at_threads=16):
 def all_rows(run, fastpath=None):
     return (fastpath_rows(fastpath) + storm_rows(run) + fair_rows(run) + barging_rows(run)
             + bounded_rows(run) + scaling_rows(run))
+
+
+def bound_summary(rows):
+    """One sentence for under the table: how many unmet lines the same-run bounds put out of reach.
+    Empty if no line has a bound (e.g. a run without malloc)."""
+    unmet = [r for r in rows if r.verdict == NOT_MET]
+    out = sum(r.bound == UNREACHABLE for r in unmet)
+    within = sum(r.bound == REACHABLE for r in unmet)
+    if not out and not within:
+        return ""
+    return (f"Same-run bounds (malloc: no-pool ceiling, no-wait floor): {out} of the {len(unmet)} unmet "
+            f"lines are beyond what any pool could reach in this run, {within} within it, "
+            f"{len(unmet) - out - within} without one (fast path, fairness and scaling have none; "
+            "latency has none where threads > CPUs or a design beat malloc's max).")
 
 
 def ratio_summary(run):

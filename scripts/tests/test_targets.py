@@ -10,8 +10,8 @@ import synth  # noqa: E402
 from lpbench import results, targets  # noqa: E402
 
 
-def run_of(rows):
-    return results.Run({"context": {}, "benchmarks": rows})
+def run_of(rows, cpus=None):
+    return results.Run({"context": {} if cpus is None else {"num_cpus": cpus}, "benchmarks": rows})
 
 
 def row(workload, design, threads, ops, slots=2, lat_max=None, jain=None, minmax=None, fifo=0.0, rep=0):
@@ -130,6 +130,147 @@ class BargingBoundedScaling(unittest.TestCase):
         rows = [row("oversubscribed", "lockpool-fair", 16, 5e6), row("get_hold", "lockpool-fair", 8, 9e6)]
         v = {r.what.split(" ")[0]: r.verdict for r in targets.scaling_rows(run_of(rows))}
         self.assertEqual(v["lockpool-fair"], targets.NO_DATA)
+
+
+class SameRunBounds(unittest.TestCase):
+    """The malloc baseline's ceiling / floor appended to unmet lines; verdicts unchanged."""
+
+    @staticmethod
+    def hold(t, barging, pthread, malloc=None):
+        out = [row("get_hold", "lockpool-barging", t, barging), row("get_hold", "pthread", t, pthread)]
+        return out + ([row("get_hold", "malloc", t, malloc)] if malloc is not None else [])
+
+    def barging(self, rows):
+        (r,) = targets.barging_rows(run_of(rows, cpus=2))
+        self.assertEqual(r.verdict, targets.NOT_MET)
+        return r
+
+    def test_ceiling_below_target_at_the_worst_case(self):
+        r = self.barging(self.hold(4, 3e6, 1e6, 3.5e6) + self.hold(16, 1.2e6, 1e6, 1.3e6))
+        self.assertEqual(r.measured, "worst 1.20× (slots=2, 16 threads); no-pool ceiling there 1.30× "
+                                     "(malloc ÷ pthread): 1.5× is above what any pool can reach in this run")
+        self.assertEqual(r.bound, targets.UNREACHABLE)
+
+    def test_ceiling_above_target_everywhere_is_reachable(self):
+        r = self.barging(self.hold(4, 3e6, 1e6, 3.5e6) + self.hold(16, 1.2e6, 1e6, 2e6))
+        self.assertIn("no-pool ceiling there 2.00× (malloc ÷ pthread), ≥ 1.5× in every case: reachable",
+                      r.measured)
+        self.assertEqual(r.bound, targets.REACHABLE)
+
+    def test_ceiling_below_target_in_another_case(self):
+        # Worst BARGING case is 16 threads (ceiling 2x there), but at 4 threads malloc only reaches 1.48x.
+        r = self.barging(self.hold(4, 1.45e6, 1e6, 1.48e6) + self.hold(16, 1.2e6, 1e6, 2e6))
+        self.assertIn("no-pool ceiling there 2.00×, 1.48× at slots=2, 4 threads (malloc ÷ pthread): 1.5× is "
+                      "above", r.measured)
+        self.assertEqual(r.bound, targets.UNREACHABLE)
+
+    def test_ceiling_just_below_target_never_prints_as_reaching_it(self):
+        r = self.barging(self.hold(16, 1.2e6, 1e6, 1.4999e6))
+        self.assertIn("ceiling there 1.49×", r.measured)
+        self.assertEqual(r.bound, targets.UNREACHABLE)
+
+    def test_ceiling_outrun_by_a_design_is_no_ceiling(self):
+        rows = self.hold(16, 1.2e6, 1e6, 1.3e6) + [row("get_hold", "spin-ttas", 16, 1.6e6)]
+        r = self.barging(rows)
+        self.assertIn("no same-run ceiling in 1 of 1 cases (a design's throughput beats malloc's)", r.measured)
+        self.assertIsNone(r.bound)
+
+    def test_met_line_gets_no_bound(self):
+        (r,) = targets.barging_rows(run_of(self.hold(16, 2e6, 1e6, 1.2e6), cpus=2))
+        self.assertEqual((r.verdict, r.measured, r.bound),
+                         (targets.MET, "worst 2.00× (slots=2, 16 threads)", None))
+
+    def fair(self, cpus, malloc_max=None, spin_max=150e3):
+        rows = []
+        for t in (4, 16):  # 2x and 8x SLOTS=2
+            rows += [row("get_hold", "lockpool-fair", t, 1e6, lat_max=100e3),
+                     row("get_hold", "pthread", t, 1e6, lat_max=200e3),
+                     row("get_hold", "spin-ttas", t, 1e6, lat_max=spin_max)]
+            if malloc_max is not None:
+                rows.append(row("get_hold", "malloc", t, 2e6, lat_max=malloc_max))
+        out = targets.fair_rows(run_of(rows, cpus))
+        return {(r.what.split(" ")[2], r.what.rsplit(" ", 1)[1]): r for r in out if "latency" in r.what}
+
+    def test_floor_above_what_fair_needs_is_unreachable(self):
+        r = self.fair(cpus=16, malloc_max=50e3)[("threads=4", "pthread")]
+        self.assertEqual(r.verdict, targets.NOT_MET)
+        self.assertEqual(r.measured, "FAIR 100.0 µs, pthread 200.0 µs: pthread ÷ FAIR = 2.00×; unreachable: "
+                                     "needs ≤ 20.0 µs, below the no-wait floor 50.0 µs "
+                                     "(malloc's max in this case)")
+        self.assertEqual(r.bound, targets.UNREACHABLE)
+
+    def test_floor_below_what_fair_needs_is_reachable(self):
+        rows = self.fair(cpus=16, malloc_max=5e3)
+        self.assertTrue(rows[("threads=16", "spin-ttas")].measured.endswith(
+            "; floor 5.0 µs (malloc's max in this case): reachable"))
+        self.assertEqual({r.bound for r in rows.values()}, {targets.REACHABLE})
+
+    def test_no_floor_with_more_threads_than_cpus(self):
+        rows = self.fair(cpus=8, malloc_max=50e3)
+        self.assertEqual(rows[("threads=4", "pthread")].bound, targets.UNREACHABLE)
+        r = rows[("threads=16", "pthread")]
+        self.assertTrue(r.measured.endswith("; no same-run floor: 16 threads > 8 CPUs"), r.measured)
+        self.assertIsNone(r.bound)
+
+    def test_no_floor_where_a_design_got_under_mallocs_max(self):
+        r = self.fair(cpus=16, malloc_max=50e3, spin_max=40e3)[("threads=4", "spin-ttas")]
+        self.assertTrue(r.measured.endswith("; no same-run floor: spin-ttas's max beats malloc's here"),
+                        r.measured)
+        self.assertIsNone(r.bound)
+
+    def test_fair_rows_unchanged_without_malloc_or_cpu_count(self):
+        plain = {k: r.measured for k, r in self.fair(cpus=16).items()}
+        self.assertEqual(plain[("threads=4", "pthread")],
+                         "FAIR 100.0 µs, pthread 200.0 µs: pthread ÷ FAIR = 2.00×")
+        self.assertEqual({k: r.measured for k, r in self.fair(cpus=None, malloc_max=50e3).items()}, plain)
+
+    def bounded(self, cpus, malloc_max):
+        rows = [row("get_hold", "lockpool-barging", 4, 1e6, lat_max=10e6)]
+        for t, m in zip((4, 16), malloc_max):
+            rows += [row("get_hold", "lockpool-bounded", t, 1e6, lat_max=5e6),
+                     row("get_hold", "malloc", t, 2e6, lat_max=m)]
+        (r,) = [r for r in targets.bounded_rows(run_of(rows, cpus)) if r.what.startswith("get_hold BOUNDED max")]
+        self.assertEqual(r.verdict, targets.NOT_MET)
+        return r
+
+    def test_bounded_floor_above_two_bounds_is_unreachable(self):
+        r = self.bounded(16, (0.5e6, 3e6))
+        self.assertEqual(r.measured, "5.00 ms (4 threads); unreachable: needs ≤ 2.00 ms in every case, below "
+                                     "the no-wait floor 3.00 ms (malloc's max at slots=2, 16 threads)")
+        self.assertEqual(r.bound, targets.UNREACHABLE)
+
+    def test_bounded_floor_below_two_bounds_is_reachable(self):
+        r = self.bounded(16, (0.5e6, 1e6))
+        self.assertTrue(r.measured.endswith("; floor 1.00 ms (malloc's max, highest at slots=2, 16 threads): "
+                                            "reachable"), r.measured)
+        self.assertEqual(r.bound, targets.REACHABLE)
+
+    def test_bounded_floor_on_some_cases_only(self):
+        r = self.bounded(8, (0.5e6, 3e6))  # 16 threads > 8 CPUs: malloc's 3 ms is no floor there
+        self.assertTrue(r.measured.endswith("; floor 500.0 µs (malloc's max, highest at slots=2, 4 threads): "
+                                            "reachable there, but no same-run floor in 1 of 2 cases (more threads "
+                                            "than CPUs)"), r.measured)
+        self.assertIsNone(r.bound)
+
+    def test_summary_counts_unmet_lines_by_bound(self):
+        rows = (targets.barging_rows(run_of(self.hold(16, 1.2e6, 1e6, 1.3e6), cpus=2))
+                + [self.bounded(16, (0.5e6, 3e6)), self.bounded(16, (0.5e6, 1e6)), self.bounded(8, (0.5e6, 3e6))])
+        self.assertTrue(targets.bound_summary(rows).startswith(
+            "Same-run bounds (malloc: no-pool ceiling, no-wait floor): 2 of the 4 unmet lines are beyond what "
+            "any pool could reach in this run, 1 within it, 1 without one"), targets.bound_summary(rows))
+
+    def test_synthetic_runs_with_and_without_malloc(self):
+        ctx = {"num_cpus": 16}
+        without = results.Run(synth.make_run(context=ctx))
+        rows = targets.all_rows(without)
+        self.assertTrue(all(r.bound is None for r in rows))
+        self.assertEqual(targets.bound_summary(rows), "")
+        self.assertFalse(any("same-run" in r.measured or "ceiling" in r.measured or "floor" in r.measured
+                             for r in rows))
+        # With malloc the verdicts stay those of the measured ratios.
+        with_malloc = results.Run(synth.make_run(designs=synth.DESIGNS + ["malloc"], context=ctx))
+        self.assertEqual([(r.what, r.verdict) for r in targets.all_rows(with_malloc)],
+                         [(r.what, r.verdict) for r in rows])
 
 
 if __name__ == "__main__":
