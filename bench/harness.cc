@@ -201,7 +201,10 @@ Run *make_run(const Case &c, int threads, const std::vector<int> &placement) {
     const bool fifo = c.family->measures_fifo && (c.design->flags & LPD_BLOCKING) && (c.design->flags & LPD_BOUNDED);
     r->fifo.reset(fifo, c.slots);
     if (fifo)
-        for (auto &st : r->stats) st->fifo_log.prepare();
+        for (auto &st : r->stats) {
+            st->fifo_log.prepare();
+            st->release_log.prepare();
+        }
     r->ready = c.family->setup ? c.family->setup(*r) : default_setup(*r);
     return r;
 }
@@ -216,9 +219,11 @@ double fifo_violations_per_m(const Run &r) {
         return -1;
     }
     std::vector<GrantRecord> records;
+    std::vector<ReleaseRecord> releases;
     uint64_t overflow = 0;
     for (const auto &s : r.stats) {
         s->fifo_log.append_to(records);
+        s->release_log.append_to(releases);
         overflow += s->fifo_log.overflow();
     }
     if (overflow)
@@ -227,7 +232,7 @@ double fifo_violations_per_m(const Run &r) {
                      "fifo_violations_per_m covers the first %zu grants of each thread\n",
                      r.c->name(r.threads).c_str(), static_cast<unsigned long long>(overflow), GrantLog::kDefaultCap);
     if (records.empty()) return -1;
-    const uint64_t violations = count_fifo_violations(records);
+    const uint64_t violations = count_fifo_violations(records, releases);
     return 1e6 * static_cast<double>(violations) / static_cast<double>(records.size());
 }
 
@@ -379,17 +384,38 @@ constexpr uint64_t kSampleEvery = 16;  // try_get loops time one op in 16: the c
 // spinners that takes seconds per hand-off): it is counted as an error and the run ends, instead
 // of hanging the whole suite. Spin-ticket/MCS designs at 32 threads on 2 cores reach ~8 s.
 constexpr uint64_t kStuckGraceNs = 10000000000ull;
+// Wait storage for a split get (lp_wait is 32 bytes); a design needing more uses its plain get.
+constexpr std::size_t kWaitBytes = 256;
 
 // A blocking get for any design: its own get_timeout, bounded by deadline + kStuckGraceNs (for
 // LockPool lp_get is lp_get_timeout(LP_FOREVER): the bound costs one clock read), or, for designs
 // without one, try_get + yield as a user of a non-blocking pool would. LP_EFULL (MAX_WAITERS
 // waiting) is counted and retried.
-int blocking_get(Run &r, ThreadStats &s, uintptr_t *h, uint64_t deadline) {
+// A get that may block, after a failed try_get. `queued` (may be null: no FIFO record) is set
+// when the design queued us; *ticket is then the FIFO ticket: taken between the halves of a split
+// get (after the design fixed our place in line), else just before the blocking get.
+int blocking_get(Run &r, ThreadStats &s, uintptr_t *h, uint64_t deadline, bool *queued, uint64_t *ticket) {
     const bool has_get = (r.d->flags & LPD_BLOCKING) != 0;
+    const bool split = has_get && r.d->get_begin && r.d->wait_size <= kWaitBytes;
+    alignas(LPD_ALIGN) unsigned char wait[kWaitBytes];
     for (;;) {
         const uint64_t now = now_ns();
         const uint64_t limit = (deadline > now ? deadline - now : 0) + std::max(kStuckGraceNs, 10 * r.run_ns);
-        int st = has_get ? r.d->get_timeout(r.self, h, limit) : r.d->try_get(r.self, h);
+        int st;
+        if (split) {
+            st = r.d->get_begin(r.self, wait, h);
+            if (queued) *queued = st == LP_PENDING;
+            if (st == LP_PENDING) {
+                if (queued) *ticket = r.fifo.arrive();
+                st = r.d->get_finish(r.self, wait, h, limit);
+            }
+        } else {
+            if (queued) {
+                *queued = has_get;
+                *ticket = r.fifo.arrive();
+            }
+            st = has_get ? r.d->get_timeout(r.self, h, limit) : r.d->try_get(r.self, h);
+        }
         if (st == LP_ETIMEDOUT) {
             std::fprintf(stderr, "[lockpool-bench] %s: a get is stuck %.1f s after the deadline (lost wake-up or convoy)\n",
                          r.c->name(r.threads).c_str(), static_cast<double>(kStuckGraceNs) / 1e9);
@@ -440,19 +466,18 @@ void loop_blocking(Run &r, int thread, ThreadStats &s) {
     const uint64_t deadline = r.deadline();
     const bool fifo = r.fifo.measured();
     for (;;) {
-        // A fast grant's arrival: loaded before the timed get, so it costs the latency nothing.
-        uint64_t arrival = fifo ? r.fifo.arrivals_seen() : 0;
+        // The attempt's start: loaded before the timed get, so it costs the latency nothing.
+        const uint64_t start = fifo ? r.fifo.arrivals_seen() : 0;
         const uint64_t t0 = now_ns();
         if (t0 >= deadline) return;
         uintptr_t h = 0;
         ++s.attempts;
         int st = d->try_get(self, &h);
         bool waited = false;
+        uint64_t ticket = 0;
         if (st == LP_EMPTY) {
             ++s.empty;
-            waited = true;
-            if (fifo) arrival = r.fifo.arrive();
-            st = blocking_get(r, s, &h, deadline);
+            st = blocking_get(r, s, &h, deadline, fifo ? &waited : nullptr, &ticket);
             if (st != LP_OK) {
                 if (st != LP_ETIMEDOUT) ++s.errors;
                 return;
@@ -463,11 +488,12 @@ void loop_blocking(Run &r, int thread, ThreadStats &s) {
         }
         s.hist.record(now_ns() - t0);
         ++s.grants;
-        if (fifo) r.fifo.note_grant(s.fifo_log, h, arrival, waited);
+        if (fifo) r.fifo.note_grant(s.fifo_log, h, start, waited, ticket);
         if (r.reacquire.note_grant(h, thread)) ++s.reacquires;
         spin_iters(r.hold_iters);
-        if (fifo) r.fifo.stamp_release(h);
+        const uint64_t seq = fifo ? r.fifo.stamp_release(h) : 0;
         if (d->put(self, h) != LP_OK) ++s.errors;
+        if (fifo) r.fifo.note_release_end(s.release_log, seq);
         ++s.ops;
         spin_iters(r.think_iters);
     }

@@ -94,33 +94,35 @@ struct alignas(128) ThreadStats {
     Hist hist;
     std::vector<uint64_t> task_ops;  // async: completed pairs per task of this thread's loop
     GrantLog fifo_log;               // grants for the FIFO metric (FifoTracker)
+    ReleaseLog release_log;          // releases for the FIFO metric (FifoTracker)
 };
 
 /**
  * FIFO order: the order in which the design GRANTED slots, compared with the order in which the
- * waiters ARRIVED (definition and the off-line count: lp_fifo.h; bench/README.md).
+ * waiters JOINED its queue, counting only certain overtakings (definition and the off-line
+ * count: lp_fifo.h; bench/README.md).
+ *   - Every attempt loads the arrival counter first (`start`). A get that had to wait takes a
+ *     ticket from it: between get_begin and get_finish when the design has a split get (the
+ *     ticket then follows the design's own enqueue), else just before its blocking get.
  *   - Every release is stamped: just before put(h) the holder takes seq from the run's release
- *     counter (first release 1; a slot never released has stamp 0, "before everything") and
- *     stores it in h's entry of a stamp table (one padded entry per slot).
- *   - Every grant appends {arrival, grant_seq = stamp of the slot it got, waited} to its thread's
- *     GrantLog: arrival is the ticket from the arrival counter for a get that had to wait
- *     (fetch_add when its try_get had failed and it was about to block), or the counter's value
- *     loaded just before the try_get for a fast grant.
- *   - After the run, count_fifo_violations(): a grant is a violation if a waited grant that
- *     arrived strictly earlier was fed by a later release.
- * So a waiter already handed its slot but not yet scheduled back in is no longer a false
- * positive: its grant_seq is the release that handed it the slot, whenever it runs again.
+ *     counter (first release 1; a slot never released has stamp 0) and stores it in h's entry of
+ *     a stamp table (one padded entry per slot); after put returns it logs {seq, end}, end being
+ *     the counter read again (releases begun by then).
+ *   - Every grant appends {start, ticket, release_seq = stamp of the slot it got} to its thread's
+ *     GrantLog.
+ *   - After the run, count_fifo_violations(): grant j is a violation if a waiter that had joined
+ *     before j started (ticket < start_j) was fed by a release that began after j's had ended.
+ * So a waiter already handed its slot but not yet scheduled back in is no false positive (its
+ * release is known whenever it runs again), nor are two releases of different slots racing
+ * between stamp and put, nor (with a split get) a waiter stalled before it joined the queue.
+ * Designs without a split get keep one residue: a waiter preempted between its ticket and its
+ * enqueue can be overtaken even in a FIFO design.
  * Measured only where a handle names a slot and get can block (LPD_BOUNDED and LPD_BLOCKING,
  * i.e. not malloc) in the workloads that queue; -1 elsewhere.
- * Known artifacts, not hidden: the ticket is taken just before the design's get, so a waiter
- * preempted between ticket and enqueue can be overtaken by a later one (or by a fast try_get)
- * even in a strictly FIFO design; likewise the stamp is taken just before put, so two releasers
- * of different slots (SLOTS > 1) racing between stamp and put can feed waiters in the opposite
- * order of their stamps. Both windows are a few instructions long, but preemption can widen them,
- * and a waiter stalled in the first one makes every grant during its stall count.
- * Cost on the measured path (none inside the timed get): one shared load (fast) or fetch_add
- * (waited) of the arrival counter, one shared fetch_add and one store per release (inside the
- * hold, just before put), one load per grant and a 16-byte append to a thread-local log.
+ * Cost on the measured path (none inside a timed get without split, one fetch_add inside a
+ * split one): one shared load per attempt, one fetch_add per wait; per release one shared
+ * fetch_add and one store before put, one fence and load after it; 24- and 16-byte appends to
+ * thread-local logs.
  */
 class FifoTracker {
 public:
@@ -128,31 +130,40 @@ public:
     void reset(bool measured, std::size_t slots);
     bool measured() const { return measured_; }
 
-    /** A fast grant's arrival: how many waiters have taken a ticket so far. */
+    /** An attempt's start: how many waiters have taken a ticket so far. */
     uint64_t arrivals_seen() const {
         // acquire: keeps the design's try_get (and its successful grab) from moving before this
-        // load, which would let the load count waiters that arrived after the try_get.
+        // load, and sees every enqueue that came before a ticket it counts (arrive: release).
         return next_ticket_.load(std::memory_order_acquire);
     }
-    /** A waiter's ticket (0, 1, 2, ...), taken just before it blocks in the design's get. */
+    /** A waiter's ticket (0, 1, 2, ...): after the design's enqueue (split get) or just before get. */
     uint64_t arrive() {
-        // acquire: the get that follows (the enqueue) may not move before the ticket.
-        return next_ticket_.fetch_add(1, std::memory_order_acquire);
+        // acq_rel: release publishes our enqueue to whoever loads a later count (so its try_get
+        // sees us queued); acquire keeps a following get from moving before the ticket.
+        return next_ticket_.fetch_add(1, std::memory_order_acq_rel);
     }
     /** Stamp `handle`'s release; call it just before put(handle), while still holding it. */
-    void stamp_release(uintptr_t handle) {
-        // relaxed: the order of releases is this counter's modification order; the put that
-        // follows (a release operation in every design) publishes the stamp to the next holder.
-        const uint64_t seq = releases_.fetch_add(1, std::memory_order_relaxed) + 1;
+    uint64_t stamp_release(uintptr_t handle) {
+        // seq_cst: ordered with the fence in note_release_end of other releasers (see there); the
+        // put that follows (a release operation in every design) publishes the stamp.
+        const uint64_t seq = releases_.fetch_add(1, std::memory_order_seq_cst) + 1;
         if (Stamp *e = entry(handle)) e->seq.store(seq, std::memory_order_relaxed);  // relaxed: as above
+        return seq;
+    }
+    /** After put(handle) returned: log the release's interval {seq, releases begun by now}. */
+    void note_release_end(ReleaseLog &log, uint64_t seq) {
+        // seq_cst fence: the put's writes (the hand-off) are ordered before this read, so a release
+        // whose stamp is above `end` began after our put had completed.
+        std::atomic_thread_fence(std::memory_order_seq_cst);
+        log.push(ReleaseRecord{seq, releases_.load(std::memory_order_relaxed)});  // relaxed: after the fence
     }
     /** Record a grant of `handle` in `log` (right after get/try_get returned it). */
-    void note_grant(GrantLog &log, uintptr_t handle, uint64_t arrival, bool waited) {
+    void note_grant(GrantLog &log, uintptr_t handle, uint64_t start, bool waited, uint64_t ticket) {
         const Stamp *e = entry(handle);
         // relaxed: the previous holder stored it before its put, and the design's get
         // synchronises with that put; nobody else writes it while we hold the slot.
         const uint64_t seq = e ? e->seq.load(std::memory_order_relaxed) : 0;
-        log.push(waited ? GrantRecord::waited(arrival, seq) : GrantRecord::fast(arrival, seq));
+        log.push(waited ? GrantRecord::waited(start, ticket, seq) : GrantRecord::fast(start, seq));
     }
     /** True if some handle was not a slot index below `slots` (the run's metric is then void). */
     bool saw_foreign_handle() const { return foreign_handle_.load(std::memory_order_relaxed); }  // relaxed: read after the run

@@ -2,23 +2,24 @@
 #include "lp_fifo.h"
 
 #include <algorithm>
+#include <utility>
 
 namespace lpbench {
 
 namespace {
-bool earlier_arrival(const GrantRecord &a, const GrantRecord &b) { return a.arrival() < b.arrival(); }
+bool earlier_start(const GrantRecord &a, const GrantRecord &b) { return a.start() < b.start(); }
 
-// Sort by arrival. A blocking thread's own log is already in arrival order (its tickets and loaded
-// counter values only grow), so the merged logs are a few sorted runs: merge them (O(n log runs))
-// instead of sorting from scratch; fall back to a full sort when there are many runs (async logs
-// are in grant order, hand-made sets in any order).
-void sort_by_arrival(std::vector<GrantRecord> &v) {
+// Sort by start. A blocking thread's own log is already in start order (its loads of the counter
+// only grow), so the merged logs are a few sorted runs: merge them (O(n log runs)) instead of
+// sorting from scratch; fall back to a full sort when there are many runs (async logs are in
+// grant order, hand-made sets in any order).
+void sort_by_start(std::vector<GrantRecord> &v) {
     constexpr std::size_t kMaxRuns = 256;
     std::vector<std::size_t> bounds{0};  // run i is [bounds[i], bounds[i+1])
     for (std::size_t i = 1; i < v.size() && bounds.size() <= kMaxRuns; ++i)
-        if (earlier_arrival(v[i], v[i - 1])) bounds.push_back(i);
+        if (earlier_start(v[i], v[i - 1])) bounds.push_back(i);
     if (bounds.size() > kMaxRuns) {
-        std::sort(v.begin(), v.end(), earlier_arrival);
+        std::sort(v.begin(), v.end(), earlier_start);
         return;
     }
     bounds.push_back(v.size());
@@ -29,7 +30,7 @@ void sort_by_arrival(std::vector<GrantRecord> &v) {
             if (r + 2 < bounds.size())
                 std::inplace_merge(v.begin() + static_cast<std::ptrdiff_t>(bounds[r]),
                                    v.begin() + static_cast<std::ptrdiff_t>(bounds[r + 1]),
-                                   v.begin() + static_cast<std::ptrdiff_t>(end), earlier_arrival);
+                                   v.begin() + static_cast<std::ptrdiff_t>(end), earlier_start);
             merged.push_back(end);
         }
         bounds.swap(merged);
@@ -37,36 +38,33 @@ void sort_by_arrival(std::vector<GrantRecord> &v) {
 }
 }  // namespace
 
-uint64_t count_fifo_violations(std::vector<GrantRecord> &records) {
-    sort_by_arrival(records);
+uint64_t count_fifo_violations(std::vector<GrantRecord> &grants, const std::vector<ReleaseRecord> &releases) {
+    // end of each release by stamp; stamps without a record stay point intervals.
+    uint64_t max_seq = 0;
+    for (const GrantRecord &g : grants) max_seq = std::max(max_seq, g.release_seq());
+    std::vector<uint64_t> end_of(max_seq + 1);
+    for (uint64_t s = 0; s <= max_seq; ++s) end_of[s] = s;
+    for (const ReleaseRecord &r : releases)
+        if (r.seq <= max_seq) end_of[r.seq] = std::max(r.end, r.seq);
+
+    // Waited grants by ticket: (ticket, release_seq).
+    std::vector<std::pair<uint64_t, uint64_t>> waiters;
+    for (const GrantRecord &g : grants)
+        if (g.was_waited()) waiters.emplace_back(g.ticket(), g.release_seq());
+    std::sort(waiters.begin(), waiters.end());
+
+    sort_by_start(grants);
     uint64_t violations = 0;
-    // Over waited grants with a smaller arrival than the current one; 0 (no such grant yet) is
-    // never > a grant_seq, so it needs no flag.
-    uint64_t latest_seq_of_earlier_waiters = 0;
-    std::size_t earlier = 0;  // records[0, earlier) have arrival < the current arrival
-    for (const GrantRecord &j : records) {
-        // Sorted, so `earlier` stops at j itself at the latest: strictly smaller arrivals only.
-        for (; records[earlier].arrival() < j.arrival(); ++earlier)
-            if (records[earlier].was_waited())
-                latest_seq_of_earlier_waiters = std::max(latest_seq_of_earlier_waiters, records[earlier].grant_seq());
-        if (latest_seq_of_earlier_waiters > j.grant_seq()) ++violations;
+    // Over waiters with ticket < the current start; 0 (none yet) is never > an end.
+    uint64_t latest_release_of_joined = 0;
+    std::size_t joined = 0;
+    for (const GrantRecord &j : grants) {
+        // A waiter's own ticket is >= its start (taken after the start was loaded): never itself.
+        for (; joined < waiters.size() && waiters[joined].first < j.start(); ++joined)
+            latest_release_of_joined = std::max(latest_release_of_joined, waiters[joined].second);
+        if (latest_release_of_joined > end_of[j.release_seq()]) ++violations;
     }
     return violations;
-}
-
-void GrantLog::prepare() {
-    if (chunks_.empty()) {
-        chunks_.emplace_back(new GrantRecord[kChunk]);
-        in_chunk_ = 0;
-    }
-}
-
-void GrantLog::append_to(std::vector<GrantRecord> &out) const {
-    out.reserve(out.size() + size_);
-    for (std::size_t c = 0; c < chunks_.size(); ++c) {
-        const std::size_t n = c + 1 < chunks_.size() ? kChunk : in_chunk_;
-        out.insert(out.end(), chunks_[c].get(), chunks_[c].get() + n);
-    }
 }
 
 }  // namespace lpbench

@@ -3,13 +3,14 @@
 // LockPool designs only: lp_get_async is LockPool's own API (the design-neutral interface has no
 // async path), so this workload drives an lp_pool directly, in the mode the design's name says.
 // Each of the `threads` loops owns MAX_WAITERS / threads tasks. A task tries lp_try_get; on EMPTY
-// it takes a FIFO ticket and calls lp_get_async; when its waker fires (on the releasing thread,
+// it calls lp_get_async (and, once queued, takes a FIFO ticket); when its waker fires (on the releasing thread,
 // maybe another loop) the task is pushed on its loop's ready stack; the loop polls it, holds the
 // slot for hold_ns (synchronously: the loop is busy meanwhile), and puts it. Latency is from the
 // task's first try to the slot in hand. At the deadline, pending waits are cancelled.
-// FIFO metric: as for threads (FifoTracker), with tasks as the waiters: a fast task's arrival is
-// the arrival counter loaded before its lp_try_get, a queued task's is its ticket; the holder
-// stamps the slot before every lp_put, and a task's grant reads the stamp when lp_try_get,
+// FIFO metric: as for threads (FifoTracker), with tasks as the waiters: every attempt's start is
+// the arrival counter loaded before its lp_try_get, a queued task's ticket is taken after
+// lp_get_async queued it (the async API is a split get); the holder stamps the slot before every
+// lp_put and logs the release's end after it, and a task's grant reads the stamp when lp_try_get,
 // lp_get_async or lp_wait_poll hands it the slot. Waits cancelled at the deadline record nothing.
 #include <sched.h>
 
@@ -27,7 +28,8 @@ struct Task {
     Task *next_ready = nullptr;
     Loop *loop = nullptr;
     uint64_t t0 = 0;
-    uint64_t arrival = 0;  // FIFO metric: ticket if queued, arrivals seen if fast
+    uint64_t start = 0;   // FIFO metric: arrivals seen before the attempt
+    uint64_t ticket = 0;  // FIFO metric: taken once lp_get_async queued the task
     bool pending = false;
 };
 
@@ -114,11 +116,12 @@ void loop_async(Run &r, int thread, ThreadStats &s) {
     auto complete = [&](Task &t, uint32_t slot, bool waited) {
         s.hist.record(now_ns() - t.t0);
         ++s.grants;
-        if (fifo) r.fifo.note_grant(s.fifo_log, slot, t.arrival, waited);
+        if (fifo) r.fifo.note_grant(s.fifo_log, slot, t.start, waited, t.ticket);
         if (r.reacquire.note_grant(slot, thread)) ++s.reacquires;
         spin_iters(r.hold_iters);
-        if (fifo) r.fifo.stamp_release(slot);
+        const uint64_t seq = fifo ? r.fifo.stamp_release(slot) : 0;
         if (lp_put(pool, slot) != LP_OK) ++s.errors;
+        if (fifo) r.fifo.note_release_end(s.release_log, seq);
         ++s.ops;
         ++s.task_ops[static_cast<std::size_t>(&t - tasks.data())];
         t.pending = false;
@@ -129,7 +132,7 @@ void loop_async(Run &r, int thread, ThreadStats &s) {
         for (Task &t : tasks) {
             if (t.pending) continue;
             // Loaded before the timed try_get, so it costs the latency nothing.
-            t.arrival = fifo ? r.fifo.arrivals_seen() : 0;
+            t.start = fifo ? r.fifo.arrivals_seen() : 0;
             t.t0 = now_ns();
             ++s.attempts;
             uint32_t slot = 0;
@@ -144,12 +147,13 @@ void loop_async(Run &r, int thread, ThreadStats &s) {
                 continue;
             }
             ++s.empty;
-            if (fifo) t.arrival = r.fifo.arrive();
             st = lp_get_async(pool, &t.wait, lp_waker{wake_task, &t}, &slot);
             if (st == LP_OK) {
-                complete(t, slot, true);
+                complete(t, slot, false);  // a slot came free during the enqueue: never queued
                 progressed = true;
             } else if (st == LP_PENDING) {
+                // Queued: the ticket follows the enqueue, so it orders us as the queue does.
+                if (fifo) t.ticket = r.fifo.arrive();
                 t.pending = true;
             } else {
                 if (st == LP_EFULL) ++s.efull;
@@ -188,8 +192,10 @@ void loop_async(Run &r, int thread, ThreadStats &s) {
         uint32_t slot = 0;
         const lp_status st = lp_wait_cancel(pool, &t.wait, &slot);
         if (st == LP_OK) {
-            if (fifo) r.fifo.stamp_release(slot);  // every put is stamped: the next holder reads it
+            // every put is stamped: the next holder reads it
+            const uint64_t seq = fifo ? r.fifo.stamp_release(slot) : 0;
             if (lp_put(pool, slot) != LP_OK) ++s.errors;
+            if (fifo) r.fifo.note_release_end(s.release_log, seq);
         } else if (st != LP_CANCELLED) {
             ++s.errors;
         }
