@@ -30,6 +30,8 @@
 /* lp_wait.lp__state_ (owner-side, never shared). */
 #define LP__WAIT_IDLE 0u
 #define LP__WAIT_PENDING 1u
+/* lp_wait.lp__since_ above its 32 tick bits (owner-side): this wait is counted in starving. */
+#define LP__WAIT_STARVING ((uint64_t)1u << 32)
 
 /* One object's lock. Its line is written only by the taker and releaser of this object. */
 typedef struct lp__slot {
@@ -64,7 +66,8 @@ typedef struct lp__pool {
      * path only reads it, so while nobody waits it stays shared in every cache. */
     _Alignas(LP_CACHELINE) lp_atomic_u32 head; /* next ticket to serve */
     lp_atomic_u32 tail;                        /* next ticket to hand out */
-    char pad[LP_CACHELINE - 2 * sizeof(uint32_t)];
+    lp_atomic_u32 starving;                    /* BOUNDED: queued waits already past the bound */
+    char pad[LP_CACHELINE - 3 * sizeof(uint32_t)];
 } lp__pool;
 
 _Static_assert(sizeof(lp__slot) == sizeof(lp_slot), "lp_slot storage size");

@@ -100,6 +100,7 @@ lp_status lp_init(lp_pool *pool, lp_slot *slots, uint32_t nslots, lp_cell *cells
     p->fair_mask = mode == LP_FAIR ? ~0u : 0u;
     p->bound_ticks = 1000000u >> 10; /* 1 ms */
     p->clock_ns = 0;
+    lp_store_relaxed(&p->starving, 0u);
     for (uint32_t i = 0; i < nslots; i++) {
         lp_store_relaxed(&p->slots[i].state, LP__FREE);
         p->slots[i].created = 0u;
@@ -329,9 +330,15 @@ static void lp__sweep(lp__pool *p) {
     }
 }
 
-/* BOUNDED: has the oldest waiter waited past the bound? A racy heuristic by design. */
+/* BOUNDED: is some queued wait past the bound? Either the oldest (its cell's since), or one
+ * that already lost a retry past the bound and re-queued behind younger ones (the starving
+ * count). Then releases hand off in queue order until it is served, as Go's sync.Mutex does in
+ * starvation mode: without that, a wait that keeps losing retries and re-queueing at the back
+ * is bounded by nothing. A racy heuristic by design: it only chooses hand-off or barging. */
 static int lp__head_starving(lp__pool *p) {
     if (!p->clock_ns) return 0;
+    /* relaxed: a stale count only delays or prolongs the hand-offs by one release */
+    if (lp_load_relaxed(&p->starving) != 0u) return 1;
     uint32_t h = lp_load_relaxed(&p->head);
     if (h == lp_load_relaxed(&p->tail)) return 0;
     /* relaxed: a stale or next-round value only delays or advances one hand-off */
@@ -613,12 +620,29 @@ lp_atomic_u32 *lp__wait_park_word(lp_pool *pool, const lp_wait *wait) {
     return &lp__cell_of(lp__of(pool), wait->lp__ticket_)->park;
 }
 
+/* BOUNDED: a wait about to re-queue after a lost retry, already past the bound, counts as
+ * starving until it ends (lp__wait_ended); once per wait. */
+static void lp__wait_requeues(lp__pool *p, lp_wait *wait) {
+    if (p->mode != LP_BOUNDED || !p->clock_ns || (wait->lp__since_ & LP__WAIT_STARVING)) return;
+    if ((int32_t)(lp__now_ticks(p) - (uint32_t)wait->lp__since_) <= (int32_t)p->bound_ticks) return;
+    wait->lp__since_ |= LP__WAIT_STARVING;
+    /* relaxed: a counter read as a hint by releasers (lp__head_starving) */
+    lp_fetch_add_relaxed(&p->starving, 1u);
+}
+
+static void lp__wait_ended(lp__pool *p, lp_wait *wait) {
+    wait->lp__state_ = LP__WAIT_IDLE;
+    if (!(wait->lp__since_ & LP__WAIT_STARVING)) return;
+    wait->lp__since_ &= ~LP__WAIT_STARVING;
+    lp_fetch_sub_relaxed(&p->starving, 1u); /* relaxed: as above */
+}
+
 /* Take the mailbox contents (waiting out a waker call in flight) and free the cell. */
 static uint32_t lp__collect(lp__pool *p, lp_wait *wait) {
     lp__cell *c = lp__cell_of(p, wait->lp__ticket_);
     uint32_t got = lp__await_ready(c);
     lp__recycle(p, c, wait->lp__ticket_);
-    wait->lp__state_ = LP__WAIT_IDLE;
+    lp__wait_ended(p, wait);
     return got;
 }
 
@@ -652,7 +676,10 @@ lp_status lp_wait_poll(lp_pool *pool, lp_wait *wait, const lp_waker *new_waker, 
         return LP_OK;
     }
     /* BARGING/BOUNDED "retry": try again, re-queueing at the back if we lose. */
-    return lp__acquire(p, wait, slot);
+    lp__wait_requeues(p, wait);
+    lp_status st = lp__acquire(p, wait, slot);
+    if (st != LP_PENDING) lp__wait_ended(p, wait);
+    return st;
 }
 
 lp_status lp_wait_cancel(lp_pool *pool, lp_wait *wait, uint32_t *slot) {
@@ -664,7 +691,7 @@ lp_status lp_wait_cancel(lp_pool *pool, lp_wait *wait, uint32_t *slot) {
     uint32_t w = lp__word(r, LP__CELL_WAITING);
     /* seq_cst: pairs with the sweep/serve head CAS (see lp__sweep) */
     if (lp_cas_seq_cst(&c->word, &w, lp__word(r, LP__CELL_CANCELLED))) {
-        wait->lp__state_ = LP__WAIT_IDLE;
+        lp__wait_ended(p, wait);
         lp__sweep(p);
         return LP_CANCELLED;
     }

@@ -230,6 +230,65 @@ static void bounded_default_bound_is_one_ms(void **state) {
     bounded_hands_off_to_a_waiter_older_than_the_bound(0, 500000u, 1500000u);
 }
 
+/*
+ * A wait that lost a retry after passing the bound re-queues behind a younger waiter. It is
+ * not at the head, yet releases must hand off (in queue order) until it is served: the young
+ * head is handed the slot, then the starving wait; only then do releases barge again.
+ */
+static void bounded_starving_wait_behind_a_young_head_is_still_served_by_hand_off(void **state) {
+    (void)state;
+    static LP_POOL_DEFINE(pl, 1, 4);
+    lp_pool *p = LP_POOL(pl);
+    assert_status(LP_POOL_INIT(pl, LP_BOUNDED), LP_OK);
+    fake_now_ns = 1000000000u;
+    assert_status(lp_set_fairness_bound(p, 1000000u, fake_clock), LP_OK);
+    wake_counter old_wc = {0}, young_wc = {0};
+    lp_wait old_w = LP_WAIT_INIT, young_w = LP_WAIT_INIT;
+    uint32_t held, got, other;
+
+    assert_status(lp_try_get(p, &held), LP_OK);
+    assert_status(lp_get_async(p, &old_w, counting_waker(&old_wc), &got), LP_PENDING);
+    assert_status(lp_put(p, held), LP_OK); /* young: woken to retry, the slot unlocked */
+    assert_int_equal(old_wc.calls, 1);
+    assert_status(lp_try_get(p, &held), LP_OK); /* a newcomer barges */
+    fake_now_ns += 2000000u;                     /* the first waiter is now past the bound */
+    assert_status(lp_get_async(p, &young_w, counting_waker(&young_wc), &got), LP_PENDING);
+    assert_status(lp_wait_poll(p, &old_w, NULL, &got), LP_PENDING); /* lost: behind the young one */
+
+    assert_status(lp_put(p, held), LP_OK);
+    assert_int_equal(lp_debug_held(p), 1);           /* handed to the young head, not unlocked */
+    assert_status(lp_try_get(p, &other), LP_EMPTY);
+    assert_status(lp_wait_poll(p, &young_w, NULL, &got), LP_OK);
+    assert_int_equal(got, held);
+    assert_status(lp_put(p, got), LP_OK);
+    assert_int_equal(lp_debug_held(p), 1);           /* handed to the starving wait */
+    assert_status(lp_wait_poll(p, &old_w, NULL, &got), LP_OK);
+    assert_int_equal(got, held);
+
+    /* Served: no wait is starving, so a release with a young waiter barges again. */
+    assert_status(lp_get_async(p, &young_w, counting_waker(&young_wc), &other), LP_PENDING);
+    assert_status(lp_put(p, got), LP_OK);
+    assert_int_equal(lp_debug_held(p), 0);
+    assert_status(lp_wait_poll(p, &young_w, NULL, &got), LP_OK); /* the retry finds it free */
+    assert_status(lp_put(p, got), LP_OK);
+    assert_int_equal(lp_debug_queued(p), 0);
+
+    /* A starving wait that is cancelled stops the hand-offs too. */
+    assert_status(lp_try_get(p, &held), LP_OK);
+    assert_status(lp_get_async(p, &old_w, counting_waker(&old_wc), &got), LP_PENDING);
+    assert_status(lp_put(p, held), LP_OK); /* young: retry */
+    assert_status(lp_try_get(p, &held), LP_OK);
+    fake_now_ns += 2000000u;
+    assert_status(lp_get_async(p, &young_w, counting_waker(&young_wc), &got), LP_PENDING);
+    assert_status(lp_wait_poll(p, &old_w, NULL, &got), LP_PENDING); /* starving, behind */
+    assert_status(lp_wait_cancel(p, &old_w, &got), LP_CANCELLED);
+    assert_status(lp_put(p, held), LP_OK);
+    assert_int_equal(lp_debug_held(p), 0); /* the young head is woken to retry, not handed it */
+    assert_status(lp_wait_poll(p, &young_w, NULL, &got), LP_OK);
+    assert_status(lp_put(p, got), LP_OK);
+    assert_int_equal(lp_debug_queued(p), 0);
+}
+
 int main(void) {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(barging_put_unlocks_and_newcomer_can_win),
@@ -241,6 +300,7 @@ int main(void) {
         cmocka_unit_test(bounded_without_clock_barges),
         cmocka_unit_test(bounded_explicit_bound),
         cmocka_unit_test(bounded_default_bound_is_one_ms),
+        cmocka_unit_test(bounded_starving_wait_behind_a_young_head_is_still_served_by_hand_off),
     };
     return cmocka_run_group_tests_name("pool.unit.modes", tests, NULL, NULL);
 }
