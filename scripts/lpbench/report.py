@@ -154,6 +154,9 @@ def write_report(run_dir, run, fastpath, plot_paths, meta):
               f"{sum(r.verdict == targets.NO_DATA for r in rows)} without data. Throughput: median "
               "over repetitions; worst-case latency: the largest max of any repetition, on both sides; "
               "fairness: the least fair repetition.", ""]
+    bounds = targets.bound_summary(rows)
+    if bounds:
+        lines += [bounds, ""]
 
     lines += ["## Plots", ""]
     for title, path in plot_paths.items():
