@@ -121,7 +121,7 @@ struct alignas(128) ThreadStats {
  * i.e. not malloc) in the workloads that queue; -1 elsewhere.
  * Cost on the measured path (none inside a timed get without split, one fetch_add inside a
  * split one): one shared load per attempt, one fetch_add per wait; per release one shared
- * fetch_add and one store before put, one fence and load after it; 24- and 16-byte appends to
+ * fetch_add and one store before put, one fetch_add(0) after it; 24- and 16-byte appends to
  * thread-local logs.
  */
 class FifoTracker {
@@ -144,7 +144,7 @@ public:
     }
     /** Stamp `handle`'s release; call it just before put(handle), while still holding it. */
     uint64_t stamp_release(uintptr_t handle) {
-        // seq_cst: ordered with the fence in note_release_end of other releasers (see there); the
+        // seq_cst: ordered with the read in note_release_end of other releasers (see there); the
         // put that follows (a release operation in every design) publishes the stamp.
         const uint64_t seq = releases_.fetch_add(1, std::memory_order_seq_cst) + 1;
         if (Stamp *e = entry(handle)) e->seq.store(seq, std::memory_order_relaxed);  // relaxed: as above
@@ -152,10 +152,10 @@ public:
     }
     /** After put(handle) returned: log the release's interval {seq, releases begun by now}. */
     void note_release_end(ReleaseLog &log, uint64_t seq) {
-        // seq_cst fence: the put's writes (the hand-off) are ordered before this read, so a release
-        // whose stamp is above `end` began after our put had completed.
-        std::atomic_thread_fence(std::memory_order_seq_cst);
-        log.push(ReleaseRecord{seq, releases_.load(std::memory_order_relaxed)});  // relaxed: after the fence
+        // seq_cst RMW (not a fence + load: TSan has no fences): it reads the latest count and
+        // orders the put's writes (the hand-off) before it, so a release whose stamp is above `end`
+        // began after our put had completed; adding 0 changes nothing.
+        log.push(ReleaseRecord{seq, releases_.fetch_add(0, std::memory_order_seq_cst)});
     }
     /** Record a grant of `handle` in `log` (right after get/try_get returned it). */
     void note_grant(GrantLog &log, uintptr_t handle, uint64_t start, bool waited, uint64_t ticket) {
