@@ -20,8 +20,9 @@ RUN apt-get update \
  && bash scripts/install-deps.sh \
  && rm -rf /var/lib/apt/lists/*
 
-# Only what the build reads (not build/ or results/ of the host checkout).
-COPY CMakeLists.txt ./
+# Only what the build and tests read (not build/ or results/ of the host checkout);
+# README.md is checked by the pool.readme_in_sync test.
+COPY CMakeLists.txt README.md ./
 COPY pool pool/
 COPY baselines baselines/
 COPY bench bench/
