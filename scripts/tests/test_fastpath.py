@@ -5,7 +5,6 @@ import stat
 import sys
 import tempfile
 import unittest
-from unittest import mock
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 sys.path.insert(0, os.path.dirname(HERE))
@@ -49,6 +48,17 @@ class Parsing(unittest.TestCase):
         with self.assertRaises(ValueError):
             fastpath.parse_callgrind_totals("events: Ir\n")
 
+    def test_functions_self_cost(self):
+        text = ("events: Ir\nfl=(1) x.c\nfn=(1) main\n1 10\ncfn=(2) lp_put\ncalls=5 3\n3 400\n"
+                "+1 2\nfn=(2)\n3 300\n* 5\nfn=(3) run_pairs\n7 20\ntotals: 737\n")
+        # main: 10 + 2 (the 400 after calls= is lp_put's inclusive cost, not main's own)
+        self.assertEqual(fastpath.parse_callgrind_functions(text), {"main": 12, "lp_put": 305, "run_pairs": 20})
+
+    def test_functions_per_pair(self):
+        per = fastpath.functions_per_pair({"lp_put": 100, "setup": 50, "tiny": 1},
+                                          {"lp_put": 2100, "setup": 50, "tiny": 2}, 1000)
+        self.assertEqual(per, {"lp_put": 2.0})  # setup cancels, tiny is below 0.5 per pair
+
     def test_difference_cancels_setup(self):
         self.assertEqual(fastpath.instr_per_pair(1000 + 20 * 500, 1000 + 20 * 1000, 500), 20.0)
 
@@ -61,10 +71,7 @@ class EndToEnd(unittest.TestCase):
                 with open(path, "w") as f:
                     f.write(text)
                 os.chmod(path, os.stat(path).st_mode | stat.S_IEXEC)
-            real = fastpath.callgrind_ir
-            with mock.patch.object(fastpath, "callgrind_ir",
-                                   lambda b, des, n: real(b, des, n, valgrind=vg)):
-                doc = fastpath.measure(fp, iters=1000)
+            doc = fastpath.measure(fp, iters=1000, valgrind=vg)
         self.assertEqual({d: v["instr_per_pair"] for d, v in doc["designs"].items()},
                          {"lockpool-fair": 23.0, "pthread": 97.0, "bare-cas": 16.0})
         self.assertEqual(doc["errors"], {})

@@ -273,5 +273,27 @@ class SameRunBounds(unittest.TestCase):
                          [(r.what, r.verdict) for r in rows])
 
 
+class FastpathBreakdown(unittest.TestCase):
+    def test_unmet_row_says_where_the_instructions_go(self):
+        fp = {"designs": {
+            "lockpool-fair": {"instr_per_pair": 81.0, "functions": {
+                "lp_try_get": 31.0, "lp_put": 21.0, "run_pairs": 13.0, "lockpool_try_get": 12.0,
+                "lockpool_put": 4.0}},
+            "pthread": {"instr_per_pair": 184.0}, "bare-cas": {"instr_per_pair": 23.0}}}
+        rows = [r for r in targets.fastpath_rows(fp) if "lockpool-fair" in r.what]
+        self.assertEqual(len(rows), 2)
+        for r in rows:
+            self.assertEqual(r.verdict, targets.NOT_MET)
+            self.assertIn("per pair: library lp_* 52.0, adapter lockpool_* 16.0, driver loop 13.0", r.measured)
+
+    def test_met_row_and_missing_functions_stay_bare(self):
+        fp = {"designs": {"lockpool-fair": {"instr_per_pair": 30.0, "functions": {"lp_put": 10.0}},
+                          "pthread": {"instr_per_pair": 184.0}, "bare-cas": {"instr_per_pair": 23.0}}}
+        rows = [r for r in targets.fastpath_rows(fp) if "lockpool-fair" in r.what]
+        self.assertEqual([r.verdict for r in rows], [targets.MET, targets.MET])  # 0.16×, 1.30×
+        self.assertTrue(all("per pair" not in r.measured for r in rows))
+        self.assertEqual(targets.fastpath_breakdown(None), "")
+
+
 if __name__ == "__main__":
     unittest.main()
