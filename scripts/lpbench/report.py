@@ -157,6 +157,10 @@ def write_report(run_dir, run, fastpath, plot_paths, meta):
     bounds = targets.bound_summary(rows)
     if bounds:
         lines += [bounds, ""]
+    why = targets.reasons(run, rows, fastpath)
+    if why:
+        lines += ["### Why the unmet targets are not met", ""]
+        lines += [f"- **Target {t}.** {text}" for t, text in why] + [""]
 
     lines += ["## Plots", ""]
     for title, path in plot_paths.items():

@@ -415,3 +415,115 @@ def ratio_summary(run):
                 out.append((case, mode, _ratio(tp, ref_tp["pthread"]), _ratio(tp, ref_tp["spin-ttas"]),
                             _ratio(ref_lat["pthread"], lat), _ratio(ref_lat["spin-ttas"], lat)))
     return out
+
+
+# ---- reasons for unmet targets -------------------------------------------------------------
+# One paragraph per target number that has an unmet row: the known cause, with the figures of the
+# same run that show it (not a verdict: the rows above are the verdicts).
+
+def _max_over(run, workload, design, counter, pick=max):
+    vals = [run.worst(k, counter) for k in (run.find(c, design) for c in run.cases(workload)) if k]
+    vals = [v for v in vals if not math.isnan(v)]
+    return pick(vals) if vals else math.nan
+
+
+def _reason_fastpath(run, fastpath):
+    designs = (fastpath or {}).get("designs", {})
+    fair, pth = designs.get(FAIR, {}), designs.get("pthread", {}).get("instr_per_pair")
+    where = fastpath_breakdown(fair.get("functions"))
+    if not where or pth is None:
+        return None
+    funcs = fair.get("functions", {})
+    lib = sum(v for n, v in funcs.items() if n.startswith("lp_"))
+    rest = fair.get("instr_per_pair", math.nan) - lib
+    return (f"A pair through the design interface is {where} instructions. The library's share is two "
+            f"atomic read-modify-writes plus the contract: NULL and range checks, FAIR's look at the queue, "
+            f"the per-caller start hint, and the look at the queue after the unlock that rules out lost "
+            f"wakeups. 0.25× pthread is {0.25 * pth:.0f} instructions for everything, of which the adapter "
+            f"and the driver loop alone take {rest:.0f}. A plain release store instead of the XCHG would need "
+            f"a membarrier on every enqueue (measured 9.8 µs with a second thread running; pool/DESIGN.md).")
+
+
+def _reason_fairness(run):
+    fifo = _max_over(run, "get_hold", FAIR, "fifo_violations_per_m")
+    cpus = _cpus(run)
+    small = [c for c in run.cases("get_hold") if cpus and c.threads <= cpus]
+    jain_small = min((run.worst(run.find(c, FAIR), "jain") for c in small if run.find(c, FAIR)), default=math.nan)
+    text = ""
+    if fifo == 0:
+        text += ("FAIR granted every get_hold case in queue order: 0 FIFO violations in every repetition (a "
+                 "count of certain overtakings; bench/README.md). ")
+    elif not math.isnan(fifo):
+        text += f"FAIR's FIFO violations reach {fifo:g} per million grants in some get_hold repetition. "
+    text += ("Per-thread counts under strict FIFO are set by how soon each thread comes back to the queue, "
+             "which with more threads than CPUs is the scheduler's choice, not the pool's")
+    if not math.isnan(jain_small):
+        text += f"; with threads ≤ CPUs the same pool's least fair repetition has Jain {jain_small:.4f}"
+    return text + "."
+
+
+def _reason_latency(run):
+    m = _max_over(run, "get_hold", NO_POOL, "lat_max_ns", pick=min)
+    f = _max_over(run, "get_hold", FAIR, "lat_max_ns", pick=min)
+    if math.isnan(m) or math.isnan(f):
+        return None
+    return (f"A worst-case get is one stall of a holder or a waiter by the scheduler or the hypervisor, and "
+            f"it strikes every design: the smallest worst case of any get_hold case is {_fmt_ns(m)} for malloc, "
+            f"which never waits for a slot, and {_fmt_ns(f)} for FAIR. A 10× lower worst case than another "
+            f"design's needs that design's stalls to be 10× longer than ours, which they are for the spinlocks "
+            f"(whose waiters burn the holder's CPU) but not for pthread, whose waiters sleep too.")
+
+
+def _reason_bounded(run):
+    f = _max_over(run, "get_hold", FAIR, "lat_max_ns")
+    b = _max_over(run, "get_hold", BOUNDED, "lat_max_ns")
+    if math.isnan(f) or math.isnan(b):
+        return None
+    return (f"After the bound, BOUNDED hands releases over in queue order (FAIR's discipline) until the "
+            f"starving wait is served, so its worst case is of the order of FAIR's, which is {_fmt_ns(f)} in "
+            f"get_hold here (BOUNDED: {_fmt_ns(b)}): what is left above 2 ms is the scheduler's delay of the "
+            f"waiters the slots are handed to.")
+
+
+def _reason_scaling(run):
+    vals = {}
+    for d in (FAIR, BARGING, BOUNDED, "spin-ticket", "ck-mcs"):
+        per = {c.threads: run.median(run.find(c, d), "ops_per_s") for c in run.cases("oversubscribed") if run.find(c, d)}
+        per = {t: v for t, v in per.items() if not math.isnan(v)}
+        if per and 16 in per and max(per.values()) > 0:
+            vals[d] = per[16] / max(per.values())
+    if FAIR not in vals:
+        return None
+    fifo_others = ", ".join(f"{d} {100 * vals[d]:.0f}%" for d in ("spin-ticket", "ck-mcs") if d in vals)
+    text = (f"FAIR keeps {100 * vals[FAIR]:.0f}% at 16 threads on 2 slots: strict FIFO hands each slot to the "
+            f"oldest waiter, which when oversubscribed is usually not running, so every grant waits for a "
+            f"wake-up and a context switch (the FIFO collapse")
+    text += f"; the FIFO baselines keep {fifo_others})." if fifo_others else ")."
+    if BARGING in vals:
+        text += (f" BARGING keeps {100 * vals[BARGING]:.0f}% and BOUNDED {100 * vals.get(BOUNDED, math.nan):.0f}%: "
+                 f"each release with waiters wakes the oldest to retry, and most retries lose to the releaser "
+                 f"re-taking its slot (counted with perf: about one futile futex wait/wake pair per two pairs at "
+                 f"16 threads). The fixes tried, with their measurements, are in pool/DESIGN.md ('Tried, "
+                 f"measured, not kept').")
+    return text
+
+
+def reasons(run, rows, fastpath=None):
+    """[(target number, paragraph)] for each target number with an unmet row and a known cause."""
+    unmet = {r.target for r in rows if r.verdict == NOT_MET}
+    out = []
+    makers = [("1", lambda: _reason_fastpath(run, fastpath)),
+              ("3", lambda: _reason_fairness(run) if any(r.target == "3" and r.verdict == NOT_MET and
+                                                          ("Jain" in r.what or "share" in r.what) for r in rows) else None),
+              ("3", lambda: _reason_latency(run) if any(r.target == "3" and r.verdict == NOT_MET and
+                                                         "latency" in r.what for r in rows) else None),
+              ("4", lambda: ("The rows give the no-pool ceiling (malloc ÷ pthread) of the worst case where malloc "
+                             "ran: no pool can complete more pairs per second than no pool.")),
+              ("5", lambda: _reason_bounded(run)),
+              ("6", lambda: _reason_scaling(run))]
+    for target, make in makers:
+        if target in unmet:
+            text = make()
+            if text:
+                out.append((target, text))
+    return out

@@ -295,5 +295,51 @@ class FastpathBreakdown(unittest.TestCase):
         self.assertEqual(targets.fastpath_breakdown(None), "")
 
 
+class Reasons(unittest.TestCase):
+    def _rows(self, fair_fifo=0.0, fair16=1e5):
+        rows = []
+        for t, fair_ops in ((2, 4e6), (16, fair16)):
+            for d, ops in (("lockpool-fair", fair_ops), ("lockpool-barging", 5e6 if t == 2 else 2e6),
+                           ("lockpool-bounded", 5e6 if t == 2 else 3e6), ("spin-ticket", 3e6 if t == 2 else 1e4)):
+                rows.append(row("oversubscribed", d, t, ops))
+        for t in (2, 8):
+            rows.append(row("get_hold", "lockpool-fair", t, 1e6, slots=1, fifo=fair_fifo, jain=0.9999 if t == 2 else 0.97,
+                            minmax=0.99 if t == 2 else 0.7, lat_max=5e6))
+            rows.append(row("get_hold", "pthread", t, 1e6, slots=1, lat_max=6e6))
+            rows.append(row("get_hold", "spin-ttas", t, 1e6, slots=1, lat_max=9e6))
+            rows.append(row("get_hold", "lockpool-barging", t, 1.2e6, slots=1))
+            rows.append(row("get_hold", "lockpool-bounded", t, 1.1e6, slots=1, lat_max=30e6))
+            rows.append(row("get_hold", "malloc", t, 2e6, slots=1, lat_max=1e6))
+        return run_of(rows, cpus=2)
+
+    def test_one_paragraph_per_unmet_target_with_its_figures(self):
+        run = self._rows()
+        fp = {"designs": {"lockpool-fair": {"instr_per_pair": 81.0, "functions": {
+            "lp_try_get": 31.0, "lp_put": 21.0, "run_pairs": 13.0, "lockpool_try_get": 12.0, "lockpool_put": 4.0}},
+            "pthread": {"instr_per_pair": 184.0}, "bare-cas": {"instr_per_pair": 23.0}}}
+        rows = targets.all_rows(run, fp)
+        why = dict((t, text) for t, text in targets.reasons(run, rows, fp) if t != "3")
+        why3 = [text for t, text in targets.reasons(run, rows, fp) if t == "3"]
+        self.assertIn("library lp_* 52.0", why["1"])
+        self.assertIn("46 instructions", why["1"])                     # 0.25 x 184
+        self.assertIn("0 FIFO violations in every repetition", why3[0])  # fairness rows unmet at 8 threads
+        self.assertIn("Jain 0.9999", why3[0])                           # threads <= CPUs
+        self.assertIn("1.00 ms for malloc", why3[1])                    # latency rows unmet
+        self.assertIn("FAIR keeps 2%", why["6"])                        # 1e5 / 4e6
+        self.assertIn("spin-ticket 0%", why["6"])
+        self.assertIn("BARGING keeps 40% and BOUNDED 60%", why["6"])
+        self.assertIn("30.00 ms", why["5"])
+
+    def test_fifo_violations_are_not_called_queue_order(self):
+        run = self._rows(fair_fifo=12.0)
+        rows = targets.all_rows(run)
+        why3 = [text for t, text in targets.reasons(run, rows) if t == "3"]
+        self.assertIn("reach 12 per million", why3[0])
+        self.assertNotIn("queue order", why3[0])
+
+    def test_nothing_unmet_no_reasons(self):
+        self.assertEqual(targets.reasons(run_of([], cpus=2), []), [])
+
+
 if __name__ == "__main__":
     unittest.main()
