@@ -502,7 +502,7 @@ def _reason_scaling(run):
     if BARGING in vals:
         text += (f" BARGING keeps {100 * vals[BARGING]:.0f}% and BOUNDED {100 * vals.get(BOUNDED, math.nan):.0f}%: "
                  f"each release with waiters wakes the oldest to retry, and most retries lose to the releaser "
-                 f"re-taking its slot (counted with perf: about one futile futex wait/wake pair per two pairs at "
+                 f"re-taking its slot (counted with perf: about one futile futex wait/wake pair per four pairs at "
                  f"16 threads). The fixes tried, with their measurements, are in pool/DESIGN.md ('Tried, "
                  f"measured, not kept').")
     return text
