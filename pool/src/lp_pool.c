@@ -306,11 +306,20 @@ static int lp__serve(lp__pool *p, uint32_t slot) {
  *   CANCELLED(r), newer final for round r: pass (and recycle a cancelled cell);
  *   older round         the cell still holds an earlier ticket's waiter, and once its owner
  *                       recycles it a late claimer could take t: stop; that owner re-sweeps
- *                       (lp__recycle). */
+ *                       (lp__recycle).
+ * Only tickets queued before our tail look (`end`): every caller sweeps for tickets already
+ * queued then (its cancelled or skipped ticket, the ones behind a served ticket or its
+ * recycled cell), and a ticket queued later has its own sweeper. Without the bound a sweeper
+ * could pass a canceller's new tickets for ever (the livelock in verify/README.md); with it,
+ * the sweep is wait-free: a lost head CAS means head moved, a failed kill is followed by a
+ * return (claimed) or a head CAS, so about two iterations per ticket below `end`. */
 static void lp__sweep(lp__pool *p) {
-    for (;;) {
-        uint32_t h = lp_load_seq_cst(&p->head);
-        if (h == lp_load_seq_cst(&p->tail)) return;
+    uint32_t h = lp_load_seq_cst(&p->head);
+    uint32_t end = lp_load_seq_cst(&p->tail);
+    for (;; h = lp_load_seq_cst(&p->head)) {
+        /* caught up, or others moved head past `end` (then the distance wraps past half) */
+        uint32_t left = lp__dist(p, h, end);
+        if (left == 0u || left > p->limit / 2u) return;
         lp__cell *c = lp__cell_of(p, h);
         uint32_t r = lp__round_of(p, h);
         /* seq_cst: a canceller writes the cell then reads head; we read the cell then write

@@ -15,7 +15,8 @@
  * withdraw CLAIMING->CANCELLED), lp__publish (CAS CLAIMING->WAITING, else collect: LP_OK);
  * FAIR hand-off, BARGING "retry" wakes; lp_try_get, lp_put (fast path and
  * lp__release_slow/lp__after_unlock); lp__sweep as fixed in bb01bed (kill EMPTY(r) first,
- * pass CANCELLED(r)/newer, stop at an older round) and lp__recycle's sweep; and two kinds
+ * pass CANCELLED(r)/newer, stop at an older round; bounded since by the tail at its look)
+ * and lp__recycle's sweep; and two kinds
  * of callers:
  *   - sync (lp_get_timeout, lp_sync.c): a *parked* wait. Its waker is the cell's park
  *     word: the server stores READY, then xchg WOKEN on park[cell] (lp__park_wake); the
@@ -38,8 +39,8 @@
  *
  * Atomicity. One Promela step per C atomic access, except: (a) a load whose value only
  * feeds the CAS that follows, with a retry on failure and no effect before it, is folded
- * into that CAS (this includes lp__sweep's EMPTY(r) kill: a failed kill re-reads from the
- * top with nothing done, i.e. the sweep merely started later); (b) the head/tail pair of
+ * into that CAS (this includes lp__sweep's EMPTY(r) kill: a failed kill re-reads head with
+ * nothing done, i.e. that iteration merely started later); (b) the head/tail pair of
  * "anyone waiting?" is one snapshot (head only moves towards tail: "equal" means empty at
  * the second load, "different" means non-empty at some instant in between); lp__recycle's
  * "queue non-empty? then sweep" is modelled as an unconditional sweep, whose own first
@@ -47,11 +48,13 @@
  * fails and retries); (d) plain stores read by nobody before a later release (cell
  * rec/park/since/slot) are folded into the neighbouring atomic step (the park reset at
  * claim races only with a late wake of the previous round: before or after the claim, the
- * effect is the same). lp__sweep's head/tail look and its cell load are separate steps.
+ * effect is the same). lp__sweep's head/tail look, its cell load and each later head look
+ * are separate steps.
  *
  * ABA. The C's tickets wrap after 2^29; the model's after LIMIT. A caller that holds a
  * ticket or head value across steps (lp__claim from its tail read to the orphan check or
- * the withdraw; lp__sweep from its head read to its last cell CAS; lp__serve from its head
+ * the withdraw; lp__sweep from each head read to its last cell CAS (its `end` needs no
+ * window: the ghost sweep_end[] tracks it exactly); lp__serve from its head
  * CAS to its first cell access) is assumed not to be preempted for more than MAXLAG queue
  * moves: lag[p] counts head/tail moves seen in p's window, and a move is disabled while
  * another process is already past MAXLAG. That is the known, documented limit (DESIGN.md)
@@ -70,6 +73,7 @@
  *   no invalid end state: nobody blocks for ever (lost wake-up, stuck await);
  *   LTL served: a patient waiter of process 0 is eventually served (FAIR: no starvation);
  *   LTL wakeup: a sleeping process 0 (futex or async task) is eventually woken or leaves.
+ *   LTL sweepends: a sweep by process 0 returns (lp__sweep is bounded: no sweep livelock).
  *
  * Seeded bugs (-D; each must make spin report an error, see README.md for which are found):
  *   BUG_NO_RESCAN            lp__acquire skips lp__rescan after the claim (defect 1)
@@ -167,7 +171,13 @@ byte livemask;         /* bit c: cell c holds a published, unserved, uncancelled
 bit  patient[NPROC];   /* this wait never gives up: it must be served (LTL served) */
 bit  asleep[NPROC];    /* futex-waiting or an async task waiting for its waker (LTL wakeup) */
 bit  rec_live[NPROC];  /* the caller's lp_wait may be dereferenced by the pool (A4) */
+bit  sweeping[NPROC];  /* inside lp__sweep (LTL sweepends) */
 byte lag[NPROC];       /* 1 + queue moves seen in the current window; 0 = no window */
+/* lp__sweep's `end` (the tail at its look) + 1; 0 = not sweeping, or head moved past end.
+ * A head move past it clears it: the C's wrapped-distance test, exact (no ticket wrap). */
+byte sweep_end[NPROC];
+#define PASS_END(q, old) if :: (q) < NPROC && sweep_end[q] == (old) + 1 -> sweep_end[q] = 0 :: else fi
+#define PASS_ENDS(old) PASS_END(0, old); PASS_END(1, old); PASS_END(2, old); PASS_END(3, old)
 
 #define LAG_Q_OK(q) ((q) >= NPROC || (q) == me || lag[q] <= MAXLAG)
 #define LAG_OK (LAG_Q_OK(0) && LAG_Q_OK(1) && LAG_Q_OK(2) && LAG_Q_OK(3))
@@ -184,20 +194,19 @@ byte lag[NPROC];       /* 1 + queue moves seen in the current window; 0 = no win
 #define FAIRM 0
 #endif
 
-/* C: lp__sweep (lp_pool.c:309-330, bb01bed). Uses h, w, ok. */
+/* C: lp_pool.c lp__sweep (bb01bed's sweep, bounded by the tail at its look: `end`).
+ * Uses h, w, ok and sweep_end[me]. */
 inline sweep() {
+    d_step { /* head, then tail = end (seq_cst loads), see (b) */
+        if
+        :: head == tail -> ok = 0
+        :: else -> h = head; sweep_end[me] = tail + 1; ok = 1; lag[me] = 1; sweeping[me] = 1
+        fi
+    };
     do
-    :: d_step { /* L311-312: head, tail (seq_cst loads), see (b) */
-           if
-           :: head == tail -> ok = 0
-           :: else -> h = head; ok = 1; lag[me] = 1
-           fi
-       };
-       if
-       :: !ok -> break
-       :: else
-       fi;
-       d_step { /* L317-325: the cell (seq_cst load), then by round and state */
+    :: !ok -> break
+    :: else ->
+       d_step { /* the cell (seq_cst load), then by round and state */
            w = cellw[CELL(h)];
 #ifndef BUG_SWEEP_READ_THEN_PASS
            if
@@ -217,9 +226,9 @@ inline sweep() {
        :: !ok -> break
        :: else
        fi;
-       d_step { /* L326: CAS head h->h+1 (seq_cst); then recycle a cancelled cell we retired */
+       d_step { /* CAS head h->h+1 (seq_cst); lost: head moved, look again */
            if
-           :: head == h && LAG_OK -> head = NEXT(h); LAG_BUMP;
+           :: head == h && LAG_OK -> head = NEXT(h); PASS_ENDS(h); LAG_BUMP;
 #ifndef BUG_SWEEP_READ_THEN_PASS
                ok = (RD(w) == RND(h) && ST(w) == CANCELLED)
 #else
@@ -230,8 +239,8 @@ inline sweep() {
            if :: !ok -> lag[me] = 0 :: else fi
        };
        if
-       :: ok ->
-           d_step { /* L328: CAS cell w -> EMPTY(r+1) (seq_cst); fails if brought forward/claimed */
+       :: ok ->   /* we retired a cancelled ticket: recycle its cell */
+           d_step { /* CAS cell w -> EMPTY(r+1) (seq_cst); fails if brought forward/claimed */
                if
                :: cellw[CELL(h)] == w -> cellw[CELL(h)] = CW(NEXTR(RND(h)), EMPTY)
                :: else
@@ -239,9 +248,15 @@ inline sweep() {
                lag[me] = 0
            }
        :: else
-       fi
+       fi;
+       d_step { /* head again (seq_cst load): stop at end, or once others moved head past it */
+           if
+           :: sweep_end[me] == 0 || head + 1 == sweep_end[me] -> ok = 0
+           :: else -> h = head; ok = 1; lag[me] = 1
+           fi
+       }
     od;
-    atomic { h = 0; w = 0; ok = 0 }
+    atomic { h = 0; w = 0; ok = 0; sweep_end[me] = 0; sweeping[me] = 0 }
 }
 
 /* C: lp__deliver(h, give) (lp_pool.c:224-270). Result in res. Uses w. */
@@ -293,7 +308,7 @@ inline serve() {
     :: d_step { /* head/tail seq_cst loads + CAS head h->h+1, see (c) */
            if
            :: head == tail -> ok = 0
-           :: head != tail && LAG_OK -> h = head; head = NEXT(head); ok = 1; LAG_BUMP; lag[me] = 1;
+           :: head != tail && LAG_OK -> h = head; head = NEXT(head); PASS_ENDS(h); ok = 1; LAG_BUMP; lag[me] = 1;
                /* ghost: a visible wait whose ticket a server claimed is being served */
                if
                :: RD(cellw[CELL(h)]) == RND(h) && (ST(cellw[CELL(h)]) == CLAIMING ||
@@ -790,3 +805,4 @@ init {
 
 ltl served { [] (patient[0] -> <> !patient[0]) }
 ltl wakeup { [] (asleep[0] -> <> !asleep[0]) }
+ltl sweepends { [] (sweeping[0] -> <> !sweeping[0]) }
