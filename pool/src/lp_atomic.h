@@ -17,6 +17,7 @@ typedef _Atomic uint32_t lp_atomic_u32;
 #define lp_load_seq_cst(p) atomic_load_explicit((p), memory_order_seq_cst)
 #define lp_store_relaxed(p, v) atomic_store_explicit((p), (v), memory_order_relaxed)
 #define lp_store_release(p, v) atomic_store_explicit((p), (v), memory_order_release)
+#define lp_store_seq_cst(p, v) atomic_store_explicit((p), (v), memory_order_seq_cst)
 #define lp_xchg_seq_cst(p, v) atomic_exchange_explicit((p), (v), memory_order_seq_cst)
 #define lp_xchg_acq_rel(p, v) atomic_exchange_explicit((p), (v), memory_order_acq_rel)
 #define lp_fetch_add_relaxed(p, v) atomic_fetch_add_explicit((p), (v), memory_order_relaxed)

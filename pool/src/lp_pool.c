@@ -47,8 +47,13 @@ static void lp__sweep(lp__pool *p);
 /* The owner's last touch of its cell (from READY): the next round may claim it. A sweep
  * may have stopped at a later ticket of this cell while we held it (see lp__sweep): look. */
 static inline void lp__recycle(lp__pool *p, lp__cell *c, uint32_t t) {
-    /* release: our reads of slot/rec happen before the next claimer's writes */
-    lp_store_release(&c->word, lp__word(lp__next_round(p, lp__round_of(p, t)), LP__CELL_EMPTY));
+    /* seq_cst (release would order our reads of slot/rec before the next claimer's writes,
+     * but not this store before our look at the queue): Dekker with a claimer that reads the
+     * cell, finds it still ours and skips its ticket (tail CAS). Either it sees EMPTY and
+     * claims, or we see the tail it moved and sweep the skipped ticket; with a release store
+     * both could miss, leaving a dead ticket at the head (FAIR try_get: LP_EMPTY with free
+     * slots until the next get). */
+    lp_store_seq_cst(&c->word, lp__word(lp__next_round(p, lp__round_of(p, t)), LP__CELL_EMPTY));
     if (!lp__queue_empty_seq_cst(p)) lp__sweep(p);
 }
 
@@ -472,8 +477,9 @@ static lp_status lp__claim(lp__pool *p, lp_wait *wait, uint32_t *slot) {
             }
             c = lp__cell_of(p, t);
             r = lp__round_of(p, t);
-            /* acquire: the previous round's last user finished with the cell */
-            w = lp_load_acquire(&c->word);
+            /* seq_cst (acquire: the previous round's last user finished with the cell): the
+             * claim half of the Dekker pairing with lp__recycle's store */
+            w = lp_load_seq_cst(&c->word);
             int cmp = lp__round_cmp(p, lp__round(w), r);
             uint32_t st = lp__state(w);
             if (cmp == 0 && st == LP__CELL_EMPTY) {
