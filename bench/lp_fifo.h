@@ -3,7 +3,9 @@
 //
 // The metric compares the order in which waiters JOINED the queue with the order in which the
 // design GRANTED them a slot, and counts only overtakings that are certain: where both orders
-// are known from intervals that do not overlap, never from a race between two of them.
+// are known from intervals that do not overlap, never from a race between two of them. Residue: a
+// slot that sits free after its put and is later handed over by the design itself (LockPool: a
+// rescanning waiter serves it) is dated to that old put (bench/README.md).
 //
 // Grant order is not the order in which threads return from get (a waiter already handed its
 // slot may not be scheduled back in for milliseconds); it is read from the slot: every release
