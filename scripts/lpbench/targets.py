@@ -454,7 +454,9 @@ def _reason_fairness(run):
         text += ("FAIR granted every get_hold case in queue order: 0 FIFO violations in every repetition (a "
                  "count of certain overtakings; bench/README.md). ")
     elif not math.isnan(fifo):
-        text += f"FAIR's FIFO violations reach {fifo:g} per million grants in some get_hold repetition. "
+        text += (f"FAIR's FIFO violations reach {fifo:g} per million grants in some get_hold repetition "
+                 f"(bench/README.md describes the metric's residue: a slot handed over by the design itself "
+                 f"after sitting free is dated to its last put). ")
     text += ("Per-thread counts under strict FIFO are set by how soon each thread comes back to the queue, "
              "which with more threads than CPUs is the scheduler's choice, not the pool's")
     if not math.isnan(jain_small):
