@@ -1,7 +1,7 @@
 # LockPool in a container: Debian bookworm, the same packages as CI (.ci/run), a Release
 # build, and the main job (scripts/run-suite.sh) as the default command.
 #
-#   docker build -t lockpool .
+#   docker build --build-arg LP_GIT_COMMIT=$(git rev-parse HEAD) -t lockpool .
 #   docker run --rm -v "$PWD/results:/src/results" lockpool            # full suite (~15 min)
 #   docker run --rm -v "$PWD/results:/src/results" lockpool --quick    # about a minute
 #   docker run --rm --entrypoint scripts/run-tests.sh lockpool --no-deps   # the test suite
@@ -30,6 +30,11 @@ COPY scripts scripts/
 RUN mkdir -p results \
  && cmake -S . -B build/release -DCMAKE_BUILD_TYPE=Release -DLP_BUILD_VERIFY=OFF \
  && cmake --build build/release -j"$(nproc)" --target lockpool-bench lp-fastpath
+
+# The image has no .git: the commit goes into each run's bench.json from here, if given
+# (docker build --build-arg LP_GIT_COMMIT=$(git rev-parse HEAD) -t lockpool .).
+ARG LP_GIT_COMMIT=
+ENV LP_GIT_COMMIT=${LP_GIT_COMMIT}
 
 # Dependencies are installed and the build is done: run-suite.sh only re-checks both.
 ENTRYPOINT ["scripts/run-suite.sh", "--no-deps"]

@@ -74,6 +74,11 @@ std::string git_commit() {
         pclose(p);
     }
     while (!out.empty() && (out.back() == '\n' || out.back() == '\r')) out.pop_back();
+    if (out.empty()) {
+        // A tree without .git (a container image): the commit it was built from, if the build said.
+        const char *env = std::getenv("LP_GIT_COMMIT");
+        if (env && *env) out = env;
+    }
     return out.empty() ? "unknown" : out;
 }
 

@@ -6,7 +6,7 @@
 #   sudo scripts/check-dockerfile-steps.sh [--quick] [TARGET_DIR]   (default /tmp/lockpool-dfroot)
 #     --quick   only the image steps and `run-suite.sh --no-deps --quick`; skip run-tests.sh
 #
-# The Dockerfile is read, not copied: FROM picks the suite, ENV/WORKDIR/COPY/RUN are replayed
+# The Dockerfile is read, not copied: FROM picks the suite, ARG/ENV/WORKDIR/COPY/RUN are replayed
 # in order, from one commit: HEAD at start (git archive; uncommitted edits are not included).
 # Unlike docker, /proc, /sys and /dev are the host's (bind mounts, always unmounted on exit).
 # Manual check only: not wired into ctest or CI. LP_MIRROR overrides the Debian mirror.
@@ -51,6 +51,7 @@ for d in sys dev; do mount --rbind "/$d" "$root/$d"; mount --make-rslave "$root/
 echo "debootstrap took $(( $(date +%s) - start )) s"
 
 env_vars=(PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin HOME=/root)
+declare -A build_args=()
 workdir=/
 # No stdin, as in docker (and the loop below reads the Dockerfile from it).
 in_root() { chroot "$root" /usr/bin/env -i "${env_vars[@]}" /bin/sh -c 'cd "$0" && exec "$@"' "$workdir" "$@" </dev/null; }
@@ -58,7 +59,16 @@ in_root() { chroot "$root" /usr/bin/env -i "${env_vars[@]}" /bin/sh -c 'cd "$0" 
 # Replay the Dockerfile: continuation lines joined, comments dropped.
 while read -r instr rest; do
   case "$instr" in
-    ENV) read -ra kv <<<"$rest"; env_vars+=("${kv[@]}") ;;
+    ARG)  # --build-arg as the Dockerfile's header documents: LP_GIT_COMMIT is the replayed commit
+      name=${rest%%=*}; value=; [[ $rest == *=* ]] && value=${rest#*=}
+      [ "$name" = LP_GIT_COMMIT ] && value=$rev
+      build_args[$name]=$value ;;
+    ENV)
+      read -ra kv <<<"$rest"
+      for i in "${!kv[@]}"; do   # ${NAME} of an ARG, as docker substitutes it
+        for name in "${!build_args[@]}"; do kv[$i]=${kv[$i]//\$\{$name\}/${build_args[$name]}}; done
+      done
+      env_vars+=("${kv[@]}") ;;
     WORKDIR) workdir=$rest; mkdir -p "$root$workdir" ;;
     COPY)
       read -ra args <<<"$rest"; dest=${args[-1]}; srcs=("${args[@]:0:${#args[@]}-1}")
