@@ -508,9 +508,19 @@ static lp_status lp__claim(lp__pool *p, lp_wait *wait, uint32_t *slot) {
         lp_store_relaxed(&c->since, (uint32_t)wait->lp__since_);
         uint32_t seen = t;
         /* seq_cst: tail past t makes us visible to releasers (Dekker); fails if helped */
-        (void)lp_cas_seq_cst(&p->tail, &seen, lp__next_ticket(p, t));
-        /* Orphan check: if head already passed t (a server found t unclaimed while an
-         * older waiter held the cell, and moved on), nobody will ever serve t: withdraw.
+        if (lp_cas_seq_cst(&p->tail, &seen, lp__next_ticket(p, t))) {
+            /* Our own CAS moved tail past t, so head (never past tail) was <= t until
+             * then, and whoever moves head past t read tail from this CAS or later (its
+             * release sequence), i.e. after our claim: its deliver sees CLAIMING(r), a
+             * sweep sees t live. No orphan possible, and an orphan check here would
+             * withdraw a claim a server is serving right now (the orphan-check livelock,
+             * verify/README.md). */
+            return LP_PENDING; /* claimed, not yet published */
+        }
+        /* Someone else moved tail past t: a helper that saw our claim, or a skipper that
+         * found the cell still held by an older round, after which a server may have
+         * passed t before our claim. Orphan check: if head passed t, nobody will ever
+         * serve t: withdraw.
          * seq_cst: pairs with the server's head CAS then cell load (lp__deliver). */
         uint32_t h = lp_load_seq_cst(&p->head);
         uint32_t claiming = lp__word(r, LP__CELL_CLAIMING);

@@ -1,6 +1,7 @@
 /*
  * lp_pool.pml — a Promela model of LockPool's slot/waiter protocol, checked with spin.
- * It mirrors pool/src/lp_pool.c and pool/src/lp_sync.c as of commit bb01bed (the "C:"
+ * It mirrors pool/src/lp_pool.c and pool/src/lp_sync.c as of commit bb01bed, plus the
+ * bounded sweep and the orphan check only after a failed tail CAS (the "C:"
  * notes name the C function and its lines at bb01bed; re-check them when the C changes).
  * pool/verify/README.md says how to run it, what each property covers, and the measured
  * state counts.
@@ -52,15 +53,16 @@
  * are separate steps.
  *
  * ABA. The C's tickets wrap after 2^29; the model's after LIMIT. A caller that holds a
- * ticket or head value across steps (lp__claim from its tail read to the orphan check or
- * the withdraw; lp__sweep from each head read to its last cell CAS (its `end` needs no
- * window: the ghost sweep_end[] tracks it exactly); lp__serve from its head
- * CAS to its first cell access) is assumed not to be preempted for more than MAXLAG queue
- * moves: lag[p] counts head/tail moves seen in p's window, and a move is disabled while
- * another process is already past MAXLAG. That is the known, documented limit (DESIGN.md)
- * scaled down. A process's own window-ending step never needs the move (a stale CAS
- * fails). After a passed orphan check the ticket is live in [head, tail): head cannot pass
- * it without serving it, so no window is needed through the rescan and publish.
+ * ticket or head value across steps (lp__claim from its tail read to its tail CAS, or after
+ * a failed one to the orphan check or the withdraw; lp__sweep from each head read to its
+ * last cell CAS (its `end` needs no window: the ghost sweep_end[] tracks it exactly);
+ * lp__serve from its head CAS to its first cell access) is assumed not to be preempted for
+ * more than MAXLAG queue moves: lag[p] counts head/tail moves seen in p's window, and a move
+ * is disabled while another process is already past MAXLAG. That is the known, documented
+ * limit (DESIGN.md) scaled down. A process's own window-ending step never needs the move (a stale CAS
+ * fails). After its own tail CAS or a passed orphan check the ticket is live in
+ * [head, tail): head cannot pass it without serving it, so no window is needed through the
+ * rescan and publish.
  *
  * Properties:
  *   A1 mutual exclusion: an obtained slot is HELD and has no other owner;
@@ -539,13 +541,20 @@ enq_tail:
         goto enq_tail
     :: else
     fi;
-    d_step { /* L489: CAS tail t -> t+1 (seq_cst); fails if a helper moved it */
+    d_step { /* L489: CAS tail t -> t+1 (seq_cst); fails if a helper or skipper moved it */
         if
-        :: tail == t && LAG_OK -> tail = NEXT(t); LAG_BUMP
+        :: tail == t && LAG_OK -> tail = NEXT(t); LAG_BUMP;
+            /* our own CAS: head was <= t until now, so no orphan check (the fix of the
+             * orphan-check livelock, README.md): t is visible and unserved, a FAIR
+             * newcomer must not pass it (A3); no window from here */
+            livemask = livemask | (1 << CELL(t)); lag[me] = 0; i = 1
         :: tail != t
         fi
     };
-    d_step { /* L493-495: orphan check, seq_cst head load */
+    if
+    :: i == 1 -> i = 0   /* LP_PENDING: claimed, not yet published */
+    :: else ->
+    d_step { /* L493-495: orphan check (only when tail was moved for us), seq_cst head load */
 #ifndef BUG_NO_ORPHAN_CHECK
         ok = (DIST(head, t) > LIMIT / 2);
 #else
@@ -576,6 +585,7 @@ enq_tail:
             fi
         fi
     :: else
+    fi
     fi;
 
 /* ---- C: lp__rescan (lp_pool.c:509-539), our cell still CLAIMING ----------------------- */
