@@ -469,11 +469,12 @@ def _reason_latency(run):
     f = _max_over(run, "get_hold", FAIR, "lat_max_ns", pick=min)
     if math.isnan(m) or math.isnan(f):
         return None
-    return (f"A worst-case get is one stall of a holder or a waiter by the scheduler or the hypervisor, and "
-            f"it strikes every design: the smallest worst case of any get_hold case is {_fmt_ns(m)} for malloc, "
-            f"which never waits for a slot, and {_fmt_ns(f)} for FAIR. A 10× lower worst case than another "
-            f"design's needs that design's stalls to be 10× longer than ours, which they are for the spinlocks "
-            f"(whose waiters burn the holder's CPU) but not for pthread, whose waiters sleep too.")
+    return (f"A worst-case get in any pool waits out one stall, by the scheduler or the hypervisor, of the "
+            f"thread it depends on: the holder, or the waiter a slot is handed to. malloc, which never waits "
+            f"for a slot, has {_fmt_ns(m)} as its smallest worst case of any get_hold case; FAIR {_fmt_ns(f)}. "
+            f"A 10× lower worst case than another pool's needs that pool's stalls to be 10× longer than ours, "
+            f"which they are for the spinlocks (whose waiters burn the holder's CPU) but not for pthread, whose "
+            f"waiters sleep too.")
 
 
 def _reason_bounded(run):

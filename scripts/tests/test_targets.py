@@ -324,7 +324,7 @@ class Reasons(unittest.TestCase):
         self.assertIn("46 instructions", why["1"])                     # 0.25 x 184
         self.assertIn("0 FIFO violations in every repetition", why3[0])  # fairness rows unmet at 8 threads
         self.assertIn("Jain 0.9999", why3[0])                           # threads <= CPUs
-        self.assertIn("1.00 ms for malloc", why3[1])                    # latency rows unmet
+        self.assertIn("has 1.00 ms as its smallest worst case", why3[1])  # latency rows unmet
         self.assertIn("FAIR keeps 2%", why["6"])                        # 1e5 / 4e6
         self.assertIn("spin-ticket 0%", why["6"])
         self.assertIn("BARGING keeps 40% and BOUNDED 60%", why["6"])
