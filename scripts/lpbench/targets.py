@@ -512,21 +512,22 @@ def _reason_scaling(run):
 
 
 def reasons(run, rows, fastpath=None):
-    """[(target number, paragraph)] for each target number with an unmet row and a known cause."""
-    unmet = {r.target for r in rows if r.verdict == NOT_MET}
+    """[(target number, paragraph)] for each target number with an unmet row and a known cause.
+    A paragraph that explains only some rows of its target (words: what those rows say) is
+    given only when one of those rows is unmet."""
+    makers = [("1", (), lambda: _reason_fastpath(run, fastpath)),
+              ("3", ("Jain", "share"), lambda: _reason_fairness(run)),
+              ("3", ("latency",), lambda: _reason_latency(run)),
+              ("4", (), lambda: ("The rows give the no-pool ceiling (malloc ÷ pthread) of the worst case where "
+                                 "malloc ran: no pool can complete more pairs per second than no pool.")),
+              ("5", (), lambda: _reason_bounded(run)),
+              ("6", (), lambda: _reason_scaling(run))]
     out = []
-    makers = [("1", lambda: _reason_fastpath(run, fastpath)),
-              ("3", lambda: _reason_fairness(run) if any(r.target == "3" and r.verdict == NOT_MET and
-                                                          ("Jain" in r.what or "share" in r.what) for r in rows) else None),
-              ("3", lambda: _reason_latency(run) if any(r.target == "3" and r.verdict == NOT_MET and
-                                                         "latency" in r.what for r in rows) else None),
-              ("4", lambda: ("The rows give the no-pool ceiling (malloc ÷ pthread) of the worst case where malloc "
-                             "ran: no pool can complete more pairs per second than no pool.")),
-              ("5", lambda: _reason_bounded(run)),
-              ("6", lambda: _reason_scaling(run))]
-    for target, make in makers:
-        if target in unmet:
-            text = make()
-            if text:
-                out.append((target, text))
+    for target, words, make in makers:
+        if not any(r.target == target and r.verdict == NOT_MET and (not words or any(w in r.what for w in words))
+                   for r in rows):
+            continue
+        text = make()
+        if text:
+            out.append((target, text))
     return out
