@@ -491,9 +491,7 @@ void loop_blocking(Run &r, int thread, ThreadStats &s) {
         if (fifo) r.fifo.note_grant(s.fifo_log, h, start, waited, ticket);
         if (r.reacquire.note_grant(h, thread)) ++s.reacquires;
         spin_iters(r.hold_iters);
-        const uint64_t seq = fifo ? r.fifo.stamp_release(h) : 0;
-        if (d->put(self, h) != LP_OK) ++s.errors;
-        if (fifo) r.fifo.note_release_end(s.release_log, seq);
+        if (r.fifo.stamped_put(s.release_log, h, [&] { return d->put(self, h); }) != LP_OK) ++s.errors;
         ++s.ops;
         spin_iters(r.think_iters);
     }

@@ -142,6 +142,19 @@ public:
         // sees us queued); acquire keeps a following get from moving before the ticket.
         return next_ticket_.fetch_add(1, std::memory_order_acq_rel);
     }
+    /** Release `handle` through `put()` (returns a status) as the metric needs it: stamped just
+     *  before, while still held, and its end logged in `log` once put has returned. Unmeasured
+     *  runs just put. */
+    template <class Put>
+    int stamped_put(ReleaseLog &log, uintptr_t handle, Put put) {
+        if (!measured_) return put();
+        const uint64_t seq = stamp_release(handle);
+        const int st = put();
+        note_release_end(log, seq);
+        return st;
+    }
+
+private:
     /** Stamp `handle`'s release; call it just before put(handle), while still holding it. */
     uint64_t stamp_release(uintptr_t handle) {
         // seq_cst: ordered with the read in note_release_end of other releasers (see there); the
@@ -157,6 +170,7 @@ public:
         // began after our put had completed; adding 0 changes nothing.
         log.push(ReleaseRecord{seq, releases_.fetch_add(0, std::memory_order_seq_cst)});
     }
+public:
     /** Record a grant of `handle` in `log` (right after get/try_get returned it). */
     void note_grant(GrantLog &log, uintptr_t handle, uint64_t start, bool waited, uint64_t ticket) {
         const Stamp *e = entry(handle);

@@ -119,9 +119,8 @@ void loop_async(Run &r, int thread, ThreadStats &s) {
         if (fifo) r.fifo.note_grant(s.fifo_log, slot, t.start, waited, t.ticket);
         if (r.reacquire.note_grant(slot, thread)) ++s.reacquires;
         spin_iters(r.hold_iters);
-        const uint64_t seq = fifo ? r.fifo.stamp_release(slot) : 0;
-        if (lp_put(pool, slot) != LP_OK) ++s.errors;
-        if (fifo) r.fifo.note_release_end(s.release_log, seq);
+        if (r.fifo.stamped_put(s.release_log, slot, [&] { return static_cast<int>(lp_put(pool, slot)); }) != LP_OK)
+            ++s.errors;
         ++s.ops;
         ++s.task_ops[static_cast<std::size_t>(&t - tasks.data())];
         t.pending = false;
@@ -193,9 +192,8 @@ void loop_async(Run &r, int thread, ThreadStats &s) {
         const lp_status st = lp_wait_cancel(pool, &t.wait, &slot);
         if (st == LP_OK) {
             // every put is stamped: the next holder reads it
-            const uint64_t seq = fifo ? r.fifo.stamp_release(slot) : 0;
-            if (lp_put(pool, slot) != LP_OK) ++s.errors;
-            if (fifo) r.fifo.note_release_end(s.release_log, seq);
+            if (r.fifo.stamped_put(s.release_log, slot, [&] { return static_cast<int>(lp_put(pool, slot)); }) != LP_OK)
+                ++s.errors;
         } else if (st != LP_CANCELLED) {
             ++s.errors;
         }
