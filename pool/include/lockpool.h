@@ -144,6 +144,17 @@ size_t lp_storage_size(uint32_t nslots, uint32_t ncells);
  *  is set, LP_BOUNDED behaves as LP_BARGING. LP_EINVAL for other modes or NULL clock. */
 lp_status lp_set_fairness_bound(lp_pool *pool, uint64_t bound_ns, uint64_t (*clock_ns)(void));
 
+/** The default of lp_set_retry_wakes. */
+#define LP_RETRY_WAKES_DEFAULT 4u
+
+/** LP_BARGING/LP_BOUNDED: at most max_in_flight waiters are woken to retry at a time (as Go's
+ *  sync.Mutex keeps one): a release with waiters wakes the oldest only while fewer are in
+ *  flight, else it leaves its slot to the woken ones, who look for free slots when their
+ *  retry ends. 0 = no limit (every release with waiters wakes one). Default
+ *  LP_RETRY_WAKES_DEFAULT. Set it before the pool is shared. LP_EINVAL for LP_FAIR (it
+ *  hands slots over and wakes no one to retry) or a NULL pool. */
+lp_status lp_set_retry_wakes(lp_pool *pool, uint32_t max_in_flight);
+
 uint32_t lp_slot_count(const lp_pool *pool);
 uint32_t lp_waiter_capacity(const lp_pool *pool);
 lp_mode lp_pool_mode(const lp_pool *pool);
@@ -227,6 +238,9 @@ lp_status lp_wait_cancel(lp_pool *pool, lp_wait *wait, uint32_t *slot);
  *  tickets outstanding (waiters plus not-yet-reclaimed cancelled cells). */
 uint32_t lp_debug_held(const lp_pool *pool);
 uint32_t lp_debug_queued(const lp_pool *pool);
+/** BARGING/BOUNDED: waiters woken to retry whose retry has not ended (lp_set_retry_wakes);
+ *  0 whenever the pool is idle. */
+uint32_t lp_debug_woken(const lp_pool *pool);
 
 /** Human-readable name of a status. */
 const char *lp_status_str(lp_status st);

@@ -61,13 +61,15 @@ typedef struct lp__pool {
     uint32_t limit;         /* ncells * rounds: tickets count modulo this */
     uint32_t bound_ticks;   /* BOUNDED: hand off to a waiter older than this (1024-ns ticks) */
     uint32_t fair_mask;     /* ~0 in FAIR mode, else 0: try_get's queue check without a branch */
+    uint32_t retry_wakes;   /* BARGING/BOUNDED: "retry" wakes in flight at most (lp__token_take) */
     uint64_t (*clock_ns)(void);
     /* Line 1: the queue ends. Written only on the slow path (waiters exist); the fast
      * path only reads it, so while nobody waits it stays shared in every cache. */
     _Alignas(LP_CACHELINE) lp_atomic_u32 head; /* next ticket to serve */
     lp_atomic_u32 tail;                        /* next ticket to hand out */
     lp_atomic_u32 starving;                    /* BOUNDED: queued waits already past the bound */
-    char pad[LP_CACHELINE - 3 * sizeof(uint32_t)];
+    lp_atomic_u32 woken;                       /* BARGING/BOUNDED: a "retry" is in flight (lp__wake_retry) */
+    char pad[LP_CACHELINE - 4 * sizeof(uint32_t)];
 } lp__pool;
 
 _Static_assert(sizeof(lp__slot) == sizeof(lp_slot), "lp_slot storage size");

@@ -105,7 +105,9 @@ lp_status lp_init(lp_pool *pool, lp_slot *slots, uint32_t nslots, lp_cell *cells
     p->fair_mask = mode == LP_FAIR ? ~0u : 0u;
     p->bound_ticks = 1000000u >> 10; /* 1 ms */
     p->clock_ns = 0;
+    p->retry_wakes = LP_RETRY_WAKES_DEFAULT;
     lp_store_relaxed(&p->starving, 0u);
+    lp_store_relaxed(&p->woken, 0u);
     for (uint32_t i = 0; i < nslots; i++) {
         lp_store_relaxed(&p->slots[i].state, LP__FREE);
         p->slots[i].created = 0u;
@@ -157,6 +159,14 @@ void lp_wait_init(lp_wait *wait) {
     wait->lp__since_ = 0u;
     wait->lp__waker_.wake = 0;
     wait->lp__waker_.ctx = 0;
+}
+
+lp_status lp_set_retry_wakes(lp_pool *pool, uint32_t max_in_flight) {
+    if (!pool) return LP_EINVAL;
+    lp__pool *p = lp__of(pool);
+    if (p->mode == LP_FAIR) return LP_EINVAL;
+    p->retry_wakes = max_in_flight == 0u ? UINT32_MAX : max_in_flight;
+    return LP_OK;
 }
 
 /* ---- the fast path ------------------------------------------------------------ */
@@ -217,7 +227,7 @@ lp_status lp_try_get(lp_pool *pool, uint32_t *slot) {
 
 /* ---- serving the queue ----------------------------------------------------------- */
 
-enum { LP__DELIVERED, LP__SKIPPED };
+enum { LP__DELIVERED, LP__SKIPPED, LP__NOBODY };
 
 /* Marks a sync-layer wait (lp__get_async_parked): its waker's ctx is this address. Read by
  * the server from the record's waker, written before publication, so no race. */
@@ -283,7 +293,7 @@ static int lp__serve(lp__pool *p, uint32_t slot) {
         /* seq_cst: Dekker pairing with the enqueuer (tail CAS, then slot rescan) */
         uint32_t h = lp_load_seq_cst(&p->head);
         if (h == lp_load_seq_cst(&p->tail)) {
-            if (slot == LP__NO_SLOT) return LP__DELIVERED;
+            if (slot == LP__NO_SLOT) return LP__NOBODY;
             lp__slot *s = &p->slots[slot];
             /* seq_cst: unlock, then look at tail again (the same pairing) */
             lp_xchg_seq_cst(&s->state, LP__FREE);
@@ -344,6 +354,53 @@ static void lp__sweep(lp__pool *p) {
     }
 }
 
+/* ---- the retry token (BARGING/BOUNDED) ------------------------------------------------ */
+
+/* Go's mutexWoken, generalised to a few: at most p->retry_wakes "retry" wakes are in flight,
+ * each a token — deposited in a waiter's cell, or collected by a wait that has not finished
+ * its retry; `woken` counts them. A release with waiters wakes the oldest only if it takes a
+ * token; otherwise it leaves its free slot to the holders, each of which looks at the slots
+ * when it drops its token (lp__token_drop). Without the limit every release during one
+ * wake-up's latency wakes another waiter, and most of them lose their retry to a barger and
+ * park again: futile wake-ups that, oversubscribed, cost the holders their CPU. With one
+ * token, one slot and threads > CPUs the opposite happens: the single woken waiter is often
+ * not yet running when the slot comes free, and the other CPU idles (pool/DESIGN.md has the
+ * measurements behind the default of 4). */
+static int lp__token_take(lp__pool *p) {
+    /* seq_cst load and CAS: a release that reads the count at the limit and leaves its slot
+     * (unlocked by its seq_cst XCHG before) relies on a holder's seq_cst decrement coming
+     * later in the single total order, so that holder's slot look after it sees the unlock
+     * (Dekker: slot vs woken). A failed CAS re-reads and retries; a holder that took the
+     * token meanwhile has the same duty. */
+    uint32_t n = lp_load_seq_cst(&p->woken);
+    while (n < p->retry_wakes)
+        if (lp_cas_seq_cst(&p->woken, &n, n + 1u)) return 1;
+    return 0;
+}
+
+/* seq_cst loads: the holder's half of the pairing above. */
+static int lp__any_slot_free(lp__pool *p) {
+    for (uint32_t i = 0; i < p->nslots; i++)
+        if (lp_load_seq_cst(&p->slots[i].state) == LP__FREE) return 1;
+    return 0;
+}
+
+/* The holder's retry is over (it took a slot, re-queued, or was cancelled): give the token
+ * back, then do what the releases that found none left to take left to us. */
+static void lp__token_drop(lp__pool *p) {
+    for (;;) {
+        /* seq_cst: see lp__token_take */
+        lp_fetch_sub_seq_cst(&p->woken, 1u);
+        if (lp__queue_empty_seq_cst(p) || !lp__any_slot_free(p) || !lp__token_take(p)) return;
+        if (lp__serve(p, LP__NO_SLOT) != LP__NOBODY) return;
+    }
+}
+
+/* A release saw waiters: wake the oldest to retry, unless a retry is in flight. */
+static void lp__wake_retry(lp__pool *p) {
+    if (lp__token_take(p) && lp__serve(p, LP__NO_SLOT) == LP__NOBODY) lp__token_drop(p);
+}
+
 /* BOUNDED: is some queued wait past the bound? Either the oldest (its cell's since), or one
  * that already lost a retry past the bound and re-queued behind younger ones (the starving
  * count). Then releases hand off in queue order until it is served, as Go's sync.Mutex does in
@@ -369,7 +426,7 @@ LP__COLD static void lp__after_unlock(lp__pool *p, uint32_t slot) {
          * acquire: we hold it again. */
         if (lp_cas_acquire(&p->slots[slot].state, &expected, LP__HELD)) lp__serve(p, slot);
     } else {
-        lp__serve(p, LP__NO_SLOT); /* wake the oldest waiter to retry */
+        lp__wake_retry(p);
     }
 }
 
@@ -533,10 +590,11 @@ static lp_status lp__claim(lp__pool *p, lp_wait *wait, uint32_t *slot) {
     }
 }
 
-/* A wait that will not use what a server gave it passes it on: a retry wake to the next
- * waiter (or it is swallowed), a slot through the normal release (never lost). */
+/* A wait that will not use what a server gave it passes it on: a retry token is dropped
+ * (which wakes the next waiter if a slot is free for it), a slot goes through the normal
+ * release (never lost). */
 static void lp__pass_on(lp__pool *p, uint32_t given) {
-    if (given == LP__NO_SLOT) lp__serve(p, LP__NO_SLOT);
+    if (given == LP__NO_SLOT) lp__token_drop(p);
     else lp__release(p, given, 0);
 }
 
@@ -590,21 +648,32 @@ static lp_status lp__publish(lp__pool *p, lp_wait *wait, uint32_t *slot) {
 }
 
 /* Scan (unless FAIR with waiters), claim a ticket, rescan, publish. The waker can only be
- * called after publication, so a call that returns LP_OK never called it. */
-static lp_status lp__acquire(lp__pool *p, lp_wait *wait, uint32_t *slot) {
+ * called after publication, so a call that returns LP_OK never called it. `token`: the caller
+ * holds the retry token (it is retrying after a "retry" wake); so does a wait served "retry"
+ * before publishing. The token is dropped before publishing or returning, so a drop that
+ * wakes the oldest waiter finds us, if we are the oldest, still unpublished (no waker call). */
+static lp_status lp__acquire(lp__pool *p, lp_wait *wait, uint32_t *slot, int token) {
     for (;;) {
         /* as lp_try_get (FAIR with waiters: queue behind them) */
-        if (lp__try_get_at(p, lp__caller_hint(p), slot) == LP_OK) return LP_OK;
+        if (lp__try_get_at(p, lp__caller_hint(p), slot) == LP_OK) {
+            if (token) lp__token_drop(p);
+            return LP_OK;
+        }
         uint32_t got;
         lp_status st = lp__claim(p, wait, &got);
         if (st == LP_PENDING) st = lp__rescan(p, wait, &got);
+        if (token) lp__token_drop(p);
+        token = 0;
         if (st == LP_PENDING) st = lp__publish(p, wait, &got);
         if (st == LP_PENDING) {
             wait->lp__state_ = LP__WAIT_PENDING;
             return LP_PENDING;
         }
         if (st != LP_OK) return st; /* LP_EFULL */
-        if (got == LP__NO_SLOT) continue; /* served "retry" before publishing: retry */
+        if (got == LP__NO_SLOT) {
+            token = 1; /* served "retry" before publishing: retry, holding the token */
+            continue;
+        }
         *slot = got;
         return LP_OK;
     }
@@ -617,7 +686,7 @@ lp_status lp_get_async(lp_pool *pool, lp_wait *wait, lp_waker waker, uint32_t *s
     wait->lp__state_ = LP__WAIT_IDLE;
     wait->lp__waker_ = waker;
     wait->lp__since_ = lp__now_ticks(p);
-    return lp__acquire(p, wait, slot);
+    return lp__acquire(p, wait, slot, 0);
 }
 
 lp_status lp__get_async_parked(lp_pool *pool, lp_wait *wait, void (*wake)(void *park), uint32_t *slot) {
@@ -627,7 +696,7 @@ lp_status lp__get_async_parked(lp_pool *pool, lp_wait *wait, void (*wake)(void *
     wait->lp__waker_.wake = wake;
     wait->lp__waker_.ctx = LP__PARKED_CTX;
     wait->lp__since_ = lp__now_ticks(p);
-    return lp__acquire(p, wait, slot);
+    return lp__acquire(p, wait, slot, 0);
 }
 
 uint32_t lp__wait_position(lp_pool *pool, const lp_wait *wait) {
@@ -702,7 +771,7 @@ lp_status lp_wait_poll(lp_pool *pool, lp_wait *wait, const lp_waker *new_waker, 
     }
     /* BARGING/BOUNDED "retry": try again, re-queueing at the back if we lose. */
     lp__wait_requeues(p, wait);
-    lp_status st = lp__acquire(p, wait, slot);
+    lp_status st = lp__acquire(p, wait, slot, 1);
     if (st != LP_PENDING) lp__wait_ended(p, wait);
     return st;
 }
@@ -747,6 +816,11 @@ uint32_t lp_debug_queued(const lp_pool *pool) {
     /* relaxed: a snapshot */
     uint32_t h = lp_load_relaxed(&p->head), t = lp_load_relaxed(&p->tail);
     return lp__dist(p, h, t);
+}
+
+uint32_t lp_debug_woken(const lp_pool *pool) {
+    if (!pool) return 0u;
+    return lp_load_relaxed(&((lp__pool *)lp__cof(pool))->woken); /* relaxed: a snapshot */
 }
 
 const char *lp_status_str(lp_status st) {

@@ -14,7 +14,8 @@
  *   - at the end: no leak (lp_debug_held == 0, all SLOTS try_gets succeed, one more fails),
  *     the sum of per-slot uses equals the number of acquisitions (held + free == SLOTS).
  *
- * usage: pool_stress <fair|barging|bounded> <slots> <cells> <threads> <ops-per-thread> [nocancel]
+ * usage: pool_stress <fair|barging|bounded> <slots> <cells> <threads> <ops-per-thread> [nocancel] [wakes=N]
+ *   wakes=N: lp_set_retry_wakes(N) (1: the most releases leave their slot to a woken waiter)
  *   nocancel: only lp_get and collected async waits; then LP_EFULL is a violation when
  *   cells >= threads (each thread has at most one wait queued).
  */
@@ -26,6 +27,7 @@ typedef struct config {
     uint32_t slots, cells, threads;
     long ops;
     int nocancel;
+    int wakes; /* lp_set_retry_wakes argument, or -1 for the default */
 } config;
 
 typedef struct worker worker;
@@ -347,7 +349,16 @@ static int parse(int argc, char **argv, config *cfg) {
     cfg->cells = (uint32_t)atol(argv[3]);
     cfg->threads = (uint32_t)atol(argv[4]);
     cfg->ops = stress_scale(atol(argv[5]));
-    cfg->nocancel = argc > 6 && !strcmp(argv[6], "nocancel");
+    cfg->nocancel = 0;
+    cfg->wakes = -1;
+    for (int i = 6; i < argc; i++) {
+        if (!strcmp(argv[i], "nocancel"))
+            cfg->nocancel = 1;
+        else if (!strncmp(argv[i], "wakes=", 6) && cfg->mode != LP_FAIR)
+            cfg->wakes = atoi(argv[i] + 6);
+        else
+            return 0;
+    }
     return cfg->slots > 0 && cfg->threads > 0 && cfg->ops > 0;
 }
 
@@ -355,7 +366,7 @@ int main(int argc, char **argv) {
     shared sh;
     memset(&sh, 0, sizeof sh);
     if (!parse(argc, argv, &sh.cfg)) {
-        fprintf(stderr, "usage: %s <fair|barging|bounded> <slots> <cells> <threads> <ops-per-thread> [nocancel]\n",
+        fprintf(stderr, "usage: %s <fair|barging|bounded> <slots> <cells> <threads> <ops-per-thread> [nocancel] [wakes=N]\n",
                 argv[0]);
         return 2;
     }
@@ -370,13 +381,16 @@ int main(int argc, char **argv) {
     STRESS_EXPECT(lp_init(sh.pool, slots, cfg->slots, cells, cfg->cells, cfg->mode), LP_OK);
     if (cfg->mode == LP_BOUNDED) /* a short bound, so both the barging and the hand-off path run */
         STRESS_EXPECT(lp_set_fairness_bound(sh.pool, 20000, lp_clock_ns), LP_OK);
+    if (cfg->wakes >= 0) STRESS_EXPECT(lp_set_retry_wakes(sh.pool, (uint32_t)cfg->wakes), LP_OK);
     stress_slots_init(&sh.slots, cfg->slots);
     sh.workers = calloc(cfg->threads, sizeof *sh.workers);
     STRESS_CHECK(sh.workers != NULL, "out of memory");
 
     char name[128];
-    snprintf(name, sizeof name, "pool_stress %s slots=%u cells=%u threads=%u%s", cfg->mode_name, cfg->slots,
-             cfg->cells, cfg->threads, cfg->nocancel ? " nocancel" : "");
+    char wakes[24] = "";
+    if (cfg->wakes >= 0) snprintf(wakes, sizeof wakes, " wakes=%d", cfg->wakes);
+    snprintf(name, sizeof name, "pool_stress %s slots=%u cells=%u threads=%u%s%s", cfg->mode_name, cfg->slots,
+             cfg->cells, cfg->threads, cfg->nocancel ? " nocancel" : "", wakes);
     uint64_t t0 = stress_now_ns();
     stress_watchdog_start(&sh.wd, name, dump, &sh);
     for (uint32_t i = 0; i < cfg->threads; i++) {

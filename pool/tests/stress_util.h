@@ -299,6 +299,8 @@ static inline void stress_check_quiescent(lp_pool *pool, const char *name) {
     STRESS_CHECK(lp_debug_held(pool) == 0, "%s: %u slots still held at the end", name, lp_debug_held(pool));
     STRESS_CHECK(lp_debug_queued(pool) == 0, "%s: %u tickets still queued at the end", name,
                  lp_debug_queued(pool));
+    STRESS_CHECK(lp_debug_woken(pool) == 0, "%s: %u retry wakes still in flight at the end (a leaked token)", name,
+                 lp_debug_woken(pool));
     uint32_t *taken = calloc(n, sizeof *taken);
     STRESS_CHECK(taken != NULL, "out of memory");
     for (uint32_t i = 0; i < n; i++)
