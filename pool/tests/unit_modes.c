@@ -1,7 +1,7 @@
 /*
  * unit_modes.c — LP_BARGING and LP_BOUNDED, single-threaded: a release unlocks and wakes
  * the oldest waiter to retry, a newcomer may win, the woken waiter re-queues and gets a
- * later release; BOUNDED hands straight to a waiter older than the bound, measured with a
+ * later release; at most lp_set_retry_wakes retries are in flight; BOUNDED hands straight to a waiter older than the bound, measured with a
  * fake clock the test advances by hand (deterministic, no sleeping).
  */
 #include "unit_util.h"
@@ -119,6 +119,146 @@ static void barging_cancel_of_woken_wait_passes_the_wake_on(void **state) {
         assert_int_equal(lp_debug_queued(p), 0);
         assert_int_equal(wc[0].calls, 1);
     }
+}
+
+/* lp_set_retry_wakes(1): while one waiter is woken to retry, a release wakes nobody else and
+ * leaves its slot to it; the woken waiter's retry takes the free slot. */
+static void barging_release_during_a_retry_wakes_nobody(void **state) {
+    (void)state;
+    static LP_POOL_DEFINE(pl, 1, 4);
+    lp_pool *p = LP_POOL(pl);
+    assert_status(LP_POOL_INIT(pl, LP_BARGING), LP_OK);
+    assert_status(lp_set_retry_wakes(p, 1), LP_OK);
+    wake_counter wc[2] = {{0}, {0}};
+    lp_wait w[2] = {LP_WAIT_INIT, LP_WAIT_INIT};
+    uint32_t held, got[2], newcomer;
+
+    assert_status(lp_try_get(p, &held), LP_OK);
+    assert_status(lp_get_async(p, &w[0], counting_waker(&wc[0]), &got[0]), LP_PENDING);
+    assert_status(lp_get_async(p, &w[1], counting_waker(&wc[1]), &got[1]), LP_PENDING);
+    assert_status(lp_put(p, held), LP_OK);
+    assert_int_equal(wc[0].calls, 1);
+    assert_int_equal(lp_debug_woken(p), 1);
+    assert_status(lp_try_get(p, &newcomer), LP_OK); /* a newcomer barges ... */
+    assert_status(lp_put(p, newcomer), LP_OK);       /* ... and its release wakes nobody */
+    assert_int_equal(wc[1].calls, 0);
+    assert_int_equal(lp_debug_held(p), 0);
+    assert_status(lp_wait_poll(p, &w[0], NULL, &got[0]), LP_OK); /* the woken one takes it */
+    assert_int_equal(lp_debug_woken(p), 0);
+    assert_int_equal(wc[1].calls, 0); /* no slot free after its retry: no wake */
+    assert_status(lp_put(p, got[0]), LP_OK);
+    assert_int_equal(wc[1].calls, 1);
+    assert_status(lp_wait_poll(p, &w[1], NULL, &got[1]), LP_OK);
+    assert_status(lp_put(p, got[1]), LP_OK);
+    assert_int_equal(lp_debug_held(p), 0);
+    assert_int_equal(lp_debug_queued(p), 0);
+    assert_int_equal(lp_debug_woken(p), 0);
+}
+
+/* Two slots freed while one retry is in flight: the woken waiter takes one, and when its
+ * retry ends it wakes the next waiter for the other (the duty a skipped release left it). */
+static void barging_retry_end_wakes_for_a_slot_left_free(void **state) {
+    (void)state;
+    static LP_POOL_DEFINE(pl, 2, 4);
+    lp_pool *p = LP_POOL(pl);
+    assert_status(LP_POOL_INIT(pl, LP_BARGING), LP_OK);
+    assert_status(lp_set_retry_wakes(p, 1), LP_OK);
+    wake_counter wc[2] = {{0}, {0}};
+    lp_wait w[2] = {LP_WAIT_INIT, LP_WAIT_INIT};
+    uint32_t held[2] = {0, 0}, got[2];
+
+    assert_int_equal(take_all(p, held, 2), 2);
+    assert_status(lp_get_async(p, &w[0], counting_waker(&wc[0]), &got[0]), LP_PENDING);
+    assert_status(lp_get_async(p, &w[1], counting_waker(&wc[1]), &got[1]), LP_PENDING);
+    assert_status(lp_put(p, held[0]), LP_OK);
+    assert_status(lp_put(p, held[1]), LP_OK); /* limit reached: left to w[0] */
+    assert_int_equal(wc[0].calls, 1);
+    assert_int_equal(wc[1].calls, 0);
+    assert_status(lp_wait_poll(p, &w[0], NULL, &got[0]), LP_OK);
+    assert_int_equal(wc[1].calls, 1); /* woken by w[0]'s retry end: a slot is free */
+    assert_int_equal(lp_debug_woken(p), 1);
+    assert_status(lp_wait_poll(p, &w[1], NULL, &got[1]), LP_OK);
+    assert_true(got[0] != got[1]);
+    assert_int_equal(lp_debug_woken(p), 0);
+    assert_status(lp_put(p, got[0]), LP_OK);
+    assert_status(lp_put(p, got[1]), LP_OK);
+    assert_int_equal(lp_debug_held(p), 0);
+    assert_int_equal(lp_debug_queued(p), 0);
+}
+
+/* Cancelling a woken wait gives its token back: the next waiter is woken if a slot is free
+ * for it, and not if a newcomer took the slot meanwhile (its release wakes it later). */
+static void barging_cancel_of_woken_wait_returns_the_token(void **state) {
+    (void)state;
+    static LP_POOL_DEFINE(pl, 1, 4);
+    lp_pool *p = LP_POOL(pl);
+    assert_status(LP_POOL_INIT(pl, LP_BARGING), LP_OK);
+    assert_status(lp_set_retry_wakes(p, 1), LP_OK);
+    for (int newcomer_first = 0; newcomer_first < 2; newcomer_first++) {
+        wake_counter wc[2] = {{0}, {0}};
+        lp_wait w[2] = {LP_WAIT_INIT, LP_WAIT_INIT};
+        uint32_t held, got[2], newcomer = 0;
+        assert_status(lp_try_get(p, &held), LP_OK);
+        assert_status(lp_get_async(p, &w[0], counting_waker(&wc[0]), &got[0]), LP_PENDING);
+        assert_status(lp_get_async(p, &w[1], counting_waker(&wc[1]), &got[1]), LP_PENDING);
+        assert_status(lp_put(p, held), LP_OK);
+        assert_int_equal(wc[0].calls, 1);
+        if (newcomer_first) assert_status(lp_try_get(p, &newcomer), LP_OK);
+        assert_status(lp_wait_cancel(p, &w[0], &got[0]), LP_CANCELLED);
+        assert_int_equal(lp_debug_woken(p), newcomer_first ? 0 : 1);
+        assert_int_equal(wc[1].calls, newcomer_first ? 0 : 1);
+        if (newcomer_first) {
+            assert_status(lp_put(p, newcomer), LP_OK);
+            assert_int_equal(wc[1].calls, 1);
+        }
+        assert_status(lp_wait_poll(p, &w[1], NULL, &got[1]), LP_OK);
+        assert_status(lp_put(p, got[1]), LP_OK);
+        assert_int_equal(lp_debug_held(p), 0);
+        assert_int_equal(lp_debug_queued(p), 0);
+        assert_int_equal(lp_debug_woken(p), 0);
+    }
+}
+
+/* 0 = no limit: every release with waiters wakes one, as before the limit existed. */
+static void barging_retry_wakes_zero_wakes_on_every_release(void **state) {
+    (void)state;
+    static LP_POOL_DEFINE(pl, 1, 4);
+    lp_pool *p = LP_POOL(pl);
+    assert_status(LP_POOL_INIT(pl, LP_BARGING), LP_OK);
+    assert_status(lp_set_retry_wakes(p, 0), LP_OK);
+    wake_counter wc[3] = {{0}, {0}, {0}};
+    lp_wait w[3] = {LP_WAIT_INIT, LP_WAIT_INIT, LP_WAIT_INIT};
+    uint32_t held, got[3];
+    assert_status(lp_try_get(p, &held), LP_OK);
+    for (int i = 0; i < 3; i++) assert_status(lp_get_async(p, &w[i], counting_waker(&wc[i]), &got[i]), LP_PENDING);
+    for (int i = 0; i < 3; i++) {
+        assert_status(lp_put(p, held), LP_OK);
+        assert_int_equal(wc[i].calls, 1); /* woken although earlier ones are still in flight */
+        assert_status(lp_try_get(p, &held), LP_OK);
+    }
+    assert_int_equal(lp_debug_woken(p), 3);
+    for (int i = 0; i < 3; i++) assert_status(lp_wait_poll(p, &w[i], NULL, &got[i]), LP_PENDING); /* all lost */
+    assert_int_equal(lp_debug_woken(p), 0);
+    for (int i = 0; i < 3; i++) {
+        assert_status(lp_put(p, held), LP_OK);
+        assert_status(lp_wait_poll(p, &w[i], NULL, &held), LP_OK);
+    }
+    assert_status(lp_put(p, held), LP_OK);
+    assert_int_equal(lp_debug_held(p), 0);
+    assert_int_equal(lp_debug_queued(p), 0);
+}
+
+static void retry_wakes_setter_validates(void **state) {
+    (void)state;
+    static LP_POOL_DEFINE(pf, 1, 2);
+    static LP_POOL_DEFINE(pb, 1, 2);
+    assert_status(LP_POOL_INIT(pf, LP_FAIR), LP_OK);
+    assert_status(LP_POOL_INIT(pb, LP_BOUNDED), LP_OK);
+    assert_status(lp_set_retry_wakes(NULL, 1), LP_EINVAL);
+    assert_status(lp_set_retry_wakes(LP_POOL(pf), 1), LP_EINVAL); /* FAIR wakes no one to retry */
+    assert_status(lp_set_retry_wakes(LP_POOL(pb), 0), LP_OK);
+    assert_status(lp_set_retry_wakes(LP_POOL(pb), 7), LP_OK);
+    assert_int_equal(lp_debug_woken(NULL), 0);
 }
 
 static void barging_cancel_pending(void **state) {
@@ -296,6 +436,11 @@ int main(void) {
         cmocka_unit_test(barging_wakes_oldest_first_while_newcomers_barge),
         cmocka_unit_test(barging_cancel_of_woken_wait_passes_the_wake_on),
         cmocka_unit_test(barging_cancel_pending),
+        cmocka_unit_test(barging_release_during_a_retry_wakes_nobody),
+        cmocka_unit_test(barging_retry_end_wakes_for_a_slot_left_free),
+        cmocka_unit_test(barging_cancel_of_woken_wait_returns_the_token),
+        cmocka_unit_test(barging_retry_wakes_zero_wakes_on_every_release),
+        cmocka_unit_test(retry_wakes_setter_validates),
         cmocka_unit_test(bound_setter_validates),
         cmocka_unit_test(bounded_without_clock_barges),
         cmocka_unit_test(bounded_explicit_bound),
