@@ -8,6 +8,9 @@
  *   lockpool-bounded     barging, but a waiter older than 1 ms is handed the slot.
  *   lockpool-fair-scan0  lockpool-fair with try_get scanning from slot 0
  *                        (lp_try_get_from(pool, 0, ..)): the original crate's hot slot 0.
+ *   lockpool-barging-wakeall  lockpool-barging with lp_set_retry_wakes(pool, 0): every
+ *                        release with waiters wakes one (no limit on retries in flight),
+ *                        so one run shows what the default limit does.
  *
  * Progress: try_get and put are lock-free (per-slot CAS, no lock anywhere); waiters
  * queue in a bounded ring of MAX_WAITERS cells and sleep on a futex after a short spin.
@@ -38,6 +41,13 @@ static int lockpool_init_fair(void *self, uint32_t slots, uint32_t max_waiters) 
 
 static int lockpool_init_barging(void *self, uint32_t slots, uint32_t max_waiters) {
     return lockpool_init_mode(self, slots, max_waiters, LP_BARGING);
+}
+
+static int lockpool_init_barging_wakeall(void *self, uint32_t slots, uint32_t max_waiters) {
+    int st = lockpool_init_mode(self, slots, max_waiters, LP_BARGING);
+    if (st != LP_OK)
+        return st;
+    return lp_set_retry_wakes((lp_pool *)self, 0u);
 }
 
 static int lockpool_init_bounded(void *self, uint32_t slots, uint32_t max_waiters) {
@@ -139,3 +149,7 @@ const lpd_design lpd_lockpool_bounded = LOCKPOOL_DESIGN(
 const lpd_design lpd_lockpool_fair_scan0 = LOCKPOOL_DESIGN(
     "lockpool-fair-scan0", lockpool_init_fair, lockpool_try_get_scan0, LPD_FIFO,
     "LockPool FAIR with try_get scanning from slot 0 (the original crate's hot first slot)");
+
+const lpd_design lpd_lockpool_barging_wakeall = LOCKPOOL_DESIGN(
+    "lockpool-barging-wakeall", lockpool_init_barging_wakeall, lockpool_try_get, 0,
+    "LockPool BARGING without the retry-wake limit: every release with waiters wakes one (lp_set_retry_wakes 0)");

@@ -11,6 +11,7 @@ static const lpd_design *const all_designs[] = {
     &lpd_lockpool_barging,
     &lpd_lockpool_bounded,
     &lpd_lockpool_fair_scan0,
+    &lpd_lockpool_barging_wakeall,
     &lpd_pthread,
     &lpd_spin_ttas,
     &lpd_spin_ticket,
