@@ -6,7 +6,8 @@
  * waits, what each wait was granted, how many times each waker ran, `created` flags.
  *
  * Input: byte 0 picks the mode (FAIR, BARGING, BOUNDED without a clock = BARGING), byte 1
- * the slot count (1..4), byte 2 the cell count (0..4); then two bytes per operation.
+ * the slot count (1..4, low bits) and, not FAIR, the retry-wake limit (bits above: the
+ * default 4, 1, 2, or none), byte 2 the cell count (0..4); then two bytes per operation.
  * At the end every wait is withdrawn and every slot put back: the pool must be empty
  * (no leaked slot, no leftover ticket). Any mismatch aborts with a message.
  */
@@ -34,6 +35,7 @@ typedef struct ref {
     int qlen;
     int cur_waker[NWAITS];    /* which of the two wakers the record holds */
     unsigned expect_wakes[NWAITS][2];
+    uint32_t woken, retry_wakes; /* not FAIR: retry tokens held (W_RETRY waits), and the limit */
 } ref;
 
 static unsigned wakes[NWAITS][2];
@@ -76,6 +78,23 @@ static int ref_pop_oldest(ref *m) {
 }
 static void ref_wake(ref *m, int w) { m->expect_wakes[w][m->cur_waker[w]]++; }
 
+/* Wake the oldest waiter to retry if a token is left (lp__wake_retry). */
+static void ref_wake_retry(ref *m) {
+    if (m->qlen == 0 || m->woken >= m->retry_wakes) return;
+    int w = ref_pop_oldest(m);
+    m->wstate[w] = W_RETRY;
+    m->woken++;
+    ref_wake(m, w);
+}
+
+/* A retry is over (its wait took a slot, re-queued, failed or was cancelled): the token goes
+ * back, and the oldest waiter is woken if a slot is free for it (lp__token_drop). */
+static void ref_drop_token(ref *m) {
+    CHECK(m->woken > 0, "model: token dropped with none held");
+    m->woken--;
+    if (ref_free_count(m) > 0) ref_wake_retry(m);
+}
+
 /* What lp_put of a held slot does. */
 static void ref_release(ref *m, uint32_t s) {
     if (m->fair) {
@@ -91,20 +110,7 @@ static void ref_release(ref *m, uint32_t s) {
         return;
     }
     m->slot[s] = SLOT_FREE;
-    int w = ref_pop_oldest(m);
-    if (w >= 0) {
-        m->wstate[w] = W_RETRY;
-        ref_wake(m, w);
-    }
-}
-
-/* A BARGING wake passed on (cancel of a woken wait). */
-static void ref_pass_retry(ref *m) {
-    int w = ref_pop_oldest(m);
-    if (w >= 0) {
-        m->wstate[w] = W_RETRY;
-        ref_wake(m, w);
-    }
+    ref_wake_retry(m);
 }
 
 static void check_wakes(const ref *m) {
@@ -124,20 +130,20 @@ static void take_free(ref *m, uint32_t s, const char *what) {
 /* lp_get_async / the retry of a woken BARGING wait, as the model predicts it. */
 static void do_acquire(lp_pool *p, ref *m, lp_wait *waits, int w, lp_status st, uint32_t got, const char *what) {
     int may_scan = !m->fair || m->qlen == 0;
+    int token = m->wstate[w] == W_RETRY; /* a retry holds a token until it ends */
     if (may_scan && ref_free_count(m) > 0) {
         CHECK(st == LP_OK, "%s: expected LP_OK, got %s", what, lp_status_str(st));
         take_free(m, got, what);
         m->wstate[w] = W_IDLE;
-        return;
-    }
-    if (ref_outstanding(m) - (m->wstate[w] != W_IDLE) >= (int)m->ncells) {
+    } else if (ref_outstanding(m) - (m->wstate[w] != W_IDLE) >= (int)m->ncells) {
         CHECK(st == LP_EFULL, "%s: expected LP_EFULL, got %s", what, lp_status_str(st));
         m->wstate[w] = W_IDLE;
-        return;
+    } else {
+        CHECK(st == LP_PENDING, "%s: expected LP_PENDING, got %s", what, lp_status_str(st));
+        m->wstate[w] = W_PENDING;
+        m->queue[m->qlen++] = w;
     }
-    CHECK(st == LP_PENDING, "%s: expected LP_PENDING, got %s", what, lp_status_str(st));
-    m->wstate[w] = W_PENDING;
-    m->queue[m->qlen++] = w;
+    if (token) ref_drop_token(m);
     (void)p;
     (void)waits;
 }
@@ -157,6 +163,13 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
     lp_status st = lp_init(&storage.pool, slots_mem, m.nslots, m.ncells ? storage.cells : NULL, m.ncells, mode);
     CHECK(st == LP_OK, "lp_init: %s", lp_status_str(st));
     lp_pool *p = LP_POOL(storage);
+    static const uint32_t limits[4] = {0u, 1u, 2u, 0u}; /* [0]: leave the default */
+    uint32_t pick = (uint32_t)(data[1] / MAX_SLOTS) % 4u;
+    m.retry_wakes = pick == 0u ? LP_RETRY_WAKES_DEFAULT : pick == 3u ? UINT32_MAX : limits[pick];
+    if (!m.fair && pick != 0u) {
+        st = lp_set_retry_wakes(p, limits[pick]);
+        CHECK(st == LP_OK, "lp_set_retry_wakes: %s", lp_status_str(st));
+    }
     lp_wait waits[NWAITS];
     for (int i = 0; i < NWAITS; i++) {
         lp_wait_init(&waits[i]);
@@ -237,7 +250,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
             case W_RETRY:
                 CHECK(st == LP_CANCELLED, "cancel of a woken wait: %s", lp_status_str(st));
                 m.wstate[w] = W_IDLE;
-                ref_pass_retry(&m);
+                ref_drop_token(&m);
                 break;
             }
             break;
@@ -298,9 +311,10 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
                     CHECK(lp_slot_created(p, k) == m.created[k], "slot %u created %d, expected %d", k,
                           lp_slot_created(p, k), m.created[k]);
             break;
-        case 9: /* diagnostics: held slots (ours + in mailboxes) */
+        case 9: /* diagnostics: held slots (ours + in mailboxes), retries in flight */
             CHECK(lp_debug_held(p) == m.nslots - (uint32_t)ref_free_count(&m), "lp_debug_held %u, expected %u",
                   lp_debug_held(p), m.nslots - (uint32_t)ref_free_count(&m));
+            CHECK(lp_debug_woken(p) == m.woken, "lp_debug_woken %u, expected %u", lp_debug_woken(p), m.woken);
             break;
         }
         check_wakes(&m);
@@ -317,7 +331,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
         } else {
             CHECK(st == LP_CANCELLED, "teardown cancel: %s", lp_status_str(st));
             if (m.wstate[w] == W_PENDING) ref_dequeue(&m, w);
-            else ref_pass_retry(&m);
+            else ref_drop_token(&m);
         }
         m.wstate[w] = W_IDLE;
     }
@@ -330,5 +344,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
     check_wakes(&m);
     CHECK(lp_debug_held(p) == 0u, "teardown: %u slots still held (leak)", lp_debug_held(p));
     CHECK(lp_debug_queued(p) == 0u, "teardown: %u tickets outstanding", lp_debug_queued(p));
+    CHECK(lp_debug_woken(p) == 0u && m.woken == 0u, "teardown: %u retry tokens held (model %u)", lp_debug_woken(p),
+          m.woken);
     return 0;
 }
