@@ -488,9 +488,12 @@ def _reason_bounded(run):
             f"waiters the slots are handed to.")
 
 
+WAKEALL = "lockpool-barging-wakeall"  # BARGING without the retry-wake limit (lp_set_retry_wakes 0)
+
+
 def _reason_scaling(run):
     vals = {}
-    for d in (FAIR, BARGING, BOUNDED, "spin-ticket", "ck-mcs"):
+    for d in (FAIR, BARGING, BOUNDED, WAKEALL, "spin-ticket", "ck-mcs"):
         per = {c.threads: run.median(run.find(c, d), "ops_per_s") for c in run.cases("oversubscribed") if run.find(c, d)}
         per = {t: v for t, v in per.items() if not math.isnan(v)}
         if per and 16 in per and max(per.values()) > 0:
@@ -502,12 +505,20 @@ def _reason_scaling(run):
             f"oldest waiter, which when oversubscribed is usually not running, so every grant waits for a "
             f"wake-up and a context switch (the FIFO collapse")
     text += f"; the FIFO baselines keep {fifo_others})." if fifo_others else ")."
-    if BARGING in vals:
-        text += (f" BARGING keeps {100 * vals[BARGING]:.0f}% and BOUNDED {100 * vals.get(BOUNDED, math.nan):.0f}%: "
-                 f"each release with waiters wakes the oldest to retry, and most retries lose to the releaser "
-                 f"re-taking its slot (counted with perf: about one futile futex wait/wake pair per four pairs at "
-                 f"16 threads). The fixes tried, with their measurements, are in pool/DESIGN.md ('Tried, "
-                 f"measured, not kept').")
+    barging = [f"{d.split('-')[1].upper()} {100 * vals[d]:.0f}%" for d in (BARGING, BOUNDED) if d in vals]
+    if barging:
+        low = any(vals[d] < 0.5 for d in (BARGING, BOUNDED) if d in vals)
+        first = barging[0].replace(" ", " keeps ", 1)
+        text += (f" {' and '.join([first] + barging[1:])}, with at most 4 waiters woken to retry at a time "
+                 f"(lp_set_retry_wakes)")
+        if WAKEALL in vals:
+            text += (f"; BARGING waking one waiter on every release ({WAKEALL}) keeps {100 * vals[WAKEALL]:.0f}%: "
+                     f"most of those retries lose to a barger and park again, futile wake-ups that cost the "
+                     f"holders their CPU")
+        text += "."
+        if low:
+            text += (" Below 50%, the woken waiters are not running when their slot comes free; the fixes tried "
+                     "are in pool/DESIGN.md ('Tried, measured, not kept').")
     return text
 
 

@@ -300,7 +300,8 @@ class Reasons(unittest.TestCase):
         rows = []
         for t, fair_ops in ((2, 4e6), (16, fair16)):
             for d, ops in (("lockpool-fair", fair_ops), ("lockpool-barging", 5e6 if t == 2 else 2e6),
-                           ("lockpool-bounded", 5e6 if t == 2 else 3e6), ("spin-ticket", 3e6 if t == 2 else 1e4)):
+                           ("lockpool-bounded", 5e6 if t == 2 else 3e6), ("spin-ticket", 3e6 if t == 2 else 1e4),
+                           ("lockpool-barging-wakeall", 5e6 if t == 2 else 1e6)):
                 rows.append(row("oversubscribed", d, t, ops))
         for t in (2, 8):
             rows.append(row("get_hold", "lockpool-fair", t, 1e6, slots=1, fifo=fair_fifo, jain=0.9999 if t == 2 else 0.97,
@@ -328,7 +329,19 @@ class Reasons(unittest.TestCase):
         self.assertIn("FAIR keeps 2%", why["6"])                        # 1e5 / 4e6
         self.assertIn("spin-ticket 0%", why["6"])
         self.assertIn("BARGING keeps 40% and BOUNDED 60%", why["6"])
+        self.assertIn("(lockpool-barging-wakeall) keeps 20%", why["6"])  # the same run without the limit
+        self.assertIn("Below 50%", why["6"])                              # BARGING's row is unmet
         self.assertIn("30.00 ms", why["5"])
+
+    def test_scaling_reason_without_a_mode_below_half_names_no_fix(self):
+        rows = [row("oversubscribed", d, t, ops) for t in (2, 16)
+                for d, ops in (("lockpool-fair", 4e6 if t == 2 else 1e5), ("lockpool-barging", 5e6 if t == 2 else 4e6),
+                               ("lockpool-bounded", 5e6 if t == 2 else 3e6))]
+        run = run_of(rows, cpus=2)
+        text = dict(targets.reasons(run, targets.all_rows(run)))["6"]
+        self.assertIn("BARGING keeps 80% and BOUNDED 60%, with at most 4 waiters", text)
+        self.assertNotIn("Below 50%", text)
+        self.assertNotIn("wakeall", text)                                  # not in this run
 
     def test_fifo_violations_are_not_called_queue_order(self):
         run = self._rows(fair_fifo=12.0)
