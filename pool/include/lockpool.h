@@ -62,7 +62,8 @@ typedef enum lp_mode {
      *  it is never unlocked in between, and try_get fails while anyone waits. FIFO. */
     LP_FAIR = 0,
     /** Classic: a release unlocks, then wakes the oldest waiter, who retries and may
-     *  lose to a newcomer (and then re-queues at the back). Faster, not fair. */
+     *  lose to a newcomer (and then re-queues at the back). Faster, not fair. At most
+     *  lp_set_retry_wakes waiters (default 4) are woken to retry at a time. */
     LP_BARGING = 1,
     /** Barging, except that a release goes straight to the oldest waiter once it has
      *  waited longer than a bound (lp_set_fairness_bound; default 1 ms). */
