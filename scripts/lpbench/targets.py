@@ -444,6 +444,28 @@ def _reason_fastpath(run, fastpath):
             f"a membarrier on every enqueue (measured 9.8 µs with a second thread running; pool/DESIGN.md).")
 
 
+def _rate(run, workload, design, threads=None):
+    vals = [run.median(run.find(c, design), "ops_per_s") for c in run.cases(workload)
+            if run.find(c, design) and (threads is None or c.threads == threads)]
+    vals = [v for v in vals if not math.isnan(v)]
+    return min(vals) if vals else math.nan
+
+
+def _reason_storm(run):
+    cpus = _cpus(run)
+    lp = min((_rate(run, "try_get_storm", d) for d in LOCKPOOL_DESIGNS), default=math.nan)
+    lp1 = _rate(run, "uncontended", FAIR, threads=1)
+    pth, pth1 = _rate(run, "try_get_storm", "pthread"), _rate(run, "uncontended", "pthread", threads=1)
+    if not cpus or any(math.isnan(v) for v in (lp, lp1, pth, pth1)) or lp1 <= 0 or pth1 <= 0:
+        return None
+    return (f"LockPool's slowest mode completes {lp / 1e6:.0f}M pairs/s in the storm, "
+            f"{100 * lp / (cpus * lp1):.0f}% of {cpus} CPUs × its own single-thread uncontended rate "
+            f"({lp1 / 1e6:.0f}M/s): callers rarely collide, so what is left is the cost of a pair itself (two "
+            f"atomic read-modify-writes; target 1's paragraph). pthread reaches {pth / 1e6:.1f}M/s, "
+            f"{100 * pth / (cpus * pth1):.0f}% of its own {cpus} × {pth1 / 1e6:.0f}M/s: its storm rate is set by "
+            f"how often the mutex line moves between CPUs, which varies between runs, and the ratio with it.")
+
+
 def _reason_fairness(run):
     fifo = _max_over(run, "get_hold", FAIR, "fifo_violations_per_m")
     cpus = _cpus(run)
@@ -517,8 +539,8 @@ def _reason_scaling(run):
                      f"holders their CPU")
         text += "."
         if low:
-            text += (" Below 50%, the woken waiters are not running when their slot comes free; the fixes tried "
-                     "are in pool/DESIGN.md ('Tried, measured, not kept').")
+            text += (" Below 50%: the fixes tried, with their measurements, are in pool/DESIGN.md ('Tried, "
+                     "measured, not kept').")
     return text
 
 
@@ -527,6 +549,7 @@ def reasons(run, rows, fastpath=None):
     A paragraph that explains only some rows of its target (words: what those rows say) is
     given only when one of those rows is unmet."""
     makers = [("1", (), lambda: _reason_fastpath(run, fastpath)),
+              ("2", ("pthread",), lambda: _reason_storm(run)),
               ("3", ("Jain", "share"), lambda: _reason_fairness(run)),
               ("3", ("latency",), lambda: _reason_latency(run)),
               ("4", (), lambda: ("The rows give the no-pool ceiling (malloc ÷ pthread) of the worst case where "

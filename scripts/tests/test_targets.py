@@ -333,6 +333,17 @@ class Reasons(unittest.TestCase):
         self.assertIn("Below 50%", why["6"])                              # BARGING's row is unmet
         self.assertIn("30.00 ms", why["5"])
 
+    def test_storm_reason_compares_each_design_with_its_own_uncontended_rate(self):
+        rows = [row("uncontended", d, 1, ops, slots=16) for d, ops in (("lockpool-fair", 60e6), ("pthread", 80e6))]
+        rows += [row("try_get_storm", d, 8, ops, slots=16) for d, ops in
+                 (("lockpool-fair", 114e6), ("lockpool-barging", 108e6), ("lockpool-bounded", 120e6),
+                  ("pthread", 12e6), ("spin-ttas", 2e6))]
+        run = run_of(rows, cpus=2)
+        why = dict(targets.reasons(run, targets.all_rows(run)))
+        self.assertIn("slowest mode completes 108M pairs/s", why["2"])
+        self.assertIn("90% of 2 CPUs × its own single-thread uncontended rate (60M/s)", why["2"])  # 108/120
+        self.assertIn("pthread reaches 12.0M/s, 8% of its own 2 × 80M/s", why["2"])               # 12/160
+
     def test_scaling_reason_without_a_mode_below_half_names_no_fix(self):
         rows = [row("oversubscribed", d, t, ops) for t in (2, 16)
                 for d, ops in (("lockpool-fair", 4e6 if t == 2 else 1e5), ("lockpool-barging", 5e6 if t == 2 else 4e6),
