@@ -6,6 +6,13 @@
  */
 #include "unit_util.h"
 
+/* Nothing held, queued, or woken to retry. */
+static void assert_idle(lp_pool *p) {
+    assert_int_equal(lp_debug_held(p), 0);
+    assert_int_equal(lp_debug_queued(p), 0);
+    assert_int_equal(lp_debug_woken(p), 0);
+}
+
 static void barging_put_unlocks_and_newcomer_can_win(void **state) {
     (void)state;
     static LP_POOL_DEFINE(pl, 1, 4);
@@ -150,9 +157,7 @@ static void barging_release_during_a_retry_wakes_nobody(void **state) {
     assert_int_equal(wc[1].calls, 1);
     assert_status(lp_wait_poll(p, &w[1], NULL, &got[1]), LP_OK);
     assert_status(lp_put(p, got[1]), LP_OK);
-    assert_int_equal(lp_debug_held(p), 0);
-    assert_int_equal(lp_debug_queued(p), 0);
-    assert_int_equal(lp_debug_woken(p), 0);
+    assert_idle(p);
 }
 
 /* Two slots freed while one retry is in flight: the woken waiter takes one, and when its
@@ -182,8 +187,7 @@ static void barging_retry_end_wakes_for_a_slot_left_free(void **state) {
     assert_int_equal(lp_debug_woken(p), 0);
     assert_status(lp_put(p, got[0]), LP_OK);
     assert_status(lp_put(p, got[1]), LP_OK);
-    assert_int_equal(lp_debug_held(p), 0);
-    assert_int_equal(lp_debug_queued(p), 0);
+    assert_idle(p);
 }
 
 /* Cancelling a woken wait gives its token back: the next waiter is woken if a slot is free
@@ -213,9 +217,7 @@ static void barging_cancel_of_woken_wait_returns_the_token(void **state) {
         }
         assert_status(lp_wait_poll(p, &w[1], NULL, &got[1]), LP_OK);
         assert_status(lp_put(p, got[1]), LP_OK);
-        assert_int_equal(lp_debug_held(p), 0);
-        assert_int_equal(lp_debug_queued(p), 0);
-        assert_int_equal(lp_debug_woken(p), 0);
+        assert_idle(p);
     }
 }
 
@@ -244,8 +246,7 @@ static void barging_retry_wakes_zero_wakes_on_every_release(void **state) {
         assert_status(lp_wait_poll(p, &w[i], NULL, &held), LP_OK);
     }
     assert_status(lp_put(p, held), LP_OK);
-    assert_int_equal(lp_debug_held(p), 0);
-    assert_int_equal(lp_debug_queued(p), 0);
+    assert_idle(p);
 }
 
 static void retry_wakes_setter_validates(void **state) {
