@@ -5,6 +5,7 @@
 
 #include <algorithm>
 #include <cstdio>
+#include <cstring>
 #include <fstream>
 #include <map>
 #include <mutex>
@@ -13,6 +14,30 @@
 #include "lp_stats.h"
 
 namespace lpbench {
+
+namespace {
+
+struct ModeOf {
+    const char *design;
+    lp_mode mode;
+};
+const ModeOf kModes[] = {{"lockpool-fair", LP_FAIR}, {"lockpool-barging", LP_BARGING}, {"lockpool-bounded", LP_BOUNDED}};
+}  // namespace
+
+bool mode_of(const char *design, lp_mode *mode) {
+    for (const ModeOf &m : kModes)
+        if (std::strcmp(m.design, design) == 0) {
+            *mode = m.mode;
+            return true;
+        }
+    return false;
+}
+
+lp_status apply_retry_wakes(lp_pool *pool, lp_mode mode) {
+    const int n = options().retry_wakes;
+    if (n < 0 || mode == LP_FAIR) return LP_OK;
+    return lp_set_retry_wakes(pool, static_cast<uint32_t>(n));
+}
 
 Options &options() {
     static Options o;
@@ -172,7 +197,10 @@ bool default_setup(Run &r) {
         return false;
     }
     r.self = r.mem.ptr;  // page aligned, so LPD_ALIGN holds
-    const int st = r.d->init(r.self, r.c->slots, r.c->waiters);
+    int st = r.d->init(r.self, r.c->slots, r.c->waiters);
+    lp_mode mode;
+    // A LockPool design's storage starts with its lp_pool (baselines/designs/lockpool.c).
+    if (st == LP_OK && mode_of(r.d->name, &mode)) st = apply_retry_wakes(static_cast<lp_pool *>(r.self), mode);
     if (st != LP_OK) {
         r.error = std::string("design init failed: ") + lp_status_str(static_cast<lp_status>(st));
         machine().free(r.mem);
@@ -181,6 +209,7 @@ bool default_setup(Run &r) {
     }
     return true;
 }
+
 
 void default_teardown(Run &r) {
     r.d->destroy(r.self);

@@ -44,9 +44,16 @@ struct Options {
     uint32_t slots = 0;             // --lp_slots=S
     uint32_t waiters = 0;           // --lp_waiters=W
     std::vector<int> threads;       // --lp_threads=T1,T2,...
+    int retry_wakes = -1;           // --lp_retry_wakes=N: lp_set_retry_wakes of lockpool-barging/-bounded (-1: default)
 };
 Options &options();
 Machine &machine();
+
+/** The mode of a LockPool design by name (lockpool-fair/-barging/-bounded only: variants such as
+ *  lockpool-barging-wakeall keep their own settings). */
+bool mode_of(const char *design, lp_mode *mode);
+/** lp_set_retry_wakes(--lp_retry_wakes) on a BARGING/BOUNDED pool; LP_OK if unset or FAIR. */
+lp_status apply_retry_wakes(lp_pool *pool, lp_mode mode);
 
 // ---- time and calibrated work ------------------------------------------------------------
 

@@ -33,6 +33,7 @@ const char kUsage[] =
     "  --lp_detail_out=FILE               merged latency histograms and per-thread ops, as JSON\n"
     "  --lp_slots=S --lp_waiters=W        override SLOTS / MAX_WAITERS of every case (tuning sweeps)\n"
     "  --lp_threads=T1,T2,...             override the thread counts of every case (tuning sweeps)\n"
+    "  --lp_retry_wakes=N                 lp_set_retry_wakes(N) for lockpool-barging/-bounded (0: no limit)\n"
     "Useful Google Benchmark flags: --benchmark_filter=REGEX --benchmark_out=F.json\n"
     "  --benchmark_out_format=json --benchmark_repetitions=N --benchmark_list_tests\n"
     "(--benchmark_min_time is set by lockpool-bench: every instance is one time-bounded run.)\n";
@@ -142,6 +143,14 @@ int main(int argc, char **argv) {
                 return 2;
             }
             (slots ? opt.slots : opt.waiters) = static_cast<uint32_t>(n);
+        } else if (take_value(a, "--lp_retry_wakes", &v)) {
+            char *end = nullptr;
+            const unsigned long n = std::strtoul(v.c_str(), &end, 10);
+            if (v.empty() || *end != '\0' || n > 65535) {
+                std::fprintf(stderr, "lockpool-bench: --lp_retry_wakes must be 0..65535 (0: no limit)\n");
+                return 2;
+            }
+            opt.retry_wakes = static_cast<int>(n);
         } else if (take_value(a, "--lp_threads", &v)) {
             opt.threads.clear();
             for (const char *p = v.c_str(); *p;) {
@@ -207,6 +216,8 @@ int main(int argc, char **argv) {
     benchmark::AddCustomContext("lp_governor", governor());
     benchmark::AddCustomContext("lp_quick", opt.quick ? "1" : "0");
     benchmark::AddCustomContext("lp_run_ms", std::to_string(opt.run_ms));
+    benchmark::AddCustomContext("lp_retry_wakes", opt.retry_wakes < 0 ? std::string("default (") +
+                                    std::to_string(LP_RETRY_WAKES_DEFAULT) + ")" : std::to_string(opt.retry_wakes));
     benchmark::AddCustomContext("lp_clock_overhead_ns", std::to_string(clock_overhead_ns()));
     benchmark::AddCustomContext("lp_spin_calibration", calibration_summary());
     benchmark::AddCustomContext("lp_allocator", allocator());

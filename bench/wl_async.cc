@@ -46,21 +46,6 @@ void wake_task(void *ctx) {
     } while (!t->loop->ready.compare_exchange_weak(head, t, std::memory_order_release, std::memory_order_relaxed));
 }
 
-struct ModeOf {
-    const char *design;
-    lp_mode mode;
-};
-const ModeOf kModes[] = {{"lockpool-fair", LP_FAIR}, {"lockpool-barging", LP_BARGING}, {"lockpool-bounded", LP_BOUNDED}};
-
-bool mode_of(const char *design, lp_mode *mode) {
-    for (const ModeOf &m : kModes)
-        if (std::strcmp(m.design, design) == 0) {
-            *mode = m.mode;
-            return true;
-        }
-    return false;
-}
-
 std::size_t tasks_per_loop(const Run &r) {
     const std::size_t n = r.c->waiters / static_cast<std::size_t>(r.threads);
     return n ? n : 1;
@@ -84,6 +69,7 @@ bool async_setup(Run &r) {
     lp_cell *cells = reinterpret_cast<lp_cell *>(slots + r.c->slots);
     lp_status st = lp_init(pool, slots, r.c->slots, cells, r.c->waiters, mode);
     if (st == LP_OK && mode == LP_BOUNDED) st = lp_set_fairness_bound(pool, 0, lp_clock_ns);
+    if (st == LP_OK) st = apply_retry_wakes(pool, mode);
     if (st != LP_OK) {
         r.error = std::string("async: lp_init: ") + lp_status_str(st);
         machine().free(r.mem);
