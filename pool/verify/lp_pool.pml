@@ -1,8 +1,10 @@
 /*
  * lp_pool.pml — a Promela model of LockPool's slot/waiter protocol, checked with spin.
- * It mirrors pool/src/lp_pool.c and pool/src/lp_sync.c as of commit bb01bed, plus the
- * bounded sweep and the orphan check only after a failed tail CAS (the "C:"
- * notes name the C function and its lines at bb01bed; re-check them when the C changes).
+ * It mirrors pool/src/lp_pool.c and pool/src/lp_sync.c as of commit 8926230 (bb01bed, the
+ * bounded sweep, the orphan check only after a failed tail CAS, and the BARGING retry
+ * token). The "C:" notes name the C function and its lines (at bb01bed; those of the
+ * token code and of lp__serve/lp__after_unlock/lp__acquire at 8926230); re-check them when
+ * the C changes.
  * pool/verify/README.md says how to run it, what each property covers, and the measured
  * state counts.
  *
@@ -14,7 +16,9 @@
  * guard, a sweep before each LP_EFULL), lp__rescan while the cell is still CLAIMING (FAIR:
  * serve any free slot to the oldest waiter, maybe ourselves; BARGING: keep the slot and
  * withdraw CLAIMING->CANCELLED), lp__publish (CAS CLAIMING->WAITING, else collect: LP_OK);
- * FAIR hand-off, BARGING "retry" wakes; lp_try_get, lp_put (fast path and
+ * FAIR hand-off, BARGING "retry" wakes limited by the retry token (8926230: `woken`, at
+ * most RETRY_WAKES = K in flight; lp__wake_retry, lp__token_take, lp__token_drop with its
+ * queue and slot look, the drops in lp__acquire and lp__pass_on); lp_try_get, lp_put (fast path and
  * lp__release_slow/lp__after_unlock); lp__sweep as fixed in bb01bed (kill EMPTY(r) first,
  * pass CANCELLED(r)/newer, stop at an older round; bounded since by the tail at its look)
  * and lp__recycle's sweep; and two kinds
@@ -34,6 +38,11 @@
  * called its waker: e99bd26's guarantee holds by construction here (not a checked property).
  * BOUNDED is not a separate mode here: its put is FAIR's hand-off or BARGING's retry by a
  * racy clock heuristic, and both paths are checked in their own mode.
+ * -DQUIT: a process at idle may also finish for good. Without it the other process always
+ * comes back, and in BARGING its next get scans, takes the free slot and its put wakes a
+ * waiter, so a lost BARGING wake-up (a drop that leaves a free slot to nobody) is rescued
+ * and never shows; with it, a waiter asleep with a free slot and everyone else gone is an
+ * invalid end state (safety) or a `wakeup` acceptance cycle. Used by the BARGING runs.
  * Not modelled: `created`, `since` (holder-only / heuristic), memory order (every step is
  * sequentially consistent; README.md reviews the C's orders), the caller hint (each
  * process starts its scan at its own index), spurious futex wake-ups.
@@ -50,7 +59,10 @@
  * rec/park/since/slot) are folded into the neighbouring atomic step (the park reset at
  * claim races only with a late wake of the previous round: before or after the claim, the
  * effect is the same). lp__sweep's head/tail look, its cell load and each later head look
- * are separate steps.
+ * are separate steps. The retry token: lp__token_take's seq_cst load and CAS loop is one
+ * step by (a); lp__token_drop's fetch_sub, its queue look (one snapshot, (b)), each slot
+ * load and its token_take are separate steps, in the C's order (the Dekker pairing with a
+ * release's unlock-then-woken-load is exactly what the model must not fold away).
  *
  * ABA. The C's tickets wrap after 2^29; the model's after LIMIT. A caller that holds a
  * ticket or head value across steps (lp__claim from its tail read to its tail CAS, or after
@@ -66,12 +78,15 @@
  *
  * Properties:
  *   A1 mutual exclusion: an obtained slot is HELD and has no other owner;
- *   A2 no leak: when no caller is busy, every slot is FREE, head == tail, every cell EMPTY;
+ *   A2 no leak: when no caller is busy, every slot is FREE, head == tail, every cell EMPTY,
+ *      woken == 0 (no retry token leaked);
  *   A3 FAIR never barges: a scan never takes a slot while a waiter whose ticket was
  *      visible and unserved (orphan check passed) before the scan's "head != tail" look
  *      is still unserved;
  *   A4 a record is dereferenced (waker read) only while its wait is live (defect 5);
  *   A5 cell-state sanity: states the C's comments call impossible do not occur;
+ *   A6 token accounting: a drop never finds woken == 0 or no token in hand, and an
+ *      operation ends holding no token;
  *   no invalid end state: nobody blocks for ever (lost wake-up, stuck await);
  *   LTL served: a patient waiter of process 0 is eventually served (FAIR: no starvation);
  *   LTL wakeup: a sleeping process 0 (futex or async task) is eventually woken or leaves.
@@ -94,6 +109,11 @@
  *                            (model defect C2: a late claimer is passed)
  *   BUG_NO_RECYCLE_SWEEP     lp__recycle does not sweep (a sweep that stopped at an older
  *                            round is never resumed)
+ *   BUG_DROP_NO_LOOK         lp__token_drop only decrements woken: a release that found the
+ *                            limit reached left its free slot to nobody (lost wake-up, with QUIT)
+ *   BUG_DROP_LOOK_FIRST      lp__token_drop looks at the queue and slots before its decrement:
+ *                            a release between the look and the decrement skips, and the
+ *                            look missed its unlock (the Dekker order broken; with QUIT)
  */
 
 #ifndef NSLOTS
@@ -111,6 +131,9 @@
 #define LIMIT (NCELLS * ROUNDS)
 #ifndef MAXLAG
 #define MAXLAG (LIMIT / 2 - NCELLS)
+#endif
+#ifndef RETRY_WAKES
+#define RETRY_WAKES 1 /* p->retry_wakes, K: "retry" wakes in flight at most (C default 4) */
 #endif
 
 #if !defined(MODE_FAIR) && !defined(MODE_BARGING)
@@ -153,6 +176,7 @@
 /* lp__deliver / lp__serve results */
 #define DELIVERED 0
 #define SKIPPED   2
+#define NOBODY    3 /* lp__serve(NO_SLOT) found the queue empty (8926230) */
 
 /* ---- pool memory ---------------------------------------------------------------- */
 bit  sstate[NSLOTS]; /* lp__slot.state */
@@ -162,6 +186,7 @@ byte cellw[NCELLS];  /* lp__cell.word */
 byte cslot[NCELLS];  /* lp__cell.slot */
 byte crec[NCELLS];   /* lp__cell.rec: ID of the record's owner */
 byte park[NCELLS];   /* lp__cell.park: the sync layer's futex word */
+byte woken;          /* lp__pool.woken: retry tokens in flight (BARGING) */
 /* ---- caller memory -------------------------------------------------------------- */
 bit  parkedrec[NPROC]; /* rec->lp__waker_.ctx == LP__PARKED_CTX (sync wait) */
 byte wkr[NPROC];       /* async: id of the current waker (1 or 2; poll(new_waker) swaps) */
@@ -188,7 +213,7 @@ byte sweep_end[NPROC];
 
 #define SLOTS_FREE (sstate[0] == S_FREE && sstate[NSLOTS - 1] == S_FREE)
 #define CELLS_IDLE (ST(cellw[0]) == EMPTY && ST(cellw[NCELLS - 1]) == EMPTY)
-#define QUIESCENT_OK (SLOTS_FREE && head == tail && CELLS_IDLE && livemask == 0)
+#define QUIESCENT_OK (SLOTS_FREE && head == tail && CELLS_IDLE && livemask == 0 && woken == 0)
 
 #ifdef MODE_FAIR
 #define FAIRM 1
@@ -271,7 +296,8 @@ inline deliver() {
             cellw[CELL(h)] = CW(NEXTR(RND(h)), EMPTY); res = SKIPPED    /* kill / recycle */
         :: RD(w) == RND(h) && (ST(w) == CLAIMING || ST(w) == WAITING || ST(w) == UPDATING) ->
             cellw[CELL(h)] = CW(RND(h), GRANTED); cslot[CELL(h)] = give; res = DELIVERED;
-            livemask = livemask & ~(1 << CELL(h))
+            livemask = livemask & ~(1 << CELL(h));
+            if :: give == RETRY -> tok-- :: else fi   /* ghost: the token is in the cell now */
         :: else -> res = SKIPPED; assert(false)  /* A5: "GRANTED/READY of round r: never us twice" */
         fi
     };
@@ -304,7 +330,8 @@ inline deliver() {
     w = 0
 }
 
-/* C: lp__serve(give) (lp_pool.c:275-298): the oldest waiter gets `give`. Result in res. */
+/* C: lp__serve(give) (lp_pool.c:290-316): the oldest waiter gets `give`. Result in res:
+ * NOBODY when give == RETRY found the queue empty (8926230). */
 inline serve() {
     do
     :: d_step { /* head/tail seq_cst loads + CAS head h->h+1, see (c) */
@@ -321,7 +348,7 @@ inline serve() {
            fi
        };
        if
-       :: !ok && give == RETRY -> res = DELIVERED; break
+       :: !ok && give == RETRY -> res = NOBODY; break
        :: !ok && give != RETRY ->
            d_step { sstate[give] = S_FREE };            /* xchg FREE (seq_cst) */
            if
@@ -346,7 +373,67 @@ inline serve() {
     atomic { h = 0; ok = 0; give = NOSLOT }
 }
 
-/* C: lp__after_unlock(rs) (lp_pool.c:343-353): a waiter enqueued while we unlocked */
+/* ---- C: the retry token (lp_pool.c:357-402, 8926230; BARGING) ------------------------
+ * woken counts the tokens in flight; tok (local) those in this caller's hands. A token is
+ * taken by a waking release (or a holder's drop that wakes), deposited with the RETRY
+ * (deliver: tok--), collected with it (collect: tok++) and held until the retry ends
+ * (lp__acquire's drops, lp__pass_on). */
+
+/* C: lp__token_take (L369-376): seq_cst load, CAS n -> n+1 while n < K; the load only feeds
+ * the CAS, which re-reads on failure: one step, see (a). Sets ok. */
+inline token_take() {
+    d_step {
+        if
+        :: woken < RETRY_WAKES -> woken++; tok++; ok = 1
+        :: else -> ok = 0
+        fi
+    }
+}
+
+/* C: lp__any_slot_free (L382-386): a seq_cst load of each slot, one step each (NSLOTS <= 2,
+ * as SLOTS_FREE). Sets ok. */
+inline any_slot_free() {
+    d_step { ok = (sstate[0] == S_FREE) };
+    if
+    :: !ok && NSLOTS > 1 -> d_step { ok = (sstate[NSLOTS - 1] == S_FREE) }
+    :: else
+    fi
+}
+
+/* C: lp__token_drop (L390-396): give the token back, then do what the releases that found
+ * none left to take left to us: queue non-empty (seq_cst look, see (b)) and a slot free:
+ * take a token and wake the oldest waiter; nobody there: drop that one too. */
+inline token_drop() {
+#ifdef BUG_DROP_LOOK_FIRST
+    /* seeded: the look before the decrement (Dekker order broken) */
+    d_step { ok = (head != tail) };
+    if :: ok -> d_step { ok = (sstate[0] == S_FREE || sstate[NSLOTS - 1] == S_FREE) } :: else fi;
+    d_step { assert(woken > 0 && tok > 0); woken--; tok-- };
+    if :: ok -> token_take() :: else fi;
+    if
+    :: ok -> give = RETRY; serve();
+        if :: res == NOBODY -> d_step { woken--; tok-- } :: else fi
+    :: else
+    fi;
+#elif defined(BUG_DROP_NO_LOOK)
+    d_step { assert(woken > 0 && tok > 0); woken--; tok-- };   /* seeded: decrement only, no look */
+#else
+    do
+    :: d_step { assert(woken > 0 && tok > 0); woken--; tok-- };   /* fetch_sub (seq_cst) */
+       d_step { ok = (head != tail) };          /* lp__queue_empty_seq_cst, see (b) */
+       if :: ok -> any_slot_free() :: else fi;
+       if :: ok -> token_take() :: else fi;
+       if
+       :: !ok -> break
+       :: else -> give = RETRY; serve();
+           if :: res != NOBODY -> break :: else fi  /* nobody after all: drop that one too */
+       fi
+    od;
+#endif
+    atomic { ok = 0; res = 0 }   /* atomic: spin rejects the break into a d_step here */
+}
+
+/* C: lp__after_unlock(rs) (lp_pool.c:421-433): a waiter enqueued while we unlocked */
 inline after_unlock() {
 #ifdef MODE_FAIR
     d_step { /* CAS FREE->HELD (acquire) */
@@ -360,7 +447,14 @@ inline after_unlock() {
     :: else
     fi
 #else
-    give = RETRY; serve()   /* wake the oldest waiter to retry */
+    /* C: lp__wake_retry (L400-402): wake the oldest waiter to retry only with a token; at
+     * the limit, leave the free slot to the holders (their drop looks at the slots) */
+    token_take();
+    if
+    :: ok -> give = RETRY; serve();
+        if :: res == NOBODY -> token_drop() :: else fi
+    :: else
+    fi
 #endif
 }
 
@@ -405,7 +499,8 @@ inline scan() {
  * later ticket of this cell while we held it). Uses h, w, ok (sweep). */
 inline collect() {
     d_step { cellw[CELL(t)] == CW(RND(t), READY) ->   /* await_ready (acquire reload) */
-             got = cslot[CELL(t)]; cellw[CELL(t)] = CW(NEXTR(RND(t)), EMPTY) }  /* store release */
+             got = cslot[CELL(t)]; cellw[CELL(t)] = CW(NEXTR(RND(t)), EMPTY);  /* store release */
+             if :: got == RETRY -> tok++ :: else fi }   /* a "retry": we hold its token */
 #ifndef BUG_NO_RECYCLE_SWEEP
     ; sweep()                                          /* if queue non-empty (seq_cst), see (b) */
 #endif
@@ -420,6 +515,7 @@ proctype worker(byte me)
     byte t;             /* our ticket */
     byte h, w, i, res, snap;
     byte pc;            /* sync: the cell whose park word we sleep on */
+    byte tok;           /* retry tokens in our hands (lp__acquire's `token`, pass_on's) */
     bit ok, upd, async, requeued;
 
 idle:
@@ -440,6 +536,10 @@ idle:
 #ifndef NO_TIMEOUT
     :: d_step { busy++; rec_live[me] = 1; async = 1; wkr[me] = 1; patient[me] = 0 }; goto acquire
 #endif
+#endif
+#ifdef QUIT
+    /* the thread finishes for good: a wake-up lost now has no later release to rescue it */
+    :: goto quit
 #endif
     fi;
 
@@ -475,7 +575,10 @@ sync_get:   /* C: lp_get_timeout (lp_sync.c:36-47): lp_try_get, then lp__get_asy
     :: else
     fi;
 
-/* ---- C: lp__acquire (lp_pool.c:556-575; lp_get_async, lp__get_async_parked, a retry) -- */
+/* ---- C: lp__acquire (lp_pool.c:655-680; lp_get_async, lp__get_async_parked, a retry) --
+ * tok > 0: we hold a retry token (lp_wait_poll's retry, or a RETRY collected by publish or
+ * the orphan path); dropped after a successful try_get, after claim+rescan before publish
+ * (a drop that serves us finds our cell CLAIMING: no waker), or before LP_EFULL. */
 acquire:
 #ifdef MODE_FAIR
     atomic { ok = (head == tail); snap = livemask };    /* relaxed pair */
@@ -487,7 +590,11 @@ acquire:
     scan();
 #endif
     if
-    :: ok -> d_step { snap = 0 }; goto got_slot
+    :: ok -> d_step { snap = 0 };
+#ifndef MODE_FAIR   /* FAIR holds no tokens */
+        if :: tok > 0 -> token_drop() :: else fi;   /* L658-661 */
+#endif
+        goto got_slot
     :: else -> snap = 0
     fi;
 
@@ -579,8 +686,12 @@ enq_tail:
         :: i == 1 -> i = 0; goto enq_tail
         :: else -> i = 0;   /* L497-500: a server took it after all: collect, LP_OK */
             collect();
+            /* lp__acquire L665-666: drop the token we came with (a new RETRY is another) */
+#ifndef MODE_FAIR
+            if :: tok > (got == RETRY -> 1 : 0) -> token_drop() :: else fi;
+#endif
             if
-            :: got == RETRY -> got = 0; goto acquire        /* "retry": again (L571) */
+            :: got == RETRY -> got = 0; goto acquire        /* "retry", holding its token (L672-675) */
             :: else -> d_step { s = got; got = 0 }; goto got_slot
             fi
         fi
@@ -623,18 +734,24 @@ enq_tail:
             :: else ->   /* L527-533: served first (a retry): collect, pass it on */
                 collect();
                 if
-                :: got == RETRY -> give = RETRY; serve()
+                :: got == RETRY -> token_drop()       /* lp__pass_on: drop the token (8926230) */
                 :: else -> d_step { rs = got }; release()
                 fi;
                 got = 0
             fi;
-            i = 0; goto got_slot
+            i = 0;
+            if :: tok > 0 -> token_drop() :: else fi;  /* lp__acquire L665 */
+            goto got_slot
 #endif
         :: else
         fi;
         i++
     :: else -> i = 0; break
     od;
+#endif
+
+#ifndef MODE_FAIR
+    if :: tok > 0 -> token_drop() :: else fi;   /* lp__acquire L665: before publishing */
 #endif
 
 /* ---- C: lp__publish (lp_pool.c:543-552) ---------------------------------------------- */
@@ -648,7 +765,7 @@ enq_tail:
     :: !ok ->   /* L549-551: served while CLAIMING (maybe by our own rescan): collect, LP_OK */
         collect();
         if
-        :: got == RETRY -> got = 0; goto acquire        /* "retry": again (L571) */
+        :: got == RETRY -> got = 0; goto acquire        /* "retry", holding its token (L672-675) */
         :: else -> d_step { s = got; got = 0 }; goto got_slot
         fi
     :: else -> ok = 0
@@ -764,7 +881,7 @@ cancel:
     collect();   /* served first: nothing may be lost */
     d_step { t = 0; rec_live[me] = 0 };
     if
-    :: got == RETRY -> got = 0; give = RETRY; serve(); goto done   /* pass the wake on */
+    :: got == RETRY -> got = 0; token_drop(); goto done   /* lp__pass_on: drop the token */
     :: else
     fi;
 #ifdef BUG_CANCEL_DROPS
@@ -780,10 +897,13 @@ efull:   /* LP_EFULL (lp__claim L453-455, L473-475): sweep first (bb01bed, model
     atomic { lag[me] = 0 };
     sweep();
 #endif
+#ifndef MODE_FAIR
+    if :: tok > 0 -> token_drop() :: else fi;   /* lp__acquire L665: before LP_EFULL */
+#endif
     goto done;
 
 got_slot:
-    atomic { t = 0; rec_live[me] = 0; patient[me] = 0 };
+    atomic { assert(tok == 0); t = 0; rec_live[me] = 0; patient[me] = 0 };   /* A6: no token kept */
 
 /* ---- the caller holds slot s, uses it, puts it back ------------------------------------ */
 obtained:
@@ -798,9 +918,12 @@ done:
     atomic {
         busy--; rec_live[me] = 0; patient[me] = 0; parkedrec[me] = 0; async = 0; wkr[me] = 0; called[me] = 0;
         assert(busy > 0 || QUIESCENT_OK);                               /* A2 */
+        assert(tok == 0);                                               /* A6 */
         s = NOSLOT; t = 0; i = 0; snap = 0; ok = 0; upd = 0; res = 0; got = 0; pc = 0; requeued = 0
     };
-    goto idle
+    goto idle;
+quit:
+    skip
 }
 
 init {
