@@ -207,8 +207,11 @@ void lp_wait_init(lp_wait *wait);
  *         LP_EFULL   MAX_WAITERS already queued: nothing queued, nothing changed
  *         LP_EINVAL / LP_ESTATE (the record is already pending)
  * BARGING/BOUNDED: a wake means "retry"; lp_wait_poll retries and may re-queue
- * (returning LP_PENDING again, with one more wake to come). In every mode, a call that
- * returns LP_OK has not called the waker and never will for that wait.
+ * (returning LP_PENDING again, with one more wake to come). Poll (or cancel) a woken wait
+ * promptly: until then it holds one of the pool's retry wakes (lp_set_retry_wakes), and a
+ * woken wait that is never polled keeps it, so releases wake fewer other waiters. (In FAIR
+ * mode such a wait keeps the slot it was handed.) In every mode, a call that returns LP_OK
+ * has not called the waker and never will for that wait.
  */
 lp_status lp_get_async(lp_pool *pool, lp_wait *wait, lp_waker waker, uint32_t *slot);
 
