@@ -57,7 +57,8 @@ std::map<uint64_t, uint64_t> &calibrations() {
     return c;
 }
 
-// Mean ns of one spin_iters(iters), as the median of 5 timed batches.
+// Mean ns of one spin_iters(iters), as the median of 5 timed batches (the typical speed; a
+// slowdown that lasts through most batches still moves it: calibration_drift reports that).
 double time_spin(uint64_t iters) {
     constexpr int kBatch = 200;
     double samples[5];
@@ -70,6 +71,17 @@ double time_spin(uint64_t iters) {
     return samples[2];
 }
 }  // namespace
+
+std::string calibration_drift() {
+    std::string out;
+    for (const auto &kv : calibrations()) {
+        const double now = time_spin(kv.second), want = static_cast<double>(kv.first);
+        if (now > 1.25 * want || now < want / 1.25)
+            out += (out.empty() ? "" : ", ") + std::to_string(kv.first) + " ns of work now takes " +
+                   std::to_string(static_cast<long long>(now)) + " ns";
+    }
+    return out;
+}
 
 uint64_t calibrated_iters(uint64_t ns) {
     if (ns == 0) return 0;

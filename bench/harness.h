@@ -81,6 +81,10 @@ inline void spin_iters(uint64_t iters) {
 uint64_t calibrated_iters(uint64_t ns);
 /** "200ns=1234it ..." for every value calibrated so far. */
 std::string calibration_summary();
+/** Re-times every calibrated length: "" if all still within 25% of their target, else which moved
+ *  (the CPU's speed changed since calibration, e.g. a process calibrated during a noisy moment of
+ *  a VM: seen here once, its 1000 ns hold ran in ~430 ns, so its throughput doubled). */
+std::string calibration_drift();
 /** Median cost of one now_ns() call, in ns. */
 double clock_overhead_ns();
 

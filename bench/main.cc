@@ -229,6 +229,10 @@ int main(int argc, char **argv) {
     std::fprintf(stderr, "[lockpool-bench] spin calibration: %s\n", calibration_summary().c_str());
 
     benchmark::RunSpecifiedBenchmarks();
+    const std::string drift = calibration_drift();
+    if (!drift.empty())
+        std::fprintf(stderr, "[lockpool-bench] warning: spin calibration drifted (%s): this process's hold/think "
+                             "times were not what the case names say; compare its results with care\n", drift.c_str());
     benchmark::Shutdown();
     if (!opt.detail_out.empty()) write_detail_file(opt.detail_out);
     return 0;

@@ -50,6 +50,11 @@ def _context_table(run, meta):
     if meta.get("load_avg_1min_samples"):
         lines.append("| 1-min load average during the run (at each workload's start, and at the end) | "
                      + ", ".join(str(x) for x in meta["load_avg_1min_samples"]) + " |")
+    if "calibration_drift" in meta:
+        cals = ", ".join(meta.get("spin_calibrations") or [])
+        drift = "; ".join(meta["calibration_drift"]) or "none"
+        lines.append(f"| spin calibration per harness process (drift re-checked at each process's end) | "
+                     f"{_md_escape(cals)}; drift: {_md_escape(drift)} |")
     for k, label in (("repetitions", "repetitions"), ("run_ms", "measured time per benchmark instance (ms)"),
                      ("duration_s", "suite wall time (s)")):
         if k in meta:

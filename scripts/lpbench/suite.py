@@ -209,6 +209,22 @@ def run_suite(bench_bin, common, fams, reps, run_ms, out_dir):
     return merge(parts), detail, failures, load_samples
 
 
+def calibration_notes(log_path):
+    """Each harness process's spin calibration, and any drift it reported at its end (the CPU's
+    speed changed after calibrating, so that process's hold/think times were off), from bench.log."""
+    cal, drift = [], []
+    try:
+        with open(log_path, errors="replace") as f:
+            for line in f:
+                if line.startswith("[lockpool-bench] spin calibration:"):
+                    cal.append(line.split(":", 1)[1].strip())
+                elif line.startswith("[lockpool-bench] warning: spin calibration drifted"):
+                    drift.append(line.split("(", 1)[1].split(")", 1)[0])
+    except OSError:
+        return {}
+    return {"spin_calibrations": cal, "calibration_drift": drift}
+
+
 def main(argv=None):
     import argparse
     ap = argparse.ArgumentParser(prog="lp-suite", description="Run the default benchmark suite "
@@ -275,6 +291,7 @@ def main(argv=None):
     doc, detail, failures, load_samples = run_suite(bench_bin, common, fams, reps, run_ms, out_dir)
     # Other processes on the machine are the first suspect for odd numbers: keep the evidence.
     meta["load_avg_1min_samples"] = load_samples
+    meta.update(calibration_notes(os.path.join(out_dir, "bench.log")))
     meta["bench_s"] = round(time.time() - t0, 1)
     meta["failures"] = failures
     if not doc["benchmarks"]:

@@ -30,7 +30,9 @@ class RunFolder(unittest.TestCase):
                                               "bare-cas": {"instr_per_pair": 15.0}}})
         synth.write(os.path.join(cls.dir, "run.json"),
                     {"command": "scripts/run-suite.sh --test", "started": "2026-01-01 00:00:00",
-                     "repetitions": 3, "run_ms": 100})
+                     "repetitions": 3, "run_ms": 100,
+                     "spin_calibrations": ["200ns=700it 1000ns=4000it", "200ns=300it 1000ns=1700it"],
+                     "calibration_drift": ["1000 ns of work now takes 430 ns"]})
         cls.report = analyze.analyze(cls.dir)
         with open(cls.report) as f:
             cls.text = f.read()
@@ -61,6 +63,10 @@ class RunFolder(unittest.TestCase):
         self.assertIn("## Targets (issue 7)", self.text)
         self.assertRegex(self.text, r"\| 1 \| lockpool-fair fast-path instr ≤ 0.25× pthread \| .*0.22× \| met \|")
 
+    def test_report_shows_each_process_calibration_and_its_drift(self):
+        self.assertIn("200ns=700it 1000ns=4000it, 200ns=300it 1000ns=1700it; drift: 1000 ns of work now takes "
+                      "430 ns", self.text)
+
     def test_throughput_table_uses_medians(self):
         run = results.Run.load(os.path.join(self.dir, "bench.json"))
         key = run.keys(workload="get_hold", design="pthread", threads=16)[0]
@@ -86,6 +92,24 @@ class CasePicking(unittest.TestCase):
             self.assertNotIn("Get-latency CCDF", out)
             self.assertIn("Throughput vs threads", out)
 
+
+
+
+class CalibrationNotes(unittest.TestCase):
+    def test_reads_every_process_calibration_and_drift_warning_from_the_log(self):
+        from lpbench import suite
+        with tempfile.TemporaryDirectory() as d:
+            path = os.path.join(d, "bench.log")
+            with open(path, "w") as f:
+                f.write("[lockpool-bench] spin calibration: 200ns=700it 1000ns=4000it\n"
+                        "[lockpool-bench] #1 get_hold/x (200 ms)\n"
+                        "[lockpool-bench] spin calibration: 200ns=300it 1000ns=1700it\n"
+                        "[lockpool-bench] warning: spin calibration drifted (1000 ns of work now takes 430 ns): "
+                        "this process's hold/think times were not what the case names say\n")
+            notes = suite.calibration_notes(path)
+            self.assertEqual(notes["spin_calibrations"], ["200ns=700it 1000ns=4000it", "200ns=300it 1000ns=1700it"])
+            self.assertEqual(notes["calibration_drift"], ["1000 ns of work now takes 430 ns"])
+            self.assertEqual(suite.calibration_notes(os.path.join(d, "missing.log")), {})
 
 if __name__ == "__main__":
     unittest.main()
