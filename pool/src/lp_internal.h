@@ -68,7 +68,7 @@ typedef struct lp__pool {
     _Alignas(LP_CACHELINE) lp_atomic_u32 head; /* next ticket to serve */
     lp_atomic_u32 tail;                        /* next ticket to hand out */
     lp_atomic_u32 starving;                    /* BOUNDED: queued waits already past the bound */
-    lp_atomic_u32 woken;                       /* BARGING/BOUNDED: a "retry" is in flight (lp__wake_retry) */
+    lp_atomic_u32 woken;                       /* BARGING/BOUNDED: "retry" wakes in flight (lp__token_take) */
     char pad[LP_CACHELINE - 4 * sizeof(uint32_t)];
 } lp__pool;
 

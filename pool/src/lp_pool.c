@@ -396,7 +396,7 @@ static void lp__token_drop(lp__pool *p) {
     }
 }
 
-/* A release saw waiters: wake the oldest to retry, unless a retry is in flight. */
+/* A release saw waiters: wake the oldest to retry, unless retry_wakes retries are in flight. */
 static void lp__wake_retry(lp__pool *p) {
     if (lp__token_take(p) && lp__serve(p, LP__NO_SLOT) == LP__NOBODY) lp__token_drop(p);
 }
