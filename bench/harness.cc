@@ -222,7 +222,6 @@ bool default_setup(Run &r) {
     return true;
 }
 
-
 void default_teardown(Run &r) {
     r.d->destroy(r.self);
     machine().free(r.mem);

@@ -13,6 +13,17 @@ static void assert_idle(lp_pool *p) {
     assert_int_equal(lp_debug_woken(p), 0);
 }
 
+/* Queue n async waits (each must be LP_PENDING), wait i waking wc[i]. */
+static void queue_waits(lp_pool *p, lp_wait *w, wake_counter *wc, uint32_t *got, int n) {
+    for (int i = 0; i < n; i++) assert_status(lp_get_async(p, &w[i], counting_waker(&wc[i]), &got[i]), LP_PENDING);
+}
+
+/* A woken wait's poll takes a slot; put it back. */
+static void poll_ok_and_put(lp_pool *p, lp_wait *w, uint32_t *got) {
+    assert_status(lp_wait_poll(p, w, NULL, got), LP_OK);
+    assert_status(lp_put(p, *got), LP_OK);
+}
+
 static void barging_put_unlocks_and_newcomer_can_win(void **state) {
     (void)state;
     static LP_POOL_DEFINE(pl, 1, 4);
@@ -80,8 +91,7 @@ static void barging_wakes_oldest_first_while_newcomers_barge(void **state) {
     uint32_t held, got[2], newcomer;
 
     assert_status(lp_try_get(p, &held), LP_OK);
-    assert_status(lp_get_async(p, &w[0], counting_waker(&wc[0]), &got[0]), LP_PENDING);
-    assert_status(lp_get_async(p, &w[1], counting_waker(&wc[1]), &got[1]), LP_PENDING);
+    queue_waits(p, w, wc, got, 2);
     assert_status(lp_put(p, held), LP_OK);
     assert_int_equal(log.n, 1);
     assert_int_equal(log.ids[0], 0);
@@ -96,8 +106,7 @@ static void barging_wakes_oldest_first_while_newcomers_barge(void **state) {
     assert_status(lp_put(p, got[0]), LP_OK);
     assert_int_equal(log.n, 3);
     assert_int_equal(log.ids[2], 1);
-    assert_status(lp_wait_poll(p, &w[1], NULL, &got[1]), LP_OK);
-    assert_status(lp_put(p, got[1]), LP_OK);
+    poll_ok_and_put(p, &w[1], &got[1]);
     assert_int_equal(lp_debug_held(p), 0);
     assert_int_equal(lp_debug_queued(p), 0);
 }
@@ -113,15 +122,13 @@ static void barging_cancel_of_woken_wait_passes_the_wake_on(void **state) {
         wake_counter wc[2] = {{0}, {0}};
         lp_wait w[2] = {LP_WAIT_INIT, LP_WAIT_INIT};
         assert_status(lp_try_get(p, &held), LP_OK);
-        assert_status(lp_get_async(p, &w[0], counting_waker(&wc[0]), &got[0]), LP_PENDING);
-        assert_status(lp_get_async(p, &w[1], counting_waker(&wc[1]), &got[1]), LP_PENDING);
+        queue_waits(p, w, wc, got, 2);
         assert_status(lp_put(p, held), LP_OK);
         assert_int_equal(wc[0].calls, 1);
         /* no slot was handed to w[0] (it was woken to retry), so there is none to return */
         assert_status(lp_wait_cancel(p, &w[0], with_slot ? &got[0] : NULL), LP_CANCELLED);
         assert_int_equal(wc[1].calls, 1);
-        assert_status(lp_wait_poll(p, &w[1], NULL, &got[1]), LP_OK);
-        assert_status(lp_put(p, got[1]), LP_OK);
+        poll_ok_and_put(p, &w[1], &got[1]);
         assert_int_equal(lp_debug_held(p), 0);
         assert_int_equal(lp_debug_queued(p), 0);
         assert_int_equal(wc[0].calls, 1);
@@ -141,8 +148,7 @@ static void barging_release_during_a_retry_wakes_nobody(void **state) {
     uint32_t held, got[2], newcomer;
 
     assert_status(lp_try_get(p, &held), LP_OK);
-    assert_status(lp_get_async(p, &w[0], counting_waker(&wc[0]), &got[0]), LP_PENDING);
-    assert_status(lp_get_async(p, &w[1], counting_waker(&wc[1]), &got[1]), LP_PENDING);
+    queue_waits(p, w, wc, got, 2);
     assert_status(lp_put(p, held), LP_OK);
     assert_int_equal(wc[0].calls, 1);
     assert_int_equal(lp_debug_woken(p), 1);
@@ -155,8 +161,7 @@ static void barging_release_during_a_retry_wakes_nobody(void **state) {
     assert_int_equal(wc[1].calls, 0); /* no slot free after its retry: no wake */
     assert_status(lp_put(p, got[0]), LP_OK);
     assert_int_equal(wc[1].calls, 1);
-    assert_status(lp_wait_poll(p, &w[1], NULL, &got[1]), LP_OK);
-    assert_status(lp_put(p, got[1]), LP_OK);
+    poll_ok_and_put(p, &w[1], &got[1]);
     assert_idle(p);
 }
 
@@ -173,8 +178,7 @@ static void barging_retry_end_wakes_for_a_slot_left_free(void **state) {
     uint32_t held[2] = {0, 0}, got[2];
 
     assert_int_equal(take_all(p, held, 2), 2);
-    assert_status(lp_get_async(p, &w[0], counting_waker(&wc[0]), &got[0]), LP_PENDING);
-    assert_status(lp_get_async(p, &w[1], counting_waker(&wc[1]), &got[1]), LP_PENDING);
+    queue_waits(p, w, wc, got, 2);
     assert_status(lp_put(p, held[0]), LP_OK);
     assert_status(lp_put(p, held[1]), LP_OK); /* limit reached: left to w[0] */
     assert_int_equal(wc[0].calls, 1);
@@ -203,8 +207,7 @@ static void barging_cancel_of_woken_wait_returns_the_token(void **state) {
         lp_wait w[2] = {LP_WAIT_INIT, LP_WAIT_INIT};
         uint32_t held, got[2], newcomer = 0;
         assert_status(lp_try_get(p, &held), LP_OK);
-        assert_status(lp_get_async(p, &w[0], counting_waker(&wc[0]), &got[0]), LP_PENDING);
-        assert_status(lp_get_async(p, &w[1], counting_waker(&wc[1]), &got[1]), LP_PENDING);
+        queue_waits(p, w, wc, got, 2);
         assert_status(lp_put(p, held), LP_OK);
         assert_int_equal(wc[0].calls, 1);
         if (newcomer_first) assert_status(lp_try_get(p, &newcomer), LP_OK);
@@ -215,8 +218,7 @@ static void barging_cancel_of_woken_wait_returns_the_token(void **state) {
             assert_status(lp_put(p, newcomer), LP_OK);
             assert_int_equal(wc[1].calls, 1);
         }
-        assert_status(lp_wait_poll(p, &w[1], NULL, &got[1]), LP_OK);
-        assert_status(lp_put(p, got[1]), LP_OK);
+        poll_ok_and_put(p, &w[1], &got[1]);
         assert_idle(p);
     }
 }
@@ -232,7 +234,7 @@ static void barging_retry_wakes_zero_wakes_on_every_release(void **state) {
     lp_wait w[3] = {LP_WAIT_INIT, LP_WAIT_INIT, LP_WAIT_INIT};
     uint32_t held, got[3];
     assert_status(lp_try_get(p, &held), LP_OK);
-    for (int i = 0; i < 3; i++) assert_status(lp_get_async(p, &w[i], counting_waker(&wc[i]), &got[i]), LP_PENDING);
+    queue_waits(p, w, wc, got, 3);
     for (int i = 0; i < 3; i++) {
         assert_status(lp_put(p, held), LP_OK);
         assert_int_equal(wc[i].calls, 1); /* woken although earlier ones are still in flight */
