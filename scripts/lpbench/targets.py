@@ -527,12 +527,11 @@ def _reason_scaling(run):
             f"oldest waiter, which when oversubscribed is usually not running, so every grant waits for a "
             f"wake-up and a context switch (the FIFO collapse")
     text += f"; the FIFO baselines keep {fifo_others})." if fifo_others else ")."
-    barging = [f"{d.split('-')[1].upper()} {100 * vals[d]:.0f}%" for d in (BARGING, BOUNDED) if d in vals]
-    if barging:
-        low = any(vals[d] < 0.5 for d in (BARGING, BOUNDED) if d in vals)
-        first = barging[0].replace(" ", " keeps ", 1)
-        text += (f" {' and '.join([first] + barging[1:])}, with at most 4 waiters woken to retry at a time "
-                 f"(lp_set_retry_wakes)")
+    shares = [(d.split("-")[1].upper(), vals[d]) for d in (BARGING, BOUNDED) if d in vals]
+    if shares:
+        low = any(v < 0.5 for _, v in shares)
+        kept = " and ".join(f"{name}{' keeps' if i == 0 else ''} {100 * v:.0f}%" for i, (name, v) in enumerate(shares))
+        text += f" {kept}, with at most 4 waiters woken to retry at a time (lp_set_retry_wakes)"
         if WAKEALL in vals:
             text += (f"; BARGING waking one waiter on every release ({WAKEALL}) keeps {100 * vals[WAKEALL]:.0f}%: "
                      f"most of those retries lose to a barger and park again, futile wake-ups that cost the "
