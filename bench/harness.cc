@@ -21,7 +21,10 @@ struct ModeOf {
     const char *design;
     lp_mode mode;
 };
-const ModeOf kModes[] = {{"lockpool-fair", LP_FAIR}, {"lockpool-barging", LP_BARGING}, {"lockpool-bounded", LP_BOUNDED}};
+const ModeOf kModes[] = {{"lockpool", LP_MODE_DEFAULT},
+                         {"lockpool-fair", LP_FAIR},
+                         {"lockpool-barging", LP_BARGING},
+                         {"lockpool-bounded", LP_BOUNDED}};
 }  // namespace
 
 bool mode_of(const char *design, lp_mode *mode) {
@@ -249,14 +252,20 @@ Run *make_run(const Case &c, int threads, const std::vector<int> &placement) {
     return r;
 }
 
-// The FIFO metric of a finished run (FifoTracker), -1 when not measured. Off the measured path:
-// every thread's log is merged and counted here, after GB's stop barrier.
-double fifo_violations_per_m(const Run &r) {
-    if (!r.fifo.measured()) return -1;
+struct OrderMetrics {
+    double fifo_violations_per_m = -1;
+    double bypass_max = -1;
+};
+
+// The FIFO metric and the bypass of a finished run (FifoTracker), -1 when not measured. Off the
+// measured path: every thread's log is merged and counted here, after GB's stop barrier.
+OrderMetrics order_metrics(const Run &r) {
+    OrderMetrics m;
+    if (!r.fifo.measured()) return m;
     if (r.fifo.saw_foreign_handle()) {
         std::fprintf(stderr, "[lockpool-bench] %s: a handle was not a slot index: fifo_violations_per_m not measured\n",
                      r.c->name(r.threads).c_str());
-        return -1;
+        return m;
     }
     std::vector<GrantRecord> records;
     std::vector<ReleaseRecord> releases;
@@ -271,9 +280,11 @@ double fifo_violations_per_m(const Run &r) {
                      "[lockpool-bench] %s: %llu grants beyond the FIFO log's cap not recorded: "
                      "fifo_violations_per_m covers the first %zu grants of each thread\n",
                      r.c->name(r.threads).c_str(), static_cast<unsigned long long>(overflow), GrantLog::kDefaultCap);
-    if (records.empty()) return -1;
+    if (records.empty()) return m;
+    m.bypass_max = static_cast<double>(max_bypass(records, releases));
     const uint64_t violations = count_fifo_violations(records, releases);
-    return 1e6 * static_cast<double>(violations) / static_cast<double>(records.size());
+    m.fifo_violations_per_m = 1e6 * static_cast<double>(violations) / static_cast<double>(records.size());
+    return m;
 }
 
 void finish_run(benchmark::State &state, Run &r) {
@@ -282,6 +293,7 @@ void finish_run(benchmark::State &state, Run &r) {
     std::vector<uint64_t> per_thread(static_cast<std::size_t>(n));
     std::vector<uint64_t> per_task;
     uint64_t ops = 0, attempts = 0, empty = 0, efull = 0, errors = r.teardown_errors, grants = 0, reacq = 0;
+    uint64_t wait_max = 0;
     uint64_t min_enter = UINT64_MAX, max_enter = 0, min_exit = UINT64_MAX, max_exit = 0;
     bool pin_ok = true;
     for (int t = 0; t < n; ++t) {
@@ -293,6 +305,7 @@ void finish_run(benchmark::State &state, Run &r) {
         attempts += s.attempts;
         empty += s.empty;
         efull += s.efull;
+        wait_max = std::max(wait_max, s.wait_max_ns);
         errors += s.errors;
         grants += s.grants;
         reacq += s.reacquires;
@@ -302,7 +315,7 @@ void finish_run(benchmark::State &state, Run &r) {
         min_exit = std::min(min_exit, s.exit_ns);
         max_exit = std::max(max_exit, s.exit_ns);
     }
-    const double fifo_per_m = fifo_violations_per_m(r);
+    const OrderMetrics order = order_metrics(r);
     const double span_s = max_exit > min_enter ? static_cast<double>(max_exit - min_enter) / 1e9 : 0;
     const double overlap = min_exit > max_enter ? static_cast<double>(min_exit - max_enter) / 1e9 : 0;
     const Fairness f = fairness_of(per_thread);
@@ -320,7 +333,9 @@ void finish_run(benchmark::State &state, Run &r) {
     ctr["jain"] = f.jain;
     ctr["minmax_share"] = f.minmax_share;
     ctr["cv"] = f.cv;
-    ctr["fifo_violations_per_m"] = fifo_per_m;
+    ctr["fifo_violations_per_m"] = order.fifo_violations_per_m;
+    ctr["bypass_max"] = order.bypass_max;
+    ctr["wait_max_ns"] = order.fifo_violations_per_m < 0 ? -1 : static_cast<double>(wait_max);
     ctr["reacquire_frac"] = grants ? static_cast<double>(reacq) / static_cast<double>(grants) : 0;
     ctr["full_concurrency"] = span_s > 0 ? std::min(1.0, overlap / span_s) : 0;
     ctr["empty_frac"] = attempts ? static_cast<double>(empty) / static_cast<double>(attempts) : 0;
@@ -526,7 +541,9 @@ void loop_blocking(Run &r, int thread, ThreadStats &s) {
             ++s.errors;
             return;
         }
-        s.hist.record(now_ns() - t0);
+        const uint64_t lat = now_ns() - t0;
+        s.hist.record(lat);
+        if (waited) s.wait_max_ns = std::max(s.wait_max_ns, lat);
         ++s.grants;
         if (fifo) r.fifo.note_grant(s.fifo_log, h, start, waited, ticket);
         if (r.reacquire.note_grant(h, thread)) ++s.reacquires;

@@ -96,6 +96,7 @@ struct alignas(128) ThreadStats {
     uint64_t attempts = 0;  // try_get calls
     uint64_t empty = 0;     // try_get calls that found no slot
     uint64_t efull = 0;     // LP_EFULL returns (MAX_WAITERS reached)
+    uint64_t wait_max_ns = 0;  // longest get that had to wait (its try_get failed)
     uint64_t errors = 0;    // any status the workload did not expect
     uint64_t grants = 0;
     uint64_t reacquires = 0;

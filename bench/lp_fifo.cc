@@ -36,16 +36,22 @@ void sort_by_start(std::vector<GrantRecord> &v) {
         bounds.swap(merged);
     }
 }
-}  // namespace
 
-uint64_t count_fifo_violations(std::vector<GrantRecord> &grants, const std::vector<ReleaseRecord> &releases) {
-    // end of each release by stamp; stamps without a record stay point intervals.
+// The end of each release by stamp, for every stamp a grant names; stamps without a record stay
+// point intervals (end = seq).
+std::vector<uint64_t> ends_by_stamp(const std::vector<GrantRecord> &grants, const std::vector<ReleaseRecord> &releases) {
     uint64_t max_seq = 0;
     for (const GrantRecord &g : grants) max_seq = std::max(max_seq, g.release_seq());
     std::vector<uint64_t> end_of(max_seq + 1);
     for (uint64_t s = 0; s <= max_seq; ++s) end_of[s] = s;
     for (const ReleaseRecord &r : releases)
         if (r.seq <= max_seq) end_of[r.seq] = std::max(r.end, r.seq);
+    return end_of;
+}
+}  // namespace
+
+uint64_t count_fifo_violations(std::vector<GrantRecord> &grants, const std::vector<ReleaseRecord> &releases) {
+    const std::vector<uint64_t> end_of = ends_by_stamp(grants, releases);
 
     // Waited grants by ticket: (ticket, release_seq).
     std::vector<std::pair<uint64_t, uint64_t>> waiters;
@@ -65,6 +71,43 @@ uint64_t count_fifo_violations(std::vector<GrantRecord> &grants, const std::vect
         if (latest_release_of_joined > end_of[j.release_seq()]) ++violations;
     }
     return violations;
+}
+
+uint64_t max_bypass(const std::vector<GrantRecord> &grants, const std::vector<ReleaseRecord> &releases) {
+    const std::vector<uint64_t> end_of = ends_by_stamp(grants, releases);
+    // Queries (waiters) by ticket, latest first; grants by start, latest first. Walking both down,
+    // every grant that began after the current waiter's ticket is in the tree, keyed by the end of
+    // its release; the waiter's bypass is the number of those ends below its own release's stamp.
+    std::vector<std::pair<uint64_t, uint64_t>> waiters;  // (ticket, release_seq)
+    for (const GrantRecord &g : grants)
+        if (g.was_waited()) waiters.emplace_back(g.ticket(), g.release_seq());
+    if (waiters.empty()) return 0;
+    std::sort(waiters.begin(), waiters.end(), [](const auto &a, const auto &b) { return a.first > b.first; });
+    std::vector<std::pair<uint64_t, uint64_t>> by_start;  // (start, end of its release)
+    by_start.reserve(grants.size());
+    uint64_t max_end = 0;
+    for (const GrantRecord &g : grants) {
+        const uint64_t end = end_of[g.release_seq()];
+        by_start.emplace_back(g.start(), end);
+        max_end = std::max(max_end, end);
+    }
+    std::sort(by_start.begin(), by_start.end(), [](const auto &a, const auto &b) { return a.first > b.first; });
+    std::vector<uint32_t> tree(max_end + 2, 0);  // Fenwick tree over end + 1
+    auto add = [&](uint64_t end) {
+        for (uint64_t k = end + 1; k < tree.size(); k += k & (~k + 1)) ++tree[k];
+    };
+    auto below = [&](uint64_t seq) {  // how many ends < seq
+        uint64_t n = 0;
+        for (uint64_t k = std::min<uint64_t>(seq, tree.size() - 1); k > 0; k -= k & (~k + 1)) n += tree[k];
+        return n;
+    };
+    uint64_t best = 0;
+    std::size_t next = 0;
+    for (const auto &w : waiters) {
+        for (; next < by_start.size() && by_start[next].first > w.first; ++next) add(by_start[next].second);
+        best = std::max(best, below(w.second));
+    }
+    return best;
 }
 
 }  // namespace lpbench

@@ -69,6 +69,15 @@ struct ReleaseRecord {
 uint64_t count_fifo_violations(std::vector<GrantRecord> &grants, const std::vector<ReleaseRecord> &releases);
 
 /**
+ * The most grants that surely overtook one waiter (the bypass of a bounded-bypass design): over
+ * waited grants i, the largest number of grants j (waited or not) that began after i had joined
+ * (ticket_i < start_j) and were fed by a release that had completed before the one that fed i
+ * began (end of release_seq_j < release_seq_i). Same certainty rule as the FIFO count: overlapping
+ * intervals never count. 0 when no grant waited. `releases` as above. O(n log n).
+ */
+uint64_t max_bypass(const std::vector<GrantRecord> &grants, const std::vector<ReleaseRecord> &releases);
+
+/**
  * One thread's records, appended on the measured path: fixed chunks (no reallocation or copying
  * of what is already recorded), the first allocated up front, at most `cap` records; the ones
  * beyond the cap are only counted (`overflow()`).

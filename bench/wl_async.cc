@@ -18,6 +18,8 @@
 
 #include "harness.h"
 
+#include <algorithm>
+
 namespace lpbench {
 namespace {
 
@@ -100,7 +102,9 @@ void loop_async(Run &r, int thread, ThreadStats &s) {
     for (Task &t : tasks) t.loop = &loop;
     const bool fifo = r.fifo.measured();
     auto complete = [&](Task &t, uint32_t slot, bool waited) {
-        s.hist.record(now_ns() - t.t0);
+        const uint64_t lat = now_ns() - t.t0;
+        s.hist.record(lat);
+        if (waited) s.wait_max_ns = std::max(s.wait_max_ns, lat);
         ++s.grants;
         if (fifo) r.fifo.note_grant(s.fifo_log, slot, t.start, waited, t.ticket);
         if (r.reacquire.note_grant(slot, thread)) ++s.reacquires;

@@ -1,7 +1,12 @@
 /*
  * lockpool — LockPool itself, one entry per mode, behind the design contract.
  *
- *   lockpool-fair        FIFO: a release with waiters hands the slot straight to the
+ *   lockpool             the default mode (LP_MODE_DEFAULT, LP_RESTRICTED): running threads
+ *                        take free slots, a few queued waiters are woken to compete, the
+ *                        rest stay parked; the oldest waiter is handed a slot once
+ *                        LP_BYPASS_BOUND_DEFAULT contended releases passed since it queued.
+ *                        Not FIFO; bounded bypass.
+ *   lockpool-fair        strict FIFO: a release with waiters hands the slot straight to the
  *                        oldest waiter; try_get fails while anyone waits.
  *   lockpool-barging     a release unlocks then wakes the oldest waiter, who may lose
  *                        to a newcomer and re-queue. Not FIFO.
@@ -33,6 +38,10 @@ static int lockpool_init_mode(void *self, uint32_t slots, uint32_t max_waiters, 
     lp_slot *slot_array = (lp_slot *)(pool + 1);
     lp_cell *cells = max_waiters ? (lp_cell *)(slot_array + slots) : NULL;
     return lp_init(pool, slot_array, slots, cells, max_waiters, mode);
+}
+
+static int lockpool_init_default(void *self, uint32_t slots, uint32_t max_waiters) {
+    return lockpool_init_mode(self, slots, max_waiters, LP_MODE_DEFAULT);
 }
 
 static int lockpool_init_fair(void *self, uint32_t slots, uint32_t max_waiters) {
@@ -121,7 +130,7 @@ static uint32_t lockpool_waiting(const void *self) {
     return lp_debug_queued((const lp_pool *)self);
 }
 
-/* The four entries differ only in name, init (the mode), try_get (scan start), FIFO flag and
+/* The entries differ only in name, init (the mode), try_get (scan start), FIFO flag and
  * summary; every other field is the same LockPool call. */
 #define LOCKPOOL_FLAGS (LPD_LOCK_FREE | LPD_BOUNDED | LPD_BLOCKING | LPD_WAIT_QUEUE)
 #define LOCKPOOL_DESIGN(name_, init_, try_get_, extra_flags_, summary_)                  \
@@ -133,6 +142,11 @@ static uint32_t lockpool_waiting(const void *self) {
         .put = lockpool_put, .waiting = lockpool_waiting, .wait_size = sizeof(lp_wait),  \
         .get_begin = lockpool_get_begin, .get_finish = lockpool_get_finish,              \
     }
+
+const lpd_design lpd_lockpool = LOCKPOOL_DESIGN(
+    "lockpool", lockpool_init_default, lockpool_try_get, LPD_BYPASS_BOUNDED,
+    "LockPool default (RESTRICTED): running threads take free slots, few waiters woken, the rest parked; "
+    "the oldest waiter is handed a slot after a bounded number of contended releases; lock-free try_get/put");
 
 const lpd_design lpd_lockpool_fair = LOCKPOOL_DESIGN(
     "lockpool-fair", lockpool_init_fair, lockpool_try_get, LPD_FIFO,

@@ -32,7 +32,9 @@ enum {
     LPD_BOUNDED = 1u << 2,     /**< at most SLOTS handles out at once (try_get can be EMPTY) */
     LPD_BLOCKING = 1u << 3,    /**< get/get_timeout exist (else they return LP_ENOSYS) */
     LPD_WAIT_QUEUE = 1u << 4,  /**< waiters queue; MAX_WAITERS is enforced (LP_EFULL) */
-    LPD_PER_THREAD = 1u << 5   /**< needs thread_enter/thread_exit on every thread using it */
+    LPD_PER_THREAD = 1u << 5,  /**< needs thread_enter/thread_exit on every thread using it */
+    LPD_BYPASS_BOUNDED = 1u << 6 /**< not FIFO, but a queued waiter is overtaken by a bounded
+                                      number of grants (LockPool RESTRICTED: pool/DESIGN.md) */
 };
 
 typedef struct lpd_design {

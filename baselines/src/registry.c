@@ -7,6 +7,7 @@
 #include "lpd_internal.h"
 
 static const lpd_design *const all_designs[] = {
+    &lpd_lockpool,
     &lpd_lockpool_fair,
     &lpd_lockpool_barging,
     &lpd_lockpool_bounded,

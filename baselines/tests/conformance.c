@@ -517,6 +517,64 @@ static void test_split_get(void) {
     pool_free(p);
 }
 
+/* ---- no starvation under barging (LPD_FIFO or LPD_BYPASS_BOUNDED) ------------------- */
+static void *bypass_waiter(void *arg) {
+    worker *w = arg;
+    worker_enter(w);
+    w->status = design->get(w->p.self, &w->handle);
+    if (w->status == LP_OK)
+        w->status = design->put(w->p.self, w->handle);
+    /* relaxed: the join publishes the rest */
+    atomic_fetch_add_explicit(w->progress, 1, memory_order_relaxed);
+    worker_exit(w);
+    return NULL;
+}
+
+/* One slot; a waiter queues while the main thread keeps taking and releasing it without
+ * pause (a running thread that never lets go for long). A FIFO design serves the waiter at
+ * the next release; a bypass-bounded one within its bound: either way it is served while
+ * the barger keeps going. A design that lets the running thread win every time fails by
+ * the hang detector. */
+static void test_bypass_bounded(void) {
+    if (!has(LPD_FIFO) && !has(LPD_BYPASS_BOUNDED))
+        return;
+    begin("a waiter is served while a running thread keeps re-taking the slot");
+    for (int round = 0; round < 20; round++) {
+        pool p = pool_new(1, 2);
+        uintptr_t h;
+        CHECK_ST(design->try_get(p.self, &h), LP_OK);
+        atomic_uint done = 0;
+        worker w = {.p = p, .id = 1, .progress = &done};
+        start(&w, bypass_waiter);
+        uint64_t began = lpd_now_ns();
+        if (design->waiting)
+            while (design->waiting(p.self) < 1) {
+                CHECK(lpd_now_ns() - began < HANG_NS, "hang: the waiter never queued");
+                sleep_ns(100000);
+            }
+        else
+            sleep_ns(50000000);
+        unsigned long barged = 0;
+        /* relaxed: a flag; the join orders the rest */
+        while (atomic_load_explicit(&done, memory_order_relaxed) == 0) {
+            CHECK_ST(design->put(p.self, h), LP_OK);
+            while (design->try_get(p.self, &h) != LP_OK) {
+                if (atomic_load_explicit(&done, memory_order_relaxed) != 0 && design->try_get(p.self, &h) == LP_OK)
+                    break;
+                CHECK(lpd_now_ns() - began < HANG_NS, "hang: the slot never came back to the barger");
+            }
+            barged++;
+            CHECK(lpd_now_ns() - began < HANG_NS, "hang: the waiter starved while %lu grants went to a barger",
+                  barged);
+        }
+        pthread_join(w.thread, NULL);
+        CHECK(w.status == LP_OK, "waiter finished with %s", lp_status_str(w.status));
+        CHECK_ST(design->put(p.self, h), LP_OK);
+        check_no_leak(p);
+        pool_free(p);
+    }
+}
+
 /* ---- registry ----------------------------------------------------------------------- */
 static int check_registry(const char *expected_csv) {
     begin("registry");
@@ -574,6 +632,7 @@ int main(int argc, char **argv) {
     test_mutual_exclusion();
     test_no_lost_wakeup();
     test_fifo();
+    test_bypass_bounded();
     test_split_get();
     printf("design %s: all conformance tests passed\n", design->name);
     return 0;

@@ -11,6 +11,7 @@
 #include "lp_fifo.h"
 
 using lpbench::count_fifo_violations;
+using lpbench::max_bypass;
 using lpbench::GrantLog;
 using lpbench::GrantRecord;
 using lpbench::ReleaseRecord;
@@ -45,6 +46,25 @@ uint64_t brute_force(const std::vector<GrantRecord> &v, const std::vector<Releas
         n += bad;
     }
     return n;
+}
+
+// The bypass definition, literally: over waited i, the number of grants j with ticket_i < start_j
+// fed by a release that ended before i's began.
+uint64_t brute_bypass(const std::vector<GrantRecord> &v, const std::vector<ReleaseRecord> &rel = {}) {
+    auto end_of = [&](uint64_t seq) {
+        uint64_t end = seq;
+        for (const ReleaseRecord &r : rel)
+            if (r.seq == seq) end = std::max(r.end, seq);
+        return end;
+    };
+    uint64_t best = 0;
+    for (const GrantRecord &i : v) {
+        if (!i.was_waited()) continue;
+        uint64_t n = 0;
+        for (const GrantRecord &j : v) n += i.ticket() < j.start() && end_of(j.release_seq()) < i.release_seq();
+        best = std::max(best, n);
+    }
+    return best;
 }
 
 }  // namespace
@@ -151,6 +171,36 @@ int main() {
         bool ordered = true;
         for (std::size_t k = 1; k < sorted.size(); ++k) ordered = ordered && sorted[k - 1].start() <= sorted[k].start();
         CHECK(ordered && sorted.size() == runs.size());
+    }
+    {  // bypass: the most grants that surely overtook one waiter
+        CHECK(max_bypass({}, {}) == 0);
+        CHECK(max_bypass({F(0, 1), F(0, 2)}, {}) == 0);  // nobody waited
+        // FIFO: waiters fed in ticket order, fast grants before them: no bypass
+        CHECK(max_bypass({F(0, 0), W(0, 1), W(1, 2), W(2, 3)}, {}) == 0);
+        // waiter 0 (fed by release 10) overtaken by three later fast grants and one later waiter
+        CHECK(max_bypass({W(0, 10), F(1, 2), F(1, 3), F(2, 4), W(3, 5)}, {}) == 4);
+        // the same, but the fast grants started before waiter 0 joined: only the waiter counts
+        CHECK(max_bypass({W(1, 10), F(1, 2), F(1, 3), F(0, 4), W(3, 5)}, {}) == 1);
+        // the largest over waiters: waiter 5 is overtaken by 2, waiter 0 by 1
+        CHECK(max_bypass({W(0, 3), F(1, 2), W(5, 9), F(6, 4), F(7, 5)}, {}) == 2);
+        // overlapping releases are not sure overtakings
+        CHECK(max_bypass({W(0, 2), F(1, 1)}, {R(1, 2), R(2, 2)}) == 0);
+        CHECK(max_bypass({W(0, 2), F(1, 1)}, {R(1, 1), R(2, 2)}) == 1);
+        for (uint32_t seed = 1; seed <= 300; ++seed) {  // random sets against the definition
+            std::mt19937_64 rng(seed);
+            const std::size_t n = 1 + rng() % 60;
+            const uint64_t arrivals = 1 + rng() % 20, seqs = 1 + rng() % 30;
+            std::vector<GrantRecord> v;
+            for (std::size_t k = 0; k < n; ++k) {
+                const uint64_t seq = rng() % seqs, t = rng() % arrivals;
+                v.push_back(rng() % 2 ? W(t, seq) : rng() % 2 ? WS(t - rng() % (t + 1), t, seq) : F(t, seq));
+            }
+            std::vector<ReleaseRecord> rel;
+            for (uint64_t q = 1; q < seqs; ++q)
+                if (rng() % 3) rel.push_back(R(q, q + rng() % 4));
+            CHECK(max_bypass(v, {}) == brute_bypass(v));
+            CHECK(max_bypass(v, rel) == brute_bypass(v, rel));
+        }
     }
     {  // GrantLog: order kept across chunks, the cap counted as overflow, nothing lost below it
         const std::size_t cap = GrantLog::kChunk + 3;

@@ -58,8 +58,10 @@ typedef enum lp_status {
 
 /** Hand-off policy on release, fixed at init. */
 typedef enum lp_mode {
-    /** Default. A release with waiters hands the slot straight to the oldest waiter;
-     *  it is never unlocked in between, and try_get fails while anyone waits. FIFO. */
+    /** Strict FIFO. A release with waiters hands the slot straight to the oldest waiter;
+     *  it is never unlocked in between, and try_get fails while anyone waits. For callers
+     *  that need order more than throughput: when threads outnumber CPUs every hand-off
+     *  waits for a descheduled waiter to run (see LP_RESTRICTED). */
     LP_FAIR = 0,
     /** Classic: a release unlocks, then wakes the oldest waiter, who retries and may
      *  lose to a newcomer (and then re-queues at the back). Faster, not fair. At most
@@ -67,8 +69,19 @@ typedef enum lp_mode {
     LP_BARGING = 1,
     /** Barging, except that a release goes straight to the oldest waiter once it has
      *  waited longer than a bound (lp_set_fairness_bound; default 1 ms). */
-    LP_BOUNDED = 2
+    LP_BOUNDED = 2,
+    /** The default (LP_MODE_DEFAULT). Concurrency restriction: running threads take free
+     *  slots (no wake-up, no context switch), at most lp_set_retry_wakes queued waiters are
+     *  woken at a time to compete, the rest stay parked in FIFO order; and the queue's oldest
+     *  waiter is handed a slot directly once lp_set_bypass_bound releases that found waiters
+     *  have passed since it first queued. A woken waiter that loses its retry re-queues at
+     *  the back; if it is past the bound by then, every release hands off in queue order
+     *  until it is served. Not FIFO; the bypass bound is in pool/DESIGN.md. */
+    LP_RESTRICTED = 3
 } lp_mode;
+
+/** The mode LP_POOL_INIT(name) uses. */
+#define LP_MODE_DEFAULT LP_RESTRICTED
 
 /** A wake-up callback: any event loop, coroutine runtime or thread parker. */
 typedef struct lp_waker {
@@ -97,17 +110,19 @@ typedef struct lp_wait {
     uint32_t lp__state_;
     uint64_t lp__since_;
     lp_waker lp__waker_;
+    uint32_t lp__born_;
 } lp_wait;
 
 /** Initial value for an lp_wait (or call lp_wait_init). */
-#define LP_WAIT_INIT {0u, 0u, 0u, {0, 0}}
+#define LP_WAIT_INIT {0u, 0u, 0u, {0, 0}, 0u}
 
 /**
  * Define storage for a pool of SLOTS objects and MAX_WAITERS waiters (both >= 1,
- * compile-time constants), static or automatic. Initialise with LP_POOL_INIT:
+ * compile-time constants), static or automatic. Initialise with LP_POOL_INIT, in the
+ * default mode (LP_MODE_DEFAULT) or a given one:
  *
  *     static LP_POOL_DEFINE(conns, 5, 32);
- *     if (LP_POOL_INIT(conns, LP_FAIR) != LP_OK) ...
+ *     if (LP_POOL_INIT(conns) != LP_OK) ...            // or LP_POOL_INIT(conns, LP_FAIR)
  *     lp_pool *p = LP_POOL(conns);
  */
 #define LP_POOL_DEFINE(name, SLOTS, MAX_WAITERS)                                        \
@@ -117,7 +132,10 @@ typedef struct lp_wait {
         lp_cell cells[(MAX_WAITERS)];                                                   \
     } name
 #define LP_POOL(name) (&(name).pool)
-#define LP_POOL_INIT(name, mode)                                                        \
+#define LP_POOL_INIT(...) LP__POOL_INIT_PICK(__VA_ARGS__, LP__POOL_INIT2, LP__POOL_INIT1, -)(__VA_ARGS__)
+#define LP__POOL_INIT_PICK(a1, a2, which, ...) which
+#define LP__POOL_INIT1(name) LP__POOL_INIT2(name, LP_MODE_DEFAULT)
+#define LP__POOL_INIT2(name, mode)                                                      \
     lp_init(&(name).pool, (name).slots, (uint32_t)(sizeof((name).slots) / sizeof(lp_slot)), \
             (name).cells, (uint32_t)(sizeof((name).cells) / sizeof(lp_cell)), (mode))
 
@@ -130,7 +148,7 @@ typedef struct lp_wait {
  * @param slots   array of nslots lp_slot (1 <= nslots <= LP_MAX_SLOTS)
  * @param cells   array of ncells lp_cell (0 <= ncells <= LP_MAX_WAITERS; NULL iff 0);
  *                with 0 cells nobody can wait: lp_get_async returns LP_EFULL when empty
- * @param mode    LP_FAIR, LP_BARGING or LP_BOUNDED
+ * @param mode    LP_RESTRICTED (LP_MODE_DEFAULT), LP_FAIR, LP_BARGING or LP_BOUNDED
  * @return LP_OK or LP_EINVAL
  */
 lp_status lp_init(lp_pool *pool, lp_slot *slots, uint32_t nslots, lp_cell *cells,
@@ -145,10 +163,20 @@ size_t lp_storage_size(uint32_t nslots, uint32_t ncells);
  *  is set, LP_BOUNDED behaves as LP_BARGING. LP_EINVAL for other modes or NULL clock. */
 lp_status lp_set_fairness_bound(lp_pool *pool, uint64_t bound_ns, uint64_t (*clock_ns)(void));
 
+/** The default of lp_set_bypass_bound. */
+#define LP_BYPASS_BOUND_DEFAULT 64u
+
+/** LP_RESTRICTED: the oldest waiter is handed the next released slot once `releases`
+ *  releases that found waiters have passed since it first queued (>= 1; default
+ *  LP_BYPASS_BOUND_DEFAULT). Smaller: fairer over short windows, more hand-offs to parked
+ *  threads (each a wake-up the slot waits for). Set it before the pool is shared.
+ *  LP_EINVAL for other modes, 0, or a NULL pool. */
+lp_status lp_set_bypass_bound(lp_pool *pool, uint32_t releases);
+
 /** The default of lp_set_retry_wakes. */
 #define LP_RETRY_WAKES_DEFAULT 4u
 
-/** LP_BARGING/LP_BOUNDED: at most max_in_flight waiters are woken to retry at a time (as Go's
+/** LP_BARGING/LP_BOUNDED/LP_RESTRICTED: at most max_in_flight waiters are woken to retry at a time (as Go's
  *  sync.Mutex keeps one): a release with waiters wakes the oldest only while fewer are in
  *  flight, else it leaves its slot to the woken ones, who look for free slots when their
  *  retry ends. 0 = no limit (every release with waiters wakes one). Default
@@ -206,7 +234,7 @@ void lp_wait_init(lp_wait *wait);
  *                    lp_wait_poll returns LP_OK or lp_wait_cancel returns.
  *         LP_EFULL   MAX_WAITERS already queued: nothing queued, nothing changed
  *         LP_EINVAL / LP_ESTATE (the record is already pending)
- * BARGING/BOUNDED: a wake means "retry"; lp_wait_poll retries and may re-queue
+ * BARGING/BOUNDED/RESTRICTED: a wake may mean "retry"; lp_wait_poll retries and may re-queue
  * (returning LP_PENDING again, with one more wake to come). Poll (or cancel) a woken wait
  * promptly: until then it holds one of the pool's retry wakes (lp_set_retry_wakes), and a
  * woken wait that is never polled keeps it, so releases wake fewer other waiters. (In FAIR
@@ -242,7 +270,7 @@ lp_status lp_wait_cancel(lp_pool *pool, lp_wait *wait, uint32_t *slot);
  *  tickets outstanding (waiters plus not-yet-reclaimed cancelled cells). */
 uint32_t lp_debug_held(const lp_pool *pool);
 uint32_t lp_debug_queued(const lp_pool *pool);
-/** BARGING/BOUNDED: waiters woken to retry whose retry has not ended (lp_set_retry_wakes);
+/** BARGING/BOUNDED/RESTRICTED: waiters woken to retry whose retry has not ended (lp_set_retry_wakes);
  *  0 whenever the pool is idle. */
 uint32_t lp_debug_woken(const lp_pool *pool);
 

@@ -47,7 +47,8 @@ typedef struct lp__cell {
     lp_atomic_u32 since;    /* enqueue time in 1024-ns ticks (BOUNDED heuristic, read racily) */
     lp_atomic_u32 park;     /* sync layer: futex word of this cell's waiter (lp__get_async_parked) */
     lp_wait *rec;           /* written by the enqueuer before WAITING; read by the server after GRANTED */
-    char pad[LP_CACHELINE - 4 * sizeof(uint32_t) - sizeof(lp_wait *)];
+    lp_atomic_u32 born;     /* RESTRICTED: `turns` when the wait first queued (read racily) */
+    char pad[LP_CACHELINE - 5 * sizeof(uint32_t) - sizeof(lp_wait *)];
 } lp__cell;
 
 typedef struct lp__pool {
@@ -61,15 +62,19 @@ typedef struct lp__pool {
     uint32_t limit;         /* ncells * rounds: tickets count modulo this */
     uint32_t bound_ticks;   /* BOUNDED: hand off to a waiter older than this (1024-ns ticks) */
     uint32_t fair_mask;     /* ~0 in FAIR mode, else 0: try_get's queue check without a branch */
-    uint32_t retry_wakes;   /* BARGING/BOUNDED: "retry" wakes in flight at most (lp__token_take) */
+    uint32_t retry_wakes;   /* BARGING/BOUNDED/RESTRICTED: "retry" wakes in flight at most (lp__token_take) */
+    uint32_t bypass_turns;  /* RESTRICTED: hand off to a waiter that queued this many `turns` ago */
     uint64_t (*clock_ns)(void);
     /* Line 1: the queue ends. Written only on the slow path (waiters exist); the fast
      * path only reads it, so while nobody waits it stays shared in every cache. */
     _Alignas(LP_CACHELINE) lp_atomic_u32 head; /* next ticket to serve */
     lp_atomic_u32 tail;                        /* next ticket to hand out */
-    lp_atomic_u32 starving;                    /* BOUNDED: queued waits already past the bound */
-    lp_atomic_u32 woken;                       /* BARGING/BOUNDED: "retry" wakes in flight (lp__token_take) */
+    lp_atomic_u32 starving;                    /* BOUNDED/RESTRICTED: queued waits already past the bound */
+    lp_atomic_u32 woken;                       /* BARGING/BOUNDED/RESTRICTED: "retry" wakes in flight (lp__token_take) */
     char pad[LP_CACHELINE - 4 * sizeof(uint32_t)];
+    /* Line 2: RESTRICTED's bypass clock, written by every release that finds waiters. Not on
+     * the queue line, which every try_get reads: those reads would miss after each tick. */
+    _Alignas(LP_CACHELINE) lp_atomic_u32 turns;
 } lp__pool;
 
 _Static_assert(sizeof(lp__slot) == sizeof(lp_slot), "lp_slot storage size");

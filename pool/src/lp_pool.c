@@ -93,7 +93,7 @@ lp_status lp_init(lp_pool *pool, lp_slot *slots, uint32_t nslots, lp_cell *cells
                   lp_mode mode) {
     if (!pool || !slots || nslots == 0u || nslots > LP_MAX_SLOTS || ncells > LP_MAX_WAITERS) return LP_EINVAL;
     if ((ncells > 0u) != (cells != 0)) return LP_EINVAL;
-    if (mode != LP_FAIR && mode != LP_BARGING && mode != LP_BOUNDED) return LP_EINVAL;
+    if (mode != LP_FAIR && mode != LP_BARGING && mode != LP_BOUNDED && mode != LP_RESTRICTED) return LP_EINVAL;
     if (lp__misaligned(pool) || lp__misaligned(slots) || (cells && lp__misaligned(cells))) return LP_EINVAL;
 
     lp__pool *p = lp__of(pool);
@@ -106,6 +106,8 @@ lp_status lp_init(lp_pool *pool, lp_slot *slots, uint32_t nslots, lp_cell *cells
     p->bound_ticks = 1000000u >> 10; /* 1 ms */
     p->clock_ns = 0;
     p->retry_wakes = LP_RETRY_WAKES_DEFAULT;
+    p->bypass_turns = LP_BYPASS_BOUND_DEFAULT;
+    lp_store_relaxed(&p->turns, 0u);
     lp_store_relaxed(&p->starving, 0u);
     lp_store_relaxed(&p->woken, 0u);
     for (uint32_t i = 0; i < nslots; i++) {
@@ -159,6 +161,15 @@ void lp_wait_init(lp_wait *wait) {
     wait->lp__since_ = 0u;
     wait->lp__waker_.wake = 0;
     wait->lp__waker_.ctx = 0;
+    wait->lp__born_ = 0u;
+}
+
+lp_status lp_set_bypass_bound(lp_pool *pool, uint32_t releases) {
+    if (!pool || releases == 0u || releases > INT32_MAX) return LP_EINVAL;
+    lp__pool *p = lp__of(pool);
+    if (p->mode != LP_RESTRICTED) return LP_EINVAL;
+    p->bypass_turns = releases;
+    return LP_OK;
 }
 
 lp_status lp_set_retry_wakes(lp_pool *pool, uint32_t max_in_flight) {
@@ -401,6 +412,51 @@ static void lp__wake_retry(lp__pool *p) {
     if (lp__token_take(p) && lp__serve(p, LP__NO_SLOT) == LP__NOBODY) lp__token_drop(p);
 }
 
+/* RESTRICTED: have bypass_turns contended releases passed since `born`? The modular difference
+ * is exact while a wait lasts fewer than 2^31 contended releases. */
+static inline int lp__past_bypass_bound(lp__pool *p, uint32_t born) {
+    /* relaxed: a clock read racily; a stale value only delays one hand-off by a release */
+    return lp_load_relaxed(&p->turns) - born >= p->bypass_turns;
+}
+
+/* RESTRICTED: the `born` of the oldest published wait at or after the head, in *born; 0 if
+ * there is none. Dead tickets at the head (cancelled, or skipped while an older round still
+ * held their cell, which a sweep cannot pass yet) are looked past, so the clock and the rule
+ * follow the oldest *waiter*; a wait still being enqueued (CLAIMING) has not begun to count
+ * (its own rescan sees the slots). Such dead tickets are rare (a sweep passes the rest), and
+ * the look ends at the tail read first. */
+static int lp__oldest_waiter(lp__pool *p, uint32_t *born) {
+    /* relaxed: a heuristic's input, as in lp__head_starving; the end only bounds the look */
+    uint32_t h = lp_load_relaxed(&p->head), end = lp_load_relaxed(&p->tail);
+    for (; h != end; h = lp__next_ticket(p, h)) {
+        lp__cell *c = lp__cell_of(p, h);
+        /* acquire: a WAITING/UPDATING word makes the enqueuer's born (stored before its
+         * publishing CAS) visible */
+        uint32_t w = lp_load_acquire(&c->word);
+        if (lp__round(w) != lp__round_of(p, h)) continue; /* skipped or already retired */
+        switch (lp__state(w)) {
+        case LP__CELL_WAITING:
+        case LP__CELL_UPDATING: *born = lp_load_relaxed(&c->born); return 1;
+        case LP__CELL_EMPTY:
+        case LP__CELL_CANCELLED: continue;
+        default: return 0; /* being enqueued or served */
+        }
+    }
+    return 0;
+}
+
+/* RESTRICTED: a release that found a waiter ticks the bypass clock, and is a hand-off if a wait
+ * starves or the oldest waiter has seen bypass_turns ticks. relaxed RMW: a counter on its own
+ * line; no ordering hangs on it (the hand-off-or-barge choice is a heuristic either way; the
+ * bound it gives is in pool/DESIGN.md). */
+static int lp__restricted_turn(lp__pool *p) {
+    uint32_t born;
+    if (!lp__oldest_waiter(p, &born)) return 0;
+    lp_fetch_add_relaxed(&p->turns, 1u);
+    /* relaxed: a stale count only delays or prolongs the hand-offs by one release */
+    return lp_load_relaxed(&p->starving) != 0u || lp__past_bypass_bound(p, born);
+}
+
 /* BOUNDED: is some queued wait past the bound? Either the oldest (its cell's since), or one
  * that already lost a retry past the bound and re-queued behind younger ones (the starving
  * count). Then releases hand off in queue order until it is served, as Go's sync.Mutex does in
@@ -412,13 +468,16 @@ static int lp__head_starving(lp__pool *p) {
     if (lp_load_relaxed(&p->starving) != 0u) return 1;
     uint32_t h = lp_load_relaxed(&p->head);
     if (h == lp_load_relaxed(&p->tail)) return 0;
+    lp__cell *c = lp__cell_of(p, h);
     /* relaxed: a stale or next-round value only delays or advances one hand-off */
-    uint32_t since = lp_load_relaxed(&lp__cell_of(p, h)->since);
+    uint32_t since = lp_load_relaxed(&c->since);
     return (int32_t)(lp__now_ticks(p) - since) > (int32_t)p->bound_ticks;
 }
 
-/* A waiter enqueued while we unlocked (seen by the seq_cst look after the unlock). */
-LP__COLD static void lp__after_unlock(lp__pool *p, uint32_t slot) {
+/* A waiter enqueued while we unlocked (seen by the seq_cst look after the unlock).
+ * `counted`: this release already ticked RESTRICTED's bypass clock. */
+LP__COLD static void lp__after_unlock(lp__pool *p, uint32_t slot, int counted) {
+    if (p->mode == LP_RESTRICTED && !counted) (void)lp__restricted_turn(p);
     if (p->mode == LP_FAIR) {
         uint32_t expected = LP__FREE;
         /* Take the slot back and hand it over. If the CAS fails, the taker (a waiter's
@@ -436,15 +495,19 @@ LP__COLD static lp_status lp__release_slow(lp__pool *p, uint32_t slot, int disca
     /* relaxed: only our own HELD (or a stray put of a free slot) is checked */
     if (lp_load_relaxed(&s->state) != LP__HELD) return LP_ENOTHELD;
     if (discard) s->created = 0u;
-    if (p->mode != LP_BARGING && lp_load_relaxed(&p->head) != lp_load_relaxed(&p->tail) &&
-        (p->mode == LP_FAIR || lp__head_starving(p))) {
+    int waiters = lp_load_relaxed(&p->head) != lp_load_relaxed(&p->tail); /* relaxed: as lp__release */
+    int hand_off = 0;
+    if (waiters && p->mode == LP_FAIR) hand_off = 1;
+    else if (waiters && p->mode == LP_BOUNDED) hand_off = lp__head_starving(p);
+    else if (waiters && p->mode == LP_RESTRICTED) hand_off = lp__restricted_turn(p);
+    if (hand_off) {
         /* Direct hand-off: the slot stays HELD, so nobody can barge past the waiter. */
         lp__serve(p, slot);
         return LP_OK;
     }
     /* seq_cst: as in lp__release */
     if (lp_xchg_seq_cst(&s->state, LP__FREE) != LP__HELD) return LP_ENOTHELD;
-    if (!lp__queue_empty_seq_cst(p)) lp__after_unlock(p, slot);
+    if (!lp__queue_empty_seq_cst(p)) lp__after_unlock(p, slot, waiters);
     return LP_OK;
 }
 
@@ -457,7 +520,7 @@ static inline lp_status lp__release(lp__pool *p, uint32_t slot, int discard) {
      * fence half orders it before our tail read: Dekker with the enqueuer). Putting a
      * free slot wrote FREE over FREE: reported, nothing damaged. */
     if (lp_xchg_seq_cst(&s->state, LP__FREE) != LP__HELD) return LP_ENOTHELD;
-    if (__builtin_expect(!lp__queue_empty_seq_cst(p), 0)) lp__after_unlock(p, slot);
+    if (__builtin_expect(!lp__queue_empty_seq_cst(p), 0)) lp__after_unlock(p, slot, 0);
     return LP_OK;
 }
 
@@ -563,6 +626,7 @@ static lp_status lp__claim(lp__pool *p, lp_wait *wait, uint32_t *slot) {
         c->rec = wait;
         lp_store_relaxed(&c->park, 0u); /* relaxed: published by the release CAS to WAITING */
         lp_store_relaxed(&c->since, (uint32_t)wait->lp__since_);
+        lp_store_relaxed(&c->born, wait->lp__born_); /* relaxed: a heuristic's input, as since */
         uint32_t seen = t;
         /* seq_cst: tail past t makes us visible to releasers (Dekker); fails if helped */
         if (lp_cas_seq_cst(&p->tail, &seen, lp__next_ticket(p, t))) {
@@ -686,6 +750,7 @@ lp_status lp_get_async(lp_pool *pool, lp_wait *wait, lp_waker waker, uint32_t *s
     wait->lp__state_ = LP__WAIT_IDLE;
     wait->lp__waker_ = waker;
     wait->lp__since_ = lp__now_ticks(p);
+    wait->lp__born_ = lp_load_relaxed(&p->turns); /* relaxed: the bypass clock, read as a stamp */
     return lp__acquire(p, wait, slot, 0);
 }
 
@@ -696,6 +761,7 @@ lp_status lp__get_async_parked(lp_pool *pool, lp_wait *wait, void (*wake)(void *
     wait->lp__waker_.wake = wake;
     wait->lp__waker_.ctx = LP__PARKED_CTX;
     wait->lp__since_ = lp__now_ticks(p);
+    wait->lp__born_ = lp_load_relaxed(&p->turns); /* relaxed: the bypass clock, read as a stamp */
     return lp__acquire(p, wait, slot, 0);
 }
 
@@ -714,11 +780,16 @@ lp_atomic_u32 *lp__wait_park_word(lp_pool *pool, const lp_wait *wait) {
     return &lp__cell_of(lp__of(pool), wait->lp__ticket_)->park;
 }
 
-/* BOUNDED: a wait about to re-queue after a lost retry, already past the bound, counts as
- * starving until it ends (lp__wait_ended); once per wait. */
+/* BOUNDED/RESTRICTED: a wait about to re-queue after a lost retry, already past the bound,
+ * counts as starving until it ends (lp__wait_ended); once per wait. */
 static void lp__wait_requeues(lp__pool *p, lp_wait *wait) {
-    if (p->mode != LP_BOUNDED || !p->clock_ns || (wait->lp__since_ & LP__WAIT_STARVING)) return;
-    if ((int32_t)(lp__now_ticks(p) - (uint32_t)wait->lp__since_) <= (int32_t)p->bound_ticks) return;
+    if (wait->lp__since_ & LP__WAIT_STARVING) return;
+    if (p->mode == LP_RESTRICTED) {
+        if (!lp__past_bypass_bound(p, wait->lp__born_)) return;
+    } else {
+        if (p->mode != LP_BOUNDED || !p->clock_ns) return;
+        if ((int32_t)(lp__now_ticks(p) - (uint32_t)wait->lp__since_) <= (int32_t)p->bound_ticks) return;
+    }
     wait->lp__since_ |= LP__WAIT_STARVING;
     /* relaxed: a counter read as a hint by releasers (lp__head_starving) */
     lp_fetch_add_relaxed(&p->starving, 1u);

@@ -28,6 +28,7 @@ typedef struct config {
     long ops;
     int nocancel;
     int wakes; /* lp_set_retry_wakes argument, or -1 for the default */
+    uint32_t bound; /* lp_set_bypass_bound argument (RESTRICTED), or 0 for the default */
 } config;
 
 typedef struct worker worker;
@@ -342,6 +343,8 @@ static int parse(int argc, char **argv, config *cfg) {
         cfg->mode = LP_BARGING;
     else if (!strcmp(argv[1], "bounded"))
         cfg->mode = LP_BOUNDED;
+    else if (!strcmp(argv[1], "restricted"))
+        cfg->mode = LP_RESTRICTED;
     else
         return 0;
     cfg->mode_name = argv[1];
@@ -351,11 +354,14 @@ static int parse(int argc, char **argv, config *cfg) {
     cfg->ops = stress_scale(atol(argv[5]));
     cfg->nocancel = 0;
     cfg->wakes = -1;
+    cfg->bound = 0;
     for (int i = 6; i < argc; i++) {
         if (!strcmp(argv[i], "nocancel"))
             cfg->nocancel = 1;
         else if (!strncmp(argv[i], "wakes=", 6) && cfg->mode != LP_FAIR)
             cfg->wakes = atoi(argv[i] + 6);
+        else if (!strncmp(argv[i], "bound=", 6) && cfg->mode == LP_RESTRICTED && atol(argv[i] + 6) > 0)
+            cfg->bound = (uint32_t)atol(argv[i] + 6);
         else
             return 0;
     }
@@ -366,7 +372,7 @@ int main(int argc, char **argv) {
     shared sh;
     memset(&sh, 0, sizeof sh);
     if (!parse(argc, argv, &sh.cfg)) {
-        fprintf(stderr, "usage: %s <fair|barging|bounded> <slots> <cells> <threads> <ops-per-thread> [nocancel] [wakes=N]\n",
+        fprintf(stderr, "usage: %s <fair|barging|bounded|restricted> <slots> <cells> <threads> <ops-per-thread> [nocancel] [wakes=N] [bound=N]\n",
                 argv[0]);
         return 2;
     }
@@ -382,13 +388,15 @@ int main(int argc, char **argv) {
     if (cfg->mode == LP_BOUNDED) /* a short bound, so both the barging and the hand-off path run */
         STRESS_EXPECT(lp_set_fairness_bound(sh.pool, 20000, lp_clock_ns), LP_OK);
     if (cfg->wakes >= 0) STRESS_EXPECT(lp_set_retry_wakes(sh.pool, (uint32_t)cfg->wakes), LP_OK);
+    if (cfg->bound) STRESS_EXPECT(lp_set_bypass_bound(sh.pool, cfg->bound), LP_OK);
     stress_slots_init(&sh.slots, cfg->slots);
     sh.workers = calloc(cfg->threads, sizeof *sh.workers);
     STRESS_CHECK(sh.workers != NULL, "out of memory");
 
-    char name[128];
-    char wakes[24] = "";
+    char name[160];
+    char wakes[48] = "";
     if (cfg->wakes >= 0) snprintf(wakes, sizeof wakes, " wakes=%d", cfg->wakes);
+    if (cfg->bound) snprintf(wakes + strlen(wakes), sizeof wakes - strlen(wakes), " bound=%u", cfg->bound);
     snprintf(name, sizeof name, "pool_stress %s slots=%u cells=%u threads=%u%s%s", cfg->mode_name, cfg->slots,
              cfg->cells, cfg->threads, cfg->nocancel ? " nocancel" : "", wakes);
     uint64_t t0 = stress_now_ns();

@@ -16,7 +16,7 @@
  *                  while "hammer" threads call try_get, try_get_from and lp_get_timeout(0)
  *                  nonstop and must never succeed while a waiter is queued.
  *
- * usage: pool_races <scenario> <fair|barging|bounded> [slots]
+ * usage: pool_races <scenario> <fair|barging|bounded|restricted> [slots]
  */
 #include "stress_util.h"
 
@@ -45,6 +45,8 @@ static lp_pool *make_pool(lp_mode mode, uint32_t slots, uint32_t cells, unsigned
     lp_slot *s = (lp_slot *)(*storage + sizeof(lp_pool));
     lp_cell *c = (lp_cell *)(*storage + sizeof(lp_pool) + slots * sizeof(lp_slot));
     STRESS_EXPECT(lp_init(pool, s, slots, c, cells, mode), LP_OK);
+    if (mode == LP_RESTRICTED) /* every other contended release a hand-off: both paths run */
+        STRESS_EXPECT(lp_set_bypass_bound(pool, 2), LP_OK);
     if (mode == LP_BOUNDED) /* bound shorter than a typical window: both release paths run */
         STRESS_EXPECT(lp_set_fairness_bound(pool, 2000, lp_clock_ns), LP_OK);
     return pool;
@@ -481,7 +483,7 @@ static void dump(void *ctx) {
 
 int main(int argc, char **argv) {
     if (argc < 3) {
-        fprintf(stderr, "usage: %s <scan_enqueue|cancel_handoff|waker_replace|fair_fifo> <fair|barging|bounded> [slots]\n",
+        fprintf(stderr, "usage: %s <scan_enqueue|cancel_handoff|waker_replace|fair_fifo> <fair|barging|bounded|restricted> [slots]\n",
                 argv[0]);
         return 2;
     }
@@ -494,6 +496,8 @@ int main(int argc, char **argv) {
         r.mode = LP_BARGING;
     else if (!strcmp(argv[2], "bounded"))
         r.mode = LP_BOUNDED;
+    else if (!strcmp(argv[2], "restricted"))
+        r.mode = LP_RESTRICTED;
     else {
         fprintf(stderr, "unknown mode %s\n", argv[2]);
         return 2;

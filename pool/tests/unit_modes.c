@@ -1,8 +1,10 @@
 /*
- * unit_modes.c — LP_BARGING and LP_BOUNDED, single-threaded: a release unlocks and wakes
- * the oldest waiter to retry, a newcomer may win, the woken waiter re-queues and gets a
- * later release; at most lp_set_retry_wakes retries are in flight; BOUNDED hands straight to a waiter older than the bound, measured with a
- * fake clock the test advances by hand (deterministic, no sleeping).
+ * unit_modes.c — LP_BARGING, LP_BOUNDED and LP_RESTRICTED, single-threaded: a release
+ * unlocks and wakes the oldest waiter to retry, a newcomer may win, the woken waiter
+ * re-queues and gets a later release; at most lp_set_retry_wakes retries are in flight;
+ * BOUNDED hands straight to a waiter older than the bound, measured with a fake clock the
+ * test advances by hand (deterministic, no sleeping); RESTRICTED does the same after a
+ * count of releases that found waiters (lp_set_bypass_bound).
  */
 #include "unit_util.h"
 
@@ -432,6 +434,135 @@ static void bounded_starving_wait_behind_a_young_head_is_still_served_by_hand_of
     assert_int_equal(lp_debug_queued(p), 0);
 }
 
+
+/* ---- RESTRICTED --------------------------------------------------------------------- */
+
+static void restricted_is_the_default_mode(void **state) {
+    (void)state;
+    static LP_POOL_DEFINE(pl, 2, 2);
+    assert_status(LP_POOL_INIT(pl), LP_OK);
+    assert_int_equal(lp_pool_mode(LP_POOL(pl)), LP_RESTRICTED);
+    assert_int_equal(LP_MODE_DEFAULT, LP_RESTRICTED);
+    assert_status(LP_POOL_INIT(pl, LP_FAIR), LP_OK); /* the two-argument form still picks a mode */
+    assert_int_equal(lp_pool_mode(LP_POOL(pl)), LP_FAIR);
+}
+
+static void bypass_bound_setter_validates(void **state) {
+    (void)state;
+    static LP_POOL_DEFINE(pl, 1, 1);
+    const lp_mode others[] = {LP_FAIR, LP_BARGING, LP_BOUNDED};
+    for (int i = 0; i < 3; i++) {
+        assert_status(LP_POOL_INIT(pl, others[i]), LP_OK);
+        assert_status(lp_set_bypass_bound(LP_POOL(pl), 8), LP_EINVAL);
+    }
+    assert_status(LP_POOL_INIT(pl, LP_RESTRICTED), LP_OK);
+    assert_status(lp_set_bypass_bound(NULL, 8), LP_EINVAL);
+    assert_status(lp_set_bypass_bound(LP_POOL(pl), 0), LP_EINVAL);
+    assert_status(lp_set_bypass_bound(LP_POOL(pl), 0x80000000u), LP_EINVAL);
+    assert_status(lp_set_bypass_bound(LP_POOL(pl), 1), LP_OK);
+    assert_status(lp_set_bypass_bound(LP_POOL(pl), 0x7fffffffu), LP_OK);
+    assert_status(lp_set_retry_wakes(LP_POOL(pl), 2), LP_OK); /* woken waiters: limited as BARGING */
+    assert_status(lp_set_fairness_bound(LP_POOL(pl), 1000, fake_clock), LP_EINVAL);
+}
+
+/*
+ * With bound B, a queued waiter is woken to retry by the first B-1 releases that find it
+ * queued (a newcomer barges each time and it re-queues), and handed the B-th release
+ * directly. Releases with nobody queued do not count: the wait began after them.
+ */
+static void restricted_hands_off_at_the_bound(uint32_t bound) {
+    static LP_POOL_DEFINE(pl, 1, 4);
+    lp_pool *p = LP_POOL(pl);
+    assert_status(LP_POOL_INIT(pl, LP_RESTRICTED), LP_OK);
+    assert_status(lp_set_bypass_bound(p, bound), LP_OK);
+    wake_counter wc = {0};
+    lp_wait w = LP_WAIT_INIT;
+    uint32_t held, got, other;
+
+    for (int i = 0; i < 100; i++) { /* uncontended pairs tick no clock */
+        assert_status(lp_try_get(p, &held), LP_OK);
+        assert_status(lp_put(p, held), LP_OK);
+    }
+    assert_status(lp_try_get(p, &held), LP_OK);
+    assert_status(lp_get_async(p, &w, counting_waker(&wc), &got), LP_PENDING);
+    for (uint32_t i = 1; i < bound; i++) {
+        assert_status(lp_put(p, held), LP_OK);
+        assert_int_equal(wc.calls, i);         /* woken to retry ... */
+        assert_int_equal(lp_debug_held(p), 0); /* ... with the slot unlocked */
+        assert_status(lp_try_get(p, &held), LP_OK);                 /* a running thread barges */
+        assert_status(lp_wait_poll(p, &w, NULL, &got), LP_PENDING); /* lost: re-queued */
+    }
+    assert_status(lp_put(p, held), LP_OK);
+    assert_int_equal(wc.calls, bound);
+    assert_int_equal(lp_debug_held(p), 1);           /* handed off, never unlocked */
+    assert_status(lp_try_get(p, &other), LP_EMPTY);  /* nobody can barge now */
+    assert_status(lp_wait_poll(p, &w, NULL, &got), LP_OK);
+    assert_int_equal(got, held);
+    assert_status(lp_put(p, got), LP_OK);
+    assert_idle(p);
+}
+
+static void restricted_bound_counts_contended_releases(void **state) {
+    (void)state;
+    restricted_hands_off_at_the_bound(1);
+    restricted_hands_off_at_the_bound(2);
+    restricted_hands_off_at_the_bound(5);
+    restricted_hands_off_at_the_bound(LP_BYPASS_BOUND_DEFAULT);
+}
+
+/*
+ * A wait that lost a retry past the bound re-queues behind a younger waiter: releases hand
+ * off in queue order (the young head first, although it is within the bound) until the
+ * starving wait is served, then barge again.
+ */
+static void restricted_starving_wait_behind_a_young_head_is_served_by_hand_off(void **state) {
+    (void)state;
+    static LP_POOL_DEFINE(pl, 1, 4);
+    lp_pool *p = LP_POOL(pl);
+    assert_status(LP_POOL_INIT(pl, LP_RESTRICTED), LP_OK);
+    assert_status(lp_set_bypass_bound(p, 4), LP_OK);
+    wake_counter old_wc = {0}, young_wc = {0};
+    lp_wait old_w = LP_WAIT_INIT, young_w = LP_WAIT_INIT;
+    uint32_t held, got, other;
+
+    assert_status(lp_try_get(p, &held), LP_OK);
+    assert_status(lp_get_async(p, &old_w, counting_waker(&old_wc), &got), LP_PENDING); /* born 0 */
+    assert_status(lp_put(p, held), LP_OK); /* contended release 1: the old wait is woken to retry */
+    assert_int_equal(old_wc.calls, 1);
+    assert_status(lp_try_get(p, &held), LP_OK); /* a running thread barges; old does not poll yet */
+    assert_status(lp_get_async(p, &young_w, counting_waker(&young_wc), &got), LP_PENDING); /* born 1 */
+    for (int i = 0; i < 3; i++) { /* releases 2..4 wake the young wait, which loses each time */
+        assert_status(lp_put(p, held), LP_OK);
+        assert_int_equal(lp_debug_held(p), 0);
+        assert_status(lp_try_get(p, &held), LP_OK);
+        assert_status(lp_wait_poll(p, &young_w, NULL, &got), LP_PENDING);
+    }
+    assert_int_equal(young_wc.calls, 3);
+    assert_status(lp_wait_cancel(p, &young_w, NULL), LP_CANCELLED);
+    assert_status(lp_get_async(p, &young_w, counting_waker(&young_wc), &got), LP_PENDING); /* born 4 */
+    /* 4 contended releases since the old wait queued: its lost retry makes it starving, and it
+     * re-queues behind the young one. */
+    assert_status(lp_wait_poll(p, &old_w, NULL, &got), LP_PENDING);
+
+    assert_status(lp_put(p, held), LP_OK);
+    assert_int_equal(lp_debug_held(p), 1); /* handed to the young head, not unlocked */
+    assert_status(lp_try_get(p, &other), LP_EMPTY);
+    assert_status(lp_wait_poll(p, &young_w, NULL, &got), LP_OK);
+    assert_int_equal(got, held);
+    assert_status(lp_put(p, got), LP_OK);
+    assert_int_equal(lp_debug_held(p), 1); /* handed to the starving wait */
+    assert_status(lp_wait_poll(p, &old_w, NULL, &got), LP_OK);
+    assert_int_equal(got, held);
+
+    /* Served: nothing starves and the new young wait is within the bound: barging again. */
+    assert_status(lp_get_async(p, &young_w, counting_waker(&young_wc), &other), LP_PENDING);
+    assert_status(lp_put(p, got), LP_OK);
+    assert_int_equal(lp_debug_held(p), 0);
+    assert_status(lp_wait_poll(p, &young_w, NULL, &got), LP_OK); /* its retry finds it free */
+    assert_status(lp_put(p, got), LP_OK);
+    assert_idle(p);
+}
+
 int main(void) {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(barging_put_unlocks_and_newcomer_can_win),
@@ -449,6 +580,10 @@ int main(void) {
         cmocka_unit_test(bounded_explicit_bound),
         cmocka_unit_test(bounded_default_bound_is_one_ms),
         cmocka_unit_test(bounded_starving_wait_behind_a_young_head_is_still_served_by_hand_off),
+        cmocka_unit_test(restricted_is_the_default_mode),
+        cmocka_unit_test(bypass_bound_setter_validates),
+        cmocka_unit_test(restricted_bound_counts_contended_releases),
+        cmocka_unit_test(restricted_starving_wait_behind_a_young_head_is_served_by_hand_off),
     };
     return cmocka_run_group_tests_name("pool.unit.modes", tests, NULL, NULL);
 }

@@ -5,7 +5,8 @@
  * step by step against a small reference model: which slots we hold, the FIFO of pending
  * waits, what each wait was granted, how many times each waker ran, `created` flags.
  *
- * Input: byte 0 picks the mode (FAIR, BARGING, BOUNDED without a clock = BARGING), byte 1
+ * Input: byte 0 picks the mode (FAIR, BARGING, BOUNDED without a clock = BARGING, RESTRICTED;
+ * its bypass bound 1..3 from the bits above), byte 1
  * the slot count (1..4, low bits) and, not FAIR, the retry-wake limit (bits above: the
  * default 4, 1, 2, or none), byte 2 the cell count (0..4); then two bytes per operation.
  * At the end every wait is withdrawn and every slot put back: the pool must be empty
@@ -36,6 +37,11 @@ typedef struct ref {
     int cur_waker[NWAITS];    /* which of the two wakers the record holds */
     unsigned expect_wakes[NWAITS][2];
     uint32_t woken, retry_wakes; /* not FAIR: retry tokens held (W_RETRY waits), and the limit */
+    int restricted;
+    uint32_t turns, bound;    /* RESTRICTED: releases that found waiters; lp_set_bypass_bound */
+    uint32_t born[NWAITS];    /* RESTRICTED: turns when the wait began */
+    int starving[NWAITS];     /* RESTRICTED: lost a retry past the bound, not ended yet */
+    int nstarving;
 } ref;
 
 static unsigned wakes[NWAITS][2];
@@ -95,9 +101,24 @@ static void ref_drop_token(ref *m) {
     if (ref_free_count(m) > 0) ref_wake_retry(m);
 }
 
+/* RESTRICTED: a wait ends (served, cancelled, EFULL, took a slot): it starves no more. */
+static void ref_wait_ended(ref *m, int w) {
+    if (!m->starving[w]) return;
+    m->starving[w] = 0;
+    m->nstarving--;
+}
+
+/* RESTRICTED: hand off (as FAIR) while a wait starves or the head is past the bound. */
+static int ref_hands_off(ref *m) {
+    if (m->fair) return 1;
+    if (!m->restricted || m->qlen == 0) return 0;
+    m->turns++;
+    return m->nstarving > 0 || m->turns - m->born[m->queue[0]] >= m->bound;
+}
+
 /* What lp_put of a held slot does. */
 static void ref_release(ref *m, uint32_t s) {
-    if (m->fair) {
+    if (ref_hands_off(m)) {
         int w = ref_pop_oldest(m);
         if (w >= 0) {
             m->slot[s] = SLOT_GRANTED;
@@ -156,8 +177,9 @@ static int create_ok(void *ctx, uint32_t slot) {
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
     if (size < 3) return 0;
     ref m = {0};
-    lp_mode mode = (lp_mode)(data[0] % 3);
+    lp_mode mode = (lp_mode)(data[0] % 4);
     m.fair = mode == LP_FAIR;
+    m.restricted = mode == LP_RESTRICTED;
     m.nslots = 1u + data[1] % MAX_SLOTS;
     m.ncells = data[2] % (MAX_CELLS + 1);
     lp_status st = lp_init(&storage.pool, slots_mem, m.nslots, m.ncells ? storage.cells : NULL, m.ncells, mode);
@@ -169,6 +191,11 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
     if (!m.fair && pick != 0u) {
         st = lp_set_retry_wakes(p, limits[pick]);
         CHECK(st == LP_OK, "lp_set_retry_wakes: %s", lp_status_str(st));
+    }
+    if (m.restricted) {
+        m.bound = 1u + (uint32_t)(data[0] / 4) % 3u;
+        st = lp_set_bypass_bound(p, m.bound);
+        CHECK(st == LP_OK, "lp_set_bypass_bound: %s", lp_status_str(st));
     }
     lp_wait waits[NWAITS];
     for (int i = 0; i < NWAITS; i++) {
@@ -201,6 +228,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
                 break;
             }
             m.cur_waker[w] = 0;
+            m.born[w] = m.turns;
             do_acquire(p, &m, waits, w, st, got, "get_async");
             break;
         }
@@ -220,8 +248,17 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
                       lp_status_str(st), got, m.wslot[w]);
                 m.slot[got] = SLOT_HELD;
                 m.wstate[w] = W_IDLE;
+                ref_wait_ended(&m, w);
                 break;
-            case W_RETRY: do_acquire(p, &m, waits, w, st, got, "poll retry"); break;
+            case W_RETRY:
+                ref_wait_ended(&m, w); /* the retry's collect ends the wait ... */
+                if (m.restricted && m.turns - m.born[w] >= m.bound) { /* ... past the bound: it starves */
+                    m.starving[w] = 1;
+                    m.nstarving++;
+                }
+                do_acquire(p, &m, waits, w, st, got, "poll retry");
+                if (m.wstate[w] != W_PENDING) ref_wait_ended(&m, w);
+                break;
             }
             break;
         }
@@ -235,9 +272,11 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
                 CHECK(st == LP_CANCELLED, "cancel of a pending wait: %s", lp_status_str(st));
                 ref_dequeue(&m, w);
                 m.wstate[w] = W_IDLE;
+                ref_wait_ended(&m, w);
                 break;
             case W_GRANTED:
                 m.wstate[w] = W_IDLE;
+                ref_wait_ended(&m, w);
                 if (take) {
                     CHECK(st == LP_OK && got == m.wslot[w], "cancel of a granted wait: %s slot %u, expected %u",
                           lp_status_str(st), got, m.wslot[w]);
@@ -250,6 +289,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
             case W_RETRY:
                 CHECK(st == LP_CANCELLED, "cancel of a woken wait: %s", lp_status_str(st));
                 m.wstate[w] = W_IDLE;
+                ref_wait_ended(&m, w);
                 ref_drop_token(&m);
                 break;
             }
@@ -334,8 +374,10 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
             else ref_drop_token(&m);
         }
         m.wstate[w] = W_IDLE;
+        ref_wait_ended(&m, w);
     }
     CHECK(m.qlen == 0, "teardown: %d waits still queued", m.qlen);
+    CHECK(m.nstarving == 0, "model: %d waits still starving", m.nstarving);
     for (uint32_t k = 0; k < m.nslots; k++) {
         if (m.slot[k] != SLOT_HELD) continue;
         CHECK(lp_put(p, k) == LP_OK, "teardown put %u", k);
