@@ -111,10 +111,11 @@ typedef struct lp_wait {
     uint64_t lp__since_;
     lp_waker lp__waker_;
     uint32_t lp__born_;
+    uint32_t lp__pad_; /* explicit, so a record has no indeterminate bytes */
 } lp_wait;
 
 /** Initial value for an lp_wait (or call lp_wait_init). */
-#define LP_WAIT_INIT {0u, 0u, 0u, {0, 0}, 0u}
+#define LP_WAIT_INIT {0u, 0u, 0u, {0, 0}, 0u, 0u}
 
 /**
  * Define storage for a pool of SLOTS objects and MAX_WAITERS waiters (both >= 1,

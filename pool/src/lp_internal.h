@@ -40,6 +40,8 @@ typedef struct lp__slot {
     char pad[LP_CACHELINE - 2 * sizeof(uint32_t)];
 } lp__slot;
 
+typedef void (*lp__wake_fn)(void *);
+
 /* One waiter ticket's mailbox. Written by its enqueuer, its server and its owner. */
 typedef struct lp__cell {
     lp_atomic_u32 word;     /* round << 3 | state */
@@ -47,8 +49,12 @@ typedef struct lp__cell {
     lp_atomic_u32 since;    /* enqueue time in 1024-ns ticks (BOUNDED heuristic, read racily) */
     lp_atomic_u32 park;     /* sync layer: futex word of this cell's waiter (lp__get_async_parked) */
     lp_wait *rec;           /* written by the enqueuer before WAITING; read by the server after GRANTED */
+    /* RESTRICTED: a sync-layer wait's park waker (NULL for lp_get_async waits), written by the
+     * enqueuer before WAITING: a releaser may call it on the park word while the wait stays
+     * queued (a "nudge": it touches only pool memory, so it needs no ownership of the cell). */
+    _Atomic(lp__wake_fn) nudge;
     lp_atomic_u32 born;     /* RESTRICTED: `turns` when the wait first queued (read racily) */
-    char pad[LP_CACHELINE - 5 * sizeof(uint32_t) - sizeof(lp_wait *)];
+    char pad[LP_CACHELINE - 5 * sizeof(uint32_t) - sizeof(lp_wait *) - sizeof(lp__wake_fn)];
 } lp__cell;
 
 typedef struct lp__pool {
@@ -89,6 +95,11 @@ static inline const lp__pool *lp__cof(const lp_pool *p) { return (const lp__pool
  * wait's current cell, after READY. That wake touches only pool memory, never the caller's,
  * so the server may publish READY first: a woken waiter never spins on a preempted server. */
 lp_status lp__get_async_parked(lp_pool *pool, lp_wait *wait, void (*wake)(void *park), uint32_t *slot);
+
+/* RESTRICTED, for the sync layer after a wake that was no hand-off: if a slot is free, take it
+ * and withdraw the wait (LP_OK, *slot; if the wait was served meanwhile, the served slot is
+ * kept and the other released). LP_PENDING if no slot was free or the mode is another. */
+lp_status lp__take_instead(lp_pool *pool, lp_wait *wait, uint32_t *slot);
 
 /* Is the wait queued (LP_PENDING), and was it queued by lp__get_async_parked? */
 int lp__wait_pending(const lp_wait *wait);

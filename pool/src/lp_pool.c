@@ -43,6 +43,10 @@ static inline int lp__queue_empty_seq_cst(lp__pool *p) {
 }
 
 static void lp__sweep(lp__pool *p);
+static void lp__look_after_move(lp__pool *p);
+static int lp__any_slot_free(lp__pool *p);
+static void lp__restricted_wake(lp__pool *p);
+static int lp__nudge_head(lp__pool *p);
 
 /* The owner's last touch of its cell (from READY): the next round may claim it. A sweep
  * may have stopped at a later ticket of this cell while we held it (see lp__sweep): look. */
@@ -162,6 +166,7 @@ void lp_wait_init(lp_wait *wait) {
     wait->lp__waker_.wake = 0;
     wait->lp__waker_.ctx = 0;
     wait->lp__born_ = 0u;
+    wait->lp__pad_ = 0u;
 }
 
 lp_status lp_set_bypass_bound(lp_pool *pool, uint32_t releases) {
@@ -319,6 +324,7 @@ static int lp__serve(lp__pool *p, uint32_t slot) {
         int r = lp__deliver(p, h, slot);
         if (r != LP__SKIPPED) {
             lp__sweep(p); /* dead tickets behind the one served must not look like waiters */
+            if (slot != LP__NO_SLOT) lp__look_after_move(p);
             return r;
         }
     }
@@ -365,7 +371,17 @@ static void lp__sweep(lp__pool *p) {
     }
 }
 
-/* ---- the retry token (BARGING/BOUNDED) ------------------------------------------------ */
+/* RESTRICTED: the head-mover's half of the nudge pairing. A releaser nudges the parked head it
+ * reads after its seq_cst unlock, and the nudged wait keeps its place. If that wait stops being
+ * the head before it looks (handed a slot by another release, or withdrawn), whoever moved it
+ * looks at the slots here, after its seq_cst head move: in the single total order the
+ * releaser's head read came before that move, so its unlock did too, and is seen. A retry
+ * serve needs no look: its woken waiter looks when its retry ends (lp__token_drop). */
+static void lp__look_after_move(lp__pool *p) {
+    if (p->mode == LP_RESTRICTED && !lp__queue_empty_seq_cst(p) && lp__any_slot_free(p)) lp__restricted_wake(p);
+}
+
+/* ---- the retry token (BARGING/BOUNDED/RESTRICTED) --------------------------------------- */
 
 /* Go's mutexWoken, generalised to a few: at most p->retry_wakes "retry" wakes are in flight,
  * each a token — deposited in a waiter's cell, or collected by a wait that has not finished
@@ -402,7 +418,9 @@ static void lp__token_drop(lp__pool *p) {
     for (;;) {
         /* seq_cst: see lp__token_take */
         lp_fetch_sub_seq_cst(&p->woken, 1u);
-        if (lp__queue_empty_seq_cst(p) || !lp__any_slot_free(p) || !lp__token_take(p)) return;
+        if (lp__queue_empty_seq_cst(p) || !lp__any_slot_free(p)) return;
+        if (p->mode == LP_RESTRICTED && lp__nudge_head(p)) return;
+        if (!lp__token_take(p)) return;
         if (lp__serve(p, LP__NO_SLOT) != LP__NOBODY) return;
     }
 }
@@ -410,6 +428,34 @@ static void lp__token_drop(lp__pool *p) {
 /* A release saw waiters: wake the oldest to retry, unless retry_wakes retries are in flight. */
 static void lp__wake_retry(lp__pool *p) {
     if (lp__token_take(p) && lp__serve(p, LP__NO_SLOT) == LP__NOBODY) lp__token_drop(p);
+}
+
+/* RESTRICTED: if the head ticket is a published sync-layer wait, wake it where it waits (its
+ * park word, pool memory) without taking it off the queue, and return 1: it keeps its place,
+ * looks for a free slot (lp__take_instead) and parks again if a running thread was faster.
+ * Else 0 (an lp_get_async wait, whose waker may only be called by the server that owns its
+ * cell; a wait still being enqueued; a dead ticket). seq_cst head/tail: the releaser's half of
+ * the nudge pairing (lp__sweep). */
+static int lp__nudge_head(lp__pool *p) {
+    uint32_t h = lp_load_seq_cst(&p->head);
+    if (h == lp_load_seq_cst(&p->tail)) return 0;
+    lp__cell *c = lp__cell_of(p, h);
+    /* acquire: a WAITING word of round r makes its enqueuer's nudge field (stored before the
+     * publishing CAS) visible, and shows the cell still belongs to ticket h */
+    uint32_t w = lp_load_acquire(&c->word);
+    if (w != lp__word(lp__round_of(p, h), LP__CELL_WAITING)) return 0;
+    lp__wake_fn nudge = lp_load_relaxed(&c->nudge); /* relaxed: ordered by the acquire above */
+    if (!nudge) return 0;
+    /* The cell may be served, cancelled or recycled from here on: a late nudge is a spurious
+     * wake of whoever waits on this park word then, and every parked waiter re-checks. */
+    nudge(&c->park);
+    return 1;
+}
+
+/* RESTRICTED: a slot may be free for the waiters (after an unlock that saw them, or a head
+ * move): nudge a parked head, else wake the oldest to retry as BARGING does. */
+static void lp__restricted_wake(lp__pool *p) {
+    if (!lp__nudge_head(p)) lp__wake_retry(p);
 }
 
 /* RESTRICTED: have bypass_turns contended releases passed since `born`? The modular difference
@@ -421,10 +467,10 @@ static inline int lp__past_bypass_bound(lp__pool *p, uint32_t born) {
 
 /* RESTRICTED: the `born` of the oldest published wait at or after the head, in *born; 0 if
  * there is none. Dead tickets at the head (cancelled, or skipped while an older round still
- * held their cell, which a sweep cannot pass yet) are looked past, so the clock and the rule
- * follow the oldest *waiter*; a wait still being enqueued (CLAIMING) has not begun to count
- * (its own rescan sees the slots). Such dead tickets are rare (a sweep passes the rest), and
- * the look ends at the tail read first. */
+ * held their cell, which a sweep cannot pass yet) and waits still being enqueued (CLAIMING:
+ * their born is not written yet, and their own rescan sees the slots) are looked past, so the
+ * clock and the rule follow the oldest published *waiter*. The look ends at the tail read
+ * first; it passes more than a ticket or two only after many cancellations. */
 static int lp__oldest_waiter(lp__pool *p, uint32_t *born) {
     /* relaxed: a heuristic's input, as in lp__head_starving; the end only bounds the look */
     uint32_t h = lp_load_relaxed(&p->head), end = lp_load_relaxed(&p->tail);
@@ -438,8 +484,9 @@ static int lp__oldest_waiter(lp__pool *p, uint32_t *born) {
         case LP__CELL_WAITING:
         case LP__CELL_UPDATING: *born = lp_load_relaxed(&c->born); return 1;
         case LP__CELL_EMPTY:
+        case LP__CELL_CLAIMING:
         case LP__CELL_CANCELLED: continue;
-        default: return 0; /* being enqueued or served */
+        default: return 0; /* GRANTED/READY: head moved past it since we read it */
         }
     }
     return 0;
@@ -477,8 +524,10 @@ static int lp__head_starving(lp__pool *p) {
 /* A waiter enqueued while we unlocked (seen by the seq_cst look after the unlock).
  * `counted`: this release already ticked RESTRICTED's bypass clock. */
 LP__COLD static void lp__after_unlock(lp__pool *p, uint32_t slot, int counted) {
-    if (p->mode == LP_RESTRICTED && !counted) (void)lp__restricted_turn(p);
-    if (p->mode == LP_FAIR) {
+    if (p->mode == LP_RESTRICTED) {
+        if (!counted) (void)lp__restricted_turn(p);
+        lp__restricted_wake(p);
+    } else if (p->mode == LP_FAIR) {
         uint32_t expected = LP__FREE;
         /* Take the slot back and hand it over. If the CAS fails, the taker (a waiter's
          * rescan, or a try_get that ran before the enqueue) is responsible for it.
@@ -627,6 +676,8 @@ static lp_status lp__claim(lp__pool *p, lp_wait *wait, uint32_t *slot) {
         lp_store_relaxed(&c->park, 0u); /* relaxed: published by the release CAS to WAITING */
         lp_store_relaxed(&c->since, (uint32_t)wait->lp__since_);
         lp_store_relaxed(&c->born, wait->lp__born_); /* relaxed: a heuristic's input, as since */
+        /* relaxed: published by the release CAS to WAITING, read only after an acquire of it */
+        lp_store_relaxed(&c->nudge, wait->lp__waker_.ctx == LP__PARKED_CTX ? wait->lp__waker_.wake : (lp__wake_fn)0);
         uint32_t seen = t;
         /* seq_cst: tail past t makes us visible to releasers (Dekker); fails if helped */
         if (lp_cas_seq_cst(&p->tail, &seen, lp__next_ticket(p, t))) {
@@ -765,6 +816,22 @@ lp_status lp__get_async_parked(lp_pool *pool, lp_wait *wait, void (*wake)(void *
     return lp__acquire(p, wait, slot, 0);
 }
 
+lp_status lp__take_instead(lp_pool *pool, lp_wait *wait, uint32_t *slot) {
+    lp__pool *p = lp__of(pool);
+    uint32_t mine, given;
+    if (p->mode != LP_RESTRICTED || !lp__scan(p, lp__caller_hint(p), &mine)) return LP_PENDING;
+    lp_status st = lp_wait_cancel(pool, wait, &given);
+    if (st == LP_CANCELLED) {
+        *slot = mine;
+        return LP_OK;
+    }
+    /* Served between our scan and the withdrawal: keep what was handed to us (it may be the
+     * hand-off that bounds someone's wait: ours), release the other. */
+    lp__release(p, mine, 0);
+    if (st == LP_OK) *slot = given;
+    return st;
+}
+
 uint32_t lp__wait_position(lp_pool *pool, const lp_wait *wait) {
     lp__pool *p = lp__of(pool);
     /* relaxed: a hint; a stale head only makes us spin or park a little wrongly */
@@ -858,6 +925,7 @@ lp_status lp_wait_cancel(lp_pool *pool, lp_wait *wait, uint32_t *slot) {
     if (lp_cas_seq_cst(&c->word, &w, lp__word(r, LP__CELL_CANCELLED))) {
         lp__wait_ended(p, wait);
         lp__sweep(p);
+        lp__look_after_move(p);
         return LP_CANCELLED;
     }
     /* Served before we could withdraw: nothing may be lost. */

@@ -43,6 +43,9 @@ static lp_status lp__park_until_served(lp_pool *pool, lp_wait *wait, uint32_t *s
         /* acq_rel: consume the wake before polling, so a later wake is not lost */
         lp_xchg_acq_rel(word, LP__PARK_RUNNING);
         lp_status st = lp_wait_poll(pool, wait, NULL, slot);
+        /* RESTRICTED: a wake that brought no slot is a nudge: a slot came free (a running
+         * thread may have taken it again already). Take it if it is still there. */
+        if (st == LP_PENDING) st = lp__take_instead(pool, wait, slot);
         if (st != LP_PENDING) return st;
         /* A BARGING retry may have re-queued us into another cell: sleep on that one's word
          * (its claim reset it to RUNNING; a wake that already came makes the CAS fail). */

@@ -18,7 +18,7 @@ static void init_rejects_null_zero_and_bad_mode(void **state) {
     assert_status(lp_init(&pl.pool, pl.slots, 0, pl.cells, 2, LP_FAIR), LP_EINVAL);
     /* cells NULL is only allowed together with ncells == 0 */
     assert_status(lp_init(&pl.pool, pl.slots, 2, NULL, 2, LP_FAIR), LP_EINVAL);
-    assert_status(lp_init(&pl.pool, pl.slots, 2, pl.cells, 2, (lp_mode)3), LP_EINVAL);
+    assert_status(lp_init(&pl.pool, pl.slots, 2, pl.cells, 2, (lp_mode)4), LP_EINVAL);
     assert_status(lp_init(&pl.pool, pl.slots, 2, pl.cells, 2, (lp_mode)-1), LP_EINVAL);
     assert_status(lp_init(&pl.pool, pl.slots, UINT32_MAX, pl.cells, 2, LP_FAIR), LP_EINVAL);
     assert_status(lp_init(&pl.pool, pl.slots, 2, pl.cells, UINT32_MAX, LP_FAIR), LP_EINVAL);

@@ -1,7 +1,7 @@
 /*
  * fuzz_init.c — libFuzzer target for the set-up calls with hostile arguments: lp_init with
  * random counts, NULL and misaligned pointers, bad modes; lp_storage_size with random
- * counts; lp_set_fairness_bound on every mode. Nothing may crash, and each call must
+ * counts; lp_set_fairness_bound and lp_set_bypass_bound on every mode. Nothing may crash, and each call must
  * answer what the header promises (LP_OK only for valid input; a valid pool must work).
  */
 #include <stdint.h>
@@ -49,13 +49,13 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
     lp_cell *cells = (flags & 4) ? NULL : room.cells;
     if (misalign & 1) pool = (lp_pool *)(void *)((char *)&room.pool + 8);
     if (misalign & 2) slots = (lp_slot *)(void *)((char *)room.slots + 4);
-    lp_mode mode = (lp_mode)(mode_byte % 5); /* 3 and 4 are not modes */
+    lp_mode mode = (lp_mode)(mode_byte % 6); /* 4 and 5 are not modes */
 
     int fits = nslots <= ROOM_SLOTS && ncells <= ROOM_CELLS;
     if (!fits && pool && slots) return 0; /* would let lp_init write past our storage */
 
     lp_status st = lp_init(pool, slots, nslots, cells, ncells, mode);
-    int valid = counts_ok && pool && slots && (ncells > 0u) == (cells != NULL) && (int)mode <= 2 &&
+    int valid = counts_ok && pool && slots && (ncells > 0u) == (cells != NULL) && (int)mode <= 3 &&
                 !(misalign & 3);
     CHECK((st == LP_OK) == valid, "lp_init(n=%u, c=%u, pool=%p, slots=%p, cells=%p, mode=%d) = %s", nslots,
           ncells, (void *)pool, (void *)slots, (void *)cells, (int)mode, lp_status_str(st));
@@ -67,6 +67,10 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
           "accessors disagree with lp_init");
     st = lp_set_fairness_bound(pool, rd32(data + 8), (flags & 8) ? NULL : fake_clock);
     CHECK((st == LP_OK) == (mode == LP_BOUNDED && !(flags & 8)), "lp_set_fairness_bound = %s", lp_status_str(st));
+    uint32_t bound = rd32(data + 8) >> (flags & 7); /* 0, small and huge bounds */
+    st = lp_set_bypass_bound(pool, bound);
+    CHECK((st == LP_OK) == (mode == LP_RESTRICTED && bound > 0u && bound <= INT32_MAX), "lp_set_bypass_bound(%u) = %s",
+          bound, lp_status_str(st));
 
     /* The pool must work: take every slot, see it empty, give them all back. */
     uint32_t got, held = 0;

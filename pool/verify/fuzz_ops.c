@@ -116,6 +116,12 @@ static int ref_hands_off(ref *m) {
     return m->nstarving > 0 || m->turns - m->born[m->queue[0]] >= m->bound;
 }
 
+/* RESTRICTED: after a hand-off or a withdrawal moved the head, a free slot wakes the new head
+ * (lp__look_after_move; every wait here is an lp_get_async one, so it is woken to retry). */
+static void ref_look_after_move(ref *m) {
+    if (m->restricted && ref_free_count(m) > 0) ref_wake_retry(m);
+}
+
 /* What lp_put of a held slot does. */
 static void ref_release(ref *m, uint32_t s) {
     if (ref_hands_off(m)) {
@@ -125,6 +131,7 @@ static void ref_release(ref *m, uint32_t s) {
             m->wstate[w] = W_GRANTED;
             m->wslot[w] = s;
             ref_wake(m, w);
+            ref_look_after_move(m);
             return;
         }
         m->slot[s] = SLOT_FREE;
@@ -273,6 +280,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
                 ref_dequeue(&m, w);
                 m.wstate[w] = W_IDLE;
                 ref_wait_ended(&m, w);
+                ref_look_after_move(&m);
                 break;
             case W_GRANTED:
                 m.wstate[w] = W_IDLE;
@@ -370,8 +378,13 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
             m.slot[got] = SLOT_HELD;
         } else {
             CHECK(st == LP_CANCELLED, "teardown cancel: %s", lp_status_str(st));
-            if (m.wstate[w] == W_PENDING) ref_dequeue(&m, w);
-            else ref_drop_token(&m);
+            if (m.wstate[w] == W_PENDING) {
+                ref_dequeue(&m, w);
+                m.wstate[w] = W_IDLE;
+                ref_look_after_move(&m);
+            } else {
+                ref_drop_token(&m);
+            }
         }
         m.wstate[w] = W_IDLE;
         ref_wait_ended(&m, w);
