@@ -70,13 +70,16 @@ typedef enum lp_mode {
     /** Barging, except that a release goes straight to the oldest waiter once it has
      *  waited longer than a bound (lp_set_fairness_bound; default 1 ms). */
     LP_BOUNDED = 2,
-    /** The default (LP_MODE_DEFAULT). Concurrency restriction: running threads take free
-     *  slots (no wake-up, no context switch), at most lp_set_retry_wakes queued waiters are
-     *  woken at a time to compete, the rest stay parked in FIFO order; and the queue's oldest
-     *  waiter is handed a slot directly once lp_set_bypass_bound releases that found waiters
-     *  have passed since it first queued. A woken waiter that loses its retry re-queues at
-     *  the back; if it is past the bound by then, every release hands off in queue order
-     *  until it is served. Not FIFO; the bypass bound is in pool/DESIGN.md. */
+    /** The default (LP_MODE_DEFAULT). Concurrency restriction: a release unlocks, and a
+     *  running thread (a newcomer, or the releaser coming back) takes the slot without a wake-up
+     *  or a context switch; waiters stay parked in FIFO order and keep their place: a release
+     *  only nudges the oldest (it wakes, takes a slot if one is still free, else parks again).
+     *  Once lp_set_bypass_bound releases that found a waiter (default 64) have passed since the
+     *  oldest waiter queued, the next release is handed straight to it. A blocking get (lp_get,
+     *  lp_get_timeout, lp_get_begin/finish) is overtaken by at most about bound + slots grants
+     *  (pool/DESIGN.md). lp_get_async waits cannot be nudged (their waker belongs to the caller):
+     *  they are woken to retry as in LP_BARGING, and one that loses a retry past the bound makes
+     *  every release a hand-off in queue order until it is served. Not FIFO. */
     LP_RESTRICTED = 3
 } lp_mode;
 
@@ -168,10 +171,10 @@ lp_status lp_set_fairness_bound(lp_pool *pool, uint64_t bound_ns, uint64_t (*clo
 #define LP_BYPASS_BOUND_DEFAULT 64u
 
 /** LP_RESTRICTED: the oldest waiter is handed the next released slot once `releases`
- *  releases that found waiters have passed since it first queued (>= 1; default
+ *  releases that found a waiter have passed since it first queued (1..INT32_MAX; default
  *  LP_BYPASS_BOUND_DEFAULT). Smaller: fairer over short windows, more hand-offs to parked
  *  threads (each a wake-up the slot waits for). Set it before the pool is shared.
- *  LP_EINVAL for other modes, 0, or a NULL pool. */
+ *  LP_EINVAL for other modes, 0, > INT32_MAX, or a NULL pool. */
 lp_status lp_set_bypass_bound(lp_pool *pool, uint32_t releases);
 
 /** The default of lp_set_retry_wakes. */

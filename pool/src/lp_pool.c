@@ -524,11 +524,15 @@ static int lp__head_starving(lp__pool *p) {
 /* A waiter enqueued while we unlocked (seen by the seq_cst look after the unlock).
  * `counted`: this release already ticked RESTRICTED's bypass clock. */
 LP__COLD static void lp__after_unlock(lp__pool *p, uint32_t slot, int counted) {
+    uint32_t expected = LP__FREE;
     if (p->mode == LP_RESTRICTED) {
-        if (!counted) (void)lp__restricted_turn(p);
-        lp__restricted_wake(p);
+        /* A release whose hint missed the waiter: tick as lp__release_slow does, and if the
+         * oldest waiter is due, take the slot back (as FAIR below) and hand it over. */
+        if (!counted && lp__restricted_turn(p) && lp_cas_acquire(&p->slots[slot].state, &expected, LP__HELD))
+            lp__serve(p, slot);
+        else
+            lp__restricted_wake(p);
     } else if (p->mode == LP_FAIR) {
-        uint32_t expected = LP__FREE;
         /* Take the slot back and hand it over. If the CAS fails, the taker (a waiter's
          * rescan, or a try_get that ran before the enqueue) is responsible for it.
          * acquire: we hold it again. */

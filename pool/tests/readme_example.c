@@ -12,7 +12,7 @@ static LP_POOL_DEFINE(conns, 5, 32);
 static conn objs[5];
 
 int main(void) {
-    lp_status st = LP_POOL_INIT(conns, LP_FAIR);
+    lp_status st = LP_POOL_INIT(conns); /* the default mode, LP_RESTRICTED */
     assert(st == LP_OK);
     lp_pool *pool = LP_POOL(conns);
 
