@@ -47,6 +47,7 @@ static void lp__look_after_move(lp__pool *p);
 static int lp__any_slot_free(lp__pool *p);
 static void lp__restricted_wake(lp__pool *p);
 static int lp__nudge_head(lp__pool *p);
+enum { LP__NUDGED, LP__NEEDS_RETRY, LP__CLAIMER_LOOKS }; /* lp__nudge_head */
 
 /* The owner's last touch of its cell (from READY): the next round may claim it. A sweep
  * may have stopped at a later ticket of this cell while we held it (see lp__sweep): look. */
@@ -419,7 +420,7 @@ static void lp__token_drop(lp__pool *p) {
         /* seq_cst: see lp__token_take */
         lp_fetch_sub_seq_cst(&p->woken, 1u);
         if (lp__queue_empty_seq_cst(p) || !lp__any_slot_free(p)) return;
-        if (p->mode == LP_RESTRICTED && lp__nudge_head(p)) return;
+        if (p->mode == LP_RESTRICTED && lp__nudge_head(p) != LP__NEEDS_RETRY) return;
         if (!lp__token_take(p)) return;
         if (lp__serve(p, LP__NO_SLOT) != LP__NOBODY) return;
     }
@@ -430,32 +431,45 @@ static void lp__wake_retry(lp__pool *p) {
     if (lp__token_take(p) && lp__serve(p, LP__NO_SLOT) == LP__NOBODY) lp__token_drop(p);
 }
 
-/* RESTRICTED: if the head ticket is a published sync-layer wait, wake it where it waits (its
- * park word, pool memory) without taking it off the queue, and return 1: it keeps its place,
- * looks for a free slot (lp__take_instead) and parks again if a running thread was faster.
- * Else 0 (an lp_get_async wait, whose waker may only be called by the server that owns its
- * cell; a wait still being enqueued; a dead ticket). seq_cst head/tail: the releaser's half of
- * the nudge pairing (lp__sweep). */
+/* RESTRICTED: wake the oldest live waiter about a free slot without taking it off the queue,
+ * if it is a published sync-layer wait: its park word (pool memory, so no ownership of the
+ * cell is needed) is woken, and it looks for a free slot (lp__take_instead) or parks again,
+ * keeping its place. Dead tickets are passed. LP__NEEDS_RETRY: the oldest is an lp_get_async
+ * wait, whose waker may only be called by the server that owns its cell, or no live ticket was
+ * seen: the caller wakes the oldest to retry (BARGING's token path; its serve also moves head
+ * past dead tickets a sweep had to leave). LP__CLAIMER_LOOKS: the oldest is still being
+ * enqueued (CLAIMING): it looks at the slots itself after publishing (lp__acquire).
+ * seq_cst loads: the releaser's half of the pairings in pool/DESIGN.md (a releaser that reads
+ * CLAIMING, or a head that is moved away afterwards, was ordered after its unlock). */
 static int lp__nudge_head(lp__pool *p) {
-    uint32_t h = lp_load_seq_cst(&p->head);
-    if (h == lp_load_seq_cst(&p->tail)) return 0;
-    lp__cell *c = lp__cell_of(p, h);
-    /* acquire: a WAITING word of round r makes its enqueuer's nudge field (stored before the
-     * publishing CAS) visible, and shows the cell still belongs to ticket h */
-    uint32_t w = lp_load_acquire(&c->word);
-    if (w != lp__word(lp__round_of(p, h), LP__CELL_WAITING)) return 0;
-    lp__wake_fn nudge = lp_load_relaxed(&c->nudge); /* relaxed: ordered by the acquire above */
-    if (!nudge) return 0;
-    /* The cell may be served, cancelled or recycled from here on: a late nudge is a spurious
-     * wake of whoever waits on this park word then, and every parked waiter re-checks. */
-    nudge(&c->park);
-    return 1;
+    uint32_t h = lp_load_seq_cst(&p->head), end = lp_load_seq_cst(&p->tail);
+    for (; h != end; h = lp__next_ticket(p, h)) {
+        lp__cell *c = lp__cell_of(p, h);
+        /* seq_cst (acquire is what reading the nudge field needs: a WAITING word of round r
+         * makes it visible and shows the cell still belongs to ticket h) */
+        uint32_t w = lp_load_seq_cst(&c->word);
+        if (lp__round(w) != lp__round_of(p, h)) continue; /* skipped or retired */
+        switch (lp__state(w)) {
+        case LP__CELL_WAITING: {
+            lp__wake_fn nudge = lp_load_relaxed(&c->nudge); /* relaxed: ordered by the load above */
+            if (!nudge) return LP__NEEDS_RETRY;
+            /* The cell may be served, cancelled or recycled from here on: a late nudge is a
+             * spurious wake of whoever waits on this park word then, which re-checks. */
+            nudge(&c->park);
+            return LP__NUDGED;
+        }
+        case LP__CELL_UPDATING: return LP__NEEDS_RETRY; /* an async wait replacing its waker */
+        case LP__CELL_CLAIMING: return LP__CLAIMER_LOOKS;
+        default: continue; /* EMPTY/CANCELLED: dead; GRANTED/READY: being served, passed */
+        }
+    }
+    return LP__NEEDS_RETRY;
 }
 
-/* RESTRICTED: a slot may be free for the waiters (after an unlock that saw them, or a head
- * move): nudge a parked head, else wake the oldest to retry as BARGING does. */
+/* RESTRICTED: a slot may be free for the waiters (after an unlock that saw them, a head move,
+ * a publish): nudge a parked oldest waiter, or wake an async one to retry. */
 static void lp__restricted_wake(lp__pool *p) {
-    if (!lp__nudge_head(p)) lp__wake_retry(p);
+    if (lp__nudge_head(p) == LP__NEEDS_RETRY) lp__wake_retry(p);
 }
 
 /* RESTRICTED: have bypass_turns contended releases passed since `born`? The modular difference
@@ -759,8 +773,10 @@ static lp_status lp__publish(lp__pool *p, lp_wait *wait, uint32_t *slot) {
     lp__cell *c = lp__cell_of(p, wait->lp__ticket_);
     uint32_t r = lp__round_of(p, wait->lp__ticket_);
     uint32_t claiming = lp__word(r, LP__CELL_CLAIMING);
-    /* release: rec, since and the waker visible to the server that wins WAITING→GRANTED */
-    if (lp_cas_acq_rel(&c->word, &claiming, lp__word(r, LP__CELL_WAITING))) return LP_PENDING;
+    /* release: rec, since and the waker visible to the server that wins WAITING→GRANTED.
+     * seq_cst: RESTRICTED's publish-then-look (lp__acquire) pairs with a releaser that read
+     * this cell still CLAIMING after its unlock and so woke nobody. */
+    if (lp_cas_seq_cst(&c->word, &claiming, lp__word(r, LP__CELL_WAITING))) return LP_PENDING;
     *slot = lp__await_ready(c);
     lp__recycle(p, c, wait->lp__ticket_);
     return LP_OK;
@@ -786,6 +802,8 @@ static lp_status lp__acquire(lp__pool *p, lp_wait *wait, uint32_t *slot, int tok
         if (st == LP_PENDING) st = lp__publish(p, wait, &got);
         if (st == LP_PENDING) {
             wait->lp__state_ = LP__WAIT_PENDING;
+            /* RESTRICTED: a release that found our cell CLAIMING woke nobody; look for it. */
+            if (p->mode == LP_RESTRICTED && lp__any_slot_free(p)) lp__restricted_wake(p);
             return LP_PENDING;
         }
         if (st != LP_OK) return st; /* LP_EFULL */

@@ -136,8 +136,17 @@
 #define RETRY_WAKES 1 /* p->retry_wakes, K: "retry" wakes in flight at most (C default 4) */
 #endif
 
-#if !defined(MODE_FAIR) && !defined(MODE_BARGING)
+#ifndef BOUND
+#define BOUND 2 /* RESTRICTED: p->bypass_turns (C default 64) */
+#endif
+
+#if !defined(MODE_FAIR) && !defined(MODE_BARGING) && !defined(MODE_RESTRICTED)
 #define MODE_FAIR
+#endif
+#ifdef MODE_RESTRICTED
+#define RESTR 1
+#else
+#define RESTR 0
 #endif
 
 #define S_FREE 0
@@ -187,6 +196,13 @@ byte cslot[NCELLS];  /* lp__cell.slot */
 byte crec[NCELLS];   /* lp__cell.rec: ID of the record's owner */
 byte park[NCELLS];   /* lp__cell.park: the sync layer's futex word */
 byte woken;          /* lp__pool.woken: retry tokens in flight (BARGING) */
+bit  cnudge[NCELLS]; /* lp__cell.nudge != NULL: the cell's wait is a sync-layer (parked) one */
+byte starving;       /* lp__pool.starving (RESTRICTED: async waits that lost a retry past the bound) */
+/* RESTRICTED's clock: the C keeps turns and each wait's born; the model keeps each wait's age
+ * turns - born, saturated at BOUND (only "age >= BOUND" is ever asked). */
+byte age[NPROC];
+bit  inwait[NPROC];  /* a wait has begun (born is set) and not ended */
+bit  starv[NPROC];   /* this wait is counted in starving */
 /* ---- caller memory -------------------------------------------------------------- */
 bit  parkedrec[NPROC]; /* rec->lp__waker_.ctx == LP__PARKED_CTX (sync wait) */
 byte wkr[NPROC];       /* async: id of the current waker (1 or 2; poll(new_waker) swaps) */
@@ -200,6 +216,9 @@ bit  asleep[NPROC];    /* futex-waiting or an async task waiting for its waker (
 bit  rec_live[NPROC];  /* the caller's lp_wait may be dereferenced by the pool (A4) */
 bit  sweeping[NPROC];  /* inside lp__sweep (LTL sweepends) */
 byte lag[NPROC];       /* 1 + queue moves seen in the current window; 0 = no window */
+/* A7 (RESTRICTED): grants to other processes since process 0's blocking wait was published */
+bit  pub0;
+byte byp;
 /* lp__sweep's `end` (the tail at its look) + 1; 0 = not sweeping, or head moved past end.
  * A head move past it clears it: the C's wrapped-distance test, exact (no ticket wrap). */
 byte sweep_end[NPROC];
@@ -297,6 +316,7 @@ inline deliver() {
         :: RD(w) == RND(h) && (ST(w) == CLAIMING || ST(w) == WAITING || ST(w) == UPDATING) ->
             cellw[CELL(h)] = CW(RND(h), GRANTED); cslot[CELL(h)] = give; res = DELIVERED;
             livemask = livemask & ~(1 << CELL(h));
+            if :: crec[CELL(h)] == 1 && give != RETRY -> pub0 = 0 :: else fi   /* A7: served */
             if :: give == RETRY -> tok-- :: else fi   /* ghost: the token is in the cell now */
         :: else -> res = SKIPPED; assert(false)  /* A5: "GRANTED/READY of round r: never us twice" */
         fi
@@ -365,7 +385,7 @@ inline serve() {
        :: ok ->
            deliver();
            if
-           :: res != SKIPPED -> sweep(); break   /* dead tickets behind the served one */
+           :: res != SKIPPED -> mv = (give != RETRY); sweep(); break   /* dead tickets behind the served one */
            :: else
            fi
        fi
@@ -400,6 +420,70 @@ inline any_slot_free() {
     fi
 }
 
+#ifdef MODE_RESTRICTED
+/* C: lp__restricted_turn (lp__oldest_waiter + the tick): the oldest published wait from head
+ * (dead and CLAIMING tickets passed) ticks the clock; a hand-off if a wait starves or that
+ * one is due. The head/tail/cell loads are relaxed inputs of a heuristic that only chooses
+ * between two modelled paths: one step; the tick (relaxed fetch_add) is another. Sets ok. */
+inline restricted_turn() {
+    d_step {
+        h = head; ok = 0; i = 0;
+        do
+        :: h == tail -> break
+        :: h != tail ->
+            w = cellw[CELL(h)];
+            if
+            :: RD(w) != RND(h) -> h = NEXT(h)
+            :: RD(w) == RND(h) && (ST(w) == WAITING || ST(w) == UPDATING) -> ok = 1; i = crec[CELL(h)]; break
+            :: RD(w) == RND(h) && (ST(w) == EMPTY || ST(w) == CLAIMING || ST(w) == CANCELLED) -> h = NEXT(h)
+            :: RD(w) == RND(h) && (ST(w) == GRANTED || ST(w) == READY) -> break
+            fi
+        od;
+        h = 0; w = 0
+    };
+    if
+    :: ok -> d_step { /* turns++ (every begun wait ages by one), then the rule */
+            if :: inwait[0] && age[0] < BOUND -> age[0]++ :: else fi;
+            if :: NPROC > 1 && inwait[1] && age[1] < BOUND -> age[1]++ :: else fi;
+            if :: NPROC > 2 && inwait[2] && age[2] < BOUND -> age[2]++ :: else fi;
+#ifdef BUG_NO_ROTATION
+            ok = (starving > 0);   /* seeded: the clock is ignored, nobody is ever due */
+#else
+            ok = (starving > 0 || age[i - 1] >= BOUND);
+#endif
+            i = 0 }
+    :: else -> i = 0
+    fi
+}
+
+/* C: lp__nudge_head: walk from head (seq_cst head, tail, then each cell) to the oldest live
+ * ticket: a published parked wait is woken where it waits (kept queued): i = 0; an async one
+ * (WAITING without nudge, UPDATING) or none live: i = 1 (the caller wakes the oldest to retry);
+ * CLAIMING: i = 2 (its enqueuer looks after publishing). One step per load. */
+inline nudge_head() {
+    d_step { h = head; pc2 = tail; i = 1 };
+    do
+    :: h == pc2 -> break
+    :: h != pc2 -> d_step {
+            w = cellw[CELL(h)];
+            if
+            :: RD(w) != RND(h) -> h = NEXT(h)
+            :: RD(w) == RND(h) && ST(w) == WAITING && cnudge[CELL(h)] -> i = 0
+            :: RD(w) == RND(h) && (ST(w) == WAITING && !cnudge[CELL(h)] || ST(w) == UPDATING) -> i = 1; h = pc2
+            :: RD(w) == RND(h) && ST(w) == CLAIMING -> i = 2; h = pc2
+            :: RD(w) == RND(h) && (ST(w) == EMPTY || ST(w) == CANCELLED || ST(w) == GRANTED || ST(w) == READY) -> h = NEXT(h)
+            fi;
+            w = 0
+        };
+        if
+        :: i == 0 -> d_step { park[CELL(h)] = P_WOKEN }; break   /* nudge(&c->park): xchg WOKEN (+ FUTEX_WAKE) */
+        :: else
+        fi
+    od;
+    atomic { h = 0; pc2 = 0 }   /* atomic: spin rejects the break into a d_step */
+}
+#endif
+
 /* C: lp__token_drop (L390-396): give the token back, then do what the releases that found
  * none left to take left to us: queue non-empty (seq_cst look, see (b)) and a slot free:
  * take a token and wake the oldest waiter; nobody there: drop that one too. */
@@ -422,6 +506,12 @@ inline token_drop() {
     :: d_step { assert(woken > 0 && tok > 0); woken--; tok-- };   /* fetch_sub (seq_cst) */
        d_step { ok = (head != tail) };          /* lp__queue_empty_seq_cst, see (b) */
        if :: ok -> any_slot_free() :: else fi;
+#ifdef MODE_RESTRICTED
+       if   /* RESTRICTED: a parked head is nudged, not given a token; a claimer looks itself */
+       :: ok -> nudge_head(); if :: i != 1 -> i = 0; break :: else -> i = 0 fi
+       :: else
+       fi;
+#endif
        if :: ok -> token_take() :: else fi;
        if
        :: !ok -> break
@@ -433,9 +523,52 @@ inline token_drop() {
     atomic { ok = 0; res = 0 }   /* atomic: spin rejects the break into a d_step here */
 }
 
+#ifdef MODE_RESTRICTED
+/* C: lp__restricted_wake: nudge a parked head, else wake the oldest to retry (lp__wake_retry). */
+inline restricted_wake() {
+    nudge_head();
+    if
+    :: i == 1 -> i = 0; token_take();
+        if
+        :: ok -> give = RETRY; serve();
+            if :: res == NOBODY -> token_drop() :: else fi
+        :: else
+        fi
+    :: else
+    fi;
+    ok = 0; i = 0
+}
+
+/* C: lp__look_after_move: after a hand-off or a withdrawal moved the head: queue non-empty
+ * (seq_cst, see (b)) and a slot free: wake the new head. */
+inline look_after_move() {
+    d_step { ok = (head != tail) };
+    if :: ok -> any_slot_free() :: else fi;
+    if :: ok -> restricted_wake() :: else fi;
+    ok = 0
+}
+#endif
+
 /* C: lp__after_unlock(rs) (lp_pool.c:421-433): a waiter enqueued while we unlocked */
 inline after_unlock() {
-#ifdef MODE_FAIR
+#ifdef MODE_RESTRICTED
+    if
+    :: !upd2 -> restricted_turn();                  /* the hint missed the waiter: tick here */
+        if
+        :: ok -> d_step { /* due: CAS FREE->HELD (acquire), hand off */
+                if
+                :: sstate[rs] == S_FREE -> sstate[rs] = S_HELD; ok = 1
+                :: else -> ok = 0
+                fi }
+        :: else
+        fi
+    :: else -> ok = 0
+    fi;
+    if
+    :: ok -> give = rs; serve(); if :: mv -> look_after_move() :: else fi; mv = 0
+    :: else -> restricted_wake()
+    fi
+#elif defined(MODE_FAIR)
     d_step { /* CAS FREE->HELD (acquire) */
         if
         :: sstate[rs] == S_FREE -> sstate[rs] = S_HELD; ok = 1
@@ -458,12 +591,21 @@ inline after_unlock() {
 #endif
 }
 
+
 /* C: lp__release / lp__release_slow of slot rs (lp_put; lp_pool.c:356-384). The C's two
  * relaxed looks (fast path, then release_slow) are one look: see (b). */
 inline release() {
+#ifdef MODE_RESTRICTED
+    d_step { upd2 = (head != tail) };             /* relaxed looks, see (b): counted below */
+    if :: upd2 -> restricted_turn() :: else -> ok = 0 fi;
+#else
     d_step { ok = (FAIRM && head != tail) };      /* relaxed looks, see (b): FAIR hand-off? */
+#endif
     if
     :: ok -> give = rs; serve()                     /* hand-off: the slot stays HELD */
+#ifdef MODE_RESTRICTED
+        ; if :: mv -> look_after_move() :: else fi; mv = 0
+#endif
     :: else ->
         d_step { sstate[rs] = S_FREE };             /* xchg FREE (seq_cst) */
 #ifndef BUG_NO_PUT_RECHECK
@@ -473,7 +615,7 @@ inline release() {
         fi
 #endif
     fi;
-    d_step { rs = NOSLOT; ok = 0; res = 0 }
+    d_step { rs = NOSLOT; ok = 0; res = 0; upd2 = 0 }
 }
 
 /* C: lp__try_get_at / lp__scan from this caller's start index (lp_pool.c:159-198). Sets s, ok. */
@@ -506,6 +648,22 @@ inline collect() {
 #endif
 }
 
+/* C: lp__wait_requeues (RESTRICTED): a wait that collected a "retry" ends its starving count
+ * (lp__collect's lp__wait_ended), and if past the bound starts one again before re-queueing. */
+inline requeues() {
+    d_step {
+        if :: starv[me] -> starving--; starv[me] = 0 :: else fi;
+        if :: RESTR && age[me] >= BOUND -> starv[me] = 1; starving++ :: else fi
+    }
+}
+
+/* C: lp__wait_ended: the wait is over (served, withdrawn, LP_EFULL). Inside an atomic. */
+inline wait_ends() {
+    if :: starv[me] -> starving--; starv[me] = 0 :: else fi;
+    inwait[me] = 0; age[me] = 0;
+    if :: me == 0 -> pub0 = 0; byp = 0 :: else fi
+}
+
 proctype worker(byte me)
 {
     byte s = NOSLOT;    /* slot in hand */
@@ -517,6 +675,9 @@ proctype worker(byte me)
     byte pc;            /* sync: the cell whose park word we sleep on */
     byte tok;           /* retry tokens in our hands (lp__acquire's `token`, pass_on's) */
     bit ok, upd, async, requeued;
+    bit mv;             /* serve() delivered a slot (RESTRICTED: look after the move) */
+    byte pc2;           /* nudge_head: the tail it read */
+    bit upd2;           /* RESTRICTED release: its relaxed hint saw waiters (the clock ticked) */
 
 idle:
     if
@@ -532,9 +693,9 @@ idle:
 #endif
 #ifndef NO_ASYNC
     /* lp_get_async with an ordinary waker */
-    :: d_step { busy++; rec_live[me] = 1; async = 1; wkr[me] = 1; patient[me] = 1 }; goto acquire
+    :: d_step { busy++; rec_live[me] = 1; async = 1; wkr[me] = 1; patient[me] = 1; inwait[me] = 1; age[me] = 0 }; goto acquire
 #ifndef NO_TIMEOUT
-    :: d_step { busy++; rec_live[me] = 1; async = 1; wkr[me] = 1; patient[me] = 0 }; goto acquire
+    :: d_step { busy++; rec_live[me] = 1; async = 1; wkr[me] = 1; patient[me] = 0; inwait[me] = 1; age[me] = 0 }; goto acquire
 #endif
 #endif
 #ifdef QUIT
@@ -572,7 +733,7 @@ sync_get:   /* C: lp_get_timeout (lp_sync.c:36-47): lp_try_get, then lp__get_asy
 #endif
     if
     :: ok -> goto got_slot
-    :: else
+    :: else -> d_step { inwait[me] = 1; age[me] = 0 }   /* lp__get_async_parked: born */
     fi;
 
 /* ---- C: lp__acquire (lp_pool.c:655-680; lp_get_async, lp__get_async_parked, a retry) --
@@ -614,7 +775,7 @@ enq_tail:
         if
         :: RCMP(RD(w), RND(t)) == 0 && ST(w) == EMPTY ->
             cellw[CELL(t)] = CW(RND(t), CLAIMING); crec[CELL(t)] = ID(me);  /* claim; rec */
-            park[CELL(t)] = P_RUNNING; i = 0                                 /* park reset */
+            park[CELL(t)] = P_RUNNING; cnudge[CELL(t)] = parkedrec[me]; i = 0 /* park reset; nudge */
         :: RCMP(RD(w), RND(t)) == 2 && FREEST(ST(w)) ->
             cellw[CELL(t)] = CW(RND(t), EMPTY); i = 1                        /* bring forward */
         :: RCMP(RD(w), RND(t)) == 2 && !FREEST(ST(w)) -> i = 3               /* lapped: room? */
@@ -768,7 +929,12 @@ enq_tail:
         :: got == RETRY -> got = 0; goto acquire        /* "retry", holding its token (L672-675) */
         :: else -> d_step { s = got; got = 0 }; goto got_slot
         fi
-    :: else -> ok = 0
+    :: else -> ok = 0;
+#ifdef MODE_RESTRICTED
+        d_step { if :: me == 0 && !async && !pub0 -> pub0 = 1; byp = 0 :: else fi };  /* A7 starts */
+        /* lp__acquire: a release that found our cell CLAIMING woke nobody: look */
+        any_slot_free(); if :: ok -> restricted_wake() :: else fi
+#endif
     fi;
     /* LP_PENDING */
     if
@@ -791,10 +957,38 @@ sync_loop:
     :: else ->
         w = 0; collect();
         if
-        :: got == RETRY -> d_step { got = 0; requeued = 1 }; goto acquire  /* poll re-queues */
+        :: got == RETRY -> d_step { got = 0; requeued = 1 }; requeues(); goto acquire  /* poll re-queues */
         :: else -> d_step { s = got; got = 0 }; goto got_slot
         fi
     fi;
+#ifdef MODE_RESTRICTED
+    /* C: lp__take_instead: a wake that brought no slot was a nudge: take a free slot and
+     * withdraw (as lp_wait_cancel with a slot pointer) */
+    scan();
+    if
+    :: ok ->
+        atomic { /* CAS WAITING->CANCELLED (seq_cst) */
+            if
+            :: cellw[CELL(t)] == CW(RND(t), WAITING) ->
+                cellw[CELL(t)] = CW(RND(t), CANCELLED); ok = 1; livemask = livemask & ~(1 << CELL(t));
+                if :: me == 0 -> pub0 = 0 :: else fi   /* A7: it took a slot: served */
+            :: else -> ok = 0
+            fi
+        };
+        if
+        :: ok -> d_step { t = 0; rec_live[me] = 0; ok = 0 }; sweep(); look_after_move(); goto got_slot
+        :: else
+        fi;
+        collect();   /* served between the scan and the withdrawal */
+        d_step { t = 0; rec_live[me] = 0 };
+        if
+        :: got == RETRY -> got = 0; token_drop()              /* lp__pass_on: drop the token */
+        :: else -> d_step { rs = s; s = got; got = 0 }; release()   /* keep the hand-off */
+        fi;
+        goto got_slot
+    :: else
+    fi;
+#endif
 sync_sleep:
     /* PENDING: re-fetch the park word of our (maybe new) cell; CAS RUNNING->SLEEPING */
     atomic {
@@ -861,7 +1055,7 @@ poll_state:
     fi;
     collect();
     if
-    :: got == RETRY -> got = 0; goto acquire               /* retry: lp__acquire again */
+    :: got == RETRY -> got = 0; requeues(); goto acquire   /* retry: lp__acquire again */
     :: else -> d_step { s = got; got = 0 }; goto got_slot
     fi;
 
@@ -870,12 +1064,17 @@ cancel:
     atomic { /* CAS WAITING->CANCELLED (seq_cst) */
         if
         :: cellw[CELL(t)] == CW(RND(t), WAITING) ->
-            cellw[CELL(t)] = CW(RND(t), CANCELLED); ok = 1; livemask = livemask & ~(1 << CELL(t))
+            cellw[CELL(t)] = CW(RND(t), CANCELLED); ok = 1; livemask = livemask & ~(1 << CELL(t));
+            if :: me == 0 -> pub0 = 0 :: else fi   /* A7: withdrawn */
         :: else -> ok = 0
         fi
     };
     if
-    :: ok -> d_step { t = 0; rec_live[me] = 0; ok = 0 }; sweep(); goto done
+    :: ok -> d_step { t = 0; rec_live[me] = 0; ok = 0 }; sweep();
+#ifdef MODE_RESTRICTED
+        look_after_move();
+#endif
+        goto done
     :: else
     fi;
     collect();   /* served first: nothing may be lost */
@@ -903,21 +1102,28 @@ efull:   /* LP_EFULL (lp__claim L453-455, L473-475): sweep first (bb01bed, model
     goto done;
 
 got_slot:
-    atomic { assert(tok == 0); t = 0; rec_live[me] = 0; patient[me] = 0 };   /* A6: no token kept */
+    atomic { assert(tok == 0); t = 0; rec_live[me] = 0; patient[me] = 0; wait_ends() };   /* A6: no token kept */
 
 /* ---- the caller holds slot s, uses it, puts it back ------------------------------------ */
 obtained:
     atomic {
         assert(s < NSLOTS && sstate[s] == S_HELD && owner[s] == 0);   /* A1 */
-        owner[s] = ID(me); snap = 0; upd = 0
+        owner[s] = ID(me); snap = 0; upd = 0;
+#ifdef MODE_RESTRICTED
+        /* A7: a blocking wait of process 0, once published, is overtaken by at most
+         * BOUND grants (ticks before it is due) + NSLOTS (slots freed by releases whose look
+         * raced its enqueue) + NPROC - 1 (waits that claimed before it, published after) */
+        if :: me != 0 && pub0 -> byp++; assert(byp <= BOUND + NSLOTS + NPROC - 1) :: else fi
+#endif
     };
     d_step { owner[s] = 0; rs = s; s = NOSLOT };
     release();
 
 done:
     atomic {
+        wait_ends();
         busy--; rec_live[me] = 0; patient[me] = 0; parkedrec[me] = 0; async = 0; wkr[me] = 0; called[me] = 0;
-        assert(busy > 0 || QUIESCENT_OK);                               /* A2 */
+        assert(busy > 0 || (QUIESCENT_OK && starving == 0));            /* A2 */
         assert(tok == 0);                                               /* A6 */
         s = NOSLOT; t = 0; i = 0; snap = 0; ok = 0; upd = 0; res = 0; got = 0; pc = 0; requeued = 0
     };
