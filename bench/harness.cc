@@ -449,17 +449,37 @@ void run_case(benchmark::State &state, const Case &c) {
     }
 }
 
+namespace {
+void register_one(const Case &registered, const std::vector<int> &registered_threads, uint32_t slots);
+}  // namespace
+
 void register_case(const Case &registered, const std::vector<int> &registered_threads) {
-    // --lp_slots/--lp_waiters/--lp_threads (tuning sweeps) replace what the workload chose.
+    // --lp_slots/--lp_waiters/--lp_threads (tuning sweeps) replace what the workload chose; with
+    // several SLOTS values every case is registered once per value, so one process can interleave
+    // their repetitions (lp-sweep).
+    const Options &o = options();
+    if (o.slots.size() > 1 && registered.slots != 0) {
+        for (uint32_t s : o.slots) {
+            Case one = registered;
+            one.slots = s;
+            register_one(one, registered_threads, s);
+        }
+        return;
+    }
+    register_one(registered, registered_threads, o.slots.empty() ? 0 : o.slots[0]);
+}
+
+namespace {
+void register_one(const Case &registered, const std::vector<int> &registered_threads, uint32_t slots) {
     const Options &o = options();
     Case c = registered;
-    if (o.slots) c.slots = o.slots;
+    if (slots) c.slots = slots;
     if (o.waiters) c.waiters = o.waiters;
     // --hold/--think: the name carries the mean (its distribution is in the context).
     if (o.hold_given && c.family->hold_is_spin) c.hold_ns = static_cast<uint64_t>(std::llround(o.hold.mean()));
     if (o.think_given) c.think_ns = static_cast<uint64_t>(std::llround(o.think.mean()));
     const std::vector<int> &thread_counts = o.threads.empty() ? registered_threads : o.threads;
-    if (o.slots || o.waiters) {
+    if (slots || o.waiters) {
         // Workloads that register several SLOTS values would now register the same case twice.
         static std::set<std::string> seen;
         if (!seen.insert(c.name(0)).second) return;
@@ -481,6 +501,7 @@ void register_case(const Case &registered, const std::vector<int> &registered_th
     for (uint64_t ns : work)
         if (std::find(g_work_ns.begin(), g_work_ns.end(), ns) == g_work_ns.end()) g_work_ns.push_back(ns);
 }
+}  // namespace
 
 // ---- loops shared by workload files ---------------------------------------------------------
 

@@ -52,7 +52,7 @@ struct Options {
     bool quick = false;             // --quick: the CI smoke set
     std::string detail_out;         // --lp_detail_out=F
     // Tuning sweeps (scripts/lp-sweep): when set, override every registered case.
-    uint32_t slots = 0;             // --lp_slots=S
+    std::vector<uint32_t> slots;    // --lp_slots=S1,S2,...: each case once per value (interleavable)
     uint32_t waiters = 0;           // --lp_waiters=W
     std::vector<int> threads;       // --lp_threads=T1,T2,...
     int retry_wakes = -1;           // --lp_retry_wakes=N: lp_set_retry_wakes of lockpool-barging/-bounded (-1: default)

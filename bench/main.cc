@@ -1,4 +1,5 @@
 // main.cc — lockpool-bench: Google Benchmark's flags plus ours, context, then every workload.
+#include <cctype>
 #include <cstdio>
 #include <cstdlib>
 #include <cstring>
@@ -31,7 +32,8 @@ const char kUsage[] =
     "  --run_ms=N                         length of each run in ms (default 1000; 25 with --quick)\n"
     "  --quick                            the CI smoke set (fewer thread counts, short runs)\n"
     "  --lp_detail_out=FILE               merged latency histograms and per-thread ops, as JSON\n"
-    "  --lp_slots=S --lp_waiters=W        override SLOTS / MAX_WAITERS of every case (tuning sweeps)\n"
+    "  --lp_slots=S[,S2,...] --lp_waiters=W  override SLOTS / MAX_WAITERS of every case (tuning sweeps;\n"
+    "                                     several SLOTS: every case once per value)\n"
     "  --lp_threads=T1,T2,...             override the thread counts of every case (tuning sweeps)\n"
     "  --lp_retry_wakes=N                 lp_set_retry_wakes(N) for lockpool-barging/-bounded (0: no limit)\n"
     "  --hold=SPEC --think=SPEC           replace every case's hold / think time (ns) by SPEC: N (fixed),\n"
@@ -140,15 +142,30 @@ int main(int argc, char **argv) {
             opt.quick = true;
         } else if (take_value(a, "--lp_detail_out", &v)) {
             opt.detail_out = v;
-        } else if (take_value(a, "--lp_slots", &v) || take_value(a, "--lp_waiters", &v)) {
-            char *end = nullptr;
-            const unsigned long n = std::strtoul(v.c_str(), &end, 10);
-            const bool slots = std::strncmp(a, "--lp_slots", 10) == 0;
-            if (*end != '\0' || n == 0 || n > (slots ? LP_MAX_SLOTS : LP_MAX_WAITERS)) {
-                std::fprintf(stderr, "lockpool-bench: %s must be 1..65535\n", slots ? "--lp_slots" : "--lp_waiters");
+        } else if (take_value(a, "--lp_slots", &v)) {
+            opt.slots.clear();
+            for (const char *p = v.c_str(); *p;) {
+                char *end = nullptr;
+                const long n = std::isdigit(static_cast<unsigned char>(*p)) ? std::strtol(p, &end, 10) : -1;
+                if (n < 1 || n > LP_MAX_SLOTS || (*end != ',' && *end != '\0')) {
+                    std::fprintf(stderr, "lockpool-bench: --lp_slots wants values 1..65535, e.g. 4 or 1,2,4,8\n");
+                    return 2;
+                }
+                opt.slots.push_back(static_cast<uint32_t>(n));
+                p = *end ? end + 1 : end;
+            }
+            if (opt.slots.empty()) {
+                std::fprintf(stderr, "lockpool-bench: --lp_slots wants values 1..65535, e.g. 4 or 1,2,4,8\n");
                 return 2;
             }
-            (slots ? opt.slots : opt.waiters) = static_cast<uint32_t>(n);
+        } else if (take_value(a, "--lp_waiters", &v)) {
+            char *end = nullptr;
+            const unsigned long n = std::strtoul(v.c_str(), &end, 10);
+            if (v.empty() || *end != '\0' || n == 0 || n > LP_MAX_WAITERS) {
+                std::fprintf(stderr, "lockpool-bench: --lp_waiters must be 1..65535\n");
+                return 2;
+            }
+            opt.waiters = static_cast<uint32_t>(n);
         } else if (take_value(a, "--lp_retry_wakes", &v)) {
             char *end = nullptr;
             const unsigned long n = std::strtoul(v.c_str(), &end, 10);

@@ -131,9 +131,19 @@ def p99_counter(run, workload):
     return "lat_p99_ns"
 
 
+def _quartiles(vals):
+    """(25th, 75th percentile) of the repetitions, NaN without any."""
+    vals = sorted(v for v in vals if not math.isnan(v))
+    if not vals:
+        return math.nan, math.nan
+    at = lambda q: vals[min(len(vals) - 1, int(q * (len(vals) - 1) + 0.5))]  # noqa: E731
+    return at(0.25), at(0.75)
+
+
 def sizing(run, workload, design):
-    """{threads: {slots: (ops_per_s, p99_ns)}} at the largest MAX_WAITERS swept (enough waiters:
-    LP_EFULL would measure the bound, not the pool size), medians over repetitions."""
+    """{threads: {slots: (ops_per_s, p99_ns, ops_q1, ops_q3)}} at the largest MAX_WAITERS swept
+    (enough waiters: LP_EFULL would measure the bound, not the pool size): medians over
+    repetitions, and the interquartile range of the throughput (how far to trust a difference)."""
     keys = run.keys(workload=workload, design=design)
     if not keys:
         return {}
@@ -142,7 +152,8 @@ def sizing(run, workload, design):
     out = {}
     for k in keys:
         if k.waiters == waiters:
-            out.setdefault(k.threads, {})[k.slots] = (run.median(k, "ops_per_s"), run.median(k, lat))
+            q1, q3 = _quartiles(run.values(k, "ops_per_s"))
+            out.setdefault(k.threads, {})[k.slots] = (run.median(k, "ops_per_s"), run.median(k, lat), q1, q3)
     return out
 
 
@@ -174,8 +185,9 @@ def sizing_lines(sz, tolerance, unit="ops/s"):
             lines.append(f"{t:3d} threads: no measurement")
             continue
         slots, ops, p99, best_slots, best_ops = pick
-        lines.append(f"{t:3d} threads: POOL SIZE {slots} — {ops:,.0f} {unit}, p99 {_fmt_us(p99)} "
-                     f"(best {best_ops:,.0f} {unit} at {best_slots}; smallest within {tolerance:.0%} of it)")
+        q = lambda s: f"{sz[t][s][2]:,.0f}–{sz[t][s][3]:,.0f}" if len(sz[t][s]) > 3 else "?"  # noqa: E731
+        lines.append(f"{t:3d} threads: POOL SIZE {slots} — {ops:,.0f} {unit} (middle half of the repetitions "
+                     f"{q(slots)}), p99 {_fmt_us(p99)}; best {best_ops:,.0f} at {best_slots} ({q(best_slots)})")
     return lines
 
 

@@ -95,7 +95,8 @@ class Sizing(unittest.TestCase):
         self.assertEqual(sweep.p99_counter(run, "sqlite_pool"), "query_p99_ns")
         sz = sweep.sizing(run, "sqlite_pool", "lockpool-barging")
         self.assertEqual(sorted(sz), [4, 16, 64])
-        self.assertEqual(sz[16][4], (4e5, 2.5e5))  # MAX_WAITERS=64 (the largest), not 16
+        self.assertEqual(sz[16][4][:2], (4e5, 2.5e5))  # MAX_WAITERS=64 (the largest), not 16
+        self.assertEqual(sz[16][4][2:], (4e5, 4e5))     # one repetition: no spread
 
     def test_smallest_pool_within_tolerance(self):
         sz = sweep.sizing(sizing_run(self.knee), "sqlite_pool", "lockpool-barging")
@@ -103,6 +104,7 @@ class Sizing(unittest.TestCase):
         # 30%: 2 connections (2e5) are still below 0.7 x 4e5; 50% accepts them (2e5 >= 0.5 x 4e5).
         self.assertEqual(sweep.smallest_pool(sz[64], 0.3)[0], 4)
         self.assertEqual(sweep.smallest_pool(sz[64], 0.5)[0], 2)
+        self.assertEqual(sweep._quartiles([5, 1, 4, 2, 3]), (2, 4))
         flat = sweep.sizing(sizing_run(lambda s, t: (1e5, 1e5)), "sqlite_pool", "lockpool-barging")
         self.assertEqual(sweep.smallest_pool(flat[4], 0.0)[0], 1)
 
@@ -113,13 +115,14 @@ class Sizing(unittest.TestCase):
                 smp.counters.pop("query_p99_ns")
         self.assertEqual(sweep.p99_counter(run, "get_hold"), "lat_p99_ns")
         sz = sweep.sizing(run, "get_hold", "lockpool-barging")
-        self.assertEqual(sz[16][4], (4e5, 1.25e5))
+        self.assertEqual(sz[16][4][:2], (4e5, 1.25e5))
 
     def test_lines_and_curve(self):
         sz = sweep.sizing(sizing_run(self.knee), "sqlite_pool", "lockpool-barging")
         lines = sweep.sizing_lines(sz, 0.05, "queries/s")
         self.assertEqual(len(lines), 3)
-        self.assertIn("64 threads: POOL SIZE 4 — 400,000 queries/s, p99 250.0 µs", lines[2])
+        self.assertIn("64 threads: POOL SIZE 4 — 400,000 queries/s (middle half of the repetitions "
+                      "400,000–400,000), p99 250.0 µs; best 400,000 at 4", lines[2])
         with tempfile.TemporaryDirectory() as d:
             path = sweep.sizing_curve(sz, d, "sqlite_pool", "lockpool-barging", "test machine", 0.05)
             with open(path, "rb") as f:
