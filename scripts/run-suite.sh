@@ -11,6 +11,8 @@
 #   --no-deps        skip scripts/install-deps.sh
 #   --gate DIR       afterwards compare against a baseline run folder (scripts/lp-gate);
 #                    exit non-zero on a significant regression
+#   --history DB     afterwards add the run to a history database (scripts/lp-history add;
+#                    a SQLite file or postgresql://...); exit 2 if it refuses the run
 #   other options go to scripts/lp-suite (--reps N, --run-ms N, --budget S, --filter RE,
 #   --harness-arg=--pin=scatter, --no-fastpath, --out DIR); see scripts/README.md.
 set -euo pipefail

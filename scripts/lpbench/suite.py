@@ -244,6 +244,8 @@ def main(argv=None):
     ap.add_argument("--gate", default=None, metavar="BASELINE",
                     help="afterwards run scripts/lp-gate BASELINE <run>; exit with its status")
     ap.add_argument("--gate-arg", action="append", default=[], help="extra flag for lp-gate")
+    ap.add_argument("--history", default=None, metavar="DB",
+                    help="afterwards add the run to this history database (scripts/lp-history add)")
     ap.add_argument("--command", default=None, help="command line to record in the report")
     a = ap.parse_args(argv)
 
@@ -324,8 +326,13 @@ def main(argv=None):
     log(f"done in {fmt_dur(time.time() - t0)} (expected ~{fmt_dur(meta['expected_s'])}): {report}")
     if failures:
         log(f"{len(failures)} families failed: " + "; ".join(f"{k}: {v}" for k, v in failures.items()))
+    status = 0
+    if a.history:
+        hist_cmd = [sys.executable, os.path.join(top, "scripts", "lp-history"), "add", "--db", a.history, out_dir]
+        log("history: " + " ".join(hist_cmd))
+        status = subprocess.call(hist_cmd)
     if a.gate:
         gate_cmd = [sys.executable, os.path.join(top, "scripts", "lp-gate"), a.gate, out_dir] + a.gate_arg
         log("gate: " + " ".join(gate_cmd))
-        return subprocess.call(gate_cmd)
-    return 0
+        return subprocess.call(gate_cmd) or status
+    return status
