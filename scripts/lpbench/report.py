@@ -137,6 +137,15 @@ def write_report(run_dir, run, fastpath, plot_paths, meta):
     c = run.context
     when = meta.get("started", c.get("date", ""))
     lines = [f"# LockPool benchmark run — {when}", ""]
+    problems = meta.get("problems")
+    if problems is None:  # runs written before run.json listed problems
+        problems = [f"family {fam} failed ({why}): its rows are missing"
+                    for fam, why in (meta.get("failures") or {}).items()]
+        problems += [f"benchmark {n} failed: no result" for n in run.skipped]
+    if problems:
+        lines += [f"> **This run is incomplete or broken: {len(problems)} problem(s).** "
+                  "Its numbers do not cover what is listed here.", ""]
+        lines += [f"- {_md_escape(p)}" for p in problems] + [""]
     if c.get("lp_quick") == "1" or meta.get("quick"):
         lines += ["> **Quick run** (about a minute): short repetitions, few thread counts; "
                   "numbers are indicative only.", ""]
@@ -180,11 +189,6 @@ def write_report(run_dir, run, fastpath, plot_paths, meta):
     ratio = _ratio_table(run)
     if ratio:
         lines += ["## LockPool against pthread and spin-ttas, every case", ""] + ratio
-    if meta.get("failures"):
-        lines += ["## Designs that failed (hung or crashed; their rows are missing)", ""]
-        lines += [f"- `{fam}`: {_md_escape(why)}" for fam, why in meta["failures"].items()] + [""]
-    if run.skipped:
-        lines += ["## Skipped or failed benchmarks", ""] + [f"- `{n}`" for n in run.skipped] + [""]
     path = os.path.join(run_dir, "report.md")
     with open(path, "w") as f:
         f.write("\n".join(lines))
