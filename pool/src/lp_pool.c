@@ -424,8 +424,8 @@ static int lp__head_starving(lp__pool *p) {
     if (h == lp_load_relaxed(&p->tail)) return 0;
     /* relaxed: a stale or next-round value only delays or advances one hand-off */
     lp__cell *c = lp__cell_of(p, h);
-    /* relaxed, two halves: a read torn between two enqueues errs by at most 2^32 ns (~4.3 s)
-     * for one decision, as a stale read does */
+    /* relaxed, two halves: a read torn between two enqueues of the cell mixes their stamps,
+     * which, like a stale read, can only make one release choose wrongly (DESIGN.md) */
     uint64_t since = (uint64_t)lp_load_relaxed(&c->since_hi) << 32 | lp_load_relaxed(&c->since_lo);
     return lp__waited_longer(lp__now_ns(p), since, p->bound_ns);
 }
