@@ -11,6 +11,8 @@
 #   --no-deps        skip scripts/install-deps.sh
 #   --gate DIR       afterwards compare against a baseline run folder (scripts/lp-gate);
 #                    DIR and --gate-arg flags are checked before anything is built or measured
+#   --history DB     afterwards add the run to a history database (scripts/lp-history add;
+#                    a SQLite file or postgresql://...); it refuses a partial run (status 2)
 #   other options go to scripts/lp-suite (--reps N, --run-ms N, --budget S, --filter RE,
 #   --harness-arg=--pin=scatter, --no-fastpath, --out DIR); see scripts/README.md.
 #
