@@ -12,12 +12,15 @@
  * within ROW_SECONDS fails the test with its name (a hang, e.g. a cancel spinning on a cell
  * of another pool's ring).
  *
- * usage: pool_misuse        (no arguments; exit 0 = every row held)
+ * It also reads lockpool.h and fails if a function declared there has no row.
+ *
+ * usage: pool_misuse PATH/TO/lockpool.h      (exit 0 = every row held)
  */
 #ifndef _POSIX_C_SOURCE
 #define _POSIX_C_SOURCE 200809L
 #endif
 
+#include <regex.h>
 #include <signal.h>
 #include <stdarg.h>
 #include <stdio.h>
@@ -50,6 +53,7 @@ enum input {
     IN_COUNT,
     IN_STORAGE,
     IN_STATUS,
+    IN_NO_INPUT,
     IN_KINDS_
 };
 
@@ -746,6 +750,17 @@ static void drive_lp_status_str(env *e, enum input in, outcome *o) {
     }
 }
 
+static driver drive_lp_clock_ns;
+static void drive_lp_clock_ns(env *e, enum input in, outcome *o) {
+    (void)e;
+    if (in != IN_NO_INPUT) {
+        NO_SCENARIO(o);
+        return;
+    }
+    uint64_t a = lp_clock_ns(), b = lp_clock_ns();
+    see(o, b >= a ? "monotonic_ns" : "went back", "two calls");
+}
+
 /* ---- the table ------------------------------------------------------------------------- */
 
 typedef struct row {
@@ -758,6 +773,35 @@ typedef struct row {
 static const row rows[] = {LP_MISUSE_TABLE(LP_MISUSE_ROW)};
 #define NROWS ((int)(sizeof rows / sizeof rows[0]))
 
+/* Every function lockpool.h declares has a row: a call added to the header without its
+ * rows fails here. Declarations start in column 0 ("lp_status lp_put(", "const char
+ * *lp_status_str("); typedefs, macros and comments do not. */
+static void check_every_call_has_a_row(const char *header) {
+    FILE *f = fopen(header, "r");
+    CHECK(f != NULL, "cannot read %s", header);
+    regex_t re;
+    CHECK(regcomp(&re, "^[A-Za-z_][A-Za-z0-9_ ]*[ *](lp_[a-z0-9_]+)\\(", REG_EXTENDED) == 0, "regcomp");
+    char line[512];
+    int declared = 0;
+    while (fgets(line, sizeof line, f)) {
+        regmatch_t m[2];
+        if (strncmp(line, "typedef", 7) == 0 || regexec(&re, line, 2, m, 0) != 0)
+            continue;
+        char name[64];
+        int len = (int)(m[1].rm_eo - m[1].rm_so);
+        snprintf(name, sizeof name, "%.*s", len, line + m[1].rm_so);
+        int rows_of = 0;
+        for (int r = 0; r < NROWS; r++)
+            rows_of += strcmp(rows[r].call, name) == 0;
+        CHECK(rows_of > 0, "%s is declared in lockpool.h but has no row in LP_MISUSE_TABLE", name);
+        declared++;
+    }
+    fclose(f);
+    regfree(&re);
+    CHECK(declared >= 25, "found only %d declarations in %s", declared, header);
+    printf("pool_misuse: each of the %d functions of lockpool.h has rows in LP_MISUSE_TABLE\n", declared);
+}
+
 /* Every mode lp_init accepts, asked of lp_init itself. */
 static int accepted_modes(lp_mode *out, int cap) {
     int n = 0;
@@ -767,9 +811,11 @@ static int accepted_modes(lp_mode *out, int cap) {
     return n;
 }
 
-int main(void) {
+int main(int argc, char **argv) {
     signal(SIGALRM, on_alarm);
     srand(12345);
+    CHECK(argc == 2, "usage: pool_misuse PATH/TO/lockpool.h");
+    check_every_call_has_a_row(argv[1]);
 
     /* every input kind the test knows is used by some row (no stale scenario) */
     for (int k = 0; k < IN_KINDS_; k++) {
