@@ -9,6 +9,7 @@ p99.9 is at most lat_factor x the best p99.9 there; it is recommended when it qu
 every thread count swept."""
 import math
 import os
+import statistics
 
 import matplotlib
 
@@ -141,9 +142,11 @@ def _quartiles(vals):
 
 
 def sizing(run, workload, design):
-    """{threads: {slots: (ops_per_s, p99_ns, ops_q1, ops_q3)}} at the largest MAX_WAITERS swept
-    (enough waiters: LP_EFULL would measure the bound, not the pool size): medians over
-    repetitions, and the interquartile range of the throughput (how far to trust a difference)."""
+    """{threads: {slots: (ops_per_s, p99_ns, ops_q1, ops_q3, ops_per_cpu_s)}} at the largest
+    MAX_WAITERS swept (enough waiters: LP_EFULL would measure the bound, not the pool size): medians
+    over repetitions, the interquartile range of the throughput (how far to trust a difference), and
+    ops per CPU-second of the harness process (NaN without `cpu_s`), which load from other processes
+    changes far less than ops per second."""
     keys = run.keys(workload=workload, design=design)
     if not keys:
         return {}
@@ -153,7 +156,9 @@ def sizing(run, workload, design):
     for k in keys:
         if k.waiters == waiters:
             q1, q3 = _quartiles(run.values(k, "ops_per_s"))
-            out.setdefault(k.threads, {})[k.slots] = (run.median(k, "ops_per_s"), run.median(k, lat), q1, q3)
+            per_cpu = [s.get("ops") / s.get("cpu_s") for s in run.samples[k] if s.get("cpu_s", 0) > 0]
+            eff = statistics.median(per_cpu) if per_cpu else math.nan
+            out.setdefault(k.threads, {})[k.slots] = (run.median(k, "ops_per_s"), run.median(k, lat), q1, q3, eff)
     return out
 
 
@@ -186,8 +191,13 @@ def sizing_lines(sz, tolerance, unit="ops/s"):
             continue
         slots, ops, p99, best_slots, best_ops = pick
         q = lambda s: f"{sz[t][s][2]:,.0f}–{sz[t][s][3]:,.0f}" if len(sz[t][s]) > 3 else "?"  # noqa: E731
-        lines.append(f"{t:3d} threads: POOL SIZE {slots} — {ops:,.0f} {unit} (middle half of the repetitions "
-                     f"{q(slots)}), p99 {_fmt_us(p99)}; best {best_ops:,.0f} at {best_slots} ({q(best_slots)})")
+        line = (f"{t:3d} threads: POOL SIZE {slots} — {ops:,.0f} {unit} (middle half of the repetitions "
+                f"{q(slots)}), p99 {_fmt_us(p99)}; best {best_ops:,.0f} at {best_slots} ({q(best_slots)})")
+        eff = {s: v[4] for s, v in sz[t].items() if len(v) > 4 and not math.isnan(v[4])}
+        if eff:
+            top = max(eff, key=eff.get)
+            line += (f"; per CPU-second: {eff.get(slots, math.nan):,.0f} at {slots}, most {eff[top]:,.0f} at {top}")
+        lines.append(line)
     return lines
 
 

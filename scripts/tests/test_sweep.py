@@ -79,6 +79,7 @@ def sizing_run(model, workload="sqlite_pool", waiters=(16, 64)):
                                    ops * (0.5 if w < 64 else 1.0), seed=s)
                 r["query_p99_ns"] = lat
                 r["lat_p99_ns"] = lat / 2
+                r["cpu_s"] = 2.0 * s  # more connections, more CPU per query (toy)
                 rows.append(r)
     return results.Run({"context": {}, "benchmarks": rows})
 
@@ -96,7 +97,8 @@ class Sizing(unittest.TestCase):
         sz = sweep.sizing(run, "sqlite_pool", "lockpool-barging")
         self.assertEqual(sorted(sz), [4, 16, 64])
         self.assertEqual(sz[16][4][:2], (4e5, 2.5e5))  # MAX_WAITERS=64 (the largest), not 16
-        self.assertEqual(sz[16][4][2:], (4e5, 4e5))     # one repetition: no spread
+        self.assertEqual(sz[16][4][2:4], (4e5, 4e5))    # one repetition: no spread
+        self.assertEqual(sz[16][4][4], 4e5 / 8.0)        # ops / cpu_s
 
     def test_smallest_pool_within_tolerance(self):
         sz = sweep.sizing(sizing_run(self.knee), "sqlite_pool", "lockpool-barging")
@@ -123,6 +125,7 @@ class Sizing(unittest.TestCase):
         self.assertEqual(len(lines), 3)
         self.assertIn("64 threads: POOL SIZE 4 — 400,000 queries/s (middle half of the repetitions "
                       "400,000–400,000), p99 250.0 µs; best 400,000 at 4", lines[2])
+        self.assertIn("per CPU-second: 50,000 at 4, most 50,000 at 1", lines[2])
         with tempfile.TemporaryDirectory() as d:
             path = sweep.sizing_curve(sz, d, "sqlite_pool", "lockpool-barging", "test machine", 0.05)
             with open(path, "rb") as f:
