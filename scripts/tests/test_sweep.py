@@ -1,5 +1,6 @@
 """Tuning sweep analysis: grid extraction, tolerance, the smallest qualifying configuration,
 heatmap drawing."""
+import math
 import os
 import sys
 import tempfile
@@ -99,6 +100,7 @@ class Sizing(unittest.TestCase):
         self.assertEqual(sz[16][4][:2], (4e5, 2.5e5))  # MAX_WAITERS=64 (the largest), not 16
         self.assertEqual(sz[16][4][2:4], (4e5, 4e5))    # one repetition: no spread
         self.assertEqual(sz[16][4][4], 4e5 / 8.0)        # ops / cpu_s
+        self.assertEqual(sz[16][4][5], (4e5,))           # the repetitions
 
     def test_smallest_pool_within_tolerance(self):
         sz = sweep.sizing(sizing_run(self.knee), "sqlite_pool", "lockpool-barging")
@@ -126,7 +128,34 @@ class Sizing(unittest.TestCase):
         self.assertIn("64 threads: POOL SIZE 4 — 400,000 queries/s (middle half of the repetitions "
                       "400,000–400,000), p99 250.0 µs; best 400,000 at 4", lines[2])
         self.assertIn("per CPU-second: 50,000 at 4, most 50,000 at 1", lines[2])
+        self.assertTrue(lines[2].endswith("chosen as the best"), lines[2])
         with tempfile.TemporaryDirectory() as d:
             path = sweep.sizing_curve(sz, d, "sqlite_pool", "lockpool-barging", "test machine", 0.05)
             with open(path, "rb") as f:
                 self.assertEqual(f.read(8), b"\x89PNG\r\n\x1a\n")
+
+
+class SizingUnderNoise(unittest.TestCase):
+    """A smaller pool whose repetitions are not significantly slower than the best's qualifies when
+    alpha > 0; one that is surely slower does not."""
+
+    @staticmethod
+    def series(reps):
+        return {s: (sorted(v)[len(v) // 2], 1e5, 0, 0, math.nan, tuple(v)) for s, v in reps.items()}
+
+    def test_overlapping_repetitions_qualify(self):
+        # Medians 90 / 100: not within 5%, but the spreads overlap heavily.
+        sr = self.series({2: [60, 80, 90, 110, 120], 4: [70, 85, 100, 115, 125]})
+        self.assertEqual(sweep.smallest_pool(sr, 0.05, alpha=0.0)[0], 4)
+        pick = sweep.smallest_pool(sr, 0.05, alpha=0.05)
+        self.assertEqual(pick[0], 2)
+        self.assertIn("not significantly below the best", pick[5])
+        self.assertIn("over 5 and 5 repetitions", pick[5])
+
+    def test_surely_slower_does_not(self):
+        sr = self.series({2: [50, 51, 52, 53, 54], 4: [100, 101, 102, 103, 104]})
+        self.assertEqual(sweep.smallest_pool(sr, 0.05, alpha=0.05)[0], 4)
+
+    def test_single_repetitions_decide_by_tolerance_only(self):
+        sr = self.series({2: [50], 4: [100]})
+        self.assertEqual(sweep.smallest_pool(sr, 0.05, alpha=0.05)[0], 4)
