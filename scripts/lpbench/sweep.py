@@ -230,6 +230,9 @@ def sizing_curve(sz, out_dir, workload, design, machine, tolerance, lat_label="p
         series = sz[t]
         slots = sorted(series)
         line, = ax_t.plot(slots, [series[s][0] for s in slots], marker="o", label=f"{t} threads")
+        if all(len(series[s]) > 3 for s in slots):  # the middle half of the repetitions, shaded
+            ax_t.fill_between(slots, [series[s][2] for s in slots], [series[s][3] for s in slots],
+                              color=line.get_color(), alpha=0.15, linewidth=0)
         ax_l.plot(slots, [series[s][1] / 1e3 for s in slots], marker="o", color=line.get_color(),
                   label=f"{t} threads")
         pick = smallest_pool(series, tolerance, alpha)
@@ -245,7 +248,7 @@ def sizing_curve(sz, out_dir, workload, design, machine, tolerance, lat_label="p
         ax.legend(fontsize=8)
         ticks = sorted({s for series in sz.values() for s in series})
         ax.set_xticks(ticks, [str(s) for s in ticks])
-    ax_t.set_ylabel("throughput (ops/s)")
+    ax_t.set_ylabel("throughput (ops/s): median, middle half shaded", fontsize=9)
     ax_t.set_ylim(bottom=0)
     ax_l.set_ylabel(f"{lat_label} latency (µs)")
     ax_l.set_yscale("log")
