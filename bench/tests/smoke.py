@@ -13,8 +13,6 @@ import tempfile
 
 WORKLOADS = ["uncontended", "try_get_storm", "get_hold", "oversubscribed", "async"]
 ASYNC_DESIGNS = {"lockpool-fair", "lockpool-barging", "lockpool-bounded"}
-# Designs whose handles name no slot and whose get cannot block: the FIFO metric is -1 for them.
-NO_FIFO_DESIGNS = {"malloc"}
 COUNTERS = ["ops_per_s", "ops", "lat_p50_ns", "lat_p90_ns", "lat_p99_ns", "lat_p999_ns", "lat_p9999_ns",
             "lat_max_ns", "jain", "minmax_share", "cv_thread_ops", "fifo_violations_per_m", "reacquire_frac",
             "full_concurrency", "empty_frac", "efull", "errors", "pin_ok", "mem_node", "lat_samples", "task_jain"]
@@ -91,7 +89,7 @@ def main():
             continue
         per_rep = d.get("thread_ops_per_rep", [])
         rep = b.get("repetition_index", 0)
-        check_row(b, wl, design, threads, per_rep[rep] if rep < len(per_rep) else None)
+        check_row(b, wl, design, threads, per_rep[rep] if rep < len(per_rep) else None, (flags or {}).get(design))
         if sum(c for _, c in d["hist"]) < b["lat_samples"] or len(d["thread_ops"]) != threads:
             fail("%s: detail histogram or thread_ops inconsistent" % b["name"])
         if flags is not None and "fifo" in flags.get(design, []) and wl in ("get_hold", "oversubscribed") \
@@ -118,7 +116,7 @@ def flags_filter(flags):
     return any(f.startswith("--benchmark_filter") for f in flags)
 
 
-def check_row(b, wl, design, threads, thread_ops):
+def check_row(b, wl, design, threads, thread_ops, promises):
     name = b["name"]
 
     def expect(cond, what):
@@ -139,7 +137,10 @@ def check_row(b, wl, design, threads, thread_ops):
     fifo = b["fifo_violations_per_m"]
     if wl in ("uncontended", "try_get_storm"):
         expect(fifo == -1, "fifo not measured for try_get workloads")
-    elif design in NO_FIFO_DESIGNS:
+    elif promises is None:
+        fail("%s: design missing from lp_design_flags" % name)
+    elif not ("bounded" in promises and "blocking" in promises):
+        # Handles that name no slot, or a get that cannot block: the metric is not defined.
         expect(fifo == -1, "fifo not measured without slot identity or a blocking get")
     else:
         expect(0 <= fifo <= 1e6, "0 <= fifo_violations_per_m <= 1e6")

@@ -110,7 +110,8 @@ def current_format(run_doc):
             r["cv_thread_ops"] = r.pop("cv")
         for key in ("name", "run_name"):
             r[key] = r[key].replace("/real_time/", "/manual_time/")
-        per_rep.setdefault(r["name"], {})[r["repetition_index"]] = ops
+        if r.get("run_type", "iteration") == "iteration":
+            per_rep.setdefault(r["name"], {})[r.get("repetition_index", 0)] = ops
     detail = {"benchmarks": {n: {"hist": [], "thread_ops": [sum(x) for x in zip(*reps.values())],
                                  "thread_ops_per_rep": [reps[i] for i in sorted(reps)]}
                              for n, reps in per_rep.items()}}
