@@ -34,7 +34,7 @@ def main():
     bench, compare, flags = sys.argv[1], sys.argv[2], sys.argv[3:]
     with tempfile.TemporaryDirectory() as tmp:
         for fmt in ("csv", "console"):
-            p = run([bench, "--benchmark_format=" + fmt, "--benchmark_filter=^(uncontended|async|get_hold)/",
+            p = run([bench, "--benchmark_format=" + fmt, "--benchmark_filter=^(uncontended|async)/",
                      "--benchmark_repetitions=2"] + flags)
             rows = [l for l in p.stdout.splitlines() if "/threads:" in l]
             if p.returncode != 0 or not rows:
