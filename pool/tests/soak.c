@@ -422,6 +422,10 @@ static void one_op(worker *w) {
     }
     w->count[k][out]++;
     atomic_store_explicit(&w->doing, -1, memory_order_relaxed);
+    /* A full queue or an empty pool answers at once: yield, so a worker does not spin on
+     * them while the holders it waits for are preempted (2 cores, more threads). */
+    if (out == O_EFULL || out == O_EMPTY)
+        sched_yield();
 }
 
 static void *worker_main(void *arg) {

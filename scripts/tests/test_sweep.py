@@ -116,7 +116,7 @@ class Sizing(unittest.TestCase):
         run = sizing_run(self.knee, workload="get_hold")
         for samples in run.samples.values():
             for smp in samples:
-                smp.counters.pop("query_p99_ns")
+                smp.counters["query_p99_ns"] = -1.0  # how the harness fills other workloads' rows
         self.assertEqual(sweep.p99_counter(run, "get_hold"), "lat_p99_ns")
         sz = sweep.sizing(run, "get_hold", "lockpool-barging")
         self.assertEqual(sz[16][4][:2], (4e5, 1.25e5))
