@@ -409,8 +409,11 @@ const Family kSqlitePool{"sqlite_pool", loop_sqlite, /*measures_fifo=*/true, set
 
 void register_sqlite_pool() {
     // threads >= 2 x SLOTS: there are always waiters, as in a busy service; --quick keeps one case.
+    // Not 8 x SLOTS: with 32 threads on 2 CPUs the spinning FIFO locks (spin-ticket, ck-mcs) convoy
+    // behind holders that sleep in SQLite's busy handler, and a get could wait past the harness's
+    // 10 s hang bound (measured: 3 such gets in 9 repetitions of spin-ticket; none at 16 threads).
     const uint32_t slots = options().quick ? 2 : 4;
-    const std::vector<int> threads = options().quick ? std::vector<int>{4} : std::vector<int>{8, 32};
+    const std::vector<int> threads = options().quick ? std::vector<int>{4} : std::vector<int>{8, 16};
     for (const lpd_design *d : all_designs()) {
         // A connection pool must bound its connections and let callers wait for one.
         if (!(d->flags & LPD_BLOCKING) || !(d->flags & LPD_BOUNDED)) continue;
