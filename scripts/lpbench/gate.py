@@ -232,7 +232,10 @@ def min_significant_reps(alpha):
 
 def u_test_worse(base, cur, direction):
     """One-sided p-value that `cur` is worse than `base` (lower if direction is 'higher')."""
-    from scipy.stats import mannwhitneyu  # Debian python3-scipy
+    try:
+        from scipy.stats import mannwhitneyu  # Debian python3-scipy (scripts/packages.txt)
+    except ImportError as e:
+        raise InputError(f"the U test needs scipy (apt-get install python3-scipy): {e}") from None
     if len(set(base) | set(cur)) == 1:
         return 1.0  # identical constants: nothing shifted
     alt = "less" if direction == "higher" else "greater"
