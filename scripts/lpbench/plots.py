@@ -205,12 +205,13 @@ def _grouped_bars(ax, run, cfg, designs, counter, fmt, ymax_floor=None):
             x = gi + (di - (n - 1) / 2) * width
             st = dz.style(d)
             ax.bar(x, c, width=width * 0.92, color=st["color"], hatch=dz.hatch(d),
-                   edgecolor="white" if dz.hatch(d) else st["color"], linewidth=0)
+                   edgecolor="white" if dz.hatch(d) else st["color"], linewidth=0, gid=d)
             if hi > lo:
                 ax.errorbar(x, c, yerr=[[c - lo], [hi - c]], fmt="none", ecolor="#333333",
                             elinewidth=0.8, capsize=1.5)
             if c == 0:
-                ax.plot(x, 0, marker=st["marker"], color=st["color"], markersize=4, clip_on=False)
+                ax.plot(x, 0, marker=st["marker"], color=st["color"], markersize=5, clip_on=False,
+                        gid=f"zero:{d}")
             ax.text(x, max(hi, c), " " + fmt(c), rotation=90, ha="center", va="bottom", fontsize=5.5)
             top = max(top, hi, c)
     ax.set_xticks(range(len(threads)), [plural(t, "thread") for t in threads])
