@@ -11,6 +11,8 @@
 #   --no-deps        skip scripts/install-deps.sh
 #   --gate DIR       afterwards compare against a baseline run folder (scripts/lp-gate);
 #                    DIR and --gate-arg flags are checked before anything is built or measured
+#   --history DB     afterwards add the run to a history database (scripts/lp-history add;
+#                    a SQLite file or postgresql://...); it refuses a partial run (status 2)
 #   other options go to scripts/lp-suite (--reps N, --run-ms N, --budget S, --filter RE,
 #   --harness-arg=--pin=scatter, --no-fastpath, --out DIR); see scripts/README.md.
 #
@@ -32,7 +34,7 @@ command_line="scripts/run-suite.sh${*:+ $*}"
 if [ "$quick" -eq 1 ]; then
   echo "run-suite: expected time: about 1 minute after the build (build: ~1-3 minutes the first time)"
 else
-  echo "run-suite: expected time: about 15 minutes after the build (build: ~1-3 minutes the first time);"
+  echo "run-suite: expected time: about 17 minutes after the build (build: ~1-3 minutes the first time);"
   echo "run-suite: the exact estimate follows once the harness lists its benchmarks"
 fi
 

@@ -9,7 +9,7 @@ import statistics
 from collections import OrderedDict, namedtuple
 
 # Workload order used in tables and plots (the harness's own order, bench/JSON.md).
-WORKLOADS = ["uncontended", "try_get_storm", "get_hold", "oversubscribed", "async"]
+WORKLOADS = ["uncontended", "try_get_storm", "get_hold", "oversubscribed", "async", "sqlite_pool"]
 LOCKPOOL_DESIGNS = ["lockpool-fair", "lockpool-barging", "lockpool-bounded"]
 
 # (label, counter) pairs for the get-latency percentiles, in increasing order.
@@ -18,6 +18,10 @@ PERCENTILES = [("p50", "lat_p50_ns"), ("p90", "lat_p90_ns"), ("p99", "lat_p99_ns
 
 # Counters where a larger value is better; every other gated counter is "lower is better".
 HIGHER_IS_BETTER = {"ops_per_s", "ops", "jain", "minmax_share", "full_concurrency"}
+
+# sqlite_pool's whole-query latency (get + query + put), in increasing order (bench/JSON.md).
+QUERY_PERCENTILES = [("p50", "query_p50_ns"), ("p90", "query_p90_ns"), ("p99", "query_p99_ns"),
+                     ("p99.9", "query_p999_ns"), ("max", "query_max_ns")]
 
 # Counters renamed since older runs were written: {current name: old name}. Readers ask for the
 # current name; a row that only has the old one answers under the new name.
