@@ -7,7 +7,7 @@ import json
 import os
 from collections import namedtuple
 
-from . import plots, report, results
+from . import results
 
 
 class InputError(Exception):
@@ -90,6 +90,7 @@ def load_run(inputs):
 
 def analyze_inputs(inputs, out_dir):
     """Check the inputs, draw the plots and write report.md into out_dir; returns its path."""
+    from . import plots, report  # matplotlib: only once the inputs are known to be good
     run, fastpath, meta = load_run(inputs)
     os.makedirs(out_dir, exist_ok=True)
     plot_paths = plots.all_plots(run, out_dir)
