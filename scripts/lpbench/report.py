@@ -144,6 +144,36 @@ def _fastpath_table(fastpath):
     return out
 
 
+def _promises_table(run):
+    """Each design's promises, from the run's context (the C registry's flags), and what this
+    run measured of them: FIFO violations of the designs that promise FIFO, errors of all."""
+    try:
+        flags = run.design_flags()
+    except ValueError as e:
+        return [f"(the run's design promises are unreadable: {_md_escape(e)})", ""]
+    out = []
+    if flags is None:
+        out += ["This run predates the bench recording each design's promises (`lp_design_flags`): "
+                "the FIFO column is not judged.", ""]
+    out += ["| design | promises (registry flags) | worst FIFO violations per M grants | errors |",
+            "|---|---|---|---|"]
+    for d in run.designs():
+        keys = run.keys(design=d)
+        fifo = [v for k in keys for v in run.values(k, "fifo_violations_per_m") if v >= 0]
+        errors = sum(sum(run.values(k, "errors")) for k in keys)
+        promised = flags is not None and "fifo" in flags.get(d, [])
+        if not promised:
+            fifo_cell = "-"
+        elif not fifo:
+            fifo_cell = "not measured"
+        else:
+            fifo_cell = f"{max(fifo):g}" + ("" if max(fifo) == 0 else " **(promise broken)**")
+        names = ", ".join(flags.get(d, [])) if flags is not None else "not recorded"
+        out.append(f"| {d} | {names or 'none'} | {fifo_cell} | {errors:g} |")
+    out.append("")
+    return out
+
+
 def _ratio_table(run):
     rows = targets.ratio_summary(run)
     if not rows:
@@ -331,6 +361,7 @@ def write_report(run_dir, run, fastpath, plot_paths, meta, source=None):
     for title, fig in plot_paths.items():
         lines += [f"### {title}", "", fig.caption, "", f"![{title}]({os.path.basename(fig.path)})", ""]
 
+    lines += ["## Promises", ""] + _promises_table(run)
     lines += ["## Single-thread fast path (callgrind)", ""] + _fastpath_table(fastpath)
     sqlite = _sqlite_ranking(run)
     if sqlite:

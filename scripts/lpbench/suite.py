@@ -47,9 +47,16 @@ def log(msg):
 
 
 def list_benchmarks(bench_bin, args):
-    out = subprocess.run([bench_bin, "--benchmark_list_tests=true"] + args,
-                         capture_output=True, text=True, check=True, timeout=120).stdout
-    return [line.strip() for line in out.splitlines() if line.strip()]
+    """The harness's benchmark names for these flags; SystemExit(2) with its message if it
+    refuses them (a bad --harness-arg)."""
+    p = subprocess.run([bench_bin, "--benchmark_list_tests=true"] + args,
+                       capture_output=True, text=True, timeout=120)
+    if p.returncode != 0:
+        why = [l for l in p.stderr.splitlines() if l.startswith("lockpool-bench:")] or p.stderr.splitlines()[-1:]
+        print(f"lp-suite: the harness refuses {' '.join(args) or 'its default flags'}: "
+              f"{why[0] if why else f'status {p.returncode}'}", file=sys.stderr)
+        raise SystemExit(2)
+    return [line.strip() for line in p.stdout.splitlines() if line.strip()]
 
 
 def posix_escape(text):

@@ -118,6 +118,15 @@ class ReferenceBaseline(unittest.TestCase):
         rc, out, err = self.gate(BASELINE, self.current(doc))
         self.assertEqual(rc, 0, out + err)
 
+    def test_a_run_in_todays_shape_against_the_older_baseline_passes(self):
+        """manual_time names, per-thread ops in the detail file, cv_thread_ops: the same numbers."""
+        sys.path.insert(0, HERE)
+        import synth
+        doc, _ = synth.current_format(self.doc)
+        self.assertTrue(all("/manual_time/" in r["name"] and "cv" not in r for r in doc["benchmarks"]))
+        rc, out, err = self.gate(BASELINE, self.current(doc))
+        self.assertEqual(rc, 0, out + err)
+
     # ---- each doctored change fails and is named -----------------------------------------
 
     def test_rows_of_one_design_deleted(self):

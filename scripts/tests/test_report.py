@@ -232,6 +232,42 @@ class CalibrationNotes(unittest.TestCase):
             self.assertEqual(notes["calibration_drift"], ["1000 ns of work now takes 430 ns"])
             self.assertEqual(suite.calibration_notes(os.path.join(d, "missing.log")), {})
 
+class ReportVerdicts(unittest.TestCase):
+    """What went wrong comes first; promises are read from the run's context."""
+
+    def render(self, doc, meta):
+        from lpbench import report
+        with tempfile.TemporaryDirectory() as d:
+            path = report.write_report(d, results.Run(doc), None, {}, meta)
+            with open(path) as f:
+                return f.read()
+
+    def test_problems_come_first(self):
+        doc = synth.make_run(seed=2, reps=2, designs=["lockpool-fair", "pthread"], workloads=["get_hold"], threads=[2])
+        text = self.render(doc, {"problems": ["family async/pthread failed (exit status 134): its rows are missing"]})
+        body = [l for l in text.splitlines()[1:] if l.strip()]
+        self.assertIn("incomplete or broken", body[0])
+        self.assertIn("async/pthread failed", body[1])
+        self.assertNotIn("incomplete", self.render(doc, {"problems": []}))
+
+    def test_promises_from_the_context(self):
+        flags = {"lockpool-fair": ["fifo", "bounded", "blocking"], "pthread": ["bounded", "blocking"]}
+        doc = synth.make_run(seed=2, reps=2, designs=["lockpool-fair", "pthread"], workloads=["get_hold"],
+                             threads=[2], context={"lp_design_flags": json.dumps(flags)})
+        text = self.render(doc, {})
+        self.assertIn("| lockpool-fair | fifo, bounded, blocking | 0 | 0 |", text)
+        self.assertIn("| pthread | bounded, blocking | - | 0 |", text)
+        for r in doc["benchmarks"]:
+            if "/lockpool-fair/" in r["name"]:
+                r["fifo_violations_per_m"] = 7.0
+        self.assertIn("| lockpool-fair | fifo, bounded, blocking | 7 **(promise broken)** | 0 |",
+                      self.render(doc, {}))
+
+    def test_runs_without_promises_say_so(self):
+        doc = synth.make_run(seed=2, reps=2, designs=["lockpool-fair"], workloads=["get_hold"], threads=[2])
+        self.assertIn("predates the bench recording", self.render(doc, {}))
+
+
 if __name__ == "__main__":
     unittest.main()
 
