@@ -164,7 +164,7 @@ def check_alpha(alpha):
 
 # ---- loading, with every bad input named --------------------------------------------------------
 
-def _read_json(path, what):
+def read_json(path, what):
     try:
         with open(path, "rb") as f:
             data = f.read()
@@ -197,7 +197,7 @@ def resolve(path, role):
 
 
 def load_run(path, role):
-    doc = _read_json(path, role)
+    doc = read_json(path, role)
     if not isinstance(doc, dict) or not isinstance(doc.get("benchmarks"), list):
         raise InputError(f"{role} {path}: not Google Benchmark JSON (no 'benchmarks' list)")
     run = results.Run(doc, source=path)
@@ -208,7 +208,7 @@ def load_run(path, role):
 
 
 def load_fastpath(path, role="fastpath"):
-    doc = _read_json(path, role)
+    doc = read_json(path, role)
     if not isinstance(doc, dict) or not isinstance(doc.get("designs"), dict):
         raise InputError(f"{role} {path}: not an lp-fastpath result (no 'designs' object)")
     out = {}
