@@ -164,7 +164,7 @@ def check_alpha(alpha):
 
 # ---- loading, with every bad input named --------------------------------------------------------
 
-def _read_json(path, what):
+def read_json(path, what):
     try:
         with open(path, "rb") as f:
             data = f.read()
@@ -197,7 +197,7 @@ def resolve(path, role):
 
 
 def load_run(path, role):
-    doc = _read_json(path, role)
+    doc = read_json(path, role)
     if not isinstance(doc, dict) or not isinstance(doc.get("benchmarks"), list):
         raise InputError(f"{role} {path}: not Google Benchmark JSON (no 'benchmarks' list)")
     run = results.Run(doc, source=path)
@@ -208,7 +208,7 @@ def load_run(path, role):
 
 
 def load_fastpath(path, role="fastpath"):
-    doc = _read_json(path, role)
+    doc = read_json(path, role)
     if not isinstance(doc, dict) or not isinstance(doc.get("designs"), dict):
         raise InputError(f"{role} {path}: not an lp-fastpath result (no 'designs' object)")
     out = {}
@@ -232,7 +232,10 @@ def min_significant_reps(alpha):
 
 def u_test_worse(base, cur, direction):
     """One-sided p-value that `cur` is worse than `base` (lower if direction is 'higher')."""
-    from scipy.stats import mannwhitneyu  # Debian python3-scipy
+    try:
+        from scipy.stats import mannwhitneyu  # Debian python3-scipy (scripts/packages.txt)
+    except ImportError as e:
+        raise InputError(f"the U test needs scipy (apt-get install python3-scipy): {e}") from None
     if len(set(base) | set(cur)) == 1:
         return 1.0  # identical constants: nothing shifted
     alt = "less" if direction == "higher" else "greater"

@@ -263,6 +263,26 @@ class ReferenceBaseline(unittest.TestCase):
         self.bad(BASELINE, says="required")
 
 
+class Power(unittest.TestCase):
+    """How much of the reference run a 30% throughput loss is caught on (the count
+    scripts/README.md states): every LockPool benchmark, and 97 of 113 in all."""
+
+    def test_a_thirty_percent_loss_is_caught_where_the_readme_says(self):
+        sys.path.insert(0, SCRIPTS)
+        from lpbench import gate, results
+        run = results.Run.load(os.path.join(BASELINE, "bench.json"))
+        m = gate.METRIC_BY_NAME["throughput"]
+        missed = []
+        for k in run.samples:
+            base = run.values(k, "ops_per_s")
+            v = gate.compare_values(m, "", base, [0.7 * x for x in base], m.default, gate.ALPHA)
+            if v.verdict != gate.REGRESSION:
+                missed.append(k)
+        self.assertEqual((len(run.samples) - len(missed), len(run.samples)), (97, 113))
+        self.assertFalse([k for k in missed if k.design.startswith("lockpool")], missed)
+        self.assertEqual({k.design for k in missed}, {"spin-ticket", "ck-mcs", "urcu"})
+
+
 class ThresholdTable(unittest.TestCase):
     def test_readme_table_is_the_code_table(self):
         """scripts/README.md shows exactly the table lp-gate --thresholds prints (METRICS)."""

@@ -268,6 +268,21 @@ class ReportVerdicts(unittest.TestCase):
         self.assertIn("predates the bench recording", self.render(doc, {}))
 
 
+class ReportBadInput(unittest.TestCase):
+    def test_bad_run_folders_exit_2_with_one_line(self):
+        import subprocess
+        lp_report = os.path.join(os.path.dirname(HERE), "lp-report")
+        with tempfile.TemporaryDirectory() as d:
+            with open(os.path.join(d, "bench.json"), "w") as f:
+                f.write('{"benchmarks": [')
+            for args, says in (([os.path.join(d, "nosuch")], "no such file"), ([d], "not JSON"),
+                               ([], "required: RUN")):
+                p = subprocess.run([sys.executable, lp_report] + args, capture_output=True, text=True)
+                self.assertEqual(p.returncode, 2, p.stderr)
+                self.assertIn(says, p.stderr)
+                self.assertNotIn("Traceback", p.stderr)
+
+
 if __name__ == "__main__":
     unittest.main()
 
