@@ -308,7 +308,7 @@ uint64_t lp_clock_ns(void);
  *   BAD_POOL        pool NULL, misaligned, zero-filled (static storage never initialised, or
  *                   memset to 0, even with waits pending), left with arbitrary bytes, or
  *                   whose last lp_init failed. (Arbitrary bytes are caught by a 32-bit check
- *                   word: all but a 2^-32 chance; a pool is never read before the check.)
+ *                   word: all but a 2^-32 chance; nothing else is read before it passes.)
  *                   For lp_init: pool NULL or misaligned.
  *   NULL_SLOT       the slot out-pointer is NULL (lp_wait_cancel takes NULL: pass it on)
  *   NULL_WAIT       the wait record is NULL
