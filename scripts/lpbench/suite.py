@@ -260,8 +260,8 @@ def run_problems(doc, failures):
 
 
 def main(argv=None):
-    import argparse
-    ap = argparse.ArgumentParser(prog="lp-suite", description="Run the default benchmark suite "
+    from . import cli
+    ap = cli.Parser(prog="lp-suite", description="Run the default benchmark suite "
                                  "into a dated run folder (called by scripts/run-suite.sh). Exit "
                                  "status: 0 done, 1 something failed inside the run (a family, a "
                                  "benchmark, errors: the report lists them first) or the gate found "
@@ -278,7 +278,8 @@ def main(argv=None):
     ap.add_argument("--filter", default=None, help="regex on benchmark names (default: all)")
     ap.add_argument("--harness-arg", action="append", default=[], help="extra flag for lockpool-bench")
     ap.add_argument("--no-fastpath", action="store_true", help="skip the callgrind counts")
-    ap.add_argument("--fastpath-iters", type=int, default=None)
+    ap.add_argument("--fastpath-iters", type=int, default=None,
+                    help="N of the callgrind count (Ir(2N) - Ir(N)) / N (default 200000, --quick 20000)")
     ap.add_argument("--gate", default=None, metavar="BASELINE",
                     help="afterwards run scripts/lp-gate BASELINE <run>; exit with its status")
     ap.add_argument("--gate-arg", action="append", default=[], help="extra flag for lp-gate")
