@@ -1,5 +1,6 @@
 """Tuning sweep analysis: grid extraction, tolerance, the smallest qualifying configuration,
 heatmap drawing."""
+import math
 import os
 import sys
 import tempfile
@@ -66,3 +67,95 @@ class Sweep(unittest.TestCase):
 
 if __name__ == "__main__":
     unittest.main()
+
+
+def sizing_run(model, workload="sqlite_pool", waiters=(16, 64)):
+    """model(slots, threads) -> (ops_per_s, query_p99_ns); one repetition per (slots, waiters, threads)."""
+    rows = []
+    for t in (4, 16, 64):
+        for s in (1, 2, 4, 8, 16):
+            for w in waiters:
+                ops, lat = model(s, t)
+                r = synth.make_row(synth.bench_name(workload, "lockpool-barging", t, slots=s, waiters=w), t,
+                                   ops * (0.5 if w < 64 else 1.0), seed=s)
+                r["query_p99_ns"] = lat
+                r["lat_p99_ns"] = lat / 2
+                r["cpu_s"] = 2.0 * s  # more connections, more CPU per query (toy)
+                rows.append(r)
+    return results.Run({"context": {}, "benchmarks": rows})
+
+
+class Sizing(unittest.TestCase):
+    @staticmethod
+    def knee(s, t):
+        # Throughput grows up to min(threads, 4) connections, then falls 1% per extra one.
+        k = min(t, 4)
+        return 1e5 * min(s, k) * (0.99 ** max(0, s - k)), 1e6 / min(s, k)
+
+    def test_largest_waiters_and_query_p99(self):
+        run = sizing_run(self.knee)
+        self.assertEqual(sweep.p99_counter(run, "sqlite_pool"), "query_p99_ns")
+        sz = sweep.sizing(run, "sqlite_pool", "lockpool-barging")
+        self.assertEqual(sorted(sz), [4, 16, 64])
+        self.assertEqual(sz[16][4][:2], (4e5, 2.5e5))  # MAX_WAITERS=64 (the largest), not 16
+        self.assertEqual(sz[16][4][2:4], (4e5, 4e5))    # one repetition: no spread
+        self.assertEqual(sz[16][4][4], 4e5 / 8.0)        # ops / cpu_s
+        self.assertEqual(sz[16][4][5], (4e5,))           # the repetitions
+
+    def test_smallest_pool_within_tolerance(self):
+        sz = sweep.sizing(sizing_run(self.knee), "sqlite_pool", "lockpool-barging")
+        self.assertEqual(sweep.smallest_pool(sz[64], 0.05)[:2], (4, 4e5))
+        # 30%: 2 connections (2e5) are still below 0.7 x 4e5; 50% accepts them (2e5 >= 0.5 x 4e5).
+        self.assertEqual(sweep.smallest_pool(sz[64], 0.3)[0], 4)
+        self.assertEqual(sweep.smallest_pool(sz[64], 0.5)[0], 2)
+        self.assertEqual(sweep._quartiles([5, 1, 4, 2, 3]), (2, 4))
+        flat = sweep.sizing(sizing_run(lambda s, t: (1e5, 1e5)), "sqlite_pool", "lockpool-barging")
+        self.assertEqual(sweep.smallest_pool(flat[4], 0.0)[0], 1)
+
+    def test_get_p99_without_query_latency(self):
+        run = sizing_run(self.knee, workload="get_hold")
+        for samples in run.samples.values():
+            for smp in samples:
+                smp.counters["query_p99_ns"] = -1.0  # how the harness fills other workloads' rows
+        self.assertEqual(sweep.p99_counter(run, "get_hold"), "lat_p99_ns")
+        sz = sweep.sizing(run, "get_hold", "lockpool-barging")
+        self.assertEqual(sz[16][4][:2], (4e5, 1.25e5))
+
+    def test_lines_and_curve(self):
+        sz = sweep.sizing(sizing_run(self.knee), "sqlite_pool", "lockpool-barging")
+        lines = sweep.sizing_lines(sz, 0.05, "queries/s")
+        self.assertEqual(len(lines), 3)
+        self.assertIn("64 threads: POOL SIZE 4 — 400,000 queries/s (middle half of the repetitions "
+                      "400,000–400,000), p99 250.0 µs; best 400,000 at 4", lines[2])
+        self.assertIn("per CPU-second: 50,000 at 4, most 50,000 at 1", lines[2])
+        self.assertTrue(lines[2].endswith("chosen as the best"), lines[2])
+        with tempfile.TemporaryDirectory() as d:
+            path = sweep.sizing_curve(sz, d, "sqlite_pool", "lockpool-barging", "test machine", 0.05)
+            with open(path, "rb") as f:
+                self.assertEqual(f.read(8), b"\x89PNG\r\n\x1a\n")
+
+
+class SizingUnderNoise(unittest.TestCase):
+    """A smaller pool whose repetitions are not significantly slower than the best's qualifies when
+    alpha > 0; one that is surely slower does not."""
+
+    @staticmethod
+    def series(reps):
+        return {s: (sorted(v)[len(v) // 2], 1e5, 0, 0, math.nan, tuple(v)) for s, v in reps.items()}
+
+    def test_overlapping_repetitions_qualify(self):
+        # Medians 90 / 100: not within 5%, but the spreads overlap heavily.
+        sr = self.series({2: [60, 80, 90, 110, 120], 4: [70, 85, 100, 115, 125]})
+        self.assertEqual(sweep.smallest_pool(sr, 0.05, alpha=0.0)[0], 4)
+        pick = sweep.smallest_pool(sr, 0.05, alpha=0.05)
+        self.assertEqual(pick[0], 2)
+        self.assertIn("not significantly below the best", pick[5])
+        self.assertIn("over 5 and 5 repetitions", pick[5])
+
+    def test_surely_slower_does_not(self):
+        sr = self.series({2: [50, 51, 52, 53, 54], 4: [100, 101, 102, 103, 104]})
+        self.assertEqual(sweep.smallest_pool(sr, 0.05, alpha=0.05)[0], 4)
+
+    def test_single_repetitions_decide_by_tolerance_only(self):
+        sr = self.series({2: [50], 4: [100]})
+        self.assertEqual(sweep.smallest_pool(sr, 0.05, alpha=0.05)[0], 4)
