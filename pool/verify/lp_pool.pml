@@ -38,6 +38,14 @@
  * called its waker: e99bd26's guarantee holds by construction here (not a checked property).
  * BOUNDED is not a separate mode here: its put is FAIR's hand-off or BARGING's retry by a
  * racy clock heuristic, and both paths are checked in their own mode.
+ * MODE_RESTRICTED (the C's default mode): BARGING's paths plus the bypass clock (each begun
+ * wait's age turns - born, saturated at BOUND: a release that finds a published waiter ticks
+ * it, and hands off when the oldest published waiter is due or a wait starves), the nudge
+ * walk (lp__nudge_head: a parked WAITING head is woken where it waits and kept queued, an
+ * async one woken to retry, a CLAIMING one left to its own post-publish look), the nudged
+ * waiter's take-instead (scan, withdraw, or keep a hand-off that raced it), the head mover's
+ * look (lp__look_after_move), the post-publish look, and the starving count of async waits
+ * that lose a retry past the bound.
  * -DQUIT: a process at idle may also finish for good. Without it the other process always
  * comes back, and in BARGING its next get scans, takes the free slot and its put wakes a
  * waiter, so a lost BARGING wake-up (a drop that leaves a free slot to nobody) is rescued
@@ -94,6 +102,9 @@
  *   LTL served: a patient waiter of process 0 is eventually served (FAIR: no starvation);
  *   LTL wakeup: a sleeping process 0 (futex or async task) is eventually woken or leaves.
  *   LTL sweepends: a sweep by process 0 returns (lp__sweep is bounded: no sweep livelock).
+ *   A7 (RESTRICTED) bounded bypass: from the publish of a blocking wait of process 0 until
+ *      it is served or withdrawn, the other processes obtain at most
+ *      BOUND + NSLOTS + NPROC - 1 slots.
  *
  * Seeded bugs (-D; each must make spin report an error, see README.md for which are found):
  *   BUG_NO_RESCAN            lp__acquire skips lp__rescan after the claim (defect 1)
@@ -114,6 +125,8 @@
  *                            round is never resumed)
  *   BUG_DROP_NO_LOOK         lp__token_drop only decrements woken: a release that found the
  *                            limit reached left its free slot to nobody (lost wake-up, with QUIT)
+ *   BUG_NO_ROTATION          RESTRICTED never hands off for age (the clock is ignored): a
+ *                            running process can take every slot while process 0 waits (A7)
  *   BUG_DROP_LOOK_FIRST      lp__token_drop looks at the queue and slots before its decrement:
  *                            a release between the look and the decrement skips, and the
  *                            look missed its unlock (the Dekker order broken; with QUIT)
