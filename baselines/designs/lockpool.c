@@ -3,8 +3,8 @@
  *
  *   lockpool             the default mode (LP_MODE_DEFAULT, LP_RESTRICTED): running threads
  *                        take free slots, a few queued waiters are woken to compete, the
- *                        rest stay parked; the oldest waiter is handed a slot once
- *                        LP_BYPASS_BOUND_DEFAULT contended releases passed since it queued.
+ *                        rest stay parked; every LP_BYPASS_BOUND_DEFAULT-th release that
+ *                        finds waiters is handed to the oldest.
  *                        Not FIFO; bounded bypass.
  *   lockpool-fair        strict FIFO: a release with waiters hands the slot straight to the
  *                        oldest waiter; try_get fails while anyone waits.
@@ -153,7 +153,7 @@ static uint32_t lockpool_waiting(const void *self) {
 const lpd_design lpd_lockpool = LOCKPOOL_DESIGN(
     "lockpool", lockpool_init_default, lockpool_try_get, LPD_BYPASS_BOUNDED,
     "LockPool default (RESTRICTED): running threads take free slots, few waiters woken, the rest parked; "
-    "the oldest waiter is handed a slot after a bounded number of contended releases; lock-free try_get/put");
+    "every 64th release with waiters is handed to the oldest; lock-free try_get/put");
 
 const lpd_design lpd_lockpool_fair = LOCKPOOL_DESIGN(
     "lockpool-fair", lockpool_init_fair, lockpool_try_get, LPD_FIFO,

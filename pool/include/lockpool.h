@@ -76,10 +76,10 @@ typedef enum lp_mode {
      *  running thread (a newcomer, or the releaser coming back) takes the slot without a wake-up
      *  or a context switch; waiters stay parked in FIFO order and keep their place: a release
      *  only nudges the oldest (it wakes, takes a slot if one is still free, else parks again).
-     *  Once lp_set_bypass_bound releases that found a waiter (default 64) have passed since the
-     *  oldest waiter queued, the next release is handed straight to it. A blocking get (lp_get,
-     *  lp_get_timeout, lp_get_begin/finish) is overtaken by at most about bound + slots grants
-     *  (pool/DESIGN.md). lp_get_async waits cannot be nudged (their waker belongs to the caller):
+     *  Every lp_set_bypass_bound-th release that finds a waiter (default 64) is handed straight
+     *  to the oldest, which rotates the queue into the running set. A blocking get (lp_get,
+     *  lp_get_timeout, lp_get_begin/finish) with k waiters ahead of it is overtaken by at most
+     *  about (k + 1) * bound + slots + threads grants (pool/DESIGN.md). lp_get_async waits cannot be nudged (their waker belongs to the caller):
      *  they are woken to retry as in LP_BARGING, and one that loses a retry past the bound makes
      *  every release a hand-off in queue order until it is served. Not FIFO. */
     LP_RESTRICTED = 3,
@@ -179,10 +179,11 @@ lp_status lp_set_fairness_bound(lp_pool *pool, uint64_t bound_ns, uint64_t (*clo
 /** The default of lp_set_bypass_bound. */
 #define LP_BYPASS_BOUND_DEFAULT 64u
 
-/** LP_RESTRICTED: the oldest waiter is handed the next released slot once `releases`
- *  releases that found a waiter have passed since it first queued (1..INT32_MAX; default
- *  LP_BYPASS_BOUND_DEFAULT). Smaller: fairer over short windows, more hand-offs to parked
- *  threads (each a wake-up the slot waits for). Set it before the pool is shared.
+/** LP_RESTRICTED: every `releases`-th release that finds a waiter is handed straight to the
+ *  oldest waiter (1..INT32_MAX; default LP_BYPASS_BOUND_DEFAULT); an lp_get_async wait that
+ *  loses a retry after that many such releases since it began makes every release a hand-off
+ *  until it is served. Smaller: fairer over short windows, more hand-offs to parked threads
+ *  (each a wake-up the slot waits for). Set it before the pool is shared.
  *  LP_EINVAL for other modes, 0, > INT32_MAX, or a NULL pool. */
 lp_status lp_set_bypass_bound(lp_pool *pool, uint32_t releases);
 

@@ -516,16 +516,17 @@ static int lp__oldest_waiter(lp__pool *p, uint32_t *born) {
     return 0;
 }
 
-/* RESTRICTED: a release that found a waiter ticks the bypass clock, and is a hand-off if a wait
- * starves or the oldest waiter has seen bypass_turns ticks. relaxed RMW: a counter on its own
- * line; no ordering hangs on it (the hand-off-or-barge choice is a heuristic either way; the
- * bound it gives is in pool/DESIGN.md). */
+/* RESTRICTED: a release that found a waiter ticks the rotation clock; every bypass_turns-th tick
+ * (and every tick while a wait starves) is a hand-off to the queue's head. A rate, not an age:
+ * with Q waiters each due after B ticks, the pool would hand off on every release (the FIFO
+ * convoy: pool/DESIGN.md); at one hand-off per B ticks, a waiter with k waiters ahead is served
+ * within (k + 1) * B ticks. relaxed RMW: a counter on its own line; no ordering hangs on it. */
 static int lp__restricted_turn(lp__pool *p) {
     uint32_t born;
     if (!lp__oldest_waiter(p, &born)) return 0;
-    lp_fetch_add_relaxed(&p->turns, 1u);
+    uint32_t t = lp_fetch_add_relaxed(&p->turns, 1u) + 1u;
     /* relaxed: a stale count only delays or prolongs the hand-offs by one release */
-    return lp_load_relaxed(&p->starving) != 0u || lp__past_bypass_bound(p, born);
+    return lp_load_relaxed(&p->starving) != 0u || t % p->bypass_turns == 0u;
 }
 
 /* BOUNDED: is some queued wait past the bound? Either the oldest (its cell's since), or one

@@ -557,7 +557,7 @@ static void bypass_bound_setter_validates(void **state) {
 /*
  * With bound B, a queued waiter is woken to retry by the first B-1 releases that find it
  * queued (a newcomer barges each time and it re-queues), and handed the B-th release
- * directly. Releases with nobody queued do not count: the wait began after them.
+ * directly (the rotation: every B-th such release). Releases with nobody queued do not count.
  */
 static void restricted_hands_off_at_the_bound(uint32_t bound) {
     static LP_POOL_DEFINE(pl, 1, 4);
@@ -601,8 +601,8 @@ static void restricted_bound_counts_contended_releases(void **state) {
 
 /*
  * A wait that lost a retry past the bound re-queues behind a younger waiter: releases hand
- * off in queue order (the young head first, although it is within the bound) until the
- * starving wait is served, then barge again.
+ * off in queue order (the young head first) until the starving wait is served, then barge
+ * again. Bound 4: every 4th release that finds a waiter is a rotation hand-off anyway.
  */
 static void restricted_starving_wait_behind_a_young_head_is_served_by_hand_off(void **state) {
     (void)state;
@@ -616,34 +616,37 @@ static void restricted_starving_wait_behind_a_young_head_is_served_by_hand_off(v
 
     assert_status(lp_try_get(p, &held), LP_OK);
     assert_status(lp_get_async(p, &old_w, counting_waker(&old_wc), &got), LP_PENDING); /* born 0 */
-    assert_status(lp_put(p, held), LP_OK); /* contended release 1: the old wait is woken to retry */
+    assert_status(lp_put(p, held), LP_OK); /* tick 1: the old wait is woken to retry */
     assert_int_equal(old_wc.calls, 1);
     assert_status(lp_try_get(p, &held), LP_OK); /* a running thread barges; old does not poll yet */
-    assert_status(lp_get_async(p, &young_w, counting_waker(&young_wc), &got), LP_PENDING); /* born 1 */
-    for (int i = 0; i < 3; i++) { /* releases 2..4 wake the young wait, which loses each time */
+    assert_status(lp_get_async(p, &young_w, counting_waker(&young_wc), &got), LP_PENDING);
+    for (int i = 0; i < 2; i++) { /* ticks 2, 3 wake the young wait, which loses each time */
         assert_status(lp_put(p, held), LP_OK);
         assert_int_equal(lp_debug_held(p), 0);
         assert_status(lp_try_get(p, &held), LP_OK);
         assert_status(lp_wait_poll(p, &young_w, NULL, &got), LP_PENDING);
     }
-    assert_int_equal(young_wc.calls, 3);
-    assert_status(lp_wait_cancel(p, &young_w, NULL), LP_CANCELLED);
-    assert_status(lp_get_async(p, &young_w, counting_waker(&young_wc), &got), LP_PENDING); /* born 4 */
-    /* 4 contended releases since the old wait queued: its lost retry makes it starving, and it
-     * re-queues behind the young one. */
+    assert_status(lp_put(p, held), LP_OK); /* tick 4: the rotation hands off to the young head */
+    assert_int_equal(lp_debug_held(p), 1);
+    assert_status(lp_wait_poll(p, &young_w, NULL, &got), LP_OK);
+    assert_int_equal(got, held);
+    assert_status(lp_put(p, got), LP_OK); /* nobody queued: no tick */
+    assert_status(lp_try_get(p, &held), LP_OK);
+    assert_status(lp_get_async(p, &young_w, counting_waker(&young_wc), &got), LP_PENDING);
+    /* 4 ticks since the old wait began: its lost retry makes it starving, behind the young one */
     assert_status(lp_wait_poll(p, &old_w, NULL, &got), LP_PENDING);
 
-    assert_status(lp_put(p, held), LP_OK);
+    assert_status(lp_put(p, held), LP_OK); /* tick 5: no rotation, but a wait starves */
     assert_int_equal(lp_debug_held(p), 1); /* handed to the young head, not unlocked */
     assert_status(lp_try_get(p, &other), LP_EMPTY);
     assert_status(lp_wait_poll(p, &young_w, NULL, &got), LP_OK);
     assert_int_equal(got, held);
-    assert_status(lp_put(p, got), LP_OK);
-    assert_int_equal(lp_debug_held(p), 1); /* handed to the starving wait */
+    assert_status(lp_put(p, got), LP_OK); /* tick 6: handed to the starving wait */
+    assert_int_equal(lp_debug_held(p), 1);
     assert_status(lp_wait_poll(p, &old_w, NULL, &got), LP_OK);
     assert_int_equal(got, held);
 
-    /* Served: nothing starves and the new young wait is within the bound: barging again. */
+    /* Served: nothing starves and tick 7 is no rotation: barging again. */
     assert_status(lp_get_async(p, &young_w, counting_waker(&young_wc), &other), LP_PENDING);
     assert_status(lp_put(p, got), LP_OK);
     assert_int_equal(lp_debug_held(p), 0);

@@ -113,7 +113,7 @@ static int ref_hands_off(ref *m) {
     if (m->fair) return 1;
     if (!m->restricted || m->qlen == 0) return 0;
     m->turns++;
-    return m->nstarving > 0 || m->turns - m->born[m->queue[0]] >= m->bound;
+    return m->nstarving > 0 || m->turns % m->bound == 0;
 }
 
 /* RESTRICTED: after a hand-off or a withdrawal moved the head, a free slot wakes the new head

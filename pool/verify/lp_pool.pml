@@ -38,9 +38,10 @@
  * called its waker: e99bd26's guarantee holds by construction here (not a checked property).
  * BOUNDED is not a separate mode here: its put is FAIR's hand-off or BARGING's retry by a
  * racy clock heuristic, and both paths are checked in their own mode.
- * MODE_RESTRICTED (the C's default mode): BARGING's paths plus the bypass clock (each begun
- * wait's age turns - born, saturated at BOUND: a release that finds a published waiter ticks
- * it, and hands off when the oldest published waiter is due or a wait starves), the nudge
+ * MODE_RESTRICTED (the C's default mode): BARGING's paths plus the rotation clock (a release
+ * that finds a published waiter ticks it; every BOUND-th tick, and every tick while a wait
+ * starves, is a hand-off; each begun wait's age turns - born, saturated at BOUND, decides
+ * whether an async wait that loses a retry starves), the nudge
  * walk (lp__nudge_head: a parked WAITING head is woken where it waits and kept queued, an
  * async one woken to retry, a CLAIMING one left to its own post-publish look), the nudged
  * waiter's take-instead (scan, withdraw, or keep a hand-off that raced it), the head mover's
@@ -104,7 +105,9 @@
  *   LTL sweepends: a sweep by process 0 returns (lp__sweep is bounded: no sweep livelock).
  *   A7 (RESTRICTED) bounded bypass: from the publish of a blocking wait of process 0 until
  *      it is served or withdrawn, the other processes obtain at most
- *      BOUND + NSLOTS + NPROC - 1 slots.
+ *      NPROC * BOUND + NSLOTS + NPROC - 1 slots ((waiters ahead + 1) rotations of BOUND
+ *      ticks, the slots freed by releases that raced its enqueue, and waits that claimed
+ *      before it but published after).
  *
  * Seeded bugs (-D; each must make spin report an error, see README.md for which are found):
  *   BUG_NO_RESCAN            lp__acquire skips lp__rescan after the claim (defect 1)
@@ -217,6 +220,7 @@ byte starving;       /* lp__pool.starving (RESTRICTED: async waits that lost a r
 /* RESTRICTED's clock: the C keeps turns and each wait's born; the model keeps each wait's age
  * turns - born, saturated at BOUND (only "age >= BOUND" is ever asked). */
 byte age[NPROC];
+byte tclk;           /* RESTRICTED: turns % BOUND (every BOUND-th tick is a rotation hand-off) */
 bit  inwait[NPROC];  /* a wait has begun (born is set) and not ended */
 bit  starv[NPROC];   /* this wait is counted in starving */
 /* ---- caller memory -------------------------------------------------------------- */
@@ -458,14 +462,16 @@ inline restricted_turn() {
         h = 0; w = 0
     };
     if
-    :: ok -> d_step { /* turns++ (every begun wait ages by one), then the rule */
+    :: ok -> d_step { /* turns++ (every begun wait ages by one), then the rule: a rotation
+                       * every BOUND ticks, or a wait starving */
+            tclk = (tclk + 1) % BOUND;
             if :: inwait[0] && age[0] < BOUND -> age[0]++ :: else fi;
             if :: NPROC > 1 && inwait[1] && age[1] < BOUND -> age[1]++ :: else fi;
             if :: NPROC > 2 && inwait[2] && age[2] < BOUND -> age[2]++ :: else fi;
 #ifdef BUG_NO_ROTATION
             ok = (starving > 0);   /* seeded: the clock is ignored, nobody is ever due */
 #else
-            ok = (starving > 0 || age[i - 1] >= BOUND);
+            ok = (starving > 0 || tclk == 0);
 #endif
             i = 0 }
     :: else -> i = 0
@@ -1127,9 +1133,10 @@ obtained:
         owner[s] = ID(me); snap = 0; upd = 0;
 #ifdef MODE_RESTRICTED
         /* A7: a blocking wait of process 0, once published, is overtaken by at most
-         * BOUND grants (ticks before it is due) + NSLOTS (slots freed by releases whose look
-         * raced its enqueue) + NPROC - 1 (waits that claimed before it, published after) */
-        if :: me != 0 && pub0 -> byp++; assert(byp <= BOUND + NSLOTS + NPROC - 1) :: else fi
+         * NPROC * BOUND grants (one rotation per BOUND ticks; at most NPROC - 1 waits ahead)
+         * + NSLOTS (slots freed by releases whose look raced its enqueue) + NPROC - 1 (waits
+         * that claimed before it, published after) */
+        if :: me != 0 && pub0 -> byp++; assert(byp <= NPROC * BOUND + NSLOTS + NPROC - 1) :: else fi
 #endif
     };
     d_step { owner[s] = 0; rs = s; s = NOSLOT };
