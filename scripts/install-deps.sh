@@ -1,9 +1,11 @@
 #!/usr/bin/env bash
 # Install every Debian package LockPool needs (the list is scripts/packages.txt, shared
-# with the Dockerfile). Safe to re-run; skips apt when everything is already there.
+# with the Dockerfile, plus scripts/packages-*.txt where present: the container image copies
+# only packages.txt). Safe to re-run; skips apt when everything is already there.
 set -euo pipefail
 here=$(cd "$(dirname "$0")" && pwd)
-mapfile -t pkgs < <(grep -v -e '^#' -e '^[[:space:]]*$' "$here/packages.txt")
+mapfile -t pkgs < <(cat "$here/packages.txt" $(ls "$here"/packages-*.txt 2>/dev/null) \
+                    | grep -v -e '^#' -e '^[[:space:]]*$')
 missing=()
 for p in "${pkgs[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'install ok installed' || missing+=("$p")
