@@ -35,7 +35,7 @@ namespace lpbench {
 
 struct Options {
     PinPolicy pin;                  // --pin=compact|scatter|numa:K|none (default compact)
-    MemPolicy mem = MemPolicy::Local;  // --mem=local|interleave
+    MemPolicy mem;                  // --mem=local|interleave|node:K (default local)
     uint64_t run_ms = 1000;         // --run_ms=N (default 1000; 25 with --quick)
     bool run_ms_given = false;
     bool quick = false;             // --quick: the CI smoke set
@@ -48,6 +48,9 @@ struct Options {
 };
 Options &options();
 Machine &machine();
+/** The NUMA node (OS index) `policy` means to put storage on when thread 0 runs on PU `pu_os`:
+ *  -1 for interleave, or for local storage of an unpinned thread. */
+int intended_node_os(const Topology &topo, const MemPolicy &policy, int pu_os);
 
 /** The mode of a LockPool design by name (lockpool-fair/-barging/-bounded only: variants such as
  *  lockpool-barging-wakeall keep their own settings). */
@@ -248,6 +251,14 @@ struct Case {
     const lpd_design *design = nullptr;
     uint32_t slots = 0, waiters = 0;
     uint64_t hold_ns = 0, think_ns = 0;
+    // Thread and storage placement of this case. Unset: --pin and --mem. Workloads whose subject
+    // is placement itself (get_hold_local/-remote) fix their own; storage that does not land
+    // where such a case says is a setup error, never a silently mislabelled row.
+    bool own_placement = false;
+    PinPolicy pin;
+    MemPolicy mem;
+    const PinPolicy &pin_policy() const { return own_placement ? pin : options().pin; }
+    const MemPolicy &mem_policy() const { return own_placement ? mem : options().mem; }
     std::string name(int threads) const;
 };
 
@@ -292,6 +303,11 @@ void run_case(benchmark::State &state, const Case &c);
 
 /** Register `c` under Google Benchmark with its args and the given thread counts. */
 void register_case(const Case &c, const std::vector<int> &thread_counts);
+
+/** get_hold's case for design `d` at SLOTS = `slots` (wl_get_hold.cc), under `family`, and
+ *  its SLOTS values: the remote-memory workloads (wl_remote.cc) run the same case. */
+Case get_hold_case(const Family *family, const lpd_design *d, uint32_t slots);
+const std::vector<uint32_t> &get_hold_slots();
 
 // The two loops shared by several workload files.
 void loop_try_get(Run &run, int thread, ThreadStats &stats);   // try_get until OK, put

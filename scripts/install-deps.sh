@@ -1,9 +1,18 @@
 #!/usr/bin/env bash
-# Install every Debian package LockPool needs (the list is scripts/packages.txt, shared
-# with the Dockerfile). Safe to re-run; skips apt when everything is already there.
+# Install the Debian packages LockPool needs. With no argument the list is scripts/packages.txt
+# (shared with the Dockerfile): everything the build, tests and benchmark suite need. A check
+# with extra needs keeps its own list and passes it here (scripts/check-numa-vm.sh:
+# scripts/numa-vm/host-packages.txt). Safe to re-run; skips apt when everything is already there.
+#   scripts/install-deps.sh [LIST_FILE...]
 set -euo pipefail
 here=$(cd "$(dirname "$0")" && pwd)
-mapfile -t pkgs < <(grep -v -e '^#' -e '^[[:space:]]*$' "$here/packages.txt")
+[ $# -gt 0 ] || set -- "$here/packages.txt"
+pkgs=()
+for list in "$@"; do
+  case "$list" in -*) echo "usage: $0 [LIST_FILE...]" >&2; exit 2 ;; esac
+  [ -r "$list" ] || { echo "install-deps: no package list $list" >&2; exit 2; }
+  mapfile -t -O "${#pkgs[@]}" pkgs < <(grep -v -e '^#' -e '^[[:space:]]*$' "$list")
+done
 missing=()
 for p in "${pkgs[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'install ok installed' || missing+=("$p")
