@@ -221,7 +221,8 @@ bool default_setup(Run &r) {
         return false;
     }
     const int want = intended_node_os(machine().topology(), mp, pu0);
-    if (r.c->own_placement && (!r.mem.bound || r.mem.node_os != want)) {
+    // A strict binding the kernel accepted holds even where move_pages cannot confirm it (-1).
+    if (r.c->own_placement && (!r.mem.bound || (r.mem.node_os >= 0 && r.mem.node_os != want))) {
         r.error = "design storage is not on node " + std::to_string(want) + " as this case needs (" + r.mem.how +
                   ", first page on node " + std::to_string(r.mem.node_os) + ")";
         machine().free(r.mem);

@@ -196,8 +196,11 @@ bool plan_placement(const Topology &topo, const PinPolicy &policy, int threads, 
         for (std::size_t i : all)
             if (topo.pus[i].numa == policy.numa_node) in_node.push_back(i);
         if (in_node.empty()) {
-            *error = "NUMA node " + std::to_string(policy.numa_node) + " has no PUs (machine has " +
-                     std::to_string(topo.numa_nodes) + " node(s))";
+            // hwloc leaves out PUs that are offline or outside this process's cpuset.
+            *error = "NUMA node " + std::to_string(policy.numa_node) +
+                     (policy.numa_node < topo.numa_nodes ? " has no PU this process may use (memory only, offline, or outside its cpuset)"
+                                                         : " does not exist") +
+                     " (machine has " + std::to_string(topo.numa_nodes) + " node(s): " + topo.numa_string() + ")";
             return false;
         }
         order = spread_order(topo, in_node);

@@ -61,6 +61,7 @@ fi
 node_cpus=(0-1 2-3)
 node_mem_mib=512
 guest_timeout_s=${LP_NUMA_VM_TIMEOUT:-600}
+case "$guest_timeout_s" in ''|*[!0-9]*) echo "check-numa-vm: LP_NUMA_VM_TIMEOUT must be a number of seconds" >&2; exit 2 ;; esac
 mirror=${LP_DEBIAN_MIRROR:-http://deb.debian.org/debian}
 
 start=$(date +%s)
@@ -158,6 +159,7 @@ mkdir -p "$stage/opt/lockpool"
 cp "$bench" "$stage/opt/lockpool/lockpool-bench"
 cp "$vmdir/check_placement.py" "$vmdir/guest-init.sh" "$stage/opt/lockpool/"
 echo "$expected" >"$stage/opt/lockpool/expected-nodes"
+echo $(( guest_timeout_s > 120 ? guest_timeout_s - 60 : guest_timeout_s / 2 )) >"$stage/opt/lockpool/timeout-s"
 size_mib=$(( $(du -sm "$stage" | cut -f1) * 5 / 4 + 64 ))
 rm -f "$work/root.img" "$work/results.img"
 mke2fs -q -t ext2 -L lproot -d "$stage" "$work/root.img" "${size_mib}M"

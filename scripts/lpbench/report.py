@@ -88,6 +88,47 @@ def _throughput_tables(run):
     return out
 
 
+def _remote_section(run):
+    """get_hold_local against get_hold_remote: what storage on another NUMA node costs each design.
+    Said plainly when the machine has one node, or when the rows are missing."""
+    nodes = results.numa_nodes(run.context)
+    note = run.context.get("lp_remote", "")
+    if nodes is None:
+        return ["This run does not record its NUMA topology (no `lp_numa_nodes` in its context): "
+                "no local/remote comparison.", ""]
+    if len(nodes) < 2:
+        return [f"This machine has one NUMA node ({_md_escape(nodes[0] if nodes else '?')}): nothing remote "
+                "can be measured, so there is no local/remote ratio.", ""]
+    pairs = []
+    for k in run.keys(workload=results.LOCAL_WORKLOAD):
+        r = k._replace(workload=results.REMOTE_WORKLOAD)
+        if r in run.samples:
+            pairs.append((k, r))
+    if not pairs:
+        return [f"This machine has {len(nodes)} NUMA nodes ({_md_escape(' '.join(nodes))}), but the run has no "
+                f"`{results.LOCAL_WORKLOAD}`/`{results.REMOTE_WORKLOAD}` rows"
+                + (f": {_md_escape(note)}." if note else " (filtered out?)."), ""]
+    out = [f"Machine: {len(nodes)} NUMA nodes ({_md_escape(' '.join(nodes))}). {_md_escape(note)}.", "",
+           "The get_hold case with every thread on one node and the design's storage on that node (local) "
+           "or another (remote). local ÷ remote > 1: remote slot lines cost throughput; the p99.9 ratio is "
+           "remote ÷ local. Median over repetitions.", "",
+           "| case | design | local pairs/s | remote pairs/s | local ÷ remote | p99.9 remote ÷ local "
+           "| storage node local / remote |", "|---|---|---|---|---|---|---|"]
+    for k, r in pairs:
+        lo, ro = run.median(k, "ops_per_s"), run.median(r, "ops_per_s")
+        lp, rp = run.median(k, "lat_p999_ns"), run.median(r, "lat_p999_ns")
+        ratio = lo / ro if ro and not math.isnan(lo) and not math.isnan(ro) else math.nan
+        lat = rp / lp if lp and not math.isnan(lp) and not math.isnan(rp) else math.nan
+        ln, rn = run.median(k, "mem_node"), run.median(r, "mem_node")
+        where = " / ".join("?" if math.isnan(x) else f"{x:.0f}" for x in (ln, rn))
+        if not math.isnan(ln) and ln == rn:
+            where += " (**not remote**)"
+        out.append(f"| {results.case_label(k._replace(workload='get_hold'))} | {k.design} | {_fmt_ops(lo)} | "
+                   f"{_fmt_ops(ro)} | {_fmt_ratio(ratio)} | {_fmt_ratio(lat)} | {where} |")
+    out.append("")
+    return out
+
+
 def _fastpath_table(fastpath):
     designs = (fastpath or {}).get("designs", {})
     if not designs:
@@ -177,6 +218,7 @@ def write_report(run_dir, run, fastpath, plot_paths, meta):
 
     lines += ["## Single-thread fast path (callgrind)", ""] + _fastpath_table(fastpath)
     lines += ["## Throughput tables", ""] + _throughput_tables(run)
+    lines += ["## Remote NUMA memory (get_hold_local against get_hold_remote)", ""] + _remote_section(run)
     ratio = _ratio_table(run)
     if ratio:
         lines += ["## LockPool against pthread and spin-ttas, every case", ""] + ratio
