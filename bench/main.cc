@@ -1,4 +1,5 @@
 // main.cc — lockpool-bench: Google Benchmark's flags plus ours, context, then every workload.
+#include <cctype>
 #include <cstdio>
 #include <cstdlib>
 #include <cstring>
@@ -32,9 +33,16 @@ const char kUsage[] =
     "  --run_ms=N                         length of each run in ms (default 1000; 25 with --quick)\n"
     "  --quick                            the CI smoke set (fewer thread counts, short runs)\n"
     "  --lp_detail_out=FILE               merged latency histograms and per-thread ops, as JSON\n"
-    "  --lp_slots=S --lp_waiters=W        override SLOTS / MAX_WAITERS of every case (tuning sweeps)\n"
+    "  --lp_slots=S[,S2,...] --lp_waiters=W  override SLOTS / MAX_WAITERS of every case (tuning sweeps;\n"
+    "                                     several SLOTS: every case once per value)\n"
     "  --lp_threads=T1,T2,...             override the thread counts of every case (tuning sweeps)\n"
     "  --lp_retry_wakes=N                 lp_set_retry_wakes(N) for lockpool-barging/-bounded (0: no limit)\n"
+    "  --hold=SPEC --think=SPEC           replace every case's hold / think time (ns) by SPEC: N (fixed),\n"
+    "                                     exp:MEAN, lognormal:MEDIAN,SIGMA or bimodal:SHORT,LONG,P (LONG with\n"
+    "                                     probability P); sampled per thread from a seeded generator before\n"
+    "                                     the run; names carry the mean. --hold does not apply to sqlite_pool\n"
+    "                                     (its hold is the query)\n"
+    "  --lp_sqlite_mix=select:P,update:P,range:P  sqlite_pool's query mix in percent (default select:90,update:10)\n"
     "Useful Google Benchmark flags: --benchmark_filter=REGEX --benchmark_out=F.json\n"
     "  --benchmark_out_format=json --benchmark_repetitions=N --benchmark_list_tests\n"
     "(--benchmark_min_time is set by lockpool-bench: every instance is one time-bounded run.)\n";
@@ -134,15 +142,30 @@ int main(int argc, char **argv) {
             opt.quick = true;
         } else if (take_value(a, "--lp_detail_out", &v)) {
             opt.detail_out = v;
-        } else if (take_value(a, "--lp_slots", &v) || take_value(a, "--lp_waiters", &v)) {
-            char *end = nullptr;
-            const unsigned long n = std::strtoul(v.c_str(), &end, 10);
-            const bool slots = std::strncmp(a, "--lp_slots", 10) == 0;
-            if (*end != '\0' || n == 0 || n > (slots ? LP_MAX_SLOTS : LP_MAX_WAITERS)) {
-                std::fprintf(stderr, "lockpool-bench: %s must be 1..65535\n", slots ? "--lp_slots" : "--lp_waiters");
+        } else if (take_value(a, "--lp_slots", &v)) {
+            opt.slots.clear();
+            for (const char *p = v.c_str(); *p;) {
+                char *end = nullptr;
+                const long n = std::isdigit(static_cast<unsigned char>(*p)) ? std::strtol(p, &end, 10) : -1;
+                if (n < 1 || n > LP_MAX_SLOTS || (*end != ',' && *end != '\0')) {
+                    std::fprintf(stderr, "lockpool-bench: --lp_slots wants values 1..65535, e.g. 4 or 1,2,4,8\n");
+                    return 2;
+                }
+                opt.slots.push_back(static_cast<uint32_t>(n));
+                p = *end ? end + 1 : end;
+            }
+            if (opt.slots.empty()) {
+                std::fprintf(stderr, "lockpool-bench: --lp_slots wants values 1..65535, e.g. 4 or 1,2,4,8\n");
                 return 2;
             }
-            (slots ? opt.slots : opt.waiters) = static_cast<uint32_t>(n);
+        } else if (take_value(a, "--lp_waiters", &v)) {
+            char *end = nullptr;
+            const unsigned long n = std::strtoul(v.c_str(), &end, 10);
+            if (v.empty() || *end != '\0' || n == 0 || n > LP_MAX_WAITERS) {
+                std::fprintf(stderr, "lockpool-bench: --lp_waiters must be 1..65535\n");
+                return 2;
+            }
+            opt.waiters = static_cast<uint32_t>(n);
         } else if (take_value(a, "--lp_retry_wakes", &v)) {
             char *end = nullptr;
             const unsigned long n = std::strtoul(v.c_str(), &end, 10);
@@ -151,6 +174,20 @@ int main(int argc, char **argv) {
                 return 2;
             }
             opt.retry_wakes = static_cast<int>(n);
+        } else if (take_value(a, "--hold", &v) || take_value(a, "--think", &v)) {
+            const bool hold = std::strncmp(a, "--hold", 6) == 0;
+            std::string err;
+            if (!parse_dist(v, hold ? &opt.hold : &opt.think, &err)) {
+                std::fprintf(stderr, "lockpool-bench: %s: %s\n", hold ? "--hold" : "--think", err.c_str());
+                return 2;
+            }
+            (hold ? opt.hold_given : opt.think_given) = true;
+        } else if (take_value(a, "--lp_sqlite_mix", &v)) {
+            std::string err;
+            if (!parse_sqlite_mix(v, &opt.sqlite_mix, &err)) {
+                std::fprintf(stderr, "lockpool-bench: --lp_sqlite_mix: %s\n", err.c_str());
+                return 2;
+            }
         } else if (take_value(a, "--lp_threads", &v)) {
             opt.threads.clear();
             for (const char *p = v.c_str(); *p;) {
@@ -227,6 +264,10 @@ int main(int argc, char **argv) {
     benchmark::AddCustomContext("lp_run_ms", std::to_string(opt.run_ms));
     benchmark::AddCustomContext("lp_retry_wakes", opt.retry_wakes < 0 ? std::string("default (") +
                                     std::to_string(LP_RETRY_WAKES_DEFAULT) + ")" : std::to_string(opt.retry_wakes));
+    benchmark::AddCustomContext("lp_hold", opt.hold_given ? opt.hold.spec : "per case (fixed, as named)");
+    benchmark::AddCustomContext("lp_think", opt.think_given ? opt.think.spec : "per case (fixed, as named)");
+    benchmark::AddCustomContext("lp_work_seed", std::to_string(kWorkSeed));
+    benchmark::AddCustomContext("lp_sqlite_mix", opt.sqlite_mix.str());
     benchmark::AddCustomContext("lp_clock_overhead_ns", std::to_string(clock_overhead_ns()));
     benchmark::AddCustomContext("lp_spin_calibration", calibration_summary());
     benchmark::AddCustomContext("lp_allocator", allocator());

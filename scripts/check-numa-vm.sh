@@ -28,7 +28,7 @@ usage() {
 usage: scripts/check-numa-vm.sh [--no-deps] [--bench PATH]
 Boots a 2-node qemu guest (TCG) with Debian's kernel and checks lockpool-bench's thread and
 memory placement inside it, from the bench's own JSON. Needs root and the Debian mirror.
-  --no-deps     do not install the host packages (scripts/numa-vm/host-packages.txt)
+  --no-deps     do not install the host packages (scripts/packages-numa-vm.txt)
   --bench PATH  use this lockpool-bench (built on this host) instead of building one
                 (Release, in build/numa-vm/build)
 Environment: LP_DEBIAN_MIRROR (default http://deb.debian.org/debian), LP_NUMA_VM_TIMEOUT
@@ -70,9 +70,9 @@ die() { echo "check-numa-vm: $*" >&2; exit 1; }
 mkdir -p "$work"
 
 step "host packages"
-[ "$deps" -eq 0 ] || "$top/scripts/install-deps.sh" "$vmdir/host-packages.txt"
+[ "$deps" -eq 0 ] || "$top/scripts/install-deps.sh" "$top/scripts/packages-numa-vm.txt"
 for tool in qemu-system-x86_64 debootstrap mke2fs debugfs; do
-  command -v "$tool" >/dev/null || die "$tool not found (install scripts/numa-vm/host-packages.txt)"
+  command -v "$tool" >/dev/null || die "$tool not found (install scripts/packages-numa-vm.txt)"
 done
 
 if [ -z "$bench" ]; then

@@ -1,12 +1,15 @@
 #!/usr/bin/env bash
-# Install the Debian packages LockPool needs. With no argument the list is scripts/packages.txt
-# (shared with the Dockerfile): everything the build, tests and benchmark suite need. A check
-# with extra needs keeps its own list and passes it here (scripts/check-numa-vm.sh:
-# scripts/numa-vm/host-packages.txt). Safe to re-run; skips apt when everything is already there.
+# Install the Debian packages LockPool needs. With no argument: scripts/packages.txt (shared
+# with the Dockerfile) plus scripts/packages-*.txt where present (the container image copies
+# only packages.txt): everything the build, tests, checks and benchmark suite need. With list
+# files as arguments, only those (scripts/check-numa-vm.sh installs packages-numa-vm.txt this
+# way when run on its own). Safe to re-run; skips apt when everything is already there.
 #   scripts/install-deps.sh [LIST_FILE...]
 set -euo pipefail
 here=$(cd "$(dirname "$0")" && pwd)
-[ $# -gt 0 ] || set -- "$here/packages.txt"
+if [ $# -eq 0 ]; then
+  set -- "$here/packages.txt" $(ls "$here"/packages-*.txt 2>/dev/null)
+fi
 pkgs=()
 for list in "$@"; do
   case "$list" in -*) echo "usage: $0 [LIST_FILE...]" >&2; exit 2 ;; esac

@@ -10,9 +10,15 @@
 #   --quick          about a minute (short runs, the harness's smoke set); indicative only
 #   --no-deps        skip scripts/install-deps.sh
 #   --gate DIR       afterwards compare against a baseline run folder (scripts/lp-gate);
-#                    exit non-zero on a significant regression
+#                    DIR and --gate-arg flags are checked before anything is built or measured
+#   --history DB     afterwards add the run to a history database (scripts/lp-history add;
+#                    a SQLite file or postgresql://...); it refuses a partial run (status 2)
 #   other options go to scripts/lp-suite (--reps N, --run-ms N, --budget S, --filter RE,
 #   --harness-arg=--pin=scatter, --no-fastpath, --out DIR); see scripts/README.md.
+#
+# Exit status: 0 done (and the gate passed); 1 something failed inside the run (a workload
+# family, a benchmark, errors: listed first in its report.md) or the gate found a regression;
+# 2 a usage or input error (e.g. --gate DIR is not a run), found before measuring.
 set -euo pipefail
 top=$(cd "$(dirname "$0")/.." && pwd)
 deps=1; quick=0; pass=()
@@ -20,7 +26,7 @@ for arg in "$@"; do
   case "$arg" in
     --no-deps) deps=0 ;;
     --quick) quick=1; pass+=("$arg") ;;
-    -h|--help) sed -n '2,17p' "$0"; exit 0 ;;
+    -h|--help) sed -n '2,/^set -/{/^#/p}' "$0"; exit 0 ;;
     *) pass+=("$arg") ;;
   esac
 done
@@ -28,13 +34,16 @@ command_line="scripts/run-suite.sh${*:+ $*}"
 if [ "$quick" -eq 1 ]; then
   echo "run-suite: expected time: about 1 minute after the build (build: ~1-3 minutes the first time)"
 else
-  echo "run-suite: expected time: about 15 minutes after the build (build: ~1-3 minutes the first time);"
+  echo "run-suite: expected time: about 17 minutes after the build (build: ~1-3 minutes the first time);"
   echo "run-suite: the exact estimate follows once the harness lists its benchmarks"
 fi
 
 [ "$deps" -eq 0 ] || "$top/scripts/install-deps.sh"
 
 build="$top/build/release"
+case " ${pass[*]-} " in
+  *" --gate"*) /usr/bin/python3 "$top/scripts/lp-suite" --build "$build" --check-gate-only "${pass[@]}" || exit $? ;;
+esac
 echo "run-suite: [1/2] configure + build (Release) in $build"
 start=$(date +%s)
 mkdir -p "$build"

@@ -2,42 +2,69 @@
 # The README's test command: install dependencies, then build and run every test with
 # ctest in three builds: normal, ASan+UBSan, TSan. Heavy verification (model checking,
 # fuzz smoke, aarch64 under qemu) runs once, in the normal build (ctest label "verify").
+# Phase "soak": the pool soak (ctest label "soak", 30 s) in the normal build; the sanitizer
+# builds run it for 10 s with their other tests.
+# Phase "history" runs lp-history's tests (ctest label "history": headless chromium,
+# a throw-away PostgreSQL server, a one-commit backfill) against the normal build.
 # Phase "numa" boots a two-node qemu guest and checks the bench's thread and memory placement
-# inside it (scripts/check-numa-vm.sh; it installs its own host packages, needs root and the
-# Debian mirror; without root it is reported as skipped, and fails under --only numa).
-#   scripts/run-tests.sh [--no-deps] [--only normal|asan|tsan|numa]
+# inside it (scripts/check-numa-vm.sh: needs root and the Debian mirror; without root it is
+# reported as skipped, and fails under --only numa).
+#   scripts/run-tests.sh [--no-deps] [--only normal|soak|asan|tsan|history|numa]
 set -euo pipefail
 top=$(cd "$(dirname "$0")/.." && pwd)
-usage="usage: $0 [--no-deps] [--only normal|asan|tsan|numa]
-  --no-deps   do not install scripts/packages.txt first
-  --only P    run one phase: a build + ctest (normal, asan, tsan) or the two-node guest (numa)"
+usage="usage: $0 [--no-deps] [--only normal|soak|asan|tsan|history|numa]
+  --no-deps   do not install the packages (scripts/install-deps.sh) first
+  --only P    run one phase: a build + ctest (normal, soak, asan, tsan), lp-history's tests
+              (history) or the two-node qemu guest (numa)"
 deps=1; only=""
 while [ $# -gt 0 ]; do
   case "$1" in
     --no-deps) deps=0 ;;
     --only) [ $# -ge 2 ] || { echo "$usage" >&2; exit 2; }
-            only="$2"; shift
-            case "$only" in normal|asan|tsan|numa) ;; *) echo "$0: no phase '$only' (normal, asan, tsan, numa)" >&2; exit 2 ;; esac ;;
+            only="$2"; shift ;;
     --help|-h) echo "$usage"; exit 0 ;;
     *) echo "$usage" >&2; exit 2 ;;
   esac
   shift
 done
+case "$only" in
+  ""|normal|soak|asan|tsan|history|numa) ;;
+  *) echo "$0: --only wants normal, soak, asan, tsan, history or numa, not '$only'" >&2; exit 2 ;;
+esac
 [ "$deps" -eq 0 ] || "$top/scripts/install-deps.sh"
 
 jobs=$(nproc 2>/dev/null || echo 2)
-run_build() {  # name, sanitizer, extra ctest args...
-  local name=$1 san=$2; shift 2
-  [ -z "$only" ] || [ "$only" = "$name" ] || return 0
+run_build() {  # phase, build name, sanitizer, extra ctest args...
+  local phase=$1 name=$2 san=$3; shift 3
+  [ -z "$only" ] || [ "$only" = "$phase" ] || return 0
   local dir="$top/build/test-$name"
-  echo "=== [$name] configure + build (sanitizer: ${san:-none}) ==="
+  echo "=== [$phase] configure + build (sanitizer: ${san:-none}) ==="
   cmake -S "$top" -B "$dir" -DCMAKE_BUILD_TYPE=RelWithDebInfo -DLP_SANITIZER="$san" >"$dir.configure.log" 2>&1 \
     || { cat "$dir.configure.log"; return 1; }
   grep -E '^-- lockpool' "$dir.configure.log" || true
   cmake --build "$dir" -j "$jobs"
-  echo "=== [$name] ctest ==="
+  echo "=== [$phase] ctest ==="
   (cd "$dir" && ctest --output-on-failure -j "$jobs" --timeout 600 "$@")
 }
+mkdir -p "$top/build"
+start=$(date +%s)
+run_build normal normal "" -LE "soak|history"
+run_build soak normal "" -L soak
+run_history() {
+  [ -z "$only" ] || [ "$only" = history ] || return 0
+  local dir="$top/build/test-normal" t0
+  t0=$(date +%s)
+  echo "=== [history] configure + build (the normal build's folder) ==="
+  cmake -S "$top" -B "$dir" -DCMAKE_BUILD_TYPE=RelWithDebInfo -DLP_SANITIZER="" >"$dir.configure.log" 2>&1 \
+    || { cat "$dir.configure.log"; return 1; }
+  cmake --build "$dir" -j "$jobs" --target lockpool-bench
+  echo "=== [history] ctest -L history ==="
+  (cd "$dir" && ctest --output-on-failure -j "$jobs" --timeout 600 -L history)
+  echo "=== [history] passed in $(( $(date +%s) - t0 )) s ==="
+}
+run_history
+run_build asan asan "address;undefined" -LE verify
+TSAN_OPTIONS="halt_on_error=1 second_deadlock_stack=1" run_build tsan tsan "thread" -LE verify
 run_numa() {
   [ -z "$only" ] || [ "$only" = numa ] || return 0
   echo "=== [numa] two-node qemu guest: thread and memory placement ==="
@@ -50,10 +77,5 @@ run_numa() {
   [ "$rc" -eq 0 ] || return "$rc"
   echo "=== [numa] passed in $(( $(date +%s) - t0 )) s ==="
 }
-mkdir -p "$top/build"
-start=$(date +%s)
-run_build normal ""
-run_build asan "address;undefined" -LE verify
-TSAN_OPTIONS="halt_on_error=1 second_deadlock_stack=1" run_build tsan "thread" -LE verify
 run_numa
 echo "=== all builds passed in $(( $(date +%s) - start )) s ==="

@@ -69,6 +69,12 @@ typedef struct lpd_design {
     size_t wait_size;
     int (*get_begin)(void *self, void *wait, uintptr_t *handle);
     int (*get_finish)(void *self, void *wait, uintptr_t *handle, uint64_t timeout_ns);
+    /** Optional (NULL if the design keeps no per-slot "created" state): lazy creation of the
+     *  object of a held slot, as lp_slot_ensure. Calls create(ctx, handle) if the slot's object
+     *  was not created yet (or was discarded); LP_OK, or LP_ECREATE when create failed, and then
+     *  the slot has been released (discarded): the caller no longer holds it. A caller of a
+     *  design without it keeps its own per-slot state (the usual pool does exactly that). */
+    int (*slot_ensure)(void *self, uintptr_t handle, lp_create_fn create, void *ctx);
 } lpd_design;
 
 /** Every design compiled into this build, LockPool's modes first. */

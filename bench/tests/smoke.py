@@ -11,10 +11,14 @@ import subprocess
 import sys
 import tempfile
 
-WORKLOADS = ["uncontended", "try_get_storm", "get_hold", "oversubscribed", "async"]
+WORKLOADS = ["uncontended", "try_get_storm", "get_hold", "oversubscribed", "async", "sqlite_pool"]
 ASYNC_DESIGNS = {"lockpool-fair", "lockpool-barging", "lockpool-bounded"}
 # Designs whose handles name no slot and whose get cannot block: the FIFO metric is -1 for them.
 NO_FIFO_DESIGNS = {"malloc"}
+# sqlite_pool runs the designs that bound their objects and let callers wait: not these.
+NO_SQLITE_DESIGNS = NO_FIFO_DESIGNS
+SQLITE_COUNTERS = ["query_p50_ns", "query_p90_ns", "query_p99_ns", "query_p999_ns", "query_max_ns",
+                   "busy_retries", "sqlite_share", "conns_opened", "conns_by_design"]
 COUNTERS = ["ops_per_s", "ops", "lat_p50_ns", "lat_p90_ns", "lat_p99_ns", "lat_p999_ns", "lat_p9999_ns",
             "lat_max_ns", "jain", "minmax_share", "cv", "fifo_violations_per_m", "reacquire_frac",
             "full_concurrency", "empty_frac", "efull", "errors", "pin_ok", "mem_node", "lat_samples"]
@@ -79,7 +83,8 @@ def main():
     if not flags_filter(sys.argv[2:]):
         for design in designs:
             for wl in WORKLOADS:
-                if (wl != "async" or design in ASYNC_DESIGNS) and (wl, design) not in seen:
+                if ((wl != "async" or design in ASYNC_DESIGNS) and (wl != "sqlite_pool" or design not in NO_SQLITE_DESIGNS)
+                        and (wl, design) not in seen):
                     fail("workload %s missing for design %s" % (wl, design))
         if not ASYNC_DESIGNS & designs:
             fail("no LockPool design in the registry")
@@ -121,6 +126,21 @@ def check_row(b, wl, design, threads):
     expect(b["pin_ok"] in (-1, 1), "every pin took effect")
     if wl == "async":
         expect("task_jain" in b and 0 < b["task_jain"] <= 1, "0 < task_jain <= 1")
+    if wl == "sqlite_pool":
+        missing = [c for c in SQLITE_COUNTERS if c not in b]
+        expect(not missing, "sqlite_pool counters present: missing %s" % missing)
+        if missing:
+            return
+        q = [b[k] for k in SQLITE_COUNTERS[:5]]
+        expect(q == sorted(q), "query p50 <= p90 <= p99 <= p99.9 <= max")
+        # A query's latency includes its get: every quantile of it is at least the get's.
+        expect(all(b[qk] >= b[gk] for qk, gk in (("query_p50_ns", "lat_p50_ns"), ("query_p99_ns", "lat_p99_ns"),
+                                                 ("query_max_ns", "lat_max_ns"))), "query latency >= get latency")
+        slots = int(NAME.match(name).group(3))
+        expect(1 <= b["conns_opened"] <= slots, "1 <= connections opened <= SLOTS (lazily)")
+        expect(0 < b["sqlite_share"] <= 1 and b["busy_retries"] >= 0, "0 < sqlite_share <= 1, busy_retries >= 0")
+        expect(b["conns_by_design"] == (1 if design.startswith("lockpool") else 0),
+               "connections opened through the design's create path exactly for LockPool designs")
 
 
 if __name__ == "__main__":

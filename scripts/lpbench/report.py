@@ -67,7 +67,8 @@ def _throughput_tables(run):
     for w in run.workloads():
         for cfg in {k._replace(design="*", threads=0): None for k in run.keys(workload=w)}:
             threads = sorted({k.threads for k in run.keys(workload=w) if k._replace(design="*", threads=0) == cfg})
-            out.append(f"**{results.case_label(cfg, with_threads=False)}** — median pairs/s "
+            unit = "queries/s" if w == "sqlite_pool" else "pairs/s"
+            out.append(f"**{results.case_label(cfg, with_threads=False)}** — median {unit} "
                        f"(p99.9 get latency in brackets)")
             out.append("")
             out.append("| design | " + " | ".join(f"{t} thr" for t in threads) + " |")
@@ -129,6 +130,41 @@ def _remote_section(run):
     return out
 
 
+def _sqlite_ranking(run):
+    """sqlite_pool: every design ranked by median queries/s in each case, with its query latency
+    (get + query + put: what a caller of the pool sees), fairness, SQLITE_BUSY retries and errors."""
+    out = []
+    for case in run.cases("sqlite_pool"):
+        keys = [k for k in (run.find(case, d) for d in run.designs("sqlite_pool")) if k]
+        if not keys:
+            continue
+        keys.sort(key=lambda k: -run.median(k, "ops_per_s", default=0.0))
+        ref = run.find(case, "pthread")
+        ref_ops = run.median(ref, "ops_per_s") if ref else math.nan
+        out += [f"**{results.case_label(case)}** — medians over repetitions (errors: the largest)", "",
+                "| rank | design | queries/s | vs pthread | query p50 | p99 | p99.9 | max | get p99 | Jain "
+                "| busy retries | errors | inside SQLite |",
+                "|---|---|---|---|---|---|---|---|---|---|---|---|---|"]
+        for i, k in enumerate(keys, 1):
+            q = [targets._fmt_ns(run.median(k, c)) for _, c in results.QUERY_PERCENTILES]
+            name = f"**{k.design}**" if k.design in LOCKPOOL_DESIGNS else k.design
+            ops = run.median(k, "ops_per_s")
+            errors = max(run.values(k, "errors") or [math.nan])
+            share = run.median(k, "sqlite_share")
+            out.append(f"| {i} | {name} | {_fmt_ops(ops)} | {_fmt_ratio(targets._ratio(ops, ref_ops))} | "
+                       + " | ".join(q) + f" | {targets._fmt_ns(run.median(k, 'lat_p99_ns'))} | "
+                       f"{run.median(k, 'jain'):.3f} | {run.median(k, 'busy_retries'):.0f} | {errors:.0f} | "
+                       f"{'-' if math.isnan(share) else f'{100 * share:.0f}%'} |")
+        out.append("")
+    if out:
+        out = ["Each thread: get a connection, run one query of the mix "
+               f"({_md_escape(run.context.get('lp_sqlite_mix', '?'))}), put it back, think; "
+               f"{_md_escape(run.context.get('lp_sqlite', ''))}. \"inside SQLite\": share of the query "
+               "latency spent in SQLite calls (the rest is waiting for a connection and the pool's get/put).",
+               ""] + out
+    return out
+
+
 def _fastpath_table(fastpath):
     designs = (fastpath or {}).get("designs", {})
     if not designs:
@@ -178,6 +214,15 @@ def write_report(run_dir, run, fastpath, plot_paths, meta):
     c = run.context
     when = meta.get("started", c.get("date", ""))
     lines = [f"# LockPool benchmark run — {when}", ""]
+    problems = meta.get("problems")
+    if problems is None:  # runs written before run.json listed problems
+        problems = [f"family {fam} failed ({why}): its rows are missing"
+                    for fam, why in (meta.get("failures") or {}).items()]
+        problems += [f"benchmark {n} failed: no result" for n in run.skipped]
+    if problems:
+        lines += [f"> **This run is incomplete or broken: {len(problems)} problem(s).** "
+                  "Its numbers do not cover what is listed here.", ""]
+        lines += [f"- {_md_escape(p)}" for p in problems] + [""]
     if c.get("lp_quick") == "1" or meta.get("quick"):
         lines += ["> **Quick run** (about a minute): short repetitions, few thread counts; "
                   "numbers are indicative only.", ""]
@@ -217,16 +262,14 @@ def write_report(run_dir, run, fastpath, plot_paths, meta):
         lines += [f"### {title}", "", note, "", f"![{title}]({os.path.basename(path)})", ""]
 
     lines += ["## Single-thread fast path (callgrind)", ""] + _fastpath_table(fastpath)
+    sqlite = _sqlite_ranking(run)
+    if sqlite:
+        lines += ["## A SQLite connection pool (sqlite_pool): designs ranked", ""] + sqlite
     lines += ["## Throughput tables", ""] + _throughput_tables(run)
     lines += ["## Remote NUMA memory (get_hold_local against get_hold_remote)", ""] + _remote_section(run)
     ratio = _ratio_table(run)
     if ratio:
         lines += ["## LockPool against pthread and spin-ttas, every case", ""] + ratio
-    if meta.get("failures"):
-        lines += ["## Designs that failed (hung or crashed; their rows are missing)", ""]
-        lines += [f"- `{fam}`: {_md_escape(why)}" for fam, why in meta["failures"].items()] + [""]
-    if run.skipped:
-        lines += ["## Skipped or failed benchmarks", ""] + [f"- `{n}`" for n in run.skipped] + [""]
     path = os.path.join(run_dir, "report.md")
     with open(path, "w") as f:
         f.write("\n".join(lines))

@@ -10,7 +10,7 @@ from collections import OrderedDict, namedtuple
 
 # Workload order used in tables and plots (the harness's own order, bench/JSON.md).
 WORKLOADS = ["uncontended", "try_get_storm", "get_hold", "get_hold_local", "get_hold_remote", "oversubscribed",
-             "async"]
+             "async", "sqlite_pool"]
 # The remote-memory pair: get_hold with every thread on one NUMA node, storage on that node or another.
 LOCAL_WORKLOAD, REMOTE_WORKLOAD = "get_hold_local", "get_hold_remote"
 LOCKPOOL_DESIGNS = ["lockpool-fair", "lockpool-barging", "lockpool-bounded"]
@@ -21,6 +21,18 @@ PERCENTILES = [("p50", "lat_p50_ns"), ("p90", "lat_p90_ns"), ("p99", "lat_p99_ns
 
 # Counters where a larger value is better; every other gated counter is "lower is better".
 HIGHER_IS_BETTER = {"ops_per_s", "ops", "jain", "minmax_share", "full_concurrency"}
+
+# sqlite_pool's whole-query latency (get + query + put), in increasing order (bench/JSON.md).
+QUERY_PERCENTILES = [("p50", "query_p50_ns"), ("p90", "query_p90_ns"), ("p99", "query_p99_ns"),
+                     ("p99.9", "query_p999_ns"), ("max", "query_max_ns")]
+
+# Counters renamed since older runs were written: {current name: old name}. Readers ask for the
+# current name; a row that only has the old one answers under the new name.
+RENAMED = {"ops_cv": "cv"}
+
+# Context key with each design's promises (the LPD_* flags of the C design registry), a JSON
+# object {design: ["fifo", "bounded", ...]} (bench/JSON.md).
+DESIGN_FLAGS_KEY = "lp_design_flags"
 
 _NAME_RE = re.compile(
     r"^(?P<workload>[^/]+)/(?P<design>[^/]+)"
@@ -109,6 +121,10 @@ class Sample:
                 per_thread[int(m.group(1))] = float(v)
             else:
                 self.counters[k] = float(v)
+        for new, old in RENAMED.items():
+            if new not in self.counters and old in self.counters:
+                self.counters[new] = self.counters[old]
+        # Older runs carried per-thread ops as tNN_ops counters; newer ones in the detail file.
         self.thread_ops = [per_thread[i] for i in sorted(per_thread)]
 
     def get(self, counter, default=math.nan):
@@ -168,6 +184,11 @@ class Run:
                 key = parse_name(_AGGREGATE_SUFFIX_RE.sub("", name))
                 if key is not None:
                     self.detail[key] = d
+                    # Per-repetition thread ops, in repetition order (bench/JSON.md).
+                    per_rep = d.get("thread_ops_per_rep") or []
+                    for s in self.samples.get(key, []):
+                        if not s.thread_ops and 0 <= s.repetition < len(per_rep):
+                            s.thread_ops = [float(x) for x in per_rep[s.repetition]]
 
     @classmethod
     def load(cls, path, detail_path=None):
@@ -178,6 +199,20 @@ class Run:
             with open(detail_path) as f:
                 detail = json.load(f)
         return cls(doc, detail, source=str(path))
+
+    def design_flags(self):
+        """{design: [flag, ...]} from the context (the C registry's promises), or None for a run
+        made before the bench recorded them. ValueError if the key is there but malformed."""
+        raw = self.context.get(DESIGN_FLAGS_KEY)
+        if raw is None:
+            return None
+        try:
+            flags = json.loads(raw) if isinstance(raw, str) else raw
+        except ValueError:
+            raise ValueError(f"context key {DESIGN_FLAGS_KEY} is not JSON") from None
+        if not isinstance(flags, dict) or not all(isinstance(v, list) for v in flags.values()):
+            raise ValueError(f"context key {DESIGN_FLAGS_KEY} is not an object of flag lists")
+        return {str(d): [str(f) for f in v] for d, v in flags.items()}
 
     # ---- selection -------------------------------------------------------------------
     def keys(self, workload=None, design=None, threads=None):

@@ -19,7 +19,8 @@ import time
 from . import fastpath as fastpath_mod
 
 # Time budgets for the benchmark part (seconds) and repetitions, full suite and --quick.
-FULL_BUDGET_S = 12 * 60
+# 14 minutes keeps run_ms near 550 ms with 133 instances (sqlite_pool's 20 added 2 minutes).
+FULL_BUDGET_S = 14 * 60
 QUICK_BUDGET_S = 25
 FULL_REPS = 9          # compare.py's advice for its U test (>= 4 can reach p < 0.05 at all)
 QUICK_REPS = 3
@@ -225,10 +226,40 @@ def calibration_notes(log_path):
     return {"spin_calibrations": cal, "calibration_drift": drift}
 
 
+def check_gate(top, baseline, gate_args):
+    """Validate --gate BASELINE and --gate-arg before anything is measured: the baseline gated
+    against itself reads it exactly as the real gate will (folder, JSON, options). Returns None,
+    or lp-gate's one-line complaint."""
+    cmd = [sys.executable, os.path.join(top, "scripts", "lp-gate"), baseline, baseline, "--quiet"] + list(gate_args)
+    p = subprocess.run(cmd, capture_output=True, text=True)
+    if p.returncode == 2:
+        return (p.stderr.strip().splitlines() or ["lp-gate: error (status 2)"])[-1]
+    return None
+
+
+def run_problems(doc, failures):
+    """What went wrong inside the run, worst first: failed families, failed rows, rows with
+    errors. Empty if nothing did."""
+    out = [f"family {fam} failed ({why}): its rows are missing" for fam, why in failures.items()]
+    failed_rows = [r.get("run_name", r.get("name")) for r in doc.get("benchmarks", []) if r.get("error_occurred")]
+    out += [f"benchmark {n} failed: no result" for n in dict.fromkeys(failed_rows)]
+    errs = {}
+    for r in doc.get("benchmarks", []):
+        if r.get("run_type", "iteration") == "iteration" and (r.get("errors") or 0) > 0:
+            name = r.get("run_name", r.get("name"))
+            errs[name] = errs.get(name, 0) + r["errors"]
+    out += [f"benchmark {n}: {e:g} errors (lost wake-up, stuck get or busy pool)" for n, e in errs.items()]
+    return out
+
+
 def main(argv=None):
     import argparse
     ap = argparse.ArgumentParser(prog="lp-suite", description="Run the default benchmark suite "
-                                 "into a dated run folder (called by scripts/run-suite.sh).")
+                                 "into a dated run folder (called by scripts/run-suite.sh). Exit "
+                                 "status: 0 done, 1 something failed inside the run (a family, a "
+                                 "benchmark, errors: the report lists them first) or the gate found "
+                                 "a regression, 2 a usage or input error (e.g. a --gate baseline "
+                                 "that is not a run), found before anything is measured.")
     ap.add_argument("--build", required=True, help="build directory with bench/ and baselines/")
     ap.add_argument("--results", default=None, help="results directory (default: <repo>/results)")
     ap.add_argument("--out", default=None, help="exact run folder (default: results/runs/<date>_<host>)")
@@ -244,10 +275,25 @@ def main(argv=None):
     ap.add_argument("--gate", default=None, metavar="BASELINE",
                     help="afterwards run scripts/lp-gate BASELINE <run>; exit with its status")
     ap.add_argument("--gate-arg", action="append", default=[], help="extra flag for lp-gate")
+    ap.add_argument("--history", default=None, metavar="DB",
+                    help="afterwards add the run to this history database (scripts/lp-history add)")
     ap.add_argument("--command", default=None, help="command line to record in the report")
+    ap.add_argument("--check-gate-only", action="store_true",
+                    help="only validate --gate and --gate-arg, then exit (run-suite.sh does this "
+                         "before building)")
     a = ap.parse_args(argv)
 
     top = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+    if a.gate or a.gate_arg:
+        if not a.gate:
+            print("lp-suite: error: --gate-arg without --gate BASELINE", file=sys.stderr)
+            return 2
+        err = check_gate(top, a.gate, a.gate_arg)
+        if err:
+            print(f"lp-suite: --gate {a.gate}: {err}; nothing measured", file=sys.stderr)
+            return 2
+    if a.check_gate_only:
+        return 0
     results_dir = a.results or os.path.join(top, "results")
     bench_bin = os.path.join(a.build, "bench", "lockpool-bench")
     fp_bin = os.path.join(a.build, "baselines", "lp-fastpath")
@@ -294,8 +340,9 @@ def main(argv=None):
     meta.update(calibration_notes(os.path.join(out_dir, "bench.log")))
     meta["bench_s"] = round(time.time() - t0, 1)
     meta["failures"] = failures
+    meta["problems"] = run_problems(doc, failures)
     if not doc["benchmarks"]:
-        log(f"lockpool-bench produced no results; see {out_dir}/bench.log")
+        log(f"FAILED: lockpool-bench produced no results; see {out_dir}/bench.log")
         return 1
     with open(os.path.join(out_dir, "bench.json"), "w") as f:
         json.dump(doc, f, indent=1)
@@ -322,10 +369,19 @@ def main(argv=None):
     with open(os.path.join(out_dir, "run.json"), "w") as f:
         json.dump(meta, f, indent=1)
     log(f"done in {fmt_dur(time.time() - t0)} (expected ~{fmt_dur(meta['expected_s'])}): {report}")
-    if failures:
-        log(f"{len(failures)} families failed: " + "; ".join(f"{k}: {v}" for k, v in failures.items()))
+    rc = 0
+    if meta["problems"]:
+        log(f"FAILED: {len(meta['problems'])} problem(s) in this run (first in its report): "
+            + "; ".join(meta["problems"][:5]) + (" ..." if len(meta["problems"]) > 5 else ""))
+        rc = 1
+    if a.history:
+        # lp-history refuses a partial run (exit 2): then it is not in the history, and says so.
+        hist_cmd = [sys.executable, os.path.join(top, "scripts", "lp-history"), "add", "--db", a.history, out_dir]
+        log("history: " + " ".join(hist_cmd))
+        rc = rc or subprocess.call(hist_cmd)
     if a.gate:
         gate_cmd = [sys.executable, os.path.join(top, "scripts", "lp-gate"), a.gate, out_dir] + a.gate_arg
         log("gate: " + " ".join(gate_cmd))
-        return subprocess.call(gate_cmd)
-    return 0
+        gate_rc = subprocess.call(gate_cmd)
+        rc = gate_rc if gate_rc else rc
+    return rc

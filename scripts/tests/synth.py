@@ -9,7 +9,7 @@ WORKLOADS = ["uncontended", "try_get_storm", "get_hold", "oversubscribed"]
 THREADS = [1, 2, 4, 8, 16]
 
 # Toy throughput (pairs/s at one thread) and latency scale per design.
-_BASE_OPS = {"lockpool-fair": 4.0e7, "lockpool-barging": 4.5e7, "lockpool-bounded": 4.4e7,
+_BASE_OPS = {"lockpool-fair": 4.0e7, "lockpool": 4.0e7, "lockpool-barging": 4.5e7, "lockpool-bounded": 4.4e7,
              "pthread": 1.5e7, "spin-ttas": 2.0e7,
              "malloc": 6.0e7}  # not in DESIGNS by default: pass designs=DESIGNS + ["malloc"]
 
@@ -41,7 +41,7 @@ def make_row(name, threads, ops_per_s, seed, rep=0, reps=1, unfair=False, fifo=0
         "jain": sum(per_thread) ** 2 / (threads * sum(x * x for x in per_thread)),
         "minmax_share": min(per_thread) / max(per_thread), "cv": cv,
         "fifo_violations_per_m": fifo, "reacquire_frac": 0.1, "full_concurrency": 0.99,
-        "empty_frac": 0.0,
+        "empty_frac": 0.0, "errors": 0.0,
     }
     for i, x in enumerate(per_thread):
         row[f"t{i:02d}_ops"] = x

@@ -81,7 +81,7 @@ class GateCli(unittest.TestCase):
         self.assertEqual(rc_ratio, 0, out_ratio)
 
     def test_threshold_is_respected(self):
-        # 30% slower throughput = +43% time per op: a 60% threshold lets it through.
+        # 30% less throughput: a 60% loss threshold lets it through.
         rc, out = self.gate(self.base, self.slow, "--checks", "abs", "--threshold", "0.6")
         self.assertEqual(rc, 0, out)
 
@@ -99,7 +99,8 @@ class GateCli(unittest.TestCase):
             doc = json.load(f)
         bad = [v for v in doc["verdicts"] if v["verdict"] == gate.REGRESSION]
         self.assertTrue(bad)
-        self.assertTrue(all(v["change"] > 0.10 and v["pvalue"] < 0.05 for v in bad))
+        self.assertTrue(all(v["pvalue"] < 0.05 for v in bad))
+        self.assertTrue(all(v["change"] < -0.10 for v in bad if v["metric"] in ("throughput", "ratio")))
 
     def test_nothing_in_common_is_an_error(self):
         other = os.path.join(self.tmp.name, "other.json")
@@ -108,61 +109,111 @@ class GateCli(unittest.TestCase):
         self.assertEqual(rc, 2, out)
 
 
+THROUGHPUT = gate.METRIC_BY_NAME["throughput"]
+P99 = gate.METRIC_BY_NAME["p99"]
+
+
 class GateStatistics(unittest.TestCase):
     def test_min_significant_reps(self):
-        self.assertEqual(gate.min_significant_reps(0.05), 4)   # n=3 can never reach p < 0.1
+        self.assertEqual(gate.min_significant_reps(0.05), 4)   # n=3 can never reach p < 0.05
         self.assertEqual(gate.min_significant_reps(0.01), 5)
 
     def test_large_but_not_significant_change_is_noise(self):
-        base = {"b": [100.0, 150.0, 90.0, 160.0, 95.0]}
-        cur = {"b": [120.0, 100.0, 170.0, 92.0, 165.0]}
-        (v,) = gate.compare_series("abs", base, cur, threshold=0.10, alpha=0.05)
-        self.assertGreater(v.change, 0.10)
+        base = [100.0, 150.0, 90.0, 160.0, 95.0]
+        cur = [120.0, 100.0, 170.0, 92.0, 165.0]
+        v = gate.compare_values(P99, "b", base, cur, threshold=1.1, alpha=0.05)
+        self.assertGreater(v.change, 1.1)
         self.assertGreaterEqual(v.pvalue, 0.05)
         self.assertEqual(v.verdict, gate.NOISE)
 
-    def test_significant_regression(self):
-        base = {"b": [100.0, 101.0, 99.0, 100.5, 99.5]}
-        cur = {"b": [130.0, 131.0, 129.0, 130.5, 129.5]}
-        (v,) = gate.compare_series("abs", base, cur, threshold=0.10, alpha=0.05)
-        self.assertAlmostEqual(v.change, 0.30)
+    def test_significant_regression_in_the_metrics_direction(self):
+        base = [100.0, 101.0, 99.0, 100.5, 99.5]
+        cur = [70.0, 70.7, 69.3, 70.35, 69.65]
+        v = gate.compare_values(THROUGHPUT, "b", base, cur, threshold=0.10, alpha=0.05)
+        self.assertAlmostEqual(v.change, -0.30)
         self.assertEqual(v.verdict, gate.REGRESSION)
+        self.assertEqual(gate.format_change(v), "throughput \u221230.0%")
+        v = gate.compare_values(P99, "b", base, [3 * x for x in base], threshold=2.0, alpha=0.05)
+        self.assertEqual((v.verdict, gate.format_change(v)), (gate.REGRESSION, "p99 \u00d73.0"))
 
     def test_significant_improvement(self):
-        base = {"b": [130.0, 131.0, 129.0, 130.5, 129.5]}
-        cur = {"b": [100.0, 101.0, 99.0, 100.5, 99.5]}
-        (v,) = gate.compare_series("abs", base, cur, threshold=0.10, alpha=0.05)
+        base = [70.0, 70.7, 69.3, 70.35, 69.65]
+        cur = [100.0, 101.0, 99.0, 100.5, 99.5]
+        v = gate.compare_values(THROUGHPUT, "b", base, cur, threshold=0.10, alpha=0.05)
         self.assertEqual(v.verdict, gate.IMPROVEMENT)
 
     def test_single_repetition_falls_back_to_threshold(self):
-        (v,) = gate.compare_series("abs", {"b": [100.0]}, {"b": [130.0]}, threshold=0.10, alpha=0.05)
+        v = gate.compare_values(THROUGHPUT, "b", [100.0], [70.0], threshold=0.10, alpha=0.05)
         self.assertEqual(v.verdict, gate.REGRESSION)
         self.assertIn("threshold only", v.note)
-        (v,) = gate.compare_series("abs", {"b": [100.0]}, {"b": [105.0]}, threshold=0.10, alpha=0.05)
+        v = gate.compare_values(THROUGHPUT, "b", [100.0], [95.0], threshold=0.10, alpha=0.05)
         self.assertEqual(v.verdict, gate.SAME)
 
-    def test_missing_benchmark_reported_not_failed(self):
-        (v,) = gate.compare_series("abs", {"b": [1.0, 2.0]}, {}, threshold=0.1, alpha=0.05)
-        self.assertEqual(v.verdict, gate.MISSING)
-
-    def test_ratio_series_pairs_repetitions(self):
+    def test_ratio_values_divide_by_the_reference_median(self):
         doc = synth.make_run(seed=3, reps=4, designs=["lockpool-fair", "pthread"],
                              workloads=["get_hold"], threads=[4])
         from lpbench import results
+        import statistics
         run = results.Run(doc)
-        series = gate.ratio_series(run, "ops_per_s", "pthread")
-        (name,) = series
-        self.assertTrue(name.endswith(" / pthread"))
-        fair = {s.repetition: s.get("ops_per_s") for s in run.samples[run.keys(design="lockpool-fair")[0]]}
-        ref = {s.repetition: s.get("ops_per_s") for s in run.samples[run.keys(design="pthread")[0]]}
-        # time ratio = (1/fair) / (1/ref) = ref / fair, per repetition
-        self.assertEqual(len(series[name]), 4)
-        for r, v in enumerate(series[name]):
-            self.assertAlmostEqual(v, ref[r] / fair[r])
+        (fair,) = run.keys(design="lockpool-fair")
+        ref = statistics.median(run.values(fair._replace(design="pthread"), "ops_per_s"))
+        got = gate.ratio_values(run, fair, "pthread")
+        self.assertEqual(len(got), 4)
+        for v, ops in zip(got, run.values(fair, "ops_per_s")):
+            self.assertAlmostEqual(v, ops / ref)
 
     def test_instr_verdicts(self):
         vs = gate.compare_instr({"a": 20.0, "b": 30.0, "c": 5.0}, {"a": 20.0, "b": 29.0}, 0.0)
         self.assertEqual([v.verdict for v in vs], [gate.SAME, gate.IMPROVEMENT, gate.MISSING])
+
+    def test_every_threshold_range_is_checked(self):
+        for m in gate.METRICS:
+            gate.check_threshold(m, m.default, "default")  # the defaults are in range
+            with self.assertRaises(gate.InputError):
+                gate.check_threshold(m, -1.0, "negative")
+
+
+class DesignPromises(unittest.TestCase):
+    """FIFO promises are read from the run's context (written by the bench from the C
+    registry), so a new design is judged without any change here."""
+
+    def gate_on(self, flags, violations):
+        with tempfile.TemporaryDirectory() as d:
+            designs = ["lockpool", "pthread"]
+            ctx = {"lp_design_flags": json.dumps(flags)} if flags is not None else {}
+            base = synth.make_run(seed=5, designs=designs, workloads=["get_hold"], threads=[2, 8], context=ctx)
+            cur = synth.make_run(seed=5, designs=designs, workloads=["get_hold"], threads=[2, 8], context=ctx)
+            for doc, v in ((base, 0.0), (cur, violations)):
+                for r in doc["benchmarks"]:
+                    if "/lockpool/" in r["name"]:
+                        r["fifo_violations_per_m"] = 0.0
+                if doc is cur:
+                    doc["benchmarks"][0]["fifo_violations_per_m"] = v
+            synth.write(os.path.join(d, "b.json"), base)
+            synth.write(os.path.join(d, "c.json"), cur)
+            p = subprocess.run([sys.executable, LP_GATE, os.path.join(d, "b.json"), os.path.join(d, "c.json"),
+                                "--checks", "fifo,errors"], capture_output=True, text=True)
+            return p.returncode, p.stdout + p.stderr
+
+    def test_a_new_design_promising_fifo_is_held_to_it(self):
+        rc, out = self.gate_on({"lockpool": ["fifo", "bounded", "blocking"], "pthread": ["bounded"]}, 3.0)
+        self.assertEqual(rc, 1, out)
+        self.assertIn("fifo 0 \u2192 3 per M get_hold/lockpool/", out)
+        self.assertIn("from lp_design_flags", out)
+
+    def test_a_design_without_the_promise_is_not(self):
+        rc, out = self.gate_on({"lockpool": ["bounded", "blocking"], "pthread": ["bounded"]}, 3.0)
+        self.assertEqual(rc, 0, out)
+
+    def test_runs_without_the_key_fall_back_and_say_so(self):
+        rc, out = self.gate_on(None, 3.0)
+        self.assertEqual(rc, 1, out)
+        self.assertIn("fallback", out)
+
+    def test_a_malformed_key_is_an_input_error(self):
+        rc, out = self.gate_on("not a dict", 0.0)
+        self.assertEqual(rc, 2, out)
+        self.assertNotIn("Traceback", out)
 
 
 if __name__ == "__main__":

@@ -172,3 +172,28 @@ class CalibrationNotes(unittest.TestCase):
 
 if __name__ == "__main__":
     unittest.main()
+
+
+class SqliteRanking(unittest.TestCase):
+    def test_designs_ranked_by_median_queries_per_second(self):
+        rows = []
+        for d, ops in (("pthread", 60e3), ("lockpool-barging", 90e3), ("lockpool-fair", 40e3)):
+            for rep, f in enumerate((1.0, 0.5, 1.01)):  # one slow repetition: the median decides
+                r = synth.make_row(synth.bench_name("sqlite_pool", d, 8, slots=4, think_ns=5000), 8, ops * f,
+                                   seed=rep, rep=rep)
+                r.update({"query_p50_ns": 1e4, "query_p90_ns": 2e4, "query_p99_ns": 3e5, "query_p999_ns": 1e6,
+                          "query_max_ns": 5e6, "busy_retries": 7, "sqlite_share": 0.25, "errors": 0})
+                rows.append(r)
+        run = results.Run({"context": {"lp_sqlite_mix": "select:90,update:10,range:0"}, "benchmarks": rows})
+        lines = report._sqlite_ranking(run)
+        table = [line for line in lines if line.startswith("| ") and line[2].isdigit()]
+        self.assertEqual([line.split("|")[2].strip() for line in table],
+                         ["**lockpool-barging**", "pthread", "**lockpool-fair**"])
+        self.assertIn("| 1.50× |", table[0])  # 90k vs pthread's 60k
+        self.assertIn("300.0 µs", table[0])   # query p99
+        self.assertIn("| 25% |", table[0])
+        self.assertIn("select:90,update:10", lines[0])
+
+    def test_no_sqlite_rows_no_section(self):
+        run = results.Run(synth.make_run(seed=1, reps=1))
+        self.assertEqual(report._sqlite_ranking(run), [])
