@@ -8,6 +8,8 @@
 #include <string>
 #include <vector>
 
+#include <unistd.h>
+
 #include "harness.h"
 
 #ifdef LP_BENCH_JEMALLOC
@@ -237,7 +239,7 @@ int main(int argc, char **argv) {
 
     plan_placement(m.topology(), opt.pin, max_registered_threads(), &plan, &err);
     // 16 pages, so an interleaved probe shows its pages spread over the nodes.
-    Machine::Region probe = m.alloc(16 * 4096, opt.mem, plan.empty() ? -1 : plan[0]);
+    Machine::Region probe = m.alloc(16 * static_cast<std::size_t>(sysconf(_SC_PAGESIZE)), opt.mem, plan.empty() ? -1 : plan[0]);
     const std::string mem_policy =
         probe.how + (probe.node_os >= 0 ? " (first page on node " + std::to_string(probe.node_os) + "; pages on nodes " +
                                               probe.nodes + ")"

@@ -65,9 +65,12 @@ case "$guest_timeout_s" in ''|*[!0-9]*) echo "check-numa-vm: LP_NUMA_VM_TIMEOUT 
 mirror=${LP_DEBIAN_MIRROR:-http://deb.debian.org/debian}
 
 start=$(date +%s)
+mkdir -p "$work"
+# One check per tree at a time: two would build the same root tree and share the disk images.
+exec 9>"$work/.lock"
+flock -n 9 || { echo "check-numa-vm: another check-numa-vm.sh is running on $work" >&2; exit 1; }
 step() { echo "=== [numa] $* (t+$(( $(date +%s) - start )) s)"; }
 die() { echo "check-numa-vm: $*" >&2; exit 1; }
-mkdir -p "$work"
 
 step "host packages"
 [ "$deps" -eq 0 ] || "$top/scripts/install-deps.sh" "$top/scripts/packages-numa-vm.txt"
@@ -87,6 +90,7 @@ fi
 # The guest's packages: its list, plus whatever owns the bench's shared libraries here (the guest
 # runs this host's Debian release, so the same packages carry the same sonames).
 step "guest packages"
+ldd "$bench" >/dev/null 2>&1 || die "$bench is not a dynamically linked program of this host (ldd fails)"
 mapfile -t pkgs < <(grep -v -e '^#' -e '^[[:space:]]*$' "$vmdir/guest-packages.txt")
 while read -r lib; do
   owner=""

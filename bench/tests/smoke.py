@@ -23,7 +23,8 @@ COUNTERS = ["ops_per_s", "ops", "lat_p50_ns", "lat_p90_ns", "lat_p99_ns", "lat_p
             "lat_max_ns", "jain", "minmax_share", "cv", "fifo_violations_per_m", "reacquire_frac",
             "full_concurrency", "empty_frac", "efull", "errors", "pin_ok", "mem_node", "lat_samples"]
 CONTEXT = ["lp_pin_policy", "lp_placement", "lp_mem_policy", "lp_topology", "lp_cpu_model", "lp_compiler",
-           "lp_build_flags", "lp_git_commit", "lp_governor", "lp_quick", "lp_run_ms", "lp_spin_calibration"]
+           "lp_build_flags", "lp_git_commit", "lp_governor", "lp_quick", "lp_run_ms", "lp_spin_calibration",
+           "lp_numa_nodes", "lp_remote"]
 NAME = re.compile(r"^(?P<wl>[a-z_]+)/(?P<design>[a-z0-9-]+)/slots:(\d+)/waiters:(\d+)/hold_ns:(\d+)"
                   r"/think_ns:(\d+)/real_time/threads:(?P<threads>\d+)$")
 
