@@ -1,6 +1,7 @@
 // harness.cc — see harness.h.
 #include "harness.h"
 
+#include <regex.h>
 #include <sched.h>
 
 #include <algorithm>
@@ -199,10 +200,24 @@ void Run::start() {
     while (deadline() == 0) sched_yield();
 }
 
+double Run::finish_and_time_per_op(int) {
+    // acq_rel: the last thread to leave must see every thread's stats.
+    left.fetch_add(1, std::memory_order_acq_rel);
+    while (left.load(std::memory_order_acquire) < threads) sched_yield();  // acquire: pairs with the add
+    uint64_t ops = 0, first = UINT64_MAX, last = 0;
+    for (const auto &s : stats) {
+        ops += s->ops;
+        first = std::min(first, s->enter_ns);
+        last = std::max(last, s->exit_ns);
+    }
+    const double span_s = last > first ? static_cast<double>(last - first) / 1e9 : 1e-9;
+    return static_cast<double>(threads) * span_s / static_cast<double>(ops ? ops : 1);
+}
+
 std::string Case::name(int threads) const {
     return std::string(family->name) + "/" + design->name + "/slots:" + std::to_string(slots) +
            "/waiters:" + std::to_string(waiters) + "/hold_ns:" + std::to_string(hold_ns) +
-           "/think_ns:" + std::to_string(think_ns) + "/real_time/threads:" + std::to_string(threads);
+           "/think_ns:" + std::to_string(think_ns) + "/manual_time/threads:" + std::to_string(threads);
 }
 
 // ---- detail file ---------------------------------------------------------------------------
@@ -210,7 +225,8 @@ std::string Case::name(int threads) const {
 namespace {
 struct Detail {
     Hist hist;
-    std::vector<uint64_t> thread_ops;
+    std::vector<uint64_t> thread_ops;                 // summed over repetitions
+    std::vector<std::vector<uint64_t>> per_rep_ops;  // per repetition, in repetition order
 };
 std::map<std::string, Detail> &details() {
     static std::map<std::string, Detail> d;
@@ -219,6 +235,36 @@ std::map<std::string, Detail> &details() {
 int g_max_threads = 1;
 std::vector<uint64_t> g_work_ns;
 }  // namespace
+
+namespace {
+std::vector<std::pair<std::string, std::string>> &unmeasured() {  // (benchmark name, why)
+    static std::vector<std::pair<std::string, std::string>> u;
+    return u;
+}
+}  // namespace
+
+void note_unmeasured(const std::vector<std::string> &names, const std::string &why) {
+    for (const std::string &n : names) unmeasured().emplace_back(n, why);
+}
+
+bool filter_selects_unmeasured(const std::string &filter, std::string *why) {
+    // As Google Benchmark reads --benchmark_filter: "" and "all" select everything, '-' negates.
+    const bool negate = !filter.empty() && filter[0] == '-';
+    std::string spec = negate ? filter.substr(1) : filter;
+    if (spec.empty() || spec == "all") spec = ".";
+    regex_t re;
+    if (regcomp(&re, spec.c_str(), REG_EXTENDED | REG_NOSUB) != 0) return false;
+    bool any = false;
+    for (const auto &u : unmeasured()) {
+        if ((regexec(&re, u.first.c_str(), 0, nullptr, 0) == 0) != negate) {
+            *why = u.second;
+            any = true;
+            break;
+        }
+    }
+    regfree(&re);
+    return any;
+}
 
 int max_registered_threads() { return g_max_threads; }
 std::vector<uint64_t> registered_work_ns() { return g_work_ns; }
@@ -237,6 +283,13 @@ void write_detail_file(const std::string &path) {
         }
         out << "], \"thread_ops\": [";
         for (std::size_t i = 0; i < kv.second.thread_ops.size(); ++i) out << (i ? ", " : "") << kv.second.thread_ops[i];
+        out << "], \"thread_ops_per_rep\": [";
+        for (std::size_t r = 0; r < kv.second.per_rep_ops.size(); ++r) {
+            out << (r ? ", [" : "[");
+            const std::vector<uint64_t> &ops = kv.second.per_rep_ops[r];
+            for (std::size_t i = 0; i < ops.size(); ++i) out << (i ? ", " : "") << ops[i];
+            out << "]";
+        }
         out << "]}";
     }
     out << "\n}}\n";
@@ -393,7 +446,7 @@ void finish_run(benchmark::State &state, Run &r) {
     ctr["lat_samples"] = static_cast<double>(merged.total());
     ctr["jain"] = f.jain;
     ctr["minmax_share"] = f.minmax_share;
-    ctr["cv"] = f.cv;
+    ctr["cv_thread_ops"] = f.cv;
     ctr["fifo_violations_per_m"] = fifo_per_m;
     ctr["reacquire_frac"] = grants ? static_cast<double>(reacq) / static_cast<double>(grants) : 0;
     ctr["full_concurrency"] = span_s > 0 ? std::min(1.0, overlap / span_s) : 0;
@@ -402,19 +455,19 @@ void finish_run(benchmark::State &state, Run &r) {
     ctr["errors"] = static_cast<double>(errors);
     ctr["pin_ok"] = r.c->pin_policy().kind == PinKind::None ? -1 : (pin_ok ? 1 : 0);
     ctr["mem_node"] = r.mem.node_os;
-    if (!per_task.empty()) ctr["task_jain"] = fairness_of(per_task).jain;
+    // Every row carries the same counters (GB's CSV reporter aborts on a counter the first row
+    // lacked): -1 where not applicable, including every other registered workload's own counters.
+    // Per-thread ops, whose number varies, go to the detail file.
+    ctr["task_jain"] = per_task.empty() ? -1 : fairness_of(per_task).jain;
+    for (const char *name : family_counter_names()) ctr[name] = -1;
     if (r.c->family->counters) r.c->family->counters(r, ctr);
-    for (int t = 0; t < n; ++t) {
-        char key[16];
-        std::snprintf(key, sizeof key, "t%02d_ops", t);
-        ctr[key] = static_cast<double>(per_thread[static_cast<std::size_t>(t)]);
-    }
-    state.SetItemsProcessed(static_cast<int64_t>(ops));
 
+    // GB calls each repetition of an instance in turn (interleaved or not): append = repetition index.
     Detail &d = details()[r.c->name(n)];  // repetitions merge: histograms add, thread ops add
     d.hist.merge(merged);
     d.thread_ops.resize(per_thread.size(), 0);
     for (std::size_t t = 0; t < per_thread.size(); ++t) d.thread_ops[t] += per_thread[t];
+    d.per_rep_ops.push_back(per_thread);
 }
 }  // namespace
 
@@ -456,6 +509,10 @@ void run_case(benchmark::State &state, const Case &c) {
         r.c->family->loop(r, tid, s);
         s.exit_ns = now_ns();
         if (per_thread) r.d->thread_exit(r.self);
+        // GB's reported time is time per operation (compare.py then sees throughput): every
+        // thread waits for all to leave their loops, then reports threads x span / ops, which
+        // GB averages over threads and divides by its iteration count (one per thread).
+        state.SetIterationTime(r.finish_and_time_per_op(tid));
     }
     if (tid == 0) {
         // GB's stop barrier: every thread has left its loop, so all stats are final.
@@ -494,9 +551,27 @@ void register_case(const Case &registered, const std::vector<int> &registered_th
 }
 
 namespace {
+std::vector<const Family *> &registered_families() {
+    static std::vector<const Family *> f;
+    return f;
+}
+}  // namespace
+
+std::vector<const char *> family_counter_names() {
+    std::vector<const char *> out;
+    for (const Family *f : registered_families())
+        for (const char *const *n = f->counter_names; n && *n; ++n)
+            if (std::find_if(out.begin(), out.end(), [&](const char *o) { return std::strcmp(o, *n) == 0; }) == out.end())
+                out.push_back(*n);
+    return out;
+}
+
+namespace {
 void register_one(const Case &registered, const std::vector<int> &registered_threads, uint32_t slots) {
     const Options &o = options();
     Case c = registered;
+    auto &fams = registered_families();
+    if (std::find(fams.begin(), fams.end(), c.family) == fams.end()) fams.push_back(c.family);
     if (slots) c.slots = slots;
     if (o.waiters) c.waiters = o.waiters;
     // --hold/--think: the name carries the mean (its distribution is in the context).
@@ -518,7 +593,7 @@ void register_one(const Case &registered, const std::vector<int> &registered_thr
         b->Threads(t);
         g_max_threads = std::max(g_max_threads, t);
     }
-    b->UseRealTime();
+    b->UseManualTime();  // time per operation: run_case
     std::vector<uint64_t> work{c.hold_ns, c.think_ns};
     if (o.hold_given && o.hold.random()) work.push_back(work_reference_ns(o.hold));
     if (o.think_given && o.think.random()) work.push_back(work_reference_ns(o.think));

@@ -10,7 +10,8 @@
 // set by the first would leave them nothing). So runs are time-bounded: no thread finishes early
 // while others still run, except for its last operation. Each thread notes when it entered and
 // left its loop; `full_concurrency` is the fraction of the run's span during which all of them
-// were inside. GB's own real time and items_per_second stay meaningful.
+// were inside. The time GB reports is manual: the run's time per get+put pair (Run::finish_and_time_per_op),
+// so GB's compare.py compares throughput; ops_per_s is the same figure as a rate.
 #ifndef LP_BENCH_HARNESS_H
 #define LP_BENCH_HARNESS_H
 
@@ -306,6 +307,7 @@ struct Run {
     double hold_iters_per_ns = 0, think_iters_per_ns = 0;  // for a random --hold/--think (0: fixed)
     std::atomic<uint64_t> deadline_ns{0};
     std::atomic<int> arrived{0};
+    std::atomic<int> left{0};
     std::vector<std::unique_ptr<ThreadStats>> stats;
     std::vector<int> placement;
     FifoTracker fifo;
@@ -314,6 +316,11 @@ struct Run {
     /** Our start line: every thread arrives, the last one sets the shared deadline run_ns from
      *  now, the others wait for it (yielding, so oversubscribed threads all get there). */
     void start();
+    /** Our finish line, called by each thread after its loop: waits until all threads have left
+     *  theirs, then returns the manual time this thread reports to GB, threads x span / ops
+     *  seconds, so that GB's time per iteration (its mean over threads / one iteration per
+     *  thread) is the run's time per operation. */
+    double finish_and_time_per_op(int thread);
     /** The shared deadline (valid after start()). */
     uint64_t deadline() const { return deadline_ns.load(std::memory_order_acquire); }  // acquire: pairs with start()
 };
@@ -328,7 +335,13 @@ struct Family {
     // Its own counters, added after the common ones (e.g. sqlite_pool's query latency).
     void (*counters)(const Run &run, benchmark::UserCounters &out) = nullptr;
     bool hold_is_spin = true;  // --hold replaces the hold (false: the hold is real work, e.g. a query)
+    // The names `counters` sets, nullptr-terminated: every other workload's rows carry them as -1,
+    // so all rows have one counter set (GB's CSV reporter requires it).
+    const char *const *counter_names = nullptr;
 };
+
+/** Every counter name the registered workloads add (Family::counter_names), each once. */
+std::vector<const char *> family_counter_names();
 
 /** The default set-up: size and init the design in placed memory (r.self); false + r.error on
  *  failure. A workload with its own set-up calls it for the design part. */
@@ -373,6 +386,14 @@ std::vector<const lpd_design *> all_designs();
 void write_detail_file(const std::string &path);
 
 /** Largest thread count registered so far (for the placement shown in the context). */
+/** A workload that cannot be measured on this machine registers nothing and records here the
+ *  benchmarks it would have had and why not, so a filter that selects only those is answered
+ *  with that reason and exit status 0 rather than as a filter matching nothing. */
+void note_unmeasured(const std::vector<std::string> &names, const std::string &why);
+/** True if Google Benchmark's filter `filter` (POSIX extended regex; a leading '-' negates)
+ *  selects one of the noted benchmarks; *why is the reason they were not registered. */
+bool filter_selects_unmeasured(const std::string &filter, std::string *why);
+
 int max_registered_threads();
 /** Every hold/think length registered so far, to calibrate them all before the first run. */
 std::vector<uint64_t> registered_work_ns();

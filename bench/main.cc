@@ -1,5 +1,6 @@
 // main.cc — lockpool-bench: Google Benchmark's flags plus ours, context, then every workload.
 #include <cctype>
+#include <cerrno>
 #include <cstdio>
 #include <cstdlib>
 #include <cstring>
@@ -46,8 +47,12 @@ const char kUsage[] =
     "                                     (its hold is the query)\n"
     "  --lp_sqlite_mix=select:P,update:P,range:P  sqlite_pool's query mix in percent (default select:90,update:10)\n"
     "Useful Google Benchmark flags: --benchmark_filter=REGEX --benchmark_out=F.json\n"
-    "  --benchmark_out_format=json --benchmark_repetitions=N --benchmark_list_tests\n"
-    "(--benchmark_min_time is set by lockpool-bench: every instance is one time-bounded run.)\n";
+    "  --benchmark_out_format=json --benchmark_format=console|json|csv --benchmark_repetitions=N (>= 1)\n"
+    "  --benchmark_list_tests\n"
+    "(--benchmark_min_time is set by lockpool-bench: every instance is one time-bounded run. GB's reported\n"
+    "time is the run's time per get+put pair, so GB's compare.py compares throughput.)\n"
+    "Exit status: 0 done (also when the filter selects only workloads this machine cannot measure, e.g.\n"
+    "  get_hold_remote on one NUMA node: it says why), 2 a bad flag or a filter that matches no benchmark.\n";
 
 bool take_value(const char *arg, const char *flag, std::string *value) {
     const std::size_t n = std::strlen(flag);
@@ -92,6 +97,50 @@ std::string git_commit() {
         if (env && *env) out = env;
     }
     return out.empty() ? "unknown" : out;
+}
+
+// Each design's promises (the registry's LPD_* flags) as one JSON object, so scripts judge a
+// design by what it promises (e.g. FIFO) and a new design needs no script change.
+std::string design_flags_json() {
+    std::string out = "{";
+    for (const lpd_design *d : all_designs()) {
+        out += (out.size() > 1 ? ", \"" : "\"") + std::string(d->name) + "\": [";
+        bool first = true;
+        for (unsigned bit = 1; bit != 0; bit <<= 1) {
+            const char *name = (d->flags & bit) ? lpd_flag_name(bit) : nullptr;
+            if (!name) continue;
+            out += (first ? "\"" : ", \"") + std::string(name) + "\"";
+            first = false;
+        }
+        out += "]";
+    }
+    return out + "}";
+}
+
+// Google Benchmark flags whose bad values GB itself does not reject (a negative repetition
+// count dies in std::vector::reserve; an unknown format prints GB's usage and exits 0).
+// Returns false with a message for a bad value.
+bool check_gb_flag(const char *arg, std::string *err) {
+    for (const char *flag : {"--benchmark_format", "--benchmark_out_format"}) {
+        std::string v;
+        if (take_value(arg, flag, &v) && v != "console" && v != "json" && v != "csv") {
+            *err = std::string(flag) + " must be console, json or csv, not '" + v + "'";
+            return false;
+        }
+    }
+    static const char *const kPositiveInts[] = {"--benchmark_repetitions"};
+    for (const char *flag : kPositiveInts) {
+        std::string v;
+        if (!take_value(arg, flag, &v)) continue;
+        char *end = nullptr;
+        errno = 0;
+        const long n = std::strtol(v.c_str(), &end, 10);
+        if (v.empty() || *end != '\0' || errno != 0 || n < 1 || n > 1000000) {
+            *err = std::string(flag) + " must be a whole number 1..1000000, not '" + v + "'";
+            return false;
+        }
+    }
+    return true;
 }
 
 std::string governor() {
@@ -204,6 +253,11 @@ int main(int argc, char **argv) {
             }
         } else {
             if (std::strcmp(a, "--help") == 0 || std::strcmp(a, "-h") == 0) std::fputs(kUsage, stdout);
+            std::string err;
+            if (!check_gb_flag(a, &err)) {
+                std::fprintf(stderr, "lockpool-bench: %s\n", err.c_str());
+                return 2;
+            }
             if (std::strncmp(a, "--benchmark_min_time", 20) == 0) user_min_time = true;
             gb_args.push_back(argv[i]);
         }
@@ -274,13 +328,29 @@ int main(int argc, char **argv) {
     benchmark::AddCustomContext("lp_spin_calibration", calibration_summary());
     benchmark::AddCustomContext("lp_allocator", allocator());
     benchmark::AddCustomContext("lp_designs_skipped", lpd_skipped());
+    benchmark::AddCustomContext("lp_design_flags", design_flags_json());
 
     std::fprintf(stderr, "[lockpool-bench] pin=%s mem=%s run_ms=%llu topology: %s\n", opt.pin.str().c_str(),
                  mem_policy.c_str(), static_cast<unsigned long long>(opt.run_ms), m.topology().summary().c_str());
     std::fprintf(stderr, "[lockpool-bench] placement (max threads): %s\n", placement_string(plan).c_str());
     std::fprintf(stderr, "[lockpool-bench] spin calibration: %s\n", calibration_summary().c_str());
 
-    benchmark::RunSpecifiedBenchmarks();
+    const std::size_t matched = benchmark::RunSpecifiedBenchmarks();
+    std::string unmeasured_why;
+    if (matched == 0 && filter_selects_unmeasured(benchmark::GetBenchmarkFilter(), &unmeasured_why)) {
+        // Nothing to run because the machine cannot measure it: an answer, not a usage error.
+        std::fprintf(stderr, "lockpool-bench: nothing to run: %s\n", unmeasured_why.c_str());
+        benchmark::Shutdown();
+        return 0;
+    }
+    if (matched == 0) {
+        // GB says so on stderr and exits 0; a run that measured nothing must not pass for one.
+        std::fprintf(stderr, "lockpool-bench: no benchmark matches --benchmark_filter=%s (a workload or design name "
+                             "that does not exist?); --benchmark_list_tests lists them\n",
+                     benchmark::GetBenchmarkFilter().c_str());
+        benchmark::Shutdown();
+        return 2;
+    }
     const std::string drift = calibration_drift();
     if (!drift.empty())
         std::fprintf(stderr, "[lockpool-bench] warning: spin calibration drifted (%s): this process's hold/think "

@@ -49,6 +49,11 @@ bool choose_nodes(const Topology &t, int *home, int *remote, std::string *why) {
 void say_not_measured(const std::string &why) {
     std::fprintf(stderr, "[lockpool-bench] get_hold_remote: not measured: %s\n", why.c_str());
     benchmark::AddCustomContext("lp_remote", "not measured: " + why);
+    std::vector<std::string> names;
+    for (uint32_t slots : get_hold_slots())
+        for (const lpd_design *d : all_designs())
+            for (const Family *f : {&kLocal, &kRemote}) names.push_back(get_hold_case(f, d, slots).name(2 * static_cast<int>(slots)));
+    note_unmeasured(names, "get_hold_local/get_hold_remote not measured: " + why);
 }
 
 void register_remote() {

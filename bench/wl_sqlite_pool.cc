@@ -387,8 +387,12 @@ void sqlite_counters(const Run &r, benchmark::UserCounters &out) {
     out["conns_by_design"] = g_by_design ? 1 : 0;
 }
 
+const char *const kSqliteCounterNames[] = {"query_p50_ns", "query_p90_ns", "query_p99_ns",  "query_p999_ns",
+                                           "query_max_ns", "busy_retries", "sqlite_share", "conns_opened",
+                                           "conns_by_design", nullptr};
+
 const Family kSqlitePool{"sqlite_pool", loop_sqlite, /*measures_fifo=*/true, setup_sqlite, teardown_sqlite,
-                         sqlite_counters, /*hold_is_spin=*/false};
+                         sqlite_counters, /*hold_is_spin=*/false, kSqliteCounterNames};
 
 void register_sqlite_pool() {
     // threads >= 2 x SLOTS: there are always waiters, as in a busy service; --quick keeps one case.

@@ -83,6 +83,11 @@ const lpd_design *const *lpd_designs(size_t *count);
 /** The design of that name, or NULL. */
 const lpd_design *lpd_find(const char *name);
 
+/** The name tools use for one LPD_* flag: "fifo", "lock_free", "bounded", "blocking",
+ *  "wait_queue", "per_thread" (the benchmark writes each design's promises into its JSON
+ *  context with these names); NULL for anything but a single known flag. */
+const char *lpd_flag_name(unsigned flag);
+
 /** Designs left out of this build, with the reason, as "name: reason" lines (or ""). */
 const char *lpd_skipped(void);
 

@@ -589,6 +589,8 @@ static int check_registry(const char *expected_csv) {
                   design->put,
               "missing name, text or function");
         CHECK(!has(LPD_FIFO) || has(LPD_BLOCKING), "FIFO without blocking get");
+        for (unsigned bit = 1; bit != 0; bit <<= 1) /* every promise has a name in the bench's JSON */
+            CHECK(!(design->flags & bit) || lpd_flag_name(bit) != NULL, "flag 0x%x has no lpd_flag_name", bit);
         CHECK((design->get_begin != NULL) == (design->get_finish != NULL) &&
                   (design->get_begin != NULL) == (design->wait_size > 0),
               "get_begin, get_finish and wait_size: all or none");
@@ -600,6 +602,9 @@ static int check_registry(const char *expected_csv) {
     design = NULL;
     CHECK(lpd_find("no-such-design") == NULL && lpd_find(NULL) == NULL, "lpd_find of a bad name");
     CHECK(lpd_skipped() != NULL, "lpd_skipped is NULL");
+    CHECK(lpd_flag_name(LPD_FIFO) != NULL && strcmp(lpd_flag_name(LPD_FIFO), "fifo") == 0 &&
+              lpd_flag_name(0) == NULL && lpd_flag_name(LPD_FIFO | LPD_BOUNDED) == NULL,
+          "lpd_flag_name");
     printf("registry: %zu designs ok; skipped: %s\n", n, lpd_skipped()[0] ? lpd_skipped() : "none\n");
     return 0;
 }

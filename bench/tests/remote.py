@@ -76,6 +76,8 @@ def main():
             expect(rc == 0, f"the remote workloads on one node exit 0 ({rc})")
             expect("get_hold_remote: not measured: this machine has 1 NUMA node" in err and
                    "nothing remote can be measured" in err, f"stderr says nothing remote can be measured ({err[:300]})")
+            expect("lockpool-bench: nothing to run: get_hold_local/get_hold_remote not measured: " in err,
+                   f"a filter selecting only the pair is answered, not a filter matching nothing ({err[-300:]})")
         elif note.startswith("not measured: "):
             expect(not bound and not listed, f"remote not measured although memory binds ({note!r})")
         else:

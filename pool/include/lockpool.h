@@ -308,7 +308,7 @@ uint64_t lp_clock_ns(void);
  *   BAD_POOL        pool NULL, misaligned, zero-filled (static storage never initialised, or
  *                   memset to 0, even with waits pending), left with arbitrary bytes, or
  *                   whose last lp_init failed. (Arbitrary bytes are caught by a 32-bit check
- *                   word: all but a 2^-32 chance; a pool is never read before the check.)
+ *                   word: all but a 2^-32 chance; nothing else is read before it passes.)
  *                   For lp_init: pool NULL or misaligned.
  *   NULL_SLOT       the slot out-pointer is NULL (lp_wait_cancel takes NULL: pass it on)
  *   NULL_WAIT       the wait record is NULL
@@ -336,6 +336,9 @@ uint64_t lp_clock_ns(void);
  * Outside any contract (undefined, as for any C API): storage that is freed, too small or
  * reused while the pool or a pending record lives in it; a record in memory never
  * initialised; lp_init on a pool in use; copies of a pool or of a pending record.
+ * Waits by design, not bad input: lp_wait_poll or lp_wait_cancel of a wait called from
+ * inside that wait's own waker (each waits for the waker to return, see lp_wait_poll), and
+ * a blocking get with no deadline while the caller itself holds every slot.
  */
 #define LP_MISUSE_TABLE(X)                                                              \
     X(lp_init,              BAD_POOL,       LP_EINVAL)                                   \

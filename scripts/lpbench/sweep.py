@@ -226,3 +226,67 @@ def sizing_curve(sz, out_dir, workload, design, machine, tolerance, lat_label="p
     fig.savefig(path, dpi=110)
     plt.close(fig)
     return path
+
+
+# ---- thread scaling: every design at 1, 2, 4, ... threads --------------------------------------
+
+def scaling_threads(cpus):
+    """1, 2, 4, ... up to 2 x cpus, and 2 x cpus itself (6 CPUs: 1, 2, 4, 8, 12)."""
+    top = 2 * max(1, int(cpus))
+    out, t = [], 1
+    while t < top:
+        out.append(t)
+        t *= 2
+    return out + [top]
+
+
+SCALING_COLUMNS = ["workload", "design", "slots", "waiters", "hold_ns", "think_ns", "threads", "repetitions",
+                   "ops_per_s_median", "ops_per_s_min", "ops_per_s_max",
+                   "p99_ns_median", "p99_ns_min", "p99_ns_max", "max_ns_worst", "jain_median",
+                   "fifo_violations_per_m_worst"]
+
+
+def scaling_rows(run, workload):
+    """One row per (configuration, design, threads) of the workload, SCALING_COLUMNS in order:
+    medians and min/max over repetitions; p99 and max of the whole query for sqlite_pool, of
+    the get otherwise; FIFO violations empty where the workload does not count them."""
+    lat = p99_counter(run, workload)
+    worst = "query_max_ns" if lat == "query_p99_ns" else "lat_max_ns"
+    rows = []
+    for k in run.keys(workload=workload):
+        ops = run.values(k, "ops_per_s")
+        p99 = run.values(k, lat)
+        fifo = [v for v in run.values(k, "fifo_violations_per_m") if v >= 0]
+
+        def num(x):
+            return "" if x is None or (isinstance(x, float) and math.isnan(x)) else f"{x:.6g}"
+
+        rows.append([k.workload, k.design, k.slots, k.waiters, k.hold_ns, k.think_ns, k.threads,
+                     len(run.samples[k]),
+                     num(run.median(k, "ops_per_s")), num(min(ops) if ops else None),
+                     num(max(ops) if ops else None),
+                     num(run.median(k, lat)), num(min(p99) if p99 else None), num(max(p99) if p99 else None),
+                     num(run.worst(k, worst)), num(run.median(k, "jain")), num(max(fifo) if fifo else None)])
+    return rows
+
+
+def write_scaling_csv(run, workload, path):
+    import csv
+    with open(path, "w", newline="") as f:
+        w = csv.writer(f)
+        w.writerow(SCALING_COLUMNS)
+        w.writerows(scaling_rows(run, workload))
+    return path
+
+
+def scaling_lines(run, workload):
+    """Per configuration and thread count: the fastest design (median) and its throughput."""
+    lines = []
+    for case in run.cases(workload):
+        keys = [k for k in (run.find(case, d) for d in run.designs(workload)) if k]
+        if not keys:
+            continue
+        best = max(keys, key=lambda k: run.median(k, "ops_per_s", default=-1.0))
+        lines.append(f"{results.case_label(case)}: fastest {best.design}, "
+                     f"{run.median(best, 'ops_per_s'):,.0f} ops/s (median of {len(run.samples[best])})")
+    return lines

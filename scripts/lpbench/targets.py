@@ -1,4 +1,4 @@
-"""The issue-7 targets, computed from one run (bench JSON + fastpath.json).
+"""The performance targets, computed from one run (bench JSON + fastpath.json).
 
 Each check yields rows (target, what, measured, verdict). Conventions, chosen to be
 conservative and symmetric:

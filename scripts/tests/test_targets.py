@@ -1,4 +1,4 @@
-"""The issue-7 target table: each verdict computed from the run, on hand-made cases."""
+"""The performance-target table: each verdict computed from the run, on hand-made cases."""
 import os
 import sys
 import unittest
