@@ -15,13 +15,14 @@ WORKLOADS = ["uncontended", "try_get_storm", "get_hold", "oversubscribed", "asyn
 ASYNC_DESIGNS = {"lockpool-fair", "lockpool-barging", "lockpool-bounded"}
 # sqlite_pool runs the designs that bound their objects and let callers wait (lp_design_flags).
 SQLITE_COUNTERS = ["query_p50_ns", "query_p90_ns", "query_p99_ns", "query_p999_ns", "query_max_ns",
-                   "busy_retries", "sqlite_share", "conns_opened", "conns_by_design"]
+                   "busy_retries", "sqlite_share", "conns_opened", "conns_by_design", "cpu_s"]
 COUNTERS = ["ops_per_s", "ops", "lat_p50_ns", "lat_p90_ns", "lat_p99_ns", "lat_p999_ns", "lat_p9999_ns",
             "lat_max_ns", "jain", "minmax_share", "cv_thread_ops", "fifo_violations_per_m", "reacquire_frac",
             "full_concurrency", "empty_frac", "efull", "errors", "pin_ok", "mem_node", "lat_samples", "task_jain"]
 CONTEXT = ["lp_pin_policy", "lp_placement", "lp_mem_policy", "lp_topology", "lp_cpu_model", "lp_compiler",
            "lp_build_flags", "lp_git_commit", "lp_governor", "lp_quick", "lp_run_ms", "lp_spin_calibration",
-           "lp_design_flags", "lp_numa_nodes", "lp_remote"]
+           "lp_design_flags", "lp_design_summaries",
+           "lp_numa_nodes", "lp_remote"]
 # Row keys that are Google Benchmark's own, not counters.
 GB_KEYS = {"name", "family_index", "per_family_instance_index", "run_name", "run_type", "repetitions",
            "repetition_index", "threads", "iterations", "real_time", "cpu_time", "time_unit",
@@ -100,6 +101,13 @@ def main():
             fail("%s: a design that promises FIFO is not measured for it" % b["name"])
     if flags is not None and not designs <= set(flags):
         fail("lp_design_flags lacks designs %s" % sorted(designs - set(flags)))
+    try:
+        summaries = json.loads(doc["context"].get("lp_design_summaries", "{}"))
+    except ValueError:
+        summaries = {}
+        fail("context lp_design_summaries is not JSON")
+    if set(summaries) != set(flags or {}) or not all(isinstance(v, str) and v for v in summaries.values()):
+        fail("lp_design_summaries does not give every design of lp_design_flags a description")
 
     if not flags_filter(sys.argv[2:]):
         for design in designs:
@@ -170,6 +178,7 @@ def check_row(b, wl, design, threads, thread_ops, promises):
         slots = int(NAME.match(name).group(3))
         expect(1 <= b["conns_opened"] <= slots, "1 <= connections opened <= SLOTS (lazily)")
         expect(0 < b["sqlite_share"] <= 1 and b["busy_retries"] >= 0, "0 < sqlite_share <= 1, busy_retries >= 0")
+        expect(b["cpu_s"] >= 0, "cpu_s >= 0")
         expect(b["conns_by_design"] == (1 if design.startswith("lockpool") else 0),
                "connections opened through the design's create path exactly for LockPool designs")
 
