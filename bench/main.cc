@@ -113,6 +113,25 @@ std::string design_flags_json() {
     return out + "}";
 }
 
+// A JSON string literal (summaries are prose: quotes and backslashes escaped, control bytes dropped).
+std::string json_string(const char *s) {
+    std::string out = "\"";
+    for (; s && *s; s++) {
+        if (*s == '"' || *s == '\\') out += '\\';
+        if (static_cast<unsigned char>(*s) >= 0x20) out += *s;
+    }
+    return out + "\"";
+}
+
+// Each design's one-line summary (the registry's `summary`), so a report says what a design is
+// in the words of the code that implements it.
+std::string design_summaries_json() {
+    std::string out = "{";
+    for (const lpd_design *d : all_designs())
+        out += (out.size() > 1 ? ", " : "") + json_string(d->name) + ": " + json_string(d->summary);
+    return out + "}";
+}
+
 // Google Benchmark flags whose bad values GB itself does not reject (a negative repetition
 // count dies in std::vector::reserve; an unknown format prints GB's usage and exits 0).
 // Returns false with a message for a bad value.
@@ -317,6 +336,7 @@ int main(int argc, char **argv) {
     benchmark::AddCustomContext("lp_allocator", allocator());
     benchmark::AddCustomContext("lp_designs_skipped", lpd_skipped());
     benchmark::AddCustomContext("lp_design_flags", design_flags_json());
+    benchmark::AddCustomContext("lp_design_summaries", design_summaries_json());
 
     std::fprintf(stderr, "[lockpool-bench] pin=%s mem=%s run_ms=%llu topology: %s\n", opt.pin.str().c_str(),
                  mem_policy.c_str(), static_cast<unsigned long long>(opt.run_ms), m.topology().summary().c_str());
