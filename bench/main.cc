@@ -31,6 +31,7 @@ namespace {
 const char kUsage[] =
     "lockpool-bench [Google Benchmark flags] [lockpool flags]\n"
     "  --pin=compact|scatter|numa:K|none  thread placement policy (default compact)\n"
+    "  --pin=cpus:LIST                    thread i on the i-th CPU of LIST, e.g. 0,2,4-7 (wraps around)\n"
     "  --mem=local|interleave|node:K      design storage: on the NUMA node of thread 0 (default), interleaved\n"
     "                                     over all nodes, or on node K (hwloc logical index, as numa:K)\n"
     "  --run_ms=N                         length of each run in ms (default 1000; 25 with --quick)\n"
