@@ -29,6 +29,7 @@ namespace {
 const char kUsage[] =
     "lockpool-bench [Google Benchmark flags] [lockpool flags]\n"
     "  --pin=compact|scatter|numa:K|none  thread placement policy (default compact)\n"
+    "  --pin=cpus:LIST                    thread i on the i-th CPU of LIST, e.g. 0,2,4-7 (wraps around)\n"
     "  --mem=local|interleave             pool memory: NUMA node of thread 0, or interleaved (default local)\n"
     "  --run_ms=N                         length of each run in ms (default 1000; 25 with --quick)\n"
     "  --quick                            the CI smoke set (fewer thread counts, short runs)\n"
