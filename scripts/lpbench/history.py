@@ -439,6 +439,26 @@ def series(db, metric, design=None, workload=None, name_re=None, machine=None, t
     return out
 
 
+def ratio_series(db, metric, reference, design=None, workload=None, name_re=None, machine=None, tag=None):
+    """Like series(), but each run's median divided by the `reference` design's median for the
+    same case in the same run: what the machine did to both cancels (the gate's ratio check)."""
+    every = series(db, metric, workload=workload, machine=machine, tag=tag)
+    rx = re.compile(name_re) if name_re else None
+    out = {}
+    for (fp, tg, name), pts in every.items():
+        parts = name.split("/")
+        if parts[0] == "fastpath" or parts[1] == reference or (design and parts[1] != design):
+            continue
+        if rx and not rx.search(name):
+            continue
+        ref = {p.run_id: p.value for p in every.get((fp, tg, "/".join([parts[0], reference] + parts[2:])), [])}
+        ratio = [Point(p.run_id, p.commit, p.commit_date, p.run_date, p.value / ref[p.run_id], p.reps)
+                 for p in pts if ref.get(p.run_id)]
+        if ratio:
+            out[(fp, tg, name)] = ratio
+    return out
+
+
 def higher_is_better(metric):
     return metric in results.HIGHER_IS_BETTER
 
