@@ -170,6 +170,7 @@ def backfill(db, repo, spec, work, paths=None, filt=DEFAULT_FILTER, reps=DEFAULT
         shas = shas[-limit:]
     if newest_first:
         shas = shas[::-1]
+    work = os.path.abspath(work)   # git and cmake run from other directories
     os.makedirs(os.path.join(work, "runs"), exist_ok=True)
     have = {}
     for (sha,) in db.query("SELECT commit_sha FROM runs WHERE tag = ?", (tag,)):

@@ -425,7 +425,7 @@ class BackfillReal(unittest.TestCase):
         parent = subprocess.run(["git", "-C", TOP, "rev-parse", "--verify", "--quiet", "HEAD~1"],
                                 capture_output=True, text=True)
         if parent.returncode != 0:
-            self.skipTest("a shallow clone without HEAD~1: no range to backfill")
+            self.skipTest("no git history with HEAD~1 here (a shallow clone or a copy without .git)")
         with tempfile.TemporaryDirectory(prefix="lp-backfill-real-") as tmp:
             dbp = os.path.join(tmp, "h.sqlite")
             args = ["backfill", "HEAD~1..HEAD", "--db", dbp, "--work", os.path.join(tmp, "work"),
