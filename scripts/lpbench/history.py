@@ -396,29 +396,40 @@ def series(db, metric, design=None, workload=None, name_re=None, machine=None, t
            with_values=False):
     """{(machine fingerprint, tag, benchmark name): [Point in commit order]} for one metric.
     Runs are ordered by commit date, then run date (several runs of one commit stay together)."""
-    where = ["m.name = ?"]
-    params = [metric]
+    mrow = db.query("SELECT id FROM metrics WHERE name = ?", (metric,))
+    if not mrow:
+        return {}
+    where, params = ["1 = 1"], []
     if design:
-        where.append("b.design = ?")
+        where.append("design = ?")
         params.append(design)
     if workload:
-        where.append("b.workload = ?")
+        where.append("workload = ?")
         params.append(workload)
-    w2, p2 = _run_filter(machine, tag)
-    where += w2
-    params += p2
-    rows = db.query(
-        "SELECT mc.fingerprint, r.tag, b.name, r.id, r.commit_sha, r.commit_date, r.run_date, rm.value, rm.reps"
-        " FROM run_medians rm JOIN metrics m ON m.id = rm.metric_id JOIN benchmarks b ON b.id = rm.benchmark_id"
-        " JOIN runs r ON r.id = rm.run_id JOIN machines mc ON mc.id = r.machine_id"
-        " WHERE " + " AND ".join(where) + " ORDER BY mc.fingerprint, r.tag, b.name, r.commit_ts, r.run_ts, r.id",
-        params)
-    out = {}
     rx = re.compile(name_re) if name_re else None
-    for fp, tag_, name, rid, sha, cdate, rdate, value, reps in rows:
-        if rx and not rx.search(name):
+    bench = {bid: name for bid, name in db.query("SELECT id, name FROM benchmarks WHERE " + " AND ".join(where), params)
+             if not rx or rx.search(name)}
+    w2, p2 = _run_filter(machine, tag)
+    runs = {}
+    for rid, fp, tag_, sha, cdate, rdate, cts, rts in db.query(
+            "SELECT r.id, mc.fingerprint, r.tag, r.commit_sha, r.commit_date, r.run_date, r.commit_ts, r.run_ts"
+            " FROM runs r JOIN machines mc ON mc.id = r.machine_id" + (" WHERE " + " AND ".join(w2) if w2 else ""), p2):
+        runs[rid] = (fp, tag_, sha, cdate, rdate, (cts, rts, rid))
+    if not bench or not runs:
+        return {}
+    # Only the medians are read here (one number per run and series); the run facts come from
+    # the small runs table, so a history of thousands of runs stays a few seconds to read.
+    out = {}
+    for bid, rid, value, reps in db.query("SELECT benchmark_id, run_id, value, reps FROM run_medians"
+                                          " WHERE metric_id = ?", (mrow[0][0],)):
+        name = bench.get(bid)
+        r = runs.get(rid)
+        if name is None or r is None:
             continue
-        out.setdefault((fp, tag_, name), []).append(Point(rid, sha, cdate, rdate, value, reps))
+        out.setdefault((r[0], r[1], name), []).append(Point(rid, r[2], r[3], r[4], value, reps))
+    for pts in out.values():
+        pts.sort(key=lambda p: runs[p.run_id][5])
+    out = dict(sorted(out.items()))
     if with_values and out:
         ids = {p.run_id: p for pts in out.values() for p in pts}
         byname = {}

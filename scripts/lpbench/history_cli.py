@@ -77,14 +77,27 @@ def cmd_trend(a):
 
 
 # ---- changes ------------------------------------------------------------------------------
-def find_changes(ser, alpha, permutations, min_size, min_magnitude, seed, metric):
-    """[(series key, change dict)] for every series, in series order."""
+def _series_changes(args):
     from . import edivisive
+    values, alpha, permutations, min_size, seed = args
+    return edivisive.change_points(values, alpha=alpha, permutations=permutations, min_size=min_size, seed=seed)
+
+
+def find_changes(ser, alpha, permutations, min_size, min_magnitude, seed, metric, jobs=1):
+    """[(series key, change dict)] for every series, in series order. Each series uses the same
+    seed, so the answer does not depend on `jobs` (worker processes)."""
+    keys = list(ser)
+    work = [([p.value for p in ser[k]], alpha, permutations, min_size, seed) for k in keys]
+    if jobs > 1 and len(work) > 1:
+        import multiprocessing
+        with multiprocessing.Pool(min(jobs, len(work))) as pool:
+            per_series = pool.map(_series_changes, work, chunksize=max(1, len(work) // (8 * jobs)))
+    else:
+        per_series = [_series_changes(w) for w in work]
     out = []
-    for key, pts in ser.items():
-        values = [p.value for p in pts]
-        for c in edivisive.change_points(values, alpha=alpha, permutations=permutations,
-                                         min_size=min_size, seed=seed):
+    for key, found in zip(keys, per_series):
+        pts = ser[key]
+        for c in found:
             i = c.index
             before, after = c.before_median, c.after_median
             mag = (after - before) / abs(before) if before else math.inf
@@ -115,7 +128,7 @@ def cmd_changes(a):
     label = a.metric + (f" / {a.ratio_to}" if a.ratio_to else "")
     if not ser:
         raise HistoryError(f"no {label} series match (see lp-history info)")
-    found = find_changes(ser, a.alpha, a.permutations, a.min_size, a.min_magnitude, a.seed, a.metric)
+    found = find_changes(ser, a.alpha, a.permutations, a.min_size, a.min_magnitude, a.seed, a.metric, a.jobs)
     print(f"E-Divisive means over {len(ser)} series of {label} (alpha {a.alpha}, {a.permutations} "
           f"permutations, at least {a.min_size} runs a side): {len(found)} change(s)")
     for key, c in found:
