@@ -10,6 +10,7 @@ import datetime
 import html
 import json
 import math
+import os
 import statistics
 
 from . import history
@@ -38,7 +39,8 @@ def collect(db, metrics, machine=None, tag=None, alpha=0.05, permutations=99, mi
         else:
             ser = history.series(db, metric, machine=machine, tag=tag)
         changes = {}
-        for key, c in find_changes(ser, alpha, permutations, min_size, min_magnitude, 1, metric):
+        for key, c in find_changes(ser, alpha, permutations, min_size, min_magnitude, 1, metric,
+                                   jobs=os.cpu_count() or 1):
             changes.setdefault(key, []).append(c)
         groups = {}
         for (fp, tg, name), pts in ser.items():

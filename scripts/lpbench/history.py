@@ -420,8 +420,19 @@ def series(db, metric, design=None, workload=None, name_re=None, machine=None, t
     # Only the medians are read here (one number per run and series); the run facts come from
     # the small runs table, so a history of thousands of runs stays a few seconds to read.
     out = {}
-    for bid, rid, value, reps in db.query("SELECT benchmark_id, run_id, value, reps FROM run_medians"
-                                          " WHERE metric_id = ?", (mrow[0][0],)):
+    total = db.query("SELECT COUNT(*) FROM benchmarks")[0][0]
+    if len(bench) * 4 < total:
+        # A few series (a trend): read their ranges of the (metric, benchmark, run) key only.
+        ids = sorted(bench)
+        rows = []
+        for i in range(0, len(ids), 500):
+            part = ids[i:i + 500]
+            rows += db.query("SELECT benchmark_id, run_id, value, reps FROM run_medians WHERE metric_id = ?"
+                             " AND benchmark_id IN (" + ", ".join("?" * len(part)) + ")", [mrow[0][0]] + part)
+    else:
+        rows = db.query("SELECT benchmark_id, run_id, value, reps FROM run_medians WHERE metric_id = ?",
+                        (mrow[0][0],))
+    for bid, rid, value, reps in rows:
         name = bench.get(bid)
         r = runs.get(rid)
         if name is None or r is None:
@@ -431,21 +442,23 @@ def series(db, metric, design=None, workload=None, name_re=None, machine=None, t
         pts.sort(key=lambda p: runs[p.run_id][5])
     out = dict(sorted(out.items()))
     if with_values and out:
-        ids = {p.run_id: p for pts in out.values() for p in pts}
+        run_ids = {p.run_id for pts in out.values() for p in pts}
         byname = {}
         for (fp, tag_, name), pts in out.items():
             for p in pts:
                 byname[(name, p.run_id)] = p
                 p.values = []
-        raw = db.query(
-            "SELECT b.name, s.run_id, s.value FROM samples s JOIN metrics m ON m.id = s.metric_id"
-            " JOIN benchmarks b ON b.id = s.benchmark_id WHERE m.name = ?"
-            + (" AND b.design = ?" if design else "") + (" AND b.workload = ?" if workload else "")
-            + " ORDER BY s.repetition",
-            [metric] + ([design] if design else []) + ([workload] if workload else []))
+        names = {name for (_, _, name) in out}
+        ids = sorted(bid for bid, name in bench.items() if name in names)
+        raw = []
+        for i in range(0, len(ids), 500):
+            part = ids[i:i + 500]
+            raw += db.query("SELECT b.name, s.run_id, s.value FROM samples s JOIN benchmarks b ON b.id = s.benchmark_id"
+                            " WHERE s.metric_id = ? AND s.benchmark_id IN (" + ", ".join("?" * len(part)) + ")"
+                            " ORDER BY s.repetition", [mrow[0][0]] + part)
         for name, rid, v in raw:
             p = byname.get((name, rid))
-            if p is not None and rid in ids:
+            if p is not None and rid in run_ids:
                 p.values.append(v)
     return out
 
