@@ -146,8 +146,15 @@ def cmd_changes(a):
 
 
 # ---- backfill -----------------------------------------------------------------------------
+def _interrupt(signum, frame):
+    raise KeyboardInterrupt
+
+
 def cmd_backfill(a):
+    import signal
     from . import backfill
+    # A kill (SIGTERM) unwinds like Ctrl-C: the commit's worktree and build are removed.
+    signal.signal(signal.SIGTERM, _interrupt)
     db = _open(a, create=True)
     work = a.work or backfill.default_work(TOP)
     added, skipped, failed = backfill.backfill(
