@@ -4,6 +4,9 @@
 #include <sched.h>
 
 #include <algorithm>
+#include <cctype>
+#include <cmath>
+#include <cstdlib>
 #include <cstdio>
 #include <cstring>
 #include <fstream>
@@ -37,6 +40,44 @@ lp_status apply_retry_wakes(lp_pool *pool, lp_mode mode) {
     const int n = options().retry_wakes;
     if (n < 0 || mode == LP_FAIR) return LP_OK;
     return lp_set_retry_wakes(pool, static_cast<uint32_t>(n));
+}
+
+std::string SqliteMix::str() const {
+    return "select:" + std::to_string(select) + ",update:" + std::to_string(update) + ",range:" + std::to_string(range);
+}
+
+bool parse_sqlite_mix(const std::string &text, SqliteMix *out, std::string *err) {
+    SqliteMix m{0, 0, 0};
+    std::set<std::string> seen;
+    std::size_t from = 0;
+    for (;;) {
+        const std::size_t comma = text.find(',', from);
+        const std::string item = text.substr(from, comma == std::string::npos ? std::string::npos : comma - from);
+        const std::size_t colon = item.find(':');
+        const std::string kind = item.substr(0, colon);
+        unsigned *slot = kind == "select" ? &m.select : kind == "update" ? &m.update : kind == "range" ? &m.range : nullptr;
+        const std::string num = colon == std::string::npos ? "" : item.substr(colon + 1);
+        char *end = nullptr;
+        const unsigned long v = num.empty() || !std::isdigit(static_cast<unsigned char>(num[0])) ? 101 : std::strtoul(num.c_str(), &end, 10);
+        if (!slot || v > 100 || (end && *end != '\0') || !seen.insert(kind).second) {
+            *err = "'" + text + "': want KIND:PERCENT items, KIND one of select, update, range, each once "
+                   "(e.g. select:90,update:10)";
+            return false;
+        }
+        *slot = static_cast<unsigned>(v);
+        if (comma == std::string::npos) break;
+        from = comma + 1;
+    }
+    if (m.select + m.update + m.range != 100) {
+        *err = "'" + text + "': the percentages sum to " + std::to_string(m.select + m.update + m.range) + ", not 100";
+        return false;
+    }
+    *out = m;
+    return true;
+}
+
+uint64_t work_reference_ns(const Dist &d) {
+    return std::max<uint64_t>(1000, static_cast<uint64_t>(std::llround(d.mean())));
 }
 
 Options &options() {
@@ -148,10 +189,24 @@ void Run::start() {
     while (deadline() == 0) sched_yield();
 }
 
+double Run::finish_and_time_per_op(int) {
+    // acq_rel: the last thread to leave must see every thread's stats.
+    left.fetch_add(1, std::memory_order_acq_rel);
+    while (left.load(std::memory_order_acquire) < threads) sched_yield();  // acquire: pairs with the add
+    uint64_t ops = 0, first = UINT64_MAX, last = 0;
+    for (const auto &s : stats) {
+        ops += s->ops;
+        first = std::min(first, s->enter_ns);
+        last = std::max(last, s->exit_ns);
+    }
+    const double span_s = last > first ? static_cast<double>(last - first) / 1e9 : 1e-9;
+    return static_cast<double>(threads) * span_s / static_cast<double>(ops ? ops : 1);
+}
+
 std::string Case::name(int threads) const {
     return std::string(family->name) + "/" + design->name + "/slots:" + std::to_string(slots) +
            "/waiters:" + std::to_string(waiters) + "/hold_ns:" + std::to_string(hold_ns) +
-           "/think_ns:" + std::to_string(think_ns) + "/real_time/threads:" + std::to_string(threads);
+           "/think_ns:" + std::to_string(think_ns) + "/manual_time/threads:" + std::to_string(threads);
 }
 
 // ---- detail file ---------------------------------------------------------------------------
@@ -159,7 +214,8 @@ std::string Case::name(int threads) const {
 namespace {
 struct Detail {
     Hist hist;
-    std::vector<uint64_t> thread_ops;
+    std::vector<uint64_t> thread_ops;                 // summed over repetitions
+    std::vector<std::vector<uint64_t>> per_rep_ops;  // per repetition, in repetition order
 };
 std::map<std::string, Detail> &details() {
     static std::map<std::string, Detail> d;
@@ -186,6 +242,13 @@ void write_detail_file(const std::string &path) {
         }
         out << "], \"thread_ops\": [";
         for (std::size_t i = 0; i < kv.second.thread_ops.size(); ++i) out << (i ? ", " : "") << kv.second.thread_ops[i];
+        out << "], \"thread_ops_per_rep\": [";
+        for (std::size_t r = 0; r < kv.second.per_rep_ops.size(); ++r) {
+            out << (r ? ", [" : "[");
+            const std::vector<uint64_t> &ops = kv.second.per_rep_ops[r];
+            for (std::size_t i = 0; i < ops.size(); ++i) out << (i ? ", " : "") << ops[i];
+            out << "]";
+        }
         out << "]}";
     }
     out << "\n}}\n";
@@ -196,6 +259,8 @@ void write_detail_file(const std::string &path) {
 namespace {
 Run *g_run = nullptr;  // one instance runs at a time; written by thread 0 before GB's start barrier
 int g_case_number = 0;
+
+}  // namespace
 
 bool default_setup(Run &r) {
     const std::size_t len = r.d->size(r.c->slots, r.c->waiters);
@@ -227,6 +292,8 @@ void default_teardown(Run &r) {
     machine().free(r.mem);
 }
 
+namespace {
+
 Run *make_run(const Case &c, int threads, const std::vector<int> &placement) {
     Run *r = new Run;
     r->c = &c;
@@ -236,6 +303,15 @@ Run *make_run(const Case &c, int threads, const std::vector<int> &placement) {
     r->run_ns = options().run_ms * 1000000ull;
     r->hold_iters = calibrated_iters(c.hold_ns);
     r->think_iters = calibrated_iters(c.think_ns);
+    // A random --hold/--think: every length is scaled from one calibrated reference (calibrated
+    // up front in main, like the fixed lengths, and re-timed by calibration_drift at exit).
+    const Options &o = options();
+    auto per_ns = [](const Dist &d) {
+        const uint64_t ref = work_reference_ns(d);
+        return static_cast<double>(calibrated_iters(ref)) / static_cast<double>(ref);
+    };
+    if (o.hold_given && o.hold.random() && c.family->hold_is_spin) r->hold_iters_per_ns = per_ns(o.hold);
+    if (o.think_given && o.think.random()) r->think_iters_per_ns = per_ns(o.think);
     for (int t = 0; t < threads; ++t) r->stats.emplace_back(new ThreadStats);
     // The metric needs slot identity (handles that are slot indices) and gets that can wait.
     const bool fifo = c.family->measures_fifo && (c.design->flags & LPD_BLOCKING) && (c.design->flags & LPD_BOUNDED);
@@ -319,7 +395,7 @@ void finish_run(benchmark::State &state, Run &r) {
     ctr["lat_samples"] = static_cast<double>(merged.total());
     ctr["jain"] = f.jain;
     ctr["minmax_share"] = f.minmax_share;
-    ctr["cv"] = f.cv;
+    ctr["cv_thread_ops"] = f.cv;
     ctr["fifo_violations_per_m"] = fifo_per_m;
     ctr["reacquire_frac"] = grants ? static_cast<double>(reacq) / static_cast<double>(grants) : 0;
     ctr["full_concurrency"] = span_s > 0 ? std::min(1.0, overlap / span_s) : 0;
@@ -328,18 +404,19 @@ void finish_run(benchmark::State &state, Run &r) {
     ctr["errors"] = static_cast<double>(errors);
     ctr["pin_ok"] = options().pin.kind == PinKind::None ? -1 : (pin_ok ? 1 : 0);
     ctr["mem_node"] = r.mem.node_os;
-    if (!per_task.empty()) ctr["task_jain"] = fairness_of(per_task).jain;
-    for (int t = 0; t < n; ++t) {
-        char key[16];
-        std::snprintf(key, sizeof key, "t%02d_ops", t);
-        ctr[key] = static_cast<double>(per_thread[static_cast<std::size_t>(t)]);
-    }
-    state.SetItemsProcessed(static_cast<int64_t>(ops));
+    // Every row carries the same counters (GB's CSV reporter aborts on a counter the first row
+    // lacked): -1 where not applicable, including every other registered workload's own counters.
+    // Per-thread ops, whose number varies, go to the detail file.
+    ctr["task_jain"] = per_task.empty() ? -1 : fairness_of(per_task).jain;
+    for (const char *name : family_counter_names()) ctr[name] = -1;
+    if (r.c->family->counters) r.c->family->counters(r, ctr);
 
+    // GB calls each repetition of an instance in turn (interleaved or not): append = repetition index.
     Detail &d = details()[r.c->name(n)];  // repetitions merge: histograms add, thread ops add
     d.hist.merge(merged);
     d.thread_ops.resize(per_thread.size(), 0);
     for (std::size_t t = 0; t < per_thread.size(); ++t) d.thread_ops[t] += per_thread[t];
+    d.per_rep_ops.push_back(per_thread);
 }
 }  // namespace
 
@@ -364,6 +441,12 @@ void run_case(benchmark::State &state, const Case &c) {
         s.pin_ok = pin_ok;
         s.pu = plan[static_cast<std::size_t>(tid)];
         if (!r.ready || s.enter_ns != 0) continue;  // a failed setup, or GB asked for a 2nd iteration
+        // Each thread samples its own hold/think lengths, before the start line: untimed.
+        const Options &o = options();
+        if (r.hold_iters_per_ns > 0) s.hold.fill(o.hold, r.hold_iters_per_ns, thread_seed(kWorkSeed, 0, tid));
+        else s.hold.set_fixed(r.hold_iters);
+        if (r.think_iters_per_ns > 0) s.think.fill(o.think, r.think_iters_per_ns, thread_seed(kWorkSeed, 1, tid));
+        else s.think.set_fixed(r.think_iters);
         const bool per_thread = r.pool == nullptr && r.d->thread_enter != nullptr;
         if (per_thread) r.d->thread_enter(r.self);
         r.start();
@@ -371,6 +454,10 @@ void run_case(benchmark::State &state, const Case &c) {
         r.c->family->loop(r, tid, s);
         s.exit_ns = now_ns();
         if (per_thread) r.d->thread_exit(r.self);
+        // GB's reported time is time per operation (compare.py then sees throughput): every
+        // thread waits for all to leave their loops, then reports threads x span / ops, which
+        // GB averages over threads and divides by its iteration count (one per thread).
+        state.SetIterationTime(r.finish_and_time_per_op(tid));
     }
     if (tid == 0) {
         // GB's stop barrier: every thread has left its loop, so all stats are final.
@@ -388,14 +475,55 @@ void run_case(benchmark::State &state, const Case &c) {
     }
 }
 
+namespace {
+void register_one(const Case &registered, const std::vector<int> &registered_threads, uint32_t slots);
+}  // namespace
+
 void register_case(const Case &registered, const std::vector<int> &registered_threads) {
-    // --lp_slots/--lp_waiters/--lp_threads (tuning sweeps) replace what the workload chose.
+    // --lp_slots/--lp_waiters/--lp_threads (tuning sweeps) replace what the workload chose; with
+    // several SLOTS values every case is registered once per value, so one process can interleave
+    // their repetitions (lp-sweep).
+    const Options &o = options();
+    if (o.slots.size() > 1 && registered.slots != 0) {
+        for (uint32_t s : o.slots) {
+            Case one = registered;
+            one.slots = s;
+            register_one(one, registered_threads, s);
+        }
+        return;
+    }
+    register_one(registered, registered_threads, o.slots.empty() ? 0 : o.slots[0]);
+}
+
+namespace {
+std::vector<const Family *> &registered_families() {
+    static std::vector<const Family *> f;
+    return f;
+}
+}  // namespace
+
+std::vector<const char *> family_counter_names() {
+    std::vector<const char *> out;
+    for (const Family *f : registered_families())
+        for (const char *const *n = f->counter_names; n && *n; ++n)
+            if (std::find_if(out.begin(), out.end(), [&](const char *o) { return std::strcmp(o, *n) == 0; }) == out.end())
+                out.push_back(*n);
+    return out;
+}
+
+namespace {
+void register_one(const Case &registered, const std::vector<int> &registered_threads, uint32_t slots) {
     const Options &o = options();
     Case c = registered;
-    if (o.slots) c.slots = o.slots;
+    auto &fams = registered_families();
+    if (std::find(fams.begin(), fams.end(), c.family) == fams.end()) fams.push_back(c.family);
+    if (slots) c.slots = slots;
     if (o.waiters) c.waiters = o.waiters;
+    // --hold/--think: the name carries the mean (its distribution is in the context).
+    if (o.hold_given && c.family->hold_is_spin) c.hold_ns = static_cast<uint64_t>(std::llround(o.hold.mean()));
+    if (o.think_given) c.think_ns = static_cast<uint64_t>(std::llround(o.think.mean()));
     const std::vector<int> &thread_counts = o.threads.empty() ? registered_threads : o.threads;
-    if (o.slots || o.waiters) {
+    if (slots || o.waiters) {
         // Workloads that register several SLOTS values would now register the same case twice.
         static std::set<std::string> seen;
         if (!seen.insert(c.name(0)).second) return;
@@ -410,10 +538,14 @@ void register_case(const Case &registered, const std::vector<int> &registered_th
         b->Threads(t);
         g_max_threads = std::max(g_max_threads, t);
     }
-    b->UseRealTime();
-    for (uint64_t ns : {c.hold_ns, c.think_ns})
+    b->UseManualTime();  // time per operation: run_case
+    std::vector<uint64_t> work{c.hold_ns, c.think_ns};
+    if (o.hold_given && o.hold.random()) work.push_back(work_reference_ns(o.hold));
+    if (o.think_given && o.think.random()) work.push_back(work_reference_ns(o.think));
+    for (uint64_t ns : work)
         if (std::find(g_work_ns.begin(), g_work_ns.end(), ns) == g_work_ns.end()) g_work_ns.push_back(ns);
 }
+}  // namespace
 
 // ---- loops shared by workload files ---------------------------------------------------------
 
@@ -493,47 +625,56 @@ void loop_try_get(Run &r, int thread, ThreadStats &s) {
         if (timed) s.hist.record(now_ns() - t0);
         ++s.grants;
         if (r.reacquire.note_grant(h, thread)) ++s.reacquires;
-        spin_iters(r.hold_iters);
+        spin_iters(s.hold.next());
         if (d->put(self, h) != LP_OK) ++s.errors;
         ++s.ops;
-        spin_iters(r.think_iters);
+        spin_iters(s.think.next());
     }
 }
 
-void loop_blocking(Run &r, int thread, ThreadStats &s) {
-    const lpd_design *d = r.d;
-    void *self = r.self;
-    const uint64_t deadline = r.deadline();
+int timed_get(Run &r, int thread, ThreadStats &s, uint64_t deadline, uintptr_t *h, uint64_t *t0_out) {
     const bool fifo = r.fifo.measured();
-    for (;;) {
-        // The attempt's start: loaded before the timed get, so it costs the latency nothing.
-        const uint64_t start = fifo ? r.fifo.arrivals_seen() : 0;
-        const uint64_t t0 = now_ns();
-        if (t0 >= deadline) return;
-        uintptr_t h = 0;
-        ++s.attempts;
-        int st = d->try_get(self, &h);
-        bool waited = false;
-        uint64_t ticket = 0;
-        if (st == LP_EMPTY) {
-            ++s.empty;
-            st = blocking_get(r, s, &h, deadline, fifo ? &waited : nullptr, &ticket);
-            if (st != LP_OK) {
-                if (st != LP_ETIMEDOUT) ++s.errors;
-                return;
-            }
-        } else if (st != LP_OK) {
-            ++s.errors;
-            return;
+    // The attempt's start: loaded before the timed get, so it costs the latency nothing.
+    const uint64_t start = fifo ? r.fifo.arrivals_seen() : 0;
+    const uint64_t t0 = now_ns();
+    *t0_out = t0;
+    if (t0 >= deadline) return LP_ETIMEDOUT;
+    ++s.attempts;
+    int st = r.d->try_get(r.self, h);
+    bool waited = false;
+    uint64_t ticket = 0;
+    if (st == LP_EMPTY) {
+        ++s.empty;
+        st = blocking_get(r, s, h, deadline, fifo ? &waited : nullptr, &ticket);
+        if (st != LP_OK) {
+            if (st != LP_ETIMEDOUT) ++s.errors;
+            return st;
         }
-        s.hist.record(now_ns() - t0);
-        ++s.grants;
-        if (fifo) r.fifo.note_grant(s.fifo_log, h, start, waited, ticket);
-        if (r.reacquire.note_grant(h, thread)) ++s.reacquires;
-        spin_iters(r.hold_iters);
-        if (r.fifo.stamped_put(s.release_log, h, [&] { return d->put(self, h); }) != LP_OK) ++s.errors;
+    } else if (st != LP_OK) {
+        ++s.errors;
+        return st;
+    }
+    s.hist.record(now_ns() - t0);
+    ++s.grants;
+    if (fifo) r.fifo.note_grant(s.fifo_log, *h, start, waited, ticket);
+    if (r.reacquire.note_grant(*h, thread)) ++s.reacquires;
+    return LP_OK;
+}
+
+void stamped_put(Run &r, ThreadStats &s, uintptr_t h) {
+    if (r.fifo.stamped_put(s.release_log, h, [&] { return r.d->put(r.self, h); }) != LP_OK) ++s.errors;
+}
+
+void loop_blocking(Run &r, int thread, ThreadStats &s) {
+    const uint64_t deadline = r.deadline();
+    for (;;) {
+        uintptr_t h = 0;
+        uint64_t t0;
+        if (timed_get(r, thread, s, deadline, &h, &t0) != LP_OK) return;
+        spin_iters(s.hold.next());
+        stamped_put(r, s, h);
         ++s.ops;
-        spin_iters(r.think_iters);
+        spin_iters(s.think.next());
     }
 }
 
@@ -553,7 +694,8 @@ bool add_workload(const char *name, Registrar registrar) {
 
 void register_all_workloads() {
     // Static-init order across files is unspecified: sort so the run order is the documented one.
-    static const char *const kOrder[] = {"uncontended", "try_get_storm", "get_hold", "oversubscribed", "async"};
+    static const char *const kOrder[] = {"uncontended", "try_get_storm", "get_hold", "oversubscribed", "async",
+                                         "sqlite_pool"};
     auto rank = [](const char *n) {
         for (std::size_t i = 0; i < sizeof kOrder / sizeof kOrder[0]; ++i)
             if (std::string(n) == kOrder[i]) return i;

@@ -10,7 +10,8 @@
 // set by the first would leave them nothing). So runs are time-bounded: no thread finishes early
 // while others still run, except for its last operation. Each thread notes when it entered and
 // left its loop; `full_concurrency` is the fraction of the run's span during which all of them
-// were inside. GB's own real time and items_per_second stay meaningful.
+// were inside. The time GB reports is manual: the run's time per get+put pair (Run::finish_and_time_per_op),
+// so GB's compare.py compares throughput; ops_per_s is the same figure as a rate.
 #ifndef LP_BENCH_HARNESS_H
 #define LP_BENCH_HARNESS_H
 
@@ -24,6 +25,7 @@
 #include <vector>
 
 #include "lp_design.h"
+#include "lp_dist.h"
 #include "lp_fifo.h"
 #include "lp_hist.h"
 #include "lp_topo.h"
@@ -33,6 +35,16 @@ namespace lpbench {
 
 // ---- options -----------------------------------------------------------------------------
 
+/** sqlite_pool's query mix, in percent (sums to 100). */
+struct SqliteMix {
+    unsigned select = 90;  // point select by primary key (prepared)
+    unsigned update = 10;  // single-row update in its own transaction (BEGIN IMMEDIATE ... COMMIT)
+    unsigned range = 0;    // sum over 100 consecutive keys
+    std::string str() const;
+};
+/** "select:P,update:P,range:P" (any subset, any order; missing kinds are 0; must sum to 100). */
+bool parse_sqlite_mix(const std::string &text, SqliteMix *out, std::string *err);
+
 struct Options {
     PinPolicy pin;                  // --pin=compact|scatter|numa:K|none (default compact)
     MemPolicy mem = MemPolicy::Local;  // --mem=local|interleave
@@ -41,11 +53,22 @@ struct Options {
     bool quick = false;             // --quick: the CI smoke set
     std::string detail_out;         // --lp_detail_out=F
     // Tuning sweeps (scripts/lp-sweep): when set, override every registered case.
-    uint32_t slots = 0;             // --lp_slots=S
+    std::vector<uint32_t> slots;    // --lp_slots=S1,S2,...: each case once per value (interleavable)
     uint32_t waiters = 0;           // --lp_waiters=W
     std::vector<int> threads;       // --lp_threads=T1,T2,...
     int retry_wakes = -1;           // --lp_retry_wakes=N: lp_set_retry_wakes of lockpool-barging/-bounded (-1: default)
+    // --hold=SPEC / --think=SPEC (lp_dist.h): replace every case's fixed hold / think time (hold:
+    // the workloads whose hold is a spin; think: every workload). A random one is sampled per
+    // thread from a seeded generator before the run (WorkSeq); the case's name carries its mean.
+    Dist hold, think;
+    bool hold_given = false, think_given = false;
+    SqliteMix sqlite_mix;           // --lp_sqlite_mix=select:90,update:10
 };
+/** Seed of every thread's hold/think stream (thread_seed(kWorkSeed, stream, thread)). */
+constexpr uint64_t kWorkSeed = 0x4C6F636B506F6F6Cull;
+/** The length calibrated for a random distribution `d`: iterations per ns are taken from it (its
+ *  mean, at least 1000 ns so the binary search's resolution is fine enough). */
+uint64_t work_reference_ns(const Dist &d);
 Options &options();
 Machine &machine();
 
@@ -104,6 +127,12 @@ struct alignas(128) ThreadStats {
     bool pin_ok = true;
     Hist hist;
     std::vector<uint64_t> task_ops;  // async: completed pairs per task of this thread's loop
+    WorkSeq hold, think;             // this thread's hold/think lengths in spin iterations
+    // Workload-specific (sqlite_pool): whole-operation latency (get + work + put), retries of work
+    // the design did not cause (SQLITE_BUSY), time inside the work itself and in whole operations.
+    Hist op_hist;
+    uint64_t retries = 0;
+    uint64_t inner_ns = 0, op_ns = 0;
     GrantLog fifo_log;               // grants for the FIFO metric (FifoTracker)
     ReleaseLog release_log;          // releases for the FIFO metric (FifoTracker)
 };
@@ -263,9 +292,11 @@ struct Run {
     std::string error;
     uint64_t teardown_errors = 0;  // e.g. the pool was not idle after the run
     uint64_t run_ns = 0;
-    uint64_t hold_iters = 0, think_iters = 0;
+    uint64_t hold_iters = 0, think_iters = 0;       // the case's fixed hold/think
+    double hold_iters_per_ns = 0, think_iters_per_ns = 0;  // for a random --hold/--think (0: fixed)
     std::atomic<uint64_t> deadline_ns{0};
     std::atomic<int> arrived{0};
+    std::atomic<int> left{0};
     std::vector<std::unique_ptr<ThreadStats>> stats;
     std::vector<int> placement;
     FifoTracker fifo;
@@ -274,6 +305,11 @@ struct Run {
     /** Our start line: every thread arrives, the last one sets the shared deadline run_ns from
      *  now, the others wait for it (yielding, so oversubscribed threads all get there). */
     void start();
+    /** Our finish line, called by each thread after its loop: waits until all threads have left
+     *  theirs, then returns the manual time this thread reports to GB, threads x span / ops
+     *  seconds, so that GB's time per iteration (its mean over threads / one iteration per
+     *  thread) is the run's time per operation. */
+    double finish_and_time_per_op(int thread);
     /** The shared deadline (valid after start()). */
     uint64_t deadline() const { return deadline_ns.load(std::memory_order_acquire); }  // acquire: pairs with start()
 };
@@ -285,7 +321,22 @@ struct Family {
     bool measures_fifo;     // grants can follow a wait (blocking workloads); see FifoTracker
     bool (*setup)(Run &run) = nullptr;      // default: size/init the design in placed memory
     void (*teardown)(Run &run) = nullptr;   // default: destroy it
+    // Its own counters, added after the common ones (e.g. sqlite_pool's query latency).
+    void (*counters)(const Run &run, benchmark::UserCounters &out) = nullptr;
+    bool hold_is_spin = true;  // --hold replaces the hold (false: the hold is real work, e.g. a query)
+    // The names `counters` sets, nullptr-terminated: every other workload's rows carry them as -1,
+    // so all rows have one counter set (GB's CSV reporter requires it).
+    const char *const *counter_names = nullptr;
 };
+
+/** Every counter name the registered workloads add (Family::counter_names), each once. */
+std::vector<const char *> family_counter_names();
+
+/** The default set-up: size and init the design in placed memory (r.self); false + r.error on
+ *  failure. A workload with its own set-up calls it for the design part. */
+bool default_setup(Run &r);
+/** The default teardown: destroy the design, free its memory. */
+void default_teardown(Run &r);
 
 /** The benchmark function body for every family. */
 void run_case(benchmark::State &state, const Case &c);
@@ -296,6 +347,14 @@ void register_case(const Case &c, const std::vector<int> &thread_counts);
 // The two loops shared by several workload files.
 void loop_try_get(Run &run, int thread, ThreadStats &stats);   // try_get until OK, put
 void loop_blocking(Run &run, int thread, ThreadStats &stats);  // try_get, else get; hold; put; think
+
+/** One get of a blocking workload: try_get, else the design's blocking get (bounded: see
+ *  bench/README.md); its latency recorded in stats.hist, the grant noted for the FIFO and
+ *  hand-over metrics. *t0: when the get began. LP_OK (*h held), LP_ETIMEDOUT (the deadline
+ *  passed while waiting: the run is over), or an error, already counted in stats.errors. */
+int timed_get(Run &run, int thread, ThreadStats &stats, uint64_t deadline, uintptr_t *h, uint64_t *t0);
+/** Put `h` back as the FIFO metric needs it (stamped); a failed put is counted in stats.errors. */
+void stamped_put(Run &run, ThreadStats &stats, uintptr_t h);
 
 // ---- workload registry -------------------------------------------------------------------
 

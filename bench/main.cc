@@ -1,4 +1,6 @@
 // main.cc — lockpool-bench: Google Benchmark's flags plus ours, context, then every workload.
+#include <cctype>
+#include <cerrno>
 #include <cstdio>
 #include <cstdlib>
 #include <cstring>
@@ -31,12 +33,22 @@ const char kUsage[] =
     "  --run_ms=N                         length of each run in ms (default 1000; 25 with --quick)\n"
     "  --quick                            the CI smoke set (fewer thread counts, short runs)\n"
     "  --lp_detail_out=FILE               merged latency histograms and per-thread ops, as JSON\n"
-    "  --lp_slots=S --lp_waiters=W        override SLOTS / MAX_WAITERS of every case (tuning sweeps)\n"
+    "  --lp_slots=S[,S2,...] --lp_waiters=W  override SLOTS / MAX_WAITERS of every case (tuning sweeps;\n"
+    "                                     several SLOTS: every case once per value)\n"
     "  --lp_threads=T1,T2,...             override the thread counts of every case (tuning sweeps)\n"
     "  --lp_retry_wakes=N                 lp_set_retry_wakes(N) for lockpool-barging/-bounded (0: no limit)\n"
+    "  --hold=SPEC --think=SPEC           replace every case's hold / think time (ns) by SPEC: N (fixed),\n"
+    "                                     exp:MEAN, lognormal:MEDIAN,SIGMA or bimodal:SHORT,LONG,P (LONG with\n"
+    "                                     probability P); sampled per thread from a seeded generator before\n"
+    "                                     the run; names carry the mean. --hold does not apply to sqlite_pool\n"
+    "                                     (its hold is the query)\n"
+    "  --lp_sqlite_mix=select:P,update:P,range:P  sqlite_pool's query mix in percent (default select:90,update:10)\n"
     "Useful Google Benchmark flags: --benchmark_filter=REGEX --benchmark_out=F.json\n"
-    "  --benchmark_out_format=json --benchmark_repetitions=N --benchmark_list_tests\n"
-    "(--benchmark_min_time is set by lockpool-bench: every instance is one time-bounded run.)\n";
+    "  --benchmark_out_format=json --benchmark_format=console|json|csv --benchmark_repetitions=N (>= 1)\n"
+    "  --benchmark_list_tests\n"
+    "(--benchmark_min_time is set by lockpool-bench: every instance is one time-bounded run. GB's reported\n"
+    "time is the run's time per get+put pair, so GB's compare.py compares throughput.)\n"
+    "Exit status: 0 done, 2 a bad flag or a filter that matches no benchmark.\n";
 
 bool take_value(const char *arg, const char *flag, std::string *value) {
     const std::size_t n = std::strlen(flag);
@@ -81,6 +93,50 @@ std::string git_commit() {
         if (env && *env) out = env;
     }
     return out.empty() ? "unknown" : out;
+}
+
+// Each design's promises (the registry's LPD_* flags) as one JSON object, so scripts judge a
+// design by what it promises (e.g. FIFO) and a new design needs no script change.
+std::string design_flags_json() {
+    std::string out = "{";
+    for (const lpd_design *d : all_designs()) {
+        out += (out.size() > 1 ? ", \"" : "\"") + std::string(d->name) + "\": [";
+        bool first = true;
+        for (unsigned bit = 1; bit != 0; bit <<= 1) {
+            const char *name = (d->flags & bit) ? lpd_flag_name(bit) : nullptr;
+            if (!name) continue;
+            out += (first ? "\"" : ", \"") + std::string(name) + "\"";
+            first = false;
+        }
+        out += "]";
+    }
+    return out + "}";
+}
+
+// Google Benchmark flags whose bad values GB itself does not reject (a negative repetition
+// count dies in std::vector::reserve; an unknown format prints GB's usage and exits 0).
+// Returns false with a message for a bad value.
+bool check_gb_flag(const char *arg, std::string *err) {
+    for (const char *flag : {"--benchmark_format", "--benchmark_out_format"}) {
+        std::string v;
+        if (take_value(arg, flag, &v) && v != "console" && v != "json" && v != "csv") {
+            *err = std::string(flag) + " must be console, json or csv, not '" + v + "'";
+            return false;
+        }
+    }
+    static const char *const kPositiveInts[] = {"--benchmark_repetitions"};
+    for (const char *flag : kPositiveInts) {
+        std::string v;
+        if (!take_value(arg, flag, &v)) continue;
+        char *end = nullptr;
+        errno = 0;
+        const long n = std::strtol(v.c_str(), &end, 10);
+        if (v.empty() || *end != '\0' || errno != 0 || n < 1 || n > 1000000) {
+            *err = std::string(flag) + " must be a whole number 1..1000000, not '" + v + "'";
+            return false;
+        }
+    }
+    return true;
 }
 
 std::string governor() {
@@ -134,15 +190,30 @@ int main(int argc, char **argv) {
             opt.quick = true;
         } else if (take_value(a, "--lp_detail_out", &v)) {
             opt.detail_out = v;
-        } else if (take_value(a, "--lp_slots", &v) || take_value(a, "--lp_waiters", &v)) {
-            char *end = nullptr;
-            const unsigned long n = std::strtoul(v.c_str(), &end, 10);
-            const bool slots = std::strncmp(a, "--lp_slots", 10) == 0;
-            if (*end != '\0' || n == 0 || n > (slots ? LP_MAX_SLOTS : LP_MAX_WAITERS)) {
-                std::fprintf(stderr, "lockpool-bench: %s must be 1..65535\n", slots ? "--lp_slots" : "--lp_waiters");
+        } else if (take_value(a, "--lp_slots", &v)) {
+            opt.slots.clear();
+            for (const char *p = v.c_str(); *p;) {
+                char *end = nullptr;
+                const long n = std::isdigit(static_cast<unsigned char>(*p)) ? std::strtol(p, &end, 10) : -1;
+                if (n < 1 || n > LP_MAX_SLOTS || (*end != ',' && *end != '\0')) {
+                    std::fprintf(stderr, "lockpool-bench: --lp_slots wants values 1..65535, e.g. 4 or 1,2,4,8\n");
+                    return 2;
+                }
+                opt.slots.push_back(static_cast<uint32_t>(n));
+                p = *end ? end + 1 : end;
+            }
+            if (opt.slots.empty()) {
+                std::fprintf(stderr, "lockpool-bench: --lp_slots wants values 1..65535, e.g. 4 or 1,2,4,8\n");
                 return 2;
             }
-            (slots ? opt.slots : opt.waiters) = static_cast<uint32_t>(n);
+        } else if (take_value(a, "--lp_waiters", &v)) {
+            char *end = nullptr;
+            const unsigned long n = std::strtoul(v.c_str(), &end, 10);
+            if (v.empty() || *end != '\0' || n == 0 || n > LP_MAX_WAITERS) {
+                std::fprintf(stderr, "lockpool-bench: --lp_waiters must be 1..65535\n");
+                return 2;
+            }
+            opt.waiters = static_cast<uint32_t>(n);
         } else if (take_value(a, "--lp_retry_wakes", &v)) {
             char *end = nullptr;
             const unsigned long n = std::strtoul(v.c_str(), &end, 10);
@@ -151,6 +222,20 @@ int main(int argc, char **argv) {
                 return 2;
             }
             opt.retry_wakes = static_cast<int>(n);
+        } else if (take_value(a, "--hold", &v) || take_value(a, "--think", &v)) {
+            const bool hold = std::strncmp(a, "--hold", 6) == 0;
+            std::string err;
+            if (!parse_dist(v, hold ? &opt.hold : &opt.think, &err)) {
+                std::fprintf(stderr, "lockpool-bench: %s: %s\n", hold ? "--hold" : "--think", err.c_str());
+                return 2;
+            }
+            (hold ? opt.hold_given : opt.think_given) = true;
+        } else if (take_value(a, "--lp_sqlite_mix", &v)) {
+            std::string err;
+            if (!parse_sqlite_mix(v, &opt.sqlite_mix, &err)) {
+                std::fprintf(stderr, "lockpool-bench: --lp_sqlite_mix: %s\n", err.c_str());
+                return 2;
+            }
         } else if (take_value(a, "--lp_threads", &v)) {
             opt.threads.clear();
             for (const char *p = v.c_str(); *p;) {
@@ -165,6 +250,11 @@ int main(int argc, char **argv) {
             }
         } else {
             if (std::strcmp(a, "--help") == 0 || std::strcmp(a, "-h") == 0) std::fputs(kUsage, stdout);
+            std::string err;
+            if (!check_gb_flag(a, &err)) {
+                std::fprintf(stderr, "lockpool-bench: %s\n", err.c_str());
+                return 2;
+            }
             if (std::strncmp(a, "--benchmark_min_time", 20) == 0) user_min_time = true;
             gb_args.push_back(argv[i]);
         }
@@ -218,17 +308,30 @@ int main(int argc, char **argv) {
     benchmark::AddCustomContext("lp_run_ms", std::to_string(opt.run_ms));
     benchmark::AddCustomContext("lp_retry_wakes", opt.retry_wakes < 0 ? std::string("default (") +
                                     std::to_string(LP_RETRY_WAKES_DEFAULT) + ")" : std::to_string(opt.retry_wakes));
+    benchmark::AddCustomContext("lp_hold", opt.hold_given ? opt.hold.spec : "per case (fixed, as named)");
+    benchmark::AddCustomContext("lp_think", opt.think_given ? opt.think.spec : "per case (fixed, as named)");
+    benchmark::AddCustomContext("lp_work_seed", std::to_string(kWorkSeed));
+    benchmark::AddCustomContext("lp_sqlite_mix", opt.sqlite_mix.str());
     benchmark::AddCustomContext("lp_clock_overhead_ns", std::to_string(clock_overhead_ns()));
     benchmark::AddCustomContext("lp_spin_calibration", calibration_summary());
     benchmark::AddCustomContext("lp_allocator", allocator());
     benchmark::AddCustomContext("lp_designs_skipped", lpd_skipped());
+    benchmark::AddCustomContext("lp_design_flags", design_flags_json());
 
     std::fprintf(stderr, "[lockpool-bench] pin=%s mem=%s run_ms=%llu topology: %s\n", opt.pin.str().c_str(),
                  mem_policy.c_str(), static_cast<unsigned long long>(opt.run_ms), m.topology().summary().c_str());
     std::fprintf(stderr, "[lockpool-bench] placement (max threads): %s\n", placement_string(plan).c_str());
     std::fprintf(stderr, "[lockpool-bench] spin calibration: %s\n", calibration_summary().c_str());
 
-    benchmark::RunSpecifiedBenchmarks();
+    const std::size_t matched = benchmark::RunSpecifiedBenchmarks();
+    if (matched == 0) {
+        // GB says so on stderr and exits 0; a run that measured nothing must not pass for one.
+        std::fprintf(stderr, "lockpool-bench: no benchmark matches --benchmark_filter=%s (a workload or design name "
+                             "that does not exist?); --benchmark_list_tests lists them\n",
+                     benchmark::GetBenchmarkFilter().c_str());
+        benchmark::Shutdown();
+        return 2;
+    }
     const std::string drift = calibration_drift();
     if (!drift.empty())
         std::fprintf(stderr, "[lockpool-bench] warning: spin calibration drifted (%s): this process's hold/think "

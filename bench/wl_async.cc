@@ -104,12 +104,13 @@ void loop_async(Run &r, int thread, ThreadStats &s) {
         ++s.grants;
         if (fifo) r.fifo.note_grant(s.fifo_log, slot, t.start, waited, t.ticket);
         if (r.reacquire.note_grant(slot, thread)) ++s.reacquires;
-        spin_iters(r.hold_iters);
+        spin_iters(s.hold.next());
         if (r.fifo.stamped_put(s.release_log, slot, [&] { return static_cast<int>(lp_put(pool, slot)); }) != LP_OK)
             ++s.errors;
         ++s.ops;
         ++s.task_ops[static_cast<std::size_t>(&t - tasks.data())];
         t.pending = false;
+        spin_iters(s.think.next());  // 0 unless --think: the loop's own work between tasks
     };
     uint64_t idle_rounds = 0;
     while (now_ns() < deadline) {

@@ -34,7 +34,7 @@ command_line="scripts/run-suite.sh${*:+ $*}"
 if [ "$quick" -eq 1 ]; then
   echo "run-suite: expected time: about 1 minute after the build (build: ~1-3 minutes the first time)"
 else
-  echo "run-suite: expected time: about 15 minutes after the build (build: ~1-3 minutes the first time);"
+  echo "run-suite: expected time: about 17 minutes after the build (build: ~1-3 minutes the first time);"
   echo "run-suite: the exact estimate follows once the harness lists its benchmarks"
 fi
 

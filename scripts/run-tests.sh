@@ -2,9 +2,11 @@
 # The README's test command: install dependencies, then build and run every test with
 # ctest in three builds: normal, ASan+UBSan, TSan. Heavy verification (model checking,
 # fuzz smoke, aarch64 under qemu) runs once, in the normal build (ctest label "verify").
+# Phase "soak": the pool soak (ctest label "soak", 30 s) in the normal build; the sanitizer
+# builds run it for 10 s with their other tests.
 # Phase "history" runs lp-history's tests (ctest label "history": headless chromium,
 # a throw-away PostgreSQL server, a one-commit backfill) against the normal build.
-#   scripts/run-tests.sh [--no-deps] [--only normal|asan|tsan|history]
+#   scripts/run-tests.sh [--no-deps] [--only normal|soak|asan|tsan|history]
 set -euo pipefail
 top=$(cd "$(dirname "$0")/.." && pwd)
 deps=1; only=""
@@ -12,28 +14,33 @@ while [ $# -gt 0 ]; do
   case "$1" in
     --no-deps) deps=0 ;;
     --only) only="$2"; shift ;;
-    *) echo "usage: $0 [--no-deps] [--only normal|asan|tsan|history]" >&2; exit 2 ;;
+    *) echo "usage: $0 [--no-deps] [--only normal|soak|asan|tsan|history]" >&2; exit 2 ;;
   esac
   shift
 done
+case "$only" in
+  ""|normal|soak|asan|tsan|history) ;;
+  *) echo "$0: --only wants normal, soak, asan, tsan or history, not '$only'" >&2; exit 2 ;;
+esac
 [ "$deps" -eq 0 ] || "$top/scripts/install-deps.sh"
 
 jobs=$(nproc 2>/dev/null || echo 2)
-run_build() {  # name, sanitizer, extra ctest args...
-  local name=$1 san=$2; shift 2
-  [ -z "$only" ] || [ "$only" = "$name" ] || return 0
+run_build() {  # phase, build name, sanitizer, extra ctest args...
+  local phase=$1 name=$2 san=$3; shift 3
+  [ -z "$only" ] || [ "$only" = "$phase" ] || return 0
   local dir="$top/build/test-$name"
-  echo "=== [$name] configure + build (sanitizer: ${san:-none}) ==="
+  echo "=== [$phase] configure + build (sanitizer: ${san:-none}) ==="
   cmake -S "$top" -B "$dir" -DCMAKE_BUILD_TYPE=RelWithDebInfo -DLP_SANITIZER="$san" >"$dir.configure.log" 2>&1 \
     || { cat "$dir.configure.log"; return 1; }
   grep -E '^-- lockpool' "$dir.configure.log" || true
   cmake --build "$dir" -j "$jobs"
-  echo "=== [$name] ctest ==="
+  echo "=== [$phase] ctest ==="
   (cd "$dir" && ctest --output-on-failure -j "$jobs" --timeout 600 "$@")
 }
 mkdir -p "$top/build"
 start=$(date +%s)
-run_build normal "" -LE history
+run_build normal normal "" -LE "soak|history"
+run_build soak normal "" -L soak
 run_history() {
   [ -z "$only" ] || [ "$only" = history ] || return 0
   local dir="$top/build/test-normal" t0
@@ -47,6 +54,6 @@ run_history() {
   echo "=== [history] passed in $(( $(date +%s) - t0 )) s ==="
 }
 run_history
-run_build asan "address;undefined" -LE verify
-TSAN_OPTIONS="halt_on_error=1 second_deadlock_stack=1" run_build tsan "thread" -LE verify
+run_build asan asan "address;undefined" -LE verify
+TSAN_OPTIONS="halt_on_error=1 second_deadlock_stack=1" run_build tsan tsan "thread" -LE verify
 echo "=== all builds passed in $(( $(date +%s) - start )) s ==="

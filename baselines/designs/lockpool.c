@@ -117,6 +117,12 @@ static int lockpool_get_finish(void *self, void *wait, uintptr_t *handle, uint64
     return st;
 }
 
+static int lockpool_slot_ensure(void *self, uintptr_t handle, lp_create_fn create, void *ctx) {
+    if (handle > UINT32_MAX)
+        return LP_EINVAL;
+    return lp_slot_ensure((lp_pool *)self, (uint32_t)handle, create, ctx);
+}
+
 static uint32_t lockpool_waiting(const void *self) {
     return lp_debug_queued((const lp_pool *)self);
 }
@@ -132,6 +138,7 @@ static uint32_t lockpool_waiting(const void *self) {
         .try_get = (try_get_), .get = lockpool_get, .get_timeout = lockpool_get_timeout, \
         .put = lockpool_put, .waiting = lockpool_waiting, .wait_size = sizeof(lp_wait),  \
         .get_begin = lockpool_get_begin, .get_finish = lockpool_get_finish,              \
+        .slot_ensure = lockpool_slot_ensure,                                             \
     }
 
 const lpd_design lpd_lockpool_fair = LOCKPOOL_DESIGN(

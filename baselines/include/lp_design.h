@@ -69,6 +69,12 @@ typedef struct lpd_design {
     size_t wait_size;
     int (*get_begin)(void *self, void *wait, uintptr_t *handle);
     int (*get_finish)(void *self, void *wait, uintptr_t *handle, uint64_t timeout_ns);
+    /** Optional (NULL if the design keeps no per-slot "created" state): lazy creation of the
+     *  object of a held slot, as lp_slot_ensure. Calls create(ctx, handle) if the slot's object
+     *  was not created yet (or was discarded); LP_OK, or LP_ECREATE when create failed, and then
+     *  the slot has been released (discarded): the caller no longer holds it. A caller of a
+     *  design without it keeps its own per-slot state (the usual pool does exactly that). */
+    int (*slot_ensure)(void *self, uintptr_t handle, lp_create_fn create, void *ctx);
 } lpd_design;
 
 /** Every design compiled into this build, LockPool's modes first. */
@@ -76,6 +82,11 @@ const lpd_design *const *lpd_designs(size_t *count);
 
 /** The design of that name, or NULL. */
 const lpd_design *lpd_find(const char *name);
+
+/** The name tools use for one LPD_* flag: "fifo", "lock_free", "bounded", "blocking",
+ *  "wait_queue", "per_thread" (the benchmark writes each design's promises into its JSON
+ *  context with these names); NULL for anything but a single known flag. */
+const char *lpd_flag_name(unsigned flag);
 
 /** Designs left out of this build, with the reason, as "name: reason" lines (or ""). */
 const char *lpd_skipped(void);

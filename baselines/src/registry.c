@@ -41,6 +41,18 @@ const lpd_design *lpd_find(const char *name) {
     return NULL;
 }
 
+const char *lpd_flag_name(unsigned flag) {
+    switch (flag) {
+    case LPD_FIFO: return "fifo";
+    case LPD_LOCK_FREE: return "lock_free";
+    case LPD_BOUNDED: return "bounded";
+    case LPD_BLOCKING: return "blocking";
+    case LPD_WAIT_QUEUE: return "wait_queue";
+    case LPD_PER_THREAD: return "per_thread";
+    default: return NULL;
+    }
+}
+
 const char *lpd_skipped(void) {
     return LPD_SKIPPED;
 }

@@ -517,6 +517,56 @@ static void test_split_get(void) {
     pool_free(p);
 }
 
+/* Lazy creation: the create callback runs once per slot until the object is discarded; a failing
+ * create gives LP_ECREATE and releases the slot. */
+typedef struct create_log {
+    unsigned calls;
+    uintptr_t last;
+    int fail;
+} create_log;
+
+static int count_create(void *ctx, uint32_t slot) {
+    create_log *log = (create_log *)ctx;
+    log->calls++;
+    log->last = slot;
+    return log->fail;
+}
+
+static void test_slot_ensure(void) {
+    if (!design->slot_ensure)
+        return;
+    begin("lazy creation (slot_ensure)");
+    pool p = pool_new(1, 4);
+    create_log log = {0, UINTPTR_MAX, 0};
+    uintptr_t h;
+    CHECK_ST(design->try_get(p.self, &h), LP_OK);
+    CHECK_ST(design->slot_ensure(p.self, h, count_create, &log), LP_OK);
+    CHECK(log.calls == 1 && log.last == h, "create called %u times (slot %ju) for slot %ju", log.calls,
+          (uintmax_t)log.last, (uintmax_t)h);
+    CHECK_ST(design->slot_ensure(p.self, h, count_create, &log), LP_OK);
+    CHECK(log.calls == 1, "create called again for an object already created");
+    CHECK_ST(design->put(p.self, h), LP_OK);
+    CHECK_ST(design->try_get(p.self, &h), LP_OK);
+    CHECK_ST(design->slot_ensure(p.self, h, count_create, &log), LP_OK);
+    CHECK(log.calls == 1, "a put lost the created object");
+    CHECK_ST(design->slot_ensure(p.self, h + 1, count_create, &log), LP_EINVAL); /* out of range */
+    CHECK_ST(design->put(p.self, h), LP_OK);
+    /* A fresh pool whose create fails: LP_ECREATE, and the slot is free again. */
+    pool_free(p);
+    p = pool_new(1, 4);
+    log.fail = -1;
+    CHECK_ST(design->try_get(p.self, &h), LP_OK);
+    CHECK_ST(design->slot_ensure(p.self, h, count_create, &log), LP_ECREATE);
+    CHECK_ST(design->put(p.self, h), LP_ENOTHELD); /* already released */
+    log.fail = 0;
+    CHECK_ST(design->try_get(p.self, &h), LP_OK);
+    CHECK_ST(design->slot_ensure(p.self, h, count_create, &log), LP_OK);
+    CHECK(log.calls == 3, "create not retried after a failure (%u calls)", log.calls);
+    CHECK_ST(design->put(p.self, h), LP_OK);
+    check_no_leak(p);
+    pool_free(p);
+}
+
 /* ---- registry ----------------------------------------------------------------------- */
 static int check_registry(const char *expected_csv) {
     begin("registry");
@@ -539,16 +589,22 @@ static int check_registry(const char *expected_csv) {
                   design->put,
               "missing name, text or function");
         CHECK(!has(LPD_FIFO) || has(LPD_BLOCKING), "FIFO without blocking get");
+        for (unsigned bit = 1; bit != 0; bit <<= 1) /* every promise has a name in the bench's JSON */
+            CHECK(!(design->flags & bit) || lpd_flag_name(bit) != NULL, "flag 0x%x has no lpd_flag_name", bit);
         CHECK((design->get_begin != NULL) == (design->get_finish != NULL) &&
                   (design->get_begin != NULL) == (design->wait_size > 0),
               "get_begin, get_finish and wait_size: all or none");
         CHECK(!has(LPD_WAIT_QUEUE) || has(LPD_BLOCKING), "waiter queue without blocking get");
+        CHECK(!design->slot_ensure || has(LPD_BOUNDED), "slot_ensure without slot handles");
         CHECK(has(LPD_PER_THREAD) == (design->thread_enter != NULL && design->thread_exit != NULL),
               "LPD_PER_THREAD and thread_enter/exit disagree");
     }
     design = NULL;
     CHECK(lpd_find("no-such-design") == NULL && lpd_find(NULL) == NULL, "lpd_find of a bad name");
     CHECK(lpd_skipped() != NULL, "lpd_skipped is NULL");
+    CHECK(lpd_flag_name(LPD_FIFO) != NULL && strcmp(lpd_flag_name(LPD_FIFO), "fifo") == 0 &&
+              lpd_flag_name(0) == NULL && lpd_flag_name(LPD_FIFO | LPD_BOUNDED) == NULL,
+          "lpd_flag_name");
     printf("registry: %zu designs ok; skipped: %s\n", n, lpd_skipped()[0] ? lpd_skipped() : "none\n");
     return 0;
 }
@@ -575,6 +631,7 @@ int main(int argc, char **argv) {
     test_no_lost_wakeup();
     test_fifo();
     test_split_get();
+    test_slot_ensure();
     printf("design %s: all conformance tests passed\n", design->name);
     return 0;
 }

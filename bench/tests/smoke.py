@@ -11,17 +11,23 @@ import subprocess
 import sys
 import tempfile
 
-WORKLOADS = ["uncontended", "try_get_storm", "get_hold", "oversubscribed", "async"]
+WORKLOADS = ["uncontended", "try_get_storm", "get_hold", "oversubscribed", "async", "sqlite_pool"]
 ASYNC_DESIGNS = {"lockpool-fair", "lockpool-barging", "lockpool-bounded"}
-# Designs whose handles name no slot and whose get cannot block: the FIFO metric is -1 for them.
-NO_FIFO_DESIGNS = {"malloc"}
+# sqlite_pool runs the designs that bound their objects and let callers wait (lp_design_flags).
+SQLITE_COUNTERS = ["query_p50_ns", "query_p90_ns", "query_p99_ns", "query_p999_ns", "query_max_ns",
+                   "busy_retries", "sqlite_share", "conns_opened", "conns_by_design"]
 COUNTERS = ["ops_per_s", "ops", "lat_p50_ns", "lat_p90_ns", "lat_p99_ns", "lat_p999_ns", "lat_p9999_ns",
-            "lat_max_ns", "jain", "minmax_share", "cv", "fifo_violations_per_m", "reacquire_frac",
-            "full_concurrency", "empty_frac", "efull", "errors", "pin_ok", "mem_node", "lat_samples"]
+            "lat_max_ns", "jain", "minmax_share", "cv_thread_ops", "fifo_violations_per_m", "reacquire_frac",
+            "full_concurrency", "empty_frac", "efull", "errors", "pin_ok", "mem_node", "lat_samples", "task_jain"]
 CONTEXT = ["lp_pin_policy", "lp_placement", "lp_mem_policy", "lp_topology", "lp_cpu_model", "lp_compiler",
-           "lp_build_flags", "lp_git_commit", "lp_governor", "lp_quick", "lp_run_ms", "lp_spin_calibration"]
+           "lp_build_flags", "lp_git_commit", "lp_governor", "lp_quick", "lp_run_ms", "lp_spin_calibration",
+           "lp_design_flags"]
+# Row keys that are Google Benchmark's own, not counters.
+GB_KEYS = {"name", "family_index", "per_family_instance_index", "run_name", "run_type", "repetitions",
+           "repetition_index", "threads", "iterations", "real_time", "cpu_time", "time_unit",
+           "aggregate_name", "aggregate_unit", "error_occurred", "error_message", "label"}
 NAME = re.compile(r"^(?P<wl>[a-z_]+)/(?P<design>[a-z0-9-]+)/slots:(\d+)/waiters:(\d+)/hold_ns:(\d+)"
-                  r"/think_ns:(\d+)/real_time/threads:(?P<threads>\d+)$")
+                  r"/think_ns:(\d+)/manual_time/threads:(?P<threads>\d+)$")
 
 failures = []
 
@@ -48,8 +54,19 @@ def main():
         if not str(doc["context"].get(key, "")):
             fail("context key %s missing or empty" % key)
 
+    try:
+        flags = json.loads(doc["context"].get("lp_design_flags", "{}"))
+    except ValueError:
+        flags = None
+        fail("context lp_design_flags is not JSON")
+
     rows = [b for b in doc["benchmarks"] if b.get("run_type", "iteration") == "iteration"]
     names = [b["name"] for b in rows]
+    # GB's CSV reporter aborts when a row has a counter the first row lacked: one fixed set.
+    counter_sets = {tuple(sorted(k for k in b if k not in GB_KEYS)) for b in rows if not b.get("error_occurred")}
+    if len(counter_sets) > 1:
+        fail("rows carry different counter sets: %s" % sorted(set.union(*map(set, counter_sets))
+                                                               - set.intersection(*map(set, counter_sets))))
     if sorted(set(names)) != sorted(set(listed)):
         fail("ran %s, listed %s" % (sorted(set(names)), sorted(set(listed))))
     designs = set()
@@ -69,17 +86,28 @@ def main():
         if missing:
             fail("%s: missing counters %s" % (b["name"], missing))
             continue
-        check_row(b, wl, design, threads)
         d = det.get(b["name"])
         if d is None:
             fail("%s: not in the detail file" % b["name"])
-        elif sum(c for _, c in d["hist"]) < b["lat_samples"] or len(d["thread_ops"]) != threads:
+            continue
+        per_rep = d.get("thread_ops_per_rep", [])
+        rep = b.get("repetition_index", 0)
+        check_row(b, wl, design, threads, per_rep[rep] if rep < len(per_rep) else None, (flags or {}).get(design))
+        if sum(c for _, c in d["hist"]) < b["lat_samples"] or len(d["thread_ops"]) != threads:
             fail("%s: detail histogram or thread_ops inconsistent" % b["name"])
+        if flags is not None and "fifo" in flags.get(design, []) and wl in ("get_hold", "oversubscribed") \
+                and b["fifo_violations_per_m"] < 0:
+            fail("%s: a design that promises FIFO is not measured for it" % b["name"])
+    if flags is not None and not designs <= set(flags):
+        fail("lp_design_flags lacks designs %s" % sorted(designs - set(flags)))
 
     if not flags_filter(sys.argv[2:]):
         for design in designs:
             for wl in WORKLOADS:
-                if (wl != "async" or design in ASYNC_DESIGNS) and (wl, design) not in seen:
+                promises = (flags or {}).get(design, [])
+                sqlite_runs = "bounded" in promises and "blocking" in promises
+                if ((wl != "async" or design in ASYNC_DESIGNS) and (wl != "sqlite_pool" or sqlite_runs)
+                        and (wl, design) not in seen):
                     fail("workload %s missing for design %s" % (wl, design))
         if not ASYNC_DESIGNS & designs:
             fail("no LockPool design in the registry")
@@ -94,7 +122,7 @@ def flags_filter(flags):
     return any(f.startswith("--benchmark_filter") for f in flags)
 
 
-def check_row(b, wl, design, threads):
+def check_row(b, wl, design, threads, thread_ops, promises):
     name = b["name"]
 
     def expect(cond, what):
@@ -104,7 +132,10 @@ def check_row(b, wl, design, threads):
     expect(b["errors"] == 0, "errors == 0")
     expect(b["ops"] > 0 and b["ops_per_s"] > 0, "ops > 0")
     expect(0 < b["jain"] <= 1 and b["jain"] >= 1.0 / threads - 1e-9, "1/N <= jain <= 1")
-    expect(0 <= b["minmax_share"] <= 1 and b["cv"] >= 0, "0 <= minmax_share <= 1, cv >= 0")
+    expect(0 <= b["minmax_share"] <= 1 and b["cv_thread_ops"] >= 0, "0 <= minmax_share <= 1, cv_thread_ops >= 0")
+    # GB's time is the time per pair (compare.py compares throughput through it).
+    expect(b["time_unit"] == "ns" and abs(b["real_time"] * b["ops_per_s"] / 1e9 - 1) < 1e-6,
+           "real_time = 1e9 / ops_per_s ns")
     lat = [b[k] for k in ("lat_p50_ns", "lat_p90_ns", "lat_p99_ns", "lat_p999_ns", "lat_p9999_ns", "lat_max_ns")]
     expect(b["lat_samples"] > 0 and lat == sorted(lat), "p50 <= p90 <= p99 <= p99.9 <= p99.99 <= max")
     expect(0 <= b["full_concurrency"] <= 1, "0 <= full_concurrency <= 1")
@@ -112,15 +143,35 @@ def check_row(b, wl, design, threads):
     fifo = b["fifo_violations_per_m"]
     if wl in ("uncontended", "try_get_storm"):
         expect(fifo == -1, "fifo not measured for try_get workloads")
-    elif design in NO_FIFO_DESIGNS:
+    elif promises is None:
+        fail("%s: design missing from lp_design_flags" % name)
+    elif not ("bounded" in promises and "blocking" in promises):
+        # Handles that name no slot, or a get that cannot block: the metric is not defined.
         expect(fifo == -1, "fifo not measured without slot identity or a blocking get")
     else:
         expect(0 <= fifo <= 1e6, "0 <= fifo_violations_per_m <= 1e6")
-    per_thread = [b.get("t%02d_ops" % t) for t in range(threads)]
-    expect(None not in per_thread and sum(per_thread) == b["ops"], "per-thread ops sum to ops")
+    expect(thread_ops is not None and len(thread_ops) == threads and sum(thread_ops) == b["ops"],
+           "this repetition's per-thread ops (detail file) sum to ops")
     expect(b["pin_ok"] in (-1, 1), "every pin took effect")
     if wl == "async":
-        expect("task_jain" in b and 0 < b["task_jain"] <= 1, "0 < task_jain <= 1")
+        expect(0 < b["task_jain"] <= 1, "0 < task_jain <= 1")
+    else:
+        expect(b["task_jain"] == -1, "task_jain -1 outside async")
+    if wl == "sqlite_pool":
+        missing = [c for c in SQLITE_COUNTERS if c not in b]
+        expect(not missing, "sqlite_pool counters present: missing %s" % missing)
+        if missing:
+            return
+        q = [b[k] for k in SQLITE_COUNTERS[:5]]
+        expect(q == sorted(q), "query p50 <= p90 <= p99 <= p99.9 <= max")
+        # A query's latency includes its get: every quantile of it is at least the get's.
+        expect(all(b[qk] >= b[gk] for qk, gk in (("query_p50_ns", "lat_p50_ns"), ("query_p99_ns", "lat_p99_ns"),
+                                                 ("query_max_ns", "lat_max_ns"))), "query latency >= get latency")
+        slots = int(NAME.match(name).group(3))
+        expect(1 <= b["conns_opened"] <= slots, "1 <= connections opened <= SLOTS (lazily)")
+        expect(0 < b["sqlite_share"] <= 1 and b["busy_retries"] >= 0, "0 < sqlite_share <= 1, busy_retries >= 0")
+        expect(b["conns_by_design"] == (1 if design.startswith("lockpool") else 0),
+               "connections opened through the design's create path exactly for LockPool designs")
 
 
 if __name__ == "__main__":

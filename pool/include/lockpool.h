@@ -41,14 +41,16 @@ extern "C" {
 #define LP_MAX_SLOTS   65535u
 #define LP_MAX_WAITERS 65535u
 
-/** Status codes. Every entry point returns one; none crashes on bad input. */
+/** Status codes. Every entry point returns one; none crashes on bad input (see the misuse
+ *  table, LP_MISUSE_TABLE, at the end of this header). */
 typedef enum lp_status {
     LP_OK = 0,         /**< done; a slot was taken where one was asked for */
     LP_EMPTY = 1,      /**< lp_try_get: no free slot (or, FAIR mode, older waiters exist) */
     LP_PENDING = 2,    /**< queued: the waker will be called; poll later */
     LP_CANCELLED = 3,  /**< lp_wait_cancel: withdrawn before any slot reached it */
     LP_EFULL = -1,     /**< MAX_WAITERS already waiting: not queued, nothing changed */
-    LP_EINVAL = -2,    /**< bad argument: NULL, zero or too many slots, slot out of range */
+    LP_EINVAL = -2,    /**< bad argument: NULL, zero or too many slots, slot out of range, a pool
+                            lp_init did not set up, a wait record pending on another pool */
     LP_ENOTHELD = -3,  /**< lp_put of a slot that is not held */
     LP_ESTATE = -4,    /**< wait record in the wrong state (e.g. cancel of a finished wait) */
     LP_ETIMEDOUT = -5, /**< lp_get_timeout: deadline passed, nothing taken */
@@ -67,7 +69,9 @@ typedef enum lp_mode {
     LP_BARGING = 1,
     /** Barging, except that a release goes straight to the oldest waiter once it has
      *  waited longer than a bound (lp_set_fairness_bound; default 1 ms). */
-    LP_BOUNDED = 2
+    LP_BOUNDED = 2,
+    /** Not a mode: what lp_pool_mode answers for a pool lp_init did not set up. */
+    LP_MODE_INVALID = -1
 } lp_mode;
 
 /** A wake-up callback: any event loop, coroutine runtime or thread parker. */
@@ -91,16 +95,18 @@ typedef struct lp_pool {
     LP_ALIGNAS(LP_CACHELINE) uint32_t lp__private_[(3 * LP_CACHELINE) / sizeof(uint32_t)];
 } lp_pool;
 
-/** A caller-owned wait record for the async path (on the stack, in a task, ...). */
+/** A caller-owned wait record for the async path (on the stack, in a task, ...). It
+ *  remembers the pool it was begun on. */
 typedef struct lp_wait {
     uint32_t lp__ticket_;
     uint32_t lp__state_;
     uint64_t lp__since_;
     lp_waker lp__waker_;
+    lp_pool *lp__pool_;
 } lp_wait;
 
-/** Initial value for an lp_wait (or call lp_wait_init). */
-#define LP_WAIT_INIT {0u, 0u, 0u, {0, 0}}
+/** Initial value for an lp_wait (or call lp_wait_init, or zero-fill it). */
+#define LP_WAIT_INIT {0u, 0u, 0u, {0, 0}, 0}
 
 /**
  * Define storage for a pool of SLOTS objects and MAX_WAITERS waiters (both >= 1,
@@ -125,7 +131,8 @@ typedef struct lp_wait {
 #define LP_OBJ(objs, slot) (&(objs)[(slot)])
 
 /**
- * Set up a pool in caller storage. Validates everything; on error nothing is usable.
+ * Set up a pool in caller storage. Validates everything; on error nothing is usable: every
+ * later call on this pool returns LP_EINVAL (or 0) until an lp_init succeeds.
  * @param pool    header storage
  * @param slots   array of nslots lp_slot (1 <= nslots <= LP_MAX_SLOTS)
  * @param cells   array of ncells lp_cell (0 <= ncells <= LP_MAX_WAITERS; NULL iff 0);
@@ -140,9 +147,11 @@ lp_status lp_init(lp_pool *pool, lp_slot *slots, uint32_t nslots, lp_cell *cells
  *  callers that carve it out of their own buffers. 0 if the counts are out of range. */
 size_t lp_storage_size(uint32_t nslots, uint32_t ncells);
 
-/** LP_BOUNDED: hand the release to a waiter older than bound_ns (0 = 1 ms), using
- *  clock_ns (a monotonic clock in ns; the sync layer offers lp_clock_ns). Until a clock
- *  is set, LP_BOUNDED behaves as LP_BARGING. LP_EINVAL for other modes or NULL clock. */
+/** LP_BOUNDED: hand the release to a waiter older than bound_ns (0 = 1 ms; any value up
+ *  to UINT64_MAX), using clock_ns: a monotonic clock in ns that does not wrap (the sync
+ *  layer offers lp_clock_ns; a test may pass a fake one to age waits at will). Ages are
+ *  exact in ns for any wait length. Until a clock is set, LP_BOUNDED behaves as
+ *  LP_BARGING. LP_EINVAL for other modes or NULL clock. */
 lp_status lp_set_fairness_bound(lp_pool *pool, uint64_t bound_ns, uint64_t (*clock_ns)(void));
 
 /** The default of lp_set_retry_wakes. */
@@ -156,6 +165,7 @@ lp_status lp_set_fairness_bound(lp_pool *pool, uint64_t bound_ns, uint64_t (*clo
  *  hands slots over and wakes no one to retry) or a NULL pool. */
 lp_status lp_set_retry_wakes(lp_pool *pool, uint32_t max_in_flight);
 
+/** The counts and mode given to lp_init; 0 (LP_MODE_INVALID) for a pool it did not set up. */
 uint32_t lp_slot_count(const lp_pool *pool);
 uint32_t lp_waiter_capacity(const lp_pool *pool);
 lp_mode lp_pool_mode(const lp_pool *pool);
@@ -173,7 +183,8 @@ lp_status lp_try_get_from(lp_pool *pool, uint32_t hint, uint32_t *slot);
 /**
  * Release a held slot. FAIR: if anyone waits, the slot goes straight to the oldest
  * waiter (whose waker is called here, on the releasing thread).
- * @return LP_OK, LP_EINVAL (slot out of range) or LP_ENOTHELD
+ * @return LP_OK, LP_EINVAL (slot out of range) or LP_ENOTHELD (not held: never taken, or put
+ *         already). A slot has no owner: a put of a slot another caller holds releases it.
  */
 lp_status lp_put(lp_pool *pool, uint32_t slot);
 
@@ -224,7 +235,8 @@ lp_status lp_get_async(lp_pool *pool, lp_wait *wait, lp_waker waker, uint32_t *s
  * this waits for that call to return, so a poll after any sign of the wake never misses
  * it. Hence: never poll or cancel a wait from inside its own waker.
  * @return LP_OK (*slot set; the record is free again), LP_PENDING, LP_EFULL (BARGING
- *         re-queue found the queue full; the wait has ended), LP_ESTATE (not pending)
+ *         re-queue found the queue full; the wait has ended), LP_ESTATE (not pending),
+ *         LP_EINVAL (e.g. a record pending on another pool: nothing changed)
  */
 lp_status lp_wait_poll(lp_pool *pool, lp_wait *wait, const lp_waker *new_waker, uint32_t *slot);
 
@@ -234,7 +246,8 @@ lp_status lp_wait_poll(lp_pool *pool, lp_wait *wait, const lp_waker *new_waker, 
  * non-NULL it is returned (LP_OK; the caller now holds it), with `slot` NULL it is
  * passed on to the next waiter (lp_put) and LP_CANCELLED returned. If a waker call is in
  * flight on another thread, this waits for that call to return first.
- * @return LP_CANCELLED, LP_OK (slot handed over), LP_ESTATE (not pending), LP_EINVAL
+ * @return LP_CANCELLED, LP_OK (slot handed over), LP_ESTATE (not pending: never begun,
+ *         finished, or cancelled already), LP_EINVAL (e.g. a record pending on another pool)
  */
 lp_status lp_wait_cancel(lp_pool *pool, lp_wait *wait, uint32_t *slot);
 
@@ -281,6 +294,133 @@ uint64_t lp_clock_ns(void);
 
 /** Wait-forever value for lp_get_timeout. */
 #define LP_FOREVER UINT64_MAX
+
+/* ---- misuse table ------------------------------------------------------------------ */
+
+/**
+ * What each call answers for each kind of bad input, one row per (call, bad input). No row
+ * crashes, hangs, leaks or has undefined behaviour, and a call that reports bad input has
+ * changed nothing (a pending record stays pending, a held slot stays held). The test
+ * pool.misuse expands this macro, so the table is its list of cases: it runs every row,
+ * against every mode lp_init accepts, in the normal, ASan+UBSan and TSan builds.
+ *
+ * Bad inputs:
+ *   BAD_POOL        pool NULL, misaligned, zero-filled (static storage never initialised, or
+ *                   memset to 0, even with waits pending), left with arbitrary bytes, or
+ *                   whose last lp_init failed. (Arbitrary bytes are caught by a 32-bit check
+ *                   word: all but a 2^-32 chance; nothing else is read before it passes.)
+ *                   For lp_init: pool NULL or misaligned.
+ *   NULL_SLOT       the slot out-pointer is NULL (lp_wait_cancel takes NULL: pass it on)
+ *   NULL_WAIT       the wait record is NULL
+ *   NULL_FN         a NULL callback: waker.wake, new_waker->wake, create, clock_ns
+ *   SLOT_RANGE      slot >= lp_slot_count(pool)
+ *   SLOT_FREE       a slot nobody holds (never taken)
+ *   SLOT_TWICE      the second put of the same hold
+ *   SLOT_OTHERS     a slot another caller holds: not detectable (a slot has no owner word),
+ *                   the put releases it; its holder's own put then answers LP_ENOTHELD
+ *   WAIT_NEW        a record never begun (LP_WAIT_INIT, lp_wait_init, or zero-filled)
+ *   WAIT_DONE       a record whose wait has ended (it returned LP_OK, or was collected)
+ *   WAIT_CANCELLED  a record cancelled already (a second cancel, or a poll after it)
+ *   WAIT_OTHER      a record pending on another pool
+ *   WAIT_PENDING    a record still pending (on this pool or another)
+ *   WAIT_ASYNC      a record begun by lp_get_async (lp_get_finish needs lp_get_begin's)
+ *   MODE            lp_init: a value that is not a mode; a setter on a pool whose mode has
+ *                   no use for it (lp_set_fairness_bound: not LP_BOUNDED;
+ *                   lp_set_retry_wakes: LP_FAIR)
+ *   COUNT           slot count 0 or above LP_MAX_SLOTS, waiter count above LP_MAX_WAITERS
+ *   STORAGE         slots NULL, cells NULL with ncells > 0 (or not NULL with 0), slots or
+ *                   cells misaligned
+ *   STATUS          a value that is not an lp_status
+ *   NO_INPUT        the call takes nothing that could be bad (listed so that every
+ *                   function of this header has a row; pool.misuse checks that it does)
+ * Outside any contract (undefined, as for any C API): storage that is freed, too small or
+ * reused while the pool or a pending record lives in it; a record in memory never
+ * initialised; lp_init on a pool in use; copies of a pool or of a pending record.
+ * Waits by design, not bad input: lp_wait_poll or lp_wait_cancel of a wait called from
+ * inside that wait's own waker (each waits for the waker to return, see lp_wait_poll), and
+ * a blocking get with no deadline while the caller itself holds every slot.
+ */
+#define LP_MISUSE_TABLE(X)                                                              \
+    X(lp_init,              BAD_POOL,       LP_EINVAL)                                   \
+    X(lp_init,              STORAGE,        LP_EINVAL)                                   \
+    X(lp_init,              COUNT,          LP_EINVAL)                                   \
+    X(lp_init,              MODE,           LP_EINVAL)                                   \
+    X(lp_storage_size,      COUNT,          0)                                           \
+    X(lp_set_fairness_bound, BAD_POOL,      LP_EINVAL)                                   \
+    X(lp_set_fairness_bound, NULL_FN,       LP_EINVAL)                                   \
+    X(lp_set_fairness_bound, MODE,          LP_EINVAL)                                   \
+    X(lp_set_retry_wakes,   BAD_POOL,       LP_EINVAL)                                   \
+    X(lp_set_retry_wakes,   MODE,           LP_EINVAL)                                   \
+    X(lp_slot_count,        BAD_POOL,       0)                                           \
+    X(lp_waiter_capacity,   BAD_POOL,       0)                                           \
+    X(lp_pool_mode,         BAD_POOL,       LP_MODE_INVALID)                             \
+    X(lp_try_get,           BAD_POOL,       LP_EINVAL)                                   \
+    X(lp_try_get,           NULL_SLOT,      LP_EINVAL)                                   \
+    X(lp_try_get_from,      BAD_POOL,       LP_EINVAL)                                   \
+    X(lp_try_get_from,      NULL_SLOT,      LP_EINVAL)                                   \
+    X(lp_put,               BAD_POOL,       LP_EINVAL)                                   \
+    X(lp_put,               SLOT_RANGE,     LP_EINVAL)                                   \
+    X(lp_put,               SLOT_FREE,      LP_ENOTHELD)                                 \
+    X(lp_put,               SLOT_TWICE,     LP_ENOTHELD)                                 \
+    X(lp_put,               SLOT_OTHERS,    LP_OK)                                       \
+    X(lp_put_discard,       BAD_POOL,       LP_EINVAL)                                   \
+    X(lp_put_discard,       SLOT_RANGE,     LP_EINVAL)                                   \
+    X(lp_put_discard,       SLOT_FREE,      LP_ENOTHELD)                                 \
+    X(lp_put_discard,       SLOT_TWICE,     LP_ENOTHELD)                                 \
+    X(lp_put_discard,       SLOT_OTHERS,    LP_OK)                                       \
+    X(lp_slot_created,      BAD_POOL,       0)                                           \
+    X(lp_slot_created,      SLOT_RANGE,     0)                                           \
+    X(lp_slot_ensure,       BAD_POOL,       LP_EINVAL)                                   \
+    X(lp_slot_ensure,       SLOT_RANGE,     LP_EINVAL)                                   \
+    X(lp_slot_ensure,       SLOT_FREE,      LP_ENOTHELD)                                 \
+    X(lp_slot_ensure,       NULL_FN,        LP_EINVAL)                                   \
+    X(lp_try_get_or_create, BAD_POOL,       LP_EINVAL)                                   \
+    X(lp_try_get_or_create, NULL_SLOT,      LP_EINVAL)                                   \
+    X(lp_try_get_or_create, NULL_FN,        LP_EINVAL)                                   \
+    X(lp_wait_init,         NULL_WAIT,      nothing)                                     \
+    X(lp_get_async,         BAD_POOL,       LP_EINVAL)                                   \
+    X(lp_get_async,         NULL_SLOT,      LP_EINVAL)                                   \
+    X(lp_get_async,         NULL_WAIT,      LP_EINVAL)                                   \
+    X(lp_get_async,         NULL_FN,        LP_EINVAL)                                   \
+    X(lp_get_async,         WAIT_PENDING,   LP_ESTATE)                                   \
+    X(lp_wait_poll,         BAD_POOL,       LP_EINVAL)                                   \
+    X(lp_wait_poll,         NULL_SLOT,      LP_EINVAL)                                   \
+    X(lp_wait_poll,         NULL_WAIT,      LP_EINVAL)                                   \
+    X(lp_wait_poll,         NULL_FN,        LP_EINVAL)                                   \
+    X(lp_wait_poll,         WAIT_OTHER,     LP_EINVAL)                                   \
+    X(lp_wait_poll,         WAIT_NEW,       LP_ESTATE)                                   \
+    X(lp_wait_poll,         WAIT_DONE,      LP_ESTATE)                                   \
+    X(lp_wait_poll,         WAIT_CANCELLED, LP_ESTATE)                                   \
+    X(lp_wait_cancel,       BAD_POOL,       LP_EINVAL)                                   \
+    X(lp_wait_cancel,       NULL_WAIT,      LP_EINVAL)                                   \
+    X(lp_wait_cancel,       WAIT_OTHER,     LP_EINVAL)                                   \
+    X(lp_wait_cancel,       WAIT_NEW,       LP_ESTATE)                                   \
+    X(lp_wait_cancel,       WAIT_DONE,      LP_ESTATE)                                   \
+    X(lp_wait_cancel,       WAIT_CANCELLED, LP_ESTATE)                                   \
+    X(lp_debug_held,        BAD_POOL,       0)                                           \
+    X(lp_debug_queued,      BAD_POOL,       0)                                           \
+    X(lp_debug_woken,       BAD_POOL,       0)                                           \
+    X(lp_status_str,        STATUS,         "LP_?")                                      \
+    X(lp_get,               BAD_POOL,       LP_EINVAL)                                   \
+    X(lp_get,               NULL_SLOT,      LP_EINVAL)                                   \
+    X(lp_get_timeout,       BAD_POOL,       LP_EINVAL)                                   \
+    X(lp_get_timeout,       NULL_SLOT,      LP_EINVAL)                                   \
+    X(lp_get_begin,         BAD_POOL,       LP_EINVAL)                                   \
+    X(lp_get_begin,         NULL_SLOT,      LP_EINVAL)                                   \
+    X(lp_get_begin,         NULL_WAIT,      LP_EINVAL)                                   \
+    X(lp_get_begin,         WAIT_PENDING,   LP_ESTATE)                                   \
+    X(lp_get_finish,        BAD_POOL,       LP_EINVAL)                                   \
+    X(lp_get_finish,        NULL_SLOT,      LP_EINVAL)                                   \
+    X(lp_get_finish,        NULL_WAIT,      LP_EINVAL)                                   \
+    X(lp_get_finish,        WAIT_OTHER,     LP_EINVAL)                                   \
+    X(lp_get_finish,        WAIT_NEW,       LP_ESTATE)                                   \
+    X(lp_get_finish,        WAIT_DONE,      LP_ESTATE)                                   \
+    X(lp_get_finish,        WAIT_CANCELLED, LP_ESTATE)                                   \
+    X(lp_get_finish,        WAIT_ASYNC,     LP_ESTATE)                                   \
+    X(lp_get_or_create,     BAD_POOL,       LP_EINVAL)                                   \
+    X(lp_get_or_create,     NULL_SLOT,      LP_EINVAL)                                   \
+    X(lp_get_or_create,     NULL_FN,        LP_EINVAL)                                   \
+    X(lp_clock_ns,          NO_INPUT,       monotonic_ns)
 
 #ifdef __cplusplus
 }

@@ -27,11 +27,14 @@
 /* Deposited in a cell instead of a slot: "retry" (BARGING/BOUNDED wake). */
 #define LP__NO_SLOT UINT32_MAX
 
-/* lp_wait.lp__state_ (owner-side, never shared). */
+/* lp_wait.lp__state_ (owner-side, never shared): flags. */
 #define LP__WAIT_IDLE 0u
-#define LP__WAIT_PENDING 1u
-/* lp_wait.lp__since_ above its 32 tick bits (owner-side): this wait is counted in starving. */
-#define LP__WAIT_STARVING ((uint64_t)1u << 32)
+#define LP__WAIT_PENDING 1u  /* queued: lp_wait_poll / lp_wait_cancel apply */
+#define LP__WAIT_STARVING 2u /* BOUNDED: counted in the pool's starving count */
+
+/* lp__pool.magic of a pool lp_init set up; anything else (zero-filled storage, a failed
+ * lp_init, arbitrary bytes) makes every call return LP_EINVAL. */
+#define LP__POOL_MAGIC 0x4c50504cu
 
 /* One object's lock. Its line is written only by the taker and releaser of this object. */
 typedef struct lp__slot {
@@ -44,10 +47,11 @@ typedef struct lp__slot {
 typedef struct lp__cell {
     lp_atomic_u32 word;     /* round << 3 | state */
     uint32_t slot;          /* written by the ticket's unique server before READY */
-    lp_atomic_u32 since;    /* enqueue time in 1024-ns ticks (BOUNDED heuristic, read racily) */
-    lp_atomic_u32 park;     /* sync layer: futex word of this cell's waiter (lp__get_async_parked) */
+    lp_atomic_u32 since_lo; /* enqueue time in ns, low and high halves (BOUNDED heuristic, read */
+    lp_atomic_u32 since_hi; /* racily; 32-bit atomics only, so Cortex-M4 needs no libatomic) */
     lp_wait *rec;           /* written by the enqueuer before WAITING; read by the server after GRANTED */
-    char pad[LP_CACHELINE - 4 * sizeof(uint32_t) - sizeof(lp_wait *)];
+    lp_atomic_u32 park;     /* sync layer: futex word of this cell's waiter (lp__get_async_parked) */
+    char pad[LP_CACHELINE - 5 * sizeof(uint32_t) - sizeof(lp_wait *)];
 } lp__cell;
 
 typedef struct lp__pool {
@@ -59,7 +63,8 @@ typedef struct lp__pool {
     uint32_t mode;
     uint32_t rounds;        /* ticket t lives in cell t % ncells, round t / ncells < rounds */
     uint32_t limit;         /* ncells * rounds: tickets count modulo this */
-    uint32_t bound_ticks;   /* BOUNDED: hand off to a waiter older than this (1024-ns ticks) */
+    uint32_t magic;         /* LP__POOL_MAGIC once lp_init succeeded (every call checks it) */
+    uint64_t bound_ns;      /* BOUNDED: hand off to a waiter older than this */
     uint32_t fair_mask;     /* ~0 in FAIR mode, else 0: try_get's queue check without a branch */
     uint32_t retry_wakes;   /* BARGING/BOUNDED: "retry" wakes in flight at most (lp__token_take) */
     uint64_t (*clock_ns)(void);
@@ -80,13 +85,27 @@ _Static_assert(_Alignof(lp__pool) <= _Alignof(lp_pool), "lp_pool alignment");
 static inline lp__pool *lp__of(lp_pool *p) { return (lp__pool *)(void *)p; }
 static inline const lp__pool *lp__cof(const lp_pool *p) { return (const lp__pool *)(const void *)p; }
 
+/* Is this a pool lp_init set up? Checked first by every call that takes a pool: one load
+ * and compare on the configuration line, which the call reads anyway. The word is copied
+ * as bytes, so a misaligned pool pointer is never a misaligned access (and one that
+ * passes is aligned: lp_init writes the magic only into aligned storage). */
+static inline int lp__valid(const lp_pool *pool) {
+    uint32_t magic;
+    if (!pool) return 0;
+    __builtin_memcpy(&magic, (const char *)pool + offsetof(lp__pool, magic), sizeof magic);
+    return magic == LP__POOL_MAGIC;
+}
+
+/* The checks of every call on a begun wait: LP_EINVAL for a bad pool, a NULL record or one
+ * pending on another pool; LP_ESTATE for a record that is not pending; else LP_OK. */
+lp_status lp__wait_check(const lp_pool *pool, const lp_wait *wait);
+
 /* lp_get_async for the sync layer: the waker is called with ctx = the park word of the
  * wait's current cell, after READY. That wake touches only pool memory, never the caller's,
  * so the server may publish READY first: a woken waiter never spins on a preempted server. */
 lp_status lp__get_async_parked(lp_pool *pool, lp_wait *wait, void (*wake)(void *park), uint32_t *slot);
 
-/* Is the wait queued (LP_PENDING), and was it queued by lp__get_async_parked? */
-int lp__wait_pending(const lp_wait *wait);
+/* Was the wait queued by lp__get_async_parked? */
 int lp__wait_parked(const lp_wait *wait);
 
 /* The park word of a pending wait's current cell (it changes when BARGING re-queues). */

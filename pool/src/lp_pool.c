@@ -57,9 +57,13 @@ static inline void lp__recycle(lp__pool *p, lp__cell *c, uint32_t t) {
     if (!lp__queue_empty_seq_cst(p)) lp__sweep(p);
 }
 
-static inline uint32_t lp__now_ticks(const lp__pool *p) {
-    /* 1024-ns ticks by shift: no 64-bit division, which Cortex-M4 would call libgcc for */
-    return p->clock_ns ? (uint32_t)(p->clock_ns() >> 10) : 0u;
+static inline uint64_t lp__now_ns(const lp__pool *p) { return p->clock_ns ? p->clock_ns() : 0u; }
+
+/* Has a wait that began at `since` waited longer than `bound`? Exact for any age (64-bit ns:
+ * 584 years); a `since` after `now` (a torn or next-round read of a cell, or a clock that
+ * went back) reads as age 0. Only subtraction and comparison: no libgcc call on Cortex-M4. */
+static inline int lp__waited_longer(uint64_t now, uint64_t since, uint64_t bound) {
+    return now > since && now - since > bound;
 }
 
 /* Wait out a server that owns the cell (GRANTED: writing the slot, maybe calling a waker),
@@ -91,19 +95,23 @@ static void lp__reset_queue(lp__pool *p, uint32_t rounds) {
 
 lp_status lp_init(lp_pool *pool, lp_slot *slots, uint32_t nslots, lp_cell *cells, uint32_t ncells,
                   lp_mode mode) {
-    if (!pool || !slots || nslots == 0u || nslots > LP_MAX_SLOTS || ncells > LP_MAX_WAITERS) return LP_EINVAL;
+    if (!pool || lp__misaligned(pool)) return LP_EINVAL;
+    lp__pool *p = lp__of(pool);
+    /* Unusable until set-up succeeds: after a failed lp_init every call returns LP_EINVAL,
+     * whatever the storage held before. */
+    p->magic = 0u;
+    if (!slots || nslots == 0u || nslots > LP_MAX_SLOTS || ncells > LP_MAX_WAITERS) return LP_EINVAL;
     if ((ncells > 0u) != (cells != 0)) return LP_EINVAL;
     if (mode != LP_FAIR && mode != LP_BARGING && mode != LP_BOUNDED) return LP_EINVAL;
-    if (lp__misaligned(pool) || lp__misaligned(slots) || (cells && lp__misaligned(cells))) return LP_EINVAL;
+    if (lp__misaligned(slots) || (cells && lp__misaligned(cells))) return LP_EINVAL;
 
-    lp__pool *p = lp__of(pool);
     p->slots = (lp__slot *)(void *)slots;
     p->cells = (lp__cell *)(void *)cells;
     p->nslots = nslots;
     p->ncells = ncells;
     p->mode = (uint32_t)mode;
     p->fair_mask = mode == LP_FAIR ? ~0u : 0u;
-    p->bound_ticks = 1000000u >> 10; /* 1 ms */
+    p->bound_ns = 1000000u; /* 1 ms */
     p->clock_ns = 0;
     p->retry_wakes = LP_RETRY_WAKES_DEFAULT;
     lp_store_relaxed(&p->starving, 0u);
@@ -112,6 +120,7 @@ lp_status lp_init(lp_pool *pool, lp_slot *slots, uint32_t nslots, lp_cell *cells
         lp_store_relaxed(&p->slots[i].state, LP__FREE);
         p->slots[i].created = 0u;
     }
+    p->magic = LP__POOL_MAGIC; /* published with the rest by the release store of tail below */
     /* A ring of 0 cells: keep limit non-zero so ticket arithmetic is defined. */
     if (ncells == 0u) {
         p->rounds = 1u;
@@ -125,7 +134,7 @@ lp_status lp_init(lp_pool *pool, lp_slot *slots, uint32_t nslots, lp_cell *cells
 }
 
 lp_status lp__test_set_rounds(lp_pool *pool, uint32_t rounds) {
-    if (!pool) return LP_EINVAL;
+    if (!lp__valid(pool)) return LP_EINVAL;
     lp__pool *p = lp__of(pool);
     if (p->ncells == 0u || rounds < 4u || rounds > LP__ROUND_SPACE / p->ncells) return LP_EINVAL;
     if (!lp__queue_empty_seq_cst(p)) return LP_EINVAL;
@@ -138,19 +147,19 @@ lp_status lp__test_set_rounds(lp_pool *pool, uint32_t rounds) {
 }
 
 lp_status lp_set_fairness_bound(lp_pool *pool, uint64_t bound_ns, uint64_t (*clock_ns)(void)) {
-    if (!pool || !clock_ns) return LP_EINVAL;
+    if (!lp__valid(pool) || !clock_ns) return LP_EINVAL;
     lp__pool *p = lp__of(pool);
     if (p->mode != LP_BOUNDED) return LP_EINVAL;
-    if (bound_ns == 0u) bound_ns = 1000000u;
-    uint64_t ticks = bound_ns >> 10;
-    p->bound_ticks = ticks == 0u ? 1u : ticks > 0x7fffffffu ? 0x7fffffffu : (uint32_t)ticks;
+    p->bound_ns = bound_ns == 0u ? 1000000u : bound_ns;
     p->clock_ns = clock_ns;
     return LP_OK;
 }
 
-uint32_t lp_slot_count(const lp_pool *pool) { return pool ? lp__cof(pool)->nslots : 0u; }
-uint32_t lp_waiter_capacity(const lp_pool *pool) { return pool ? lp__cof(pool)->ncells : 0u; }
-lp_mode lp_pool_mode(const lp_pool *pool) { return pool ? (lp_mode)lp__cof(pool)->mode : LP_FAIR; }
+uint32_t lp_slot_count(const lp_pool *pool) { return lp__valid(pool) ? lp__cof(pool)->nslots : 0u; }
+uint32_t lp_waiter_capacity(const lp_pool *pool) { return lp__valid(pool) ? lp__cof(pool)->ncells : 0u; }
+lp_mode lp_pool_mode(const lp_pool *pool) {
+    return lp__valid(pool) ? (lp_mode)lp__cof(pool)->mode : LP_MODE_INVALID;
+}
 
 void lp_wait_init(lp_wait *wait) {
     if (!wait) return;
@@ -159,10 +168,11 @@ void lp_wait_init(lp_wait *wait) {
     wait->lp__since_ = 0u;
     wait->lp__waker_.wake = 0;
     wait->lp__waker_.ctx = 0;
+    wait->lp__pool_ = 0;
 }
 
 lp_status lp_set_retry_wakes(lp_pool *pool, uint32_t max_in_flight) {
-    if (!pool) return LP_EINVAL;
+    if (!lp__valid(pool)) return LP_EINVAL;
     lp__pool *p = lp__of(pool);
     if (p->mode == LP_FAIR) return LP_EINVAL;
     p->retry_wakes = max_in_flight == 0u ? UINT32_MAX : max_in_flight;
@@ -214,13 +224,13 @@ static inline lp_status lp__try_get_at(lp__pool *p, uint32_t start, uint32_t *sl
 }
 
 lp_status lp_try_get_from(lp_pool *pool, uint32_t hint, uint32_t *slot) {
-    if (!pool || !slot) return LP_EINVAL;
+    if (!lp__valid(pool) || !slot) return LP_EINVAL;
     lp__pool *p = lp__of(pool);
     return lp__try_get_at(p, hint < p->nslots ? hint : hint % p->nslots, slot);
 }
 
 lp_status lp_try_get(lp_pool *pool, uint32_t *slot) {
-    if (!pool || !slot) return LP_EINVAL;
+    if (!lp__valid(pool) || !slot) return LP_EINVAL;
     lp__pool *p = lp__of(pool);
     return lp__try_get_at(p, lp__caller_hint(p), slot);
 }
@@ -413,8 +423,11 @@ static int lp__head_starving(lp__pool *p) {
     uint32_t h = lp_load_relaxed(&p->head);
     if (h == lp_load_relaxed(&p->tail)) return 0;
     /* relaxed: a stale or next-round value only delays or advances one hand-off */
-    uint32_t since = lp_load_relaxed(&lp__cell_of(p, h)->since);
-    return (int32_t)(lp__now_ticks(p) - since) > (int32_t)p->bound_ticks;
+    lp__cell *c = lp__cell_of(p, h);
+    /* relaxed, two halves: a read torn between two enqueues of the cell mixes their stamps,
+     * which, like a stale read, can only make one release choose wrongly (DESIGN.md) */
+    uint64_t since = (uint64_t)lp_load_relaxed(&c->since_hi) << 32 | lp_load_relaxed(&c->since_lo);
+    return lp__waited_longer(lp__now_ns(p), since, p->bound_ns);
 }
 
 /* A waiter enqueued while we unlocked (seen by the seq_cst look after the unlock). */
@@ -462,24 +475,24 @@ static inline lp_status lp__release(lp__pool *p, uint32_t slot, int discard) {
 }
 
 lp_status lp_put(lp_pool *pool, uint32_t slot) {
-    if (!pool) return LP_EINVAL;
+    if (!lp__valid(pool)) return LP_EINVAL;
     return lp__release(lp__of(pool), slot, 0);
 }
 
 lp_status lp_put_discard(lp_pool *pool, uint32_t slot) {
-    if (!pool) return LP_EINVAL;
+    if (!lp__valid(pool)) return LP_EINVAL;
     return lp__release(lp__of(pool), slot, 1);
 }
 
 /* ---- get_or_create ------------------------------------------------------------------ */
 
 int lp_slot_created(const lp_pool *pool, uint32_t slot) {
-    if (!pool || slot >= lp__cof(pool)->nslots) return 0;
+    if (!lp__valid(pool) || slot >= lp__cof(pool)->nslots) return 0;
     return lp__cof(pool)->slots[slot].created != 0u;
 }
 
 lp_status lp_slot_ensure(lp_pool *pool, uint32_t slot, lp_create_fn create, void *ctx) {
-    if (!pool || !create) return LP_EINVAL;
+    if (!lp__valid(pool) || !create) return LP_EINVAL;
     lp__pool *p = lp__of(pool);
     if (slot >= p->nslots) return LP_EINVAL;
     lp__slot *s = &p->slots[slot];
@@ -494,7 +507,7 @@ lp_status lp_slot_ensure(lp_pool *pool, uint32_t slot, lp_create_fn create, void
 }
 
 lp_status lp_try_get_or_create(lp_pool *pool, uint32_t *slot, lp_create_fn create, void *ctx) {
-    if (!pool || !slot || !create) return LP_EINVAL;
+    if (!lp__valid(pool) || !slot || !create) return LP_EINVAL;
     lp_status st = lp_try_get(pool, slot);
     return st == LP_OK ? lp_slot_ensure(pool, *slot, create, ctx) : st;
 }
@@ -562,7 +575,8 @@ static lp_status lp__claim(lp__pool *p, lp_wait *wait, uint32_t *slot) {
         wait->lp__ticket_ = t;
         c->rec = wait;
         lp_store_relaxed(&c->park, 0u); /* relaxed: published by the release CAS to WAITING */
-        lp_store_relaxed(&c->since, (uint32_t)wait->lp__since_);
+        lp_store_relaxed(&c->since_lo, (uint32_t)wait->lp__since_);
+        lp_store_relaxed(&c->since_hi, (uint32_t)(wait->lp__since_ >> 32));
         uint32_t seen = t;
         /* seq_cst: tail past t makes us visible to releasers (Dekker); fails if helped */
         if (lp_cas_seq_cst(&p->tail, &seen, lp__next_ticket(p, t))) {
@@ -666,7 +680,7 @@ static lp_status lp__acquire(lp__pool *p, lp_wait *wait, uint32_t *slot, int tok
         token = 0;
         if (st == LP_PENDING) st = lp__publish(p, wait, &got);
         if (st == LP_PENDING) {
-            wait->lp__state_ = LP__WAIT_PENDING;
+            wait->lp__state_ |= LP__WAIT_PENDING; /* keeps STARVING: a re-queued retry */
             return LP_PENDING;
         }
         if (st != LP_OK) return st; /* LP_EFULL */
@@ -680,23 +694,34 @@ static lp_status lp__acquire(lp__pool *p, lp_wait *wait, uint32_t *slot, int tok
 }
 
 lp_status lp_get_async(lp_pool *pool, lp_wait *wait, lp_waker waker, uint32_t *slot) {
-    if (!pool || !wait || !slot || !waker.wake) return LP_EINVAL;
-    if (wait->lp__state_ == LP__WAIT_PENDING) return LP_ESTATE;
+    if (!lp__valid(pool) || !wait || !slot || !waker.wake) return LP_EINVAL;
+    if (wait->lp__state_ & LP__WAIT_PENDING) return LP_ESTATE; /* on this pool or another */
     lp__pool *p = lp__of(pool);
     wait->lp__state_ = LP__WAIT_IDLE;
     wait->lp__waker_ = waker;
-    wait->lp__since_ = lp__now_ticks(p);
+    wait->lp__since_ = lp__now_ns(p);
+    wait->lp__pool_ = pool;
     return lp__acquire(p, wait, slot, 0);
 }
 
 lp_status lp__get_async_parked(lp_pool *pool, lp_wait *wait, void (*wake)(void *park), uint32_t *slot) {
-    if (!pool || !wait || !slot || !wake) return LP_EINVAL;
+    if (!lp__valid(pool) || !wait || !slot || !wake) return LP_EINVAL;
+    if (wait->lp__state_ & LP__WAIT_PENDING) return LP_ESTATE;
     lp__pool *p = lp__of(pool);
     wait->lp__state_ = LP__WAIT_IDLE;
     wait->lp__waker_.wake = wake;
     wait->lp__waker_.ctx = LP__PARKED_CTX;
-    wait->lp__since_ = lp__now_ticks(p);
+    wait->lp__since_ = lp__now_ns(p);
+    wait->lp__pool_ = pool;
     return lp__acquire(p, wait, slot, 0);
+}
+
+lp_status lp__wait_check(const lp_pool *pool, const lp_wait *wait) {
+    if (!lp__valid(pool) || !wait) return LP_EINVAL;
+    if (!(wait->lp__state_ & LP__WAIT_PENDING)) return LP_ESTATE;
+    /* The record names its pool: its ticket means nothing in another pool's ring (a poll
+     * there would answer LP_PENDING for ever, a cancel spin on a cell nobody serves). */
+    return wait->lp__pool_ == pool ? LP_OK : LP_EINVAL;
 }
 
 uint32_t lp__wait_position(lp_pool *pool, const lp_wait *wait) {
@@ -707,7 +732,6 @@ uint32_t lp__wait_position(lp_pool *pool, const lp_wait *wait) {
     return d > p->limit / 2u ? 0u : d; /* head already past us: we are being served */
 }
 
-int lp__wait_pending(const lp_wait *wait) { return wait->lp__state_ == LP__WAIT_PENDING; }
 int lp__wait_parked(const lp_wait *wait) { return wait->lp__waker_.ctx == LP__PARKED_CTX; }
 
 lp_atomic_u32 *lp__wait_park_word(lp_pool *pool, const lp_wait *wait) {
@@ -717,18 +741,17 @@ lp_atomic_u32 *lp__wait_park_word(lp_pool *pool, const lp_wait *wait) {
 /* BOUNDED: a wait about to re-queue after a lost retry, already past the bound, counts as
  * starving until it ends (lp__wait_ended); once per wait. */
 static void lp__wait_requeues(lp__pool *p, lp_wait *wait) {
-    if (p->mode != LP_BOUNDED || !p->clock_ns || (wait->lp__since_ & LP__WAIT_STARVING)) return;
-    if ((int32_t)(lp__now_ticks(p) - (uint32_t)wait->lp__since_) <= (int32_t)p->bound_ticks) return;
-    wait->lp__since_ |= LP__WAIT_STARVING;
+    if (p->mode != LP_BOUNDED || !p->clock_ns || (wait->lp__state_ & LP__WAIT_STARVING)) return;
+    if (!lp__waited_longer(lp__now_ns(p), wait->lp__since_, p->bound_ns)) return;
+    wait->lp__state_ |= LP__WAIT_STARVING;
     /* relaxed: a counter read as a hint by releasers (lp__head_starving) */
     lp_fetch_add_relaxed(&p->starving, 1u);
 }
 
 static void lp__wait_ended(lp__pool *p, lp_wait *wait) {
+    uint32_t was = wait->lp__state_;
     wait->lp__state_ = LP__WAIT_IDLE;
-    if (!(wait->lp__since_ & LP__WAIT_STARVING)) return;
-    wait->lp__since_ &= ~LP__WAIT_STARVING;
-    lp_fetch_sub_relaxed(&p->starving, 1u); /* relaxed: as above */
+    if (was & LP__WAIT_STARVING) lp_fetch_sub_relaxed(&p->starving, 1u); /* relaxed: as above */
 }
 
 /* Take the mailbox contents (waiting out a waker call in flight) and free the cell. */
@@ -741,8 +764,9 @@ static uint32_t lp__collect(lp__pool *p, lp_wait *wait) {
 }
 
 lp_status lp_wait_poll(lp_pool *pool, lp_wait *wait, const lp_waker *new_waker, uint32_t *slot) {
-    if (!pool || !wait || !slot || (new_waker && !new_waker->wake)) return LP_EINVAL;
-    if (wait->lp__state_ != LP__WAIT_PENDING) return LP_ESTATE;
+    if (!slot || (new_waker && !new_waker->wake)) return LP_EINVAL;
+    lp_status bad = lp__wait_check(pool, wait);
+    if (bad != LP_OK) return bad;
     lp__pool *p = lp__of(pool);
     lp__cell *c = lp__cell_of(p, wait->lp__ticket_);
     uint32_t r = lp__round_of(p, wait->lp__ticket_);
@@ -777,8 +801,8 @@ lp_status lp_wait_poll(lp_pool *pool, lp_wait *wait, const lp_waker *new_waker, 
 }
 
 lp_status lp_wait_cancel(lp_pool *pool, lp_wait *wait, uint32_t *slot) {
-    if (!pool || !wait) return LP_EINVAL;
-    if (wait->lp__state_ != LP__WAIT_PENDING) return LP_ESTATE;
+    lp_status bad = lp__wait_check(pool, wait);
+    if (bad != LP_OK) return bad;
     lp__pool *p = lp__of(pool);
     lp__cell *c = lp__cell_of(p, wait->lp__ticket_);
     uint32_t r = lp__round_of(p, wait->lp__ticket_);
@@ -802,7 +826,7 @@ lp_status lp_wait_cancel(lp_pool *pool, lp_wait *wait, uint32_t *slot) {
 /* ---- diagnostics ---------------------------------------------------------------------- */
 
 uint32_t lp_debug_held(const lp_pool *pool) {
-    if (!pool) return 0u;
+    if (!lp__valid(pool)) return 0u;
     const lp__pool *p = lp__cof(pool);
     uint32_t held = 0;
     for (uint32_t i = 0; i < p->nslots; i++)
@@ -811,7 +835,7 @@ uint32_t lp_debug_held(const lp_pool *pool) {
 }
 
 uint32_t lp_debug_queued(const lp_pool *pool) {
-    if (!pool) return 0u;
+    if (!lp__valid(pool)) return 0u;
     lp__pool *p = (lp__pool *)lp__cof(pool);
     /* relaxed: a snapshot */
     uint32_t h = lp_load_relaxed(&p->head), t = lp_load_relaxed(&p->tail);
@@ -819,7 +843,7 @@ uint32_t lp_debug_queued(const lp_pool *pool) {
 }
 
 uint32_t lp_debug_woken(const lp_pool *pool) {
-    if (!pool) return 0u;
+    if (!lp__valid(pool)) return 0u;
     return lp_load_relaxed(&((lp__pool *)lp__cof(pool))->woken); /* relaxed: a snapshot */
 }
 

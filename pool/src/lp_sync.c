@@ -66,7 +66,6 @@ static uint64_t lp__deadline_of(uint64_t timeout_ns) {
 }
 
 lp_status lp_get_timeout(lp_pool *pool, uint32_t *slot, uint64_t timeout_ns) {
-    if (!pool || !slot) return LP_EINVAL;
     lp_status st = lp_try_get(pool, slot);
     if (st != LP_EMPTY || timeout_ns == 0u) return st == LP_EMPTY ? LP_ETIMEDOUT : st;
 
@@ -79,15 +78,16 @@ lp_status lp_get_timeout(lp_pool *pool, uint32_t *slot, uint64_t timeout_ns) {
 }
 
 lp_status lp_get_begin(lp_pool *pool, lp_wait *wait, uint32_t *slot) {
-    if (!pool || !wait || !slot) return LP_EINVAL;
-    if (lp__wait_pending(wait)) return LP_ESTATE;
+    /* checks the pool, the pointers and the record (LP_ESTATE if pending) itself */
     return lp__get_async_parked(pool, wait, lp__park_wake, slot);
 }
 
 lp_status lp_get_finish(lp_pool *pool, lp_wait *wait, uint32_t *slot, uint64_t timeout_ns) {
-    if (!pool || !wait || !slot) return LP_EINVAL;
+    if (!slot) return LP_EINVAL;
+    lp_status bad = lp__wait_check(pool, wait);
+    if (bad != LP_OK) return bad;
     /* Only a wait lp_get_begin queued: an lp_get_async wait has its own waker to poll on. */
-    if (!lp__wait_pending(wait) || !lp__wait_parked(wait)) return LP_ESTATE;
+    if (!lp__wait_parked(wait)) return LP_ESTATE;
     return lp__park_until_served(pool, wait, slot, lp__deadline_of(timeout_ns));
 }
 
@@ -95,7 +95,7 @@ lp_status lp_get(lp_pool *pool, uint32_t *slot) { return lp_get_timeout(pool, sl
 
 lp_status lp_get_or_create(lp_pool *pool, uint32_t *slot, uint64_t timeout_ns, lp_create_fn create,
                            void *ctx) {
-    if (!pool || !slot || !create) return LP_EINVAL;
+    if (!create) return LP_EINVAL; /* lp_get_timeout checks the pool and slot */
     lp_status st = lp_get_timeout(pool, slot, timeout_ns);
     return st == LP_OK ? lp_slot_ensure(pool, *slot, create, ctx) : st;
 }

@@ -4,6 +4,8 @@
  * later release; at most lp_set_retry_wakes retries are in flight; BOUNDED hands straight to a waiter older than the bound, measured with a
  * fake clock the test advances by hand (deterministic, no sleeping).
  */
+#include <inttypes.h>
+
 #include "unit_util.h"
 
 /* Nothing held, queued, or woken to retry. */
@@ -325,7 +327,6 @@ static void bounded_without_clock_barges(void **state) {
 /*
  * A waiter younger than the bound is woken to retry (the slot is unlocked, a newcomer
  * barges); once it has waited longer than the bound, the release is handed straight to it.
- * `since` is kept in coarse microseconds, so the clock moves in steps far above 1 us.
  */
 static void bounded_hands_off_to_a_waiter_older_than_the_bound(uint64_t bound_ns, uint64_t young_ns,
                                                                uint64_t old_ns) {
@@ -432,6 +433,95 @@ static void bounded_starving_wait_behind_a_young_head_is_still_served_by_hand_of
     assert_int_equal(lp_debug_queued(p), 0);
 }
 
+/*
+ * Wait ages are exact for any wait the API allows (lp_get_timeout takes up to LP_FOREVER).
+ * The fake clock makes a wait hours old in no time. Two paths read an age: the release's
+ * look at the head waiter (its cell's stamp), and a wait that re-queues after a lost retry
+ * (its record's stamp, which makes it "starving"). Each is checked at ages of 1 ms, 1 min,
+ * 40 min, 80 min and 10 h against bounds just below, at, just above, half and twice the age
+ * (and the default 1 ms): a hand-off exactly when the age is above the bound. Clock bases:
+ * 1 s, 500 ns before the stamp's low 32 bits wrap (the wait straddles the two halves), and
+ * 2^62 ns.
+ */
+static uint32_t release_with_head_aged(uint64_t base, uint64_t age, uint64_t bound) {
+    static LP_POOL_DEFINE(pl, 1, 4);
+    lp_pool *p = LP_POOL(pl);
+    assert_status(LP_POOL_INIT(pl, LP_BOUNDED), LP_OK);
+    fake_now_ns = base;
+    assert_status(lp_set_fairness_bound(p, bound, fake_clock), LP_OK);
+    wake_counter wc = {0};
+    lp_wait w = LP_WAIT_INIT;
+    uint32_t held, got, other;
+    assert_status(lp_try_get(p, &held), LP_OK);
+    assert_status(lp_get_async(p, &w, counting_waker(&wc), &got), LP_PENDING);
+    fake_now_ns = base + age;
+    assert_status(lp_put(p, held), LP_OK);
+    assert_int_equal(wc.calls, 1);
+    uint32_t handed = lp_debug_held(p); /* 1: handed off, never unlocked; 0: unlocked, retry */
+    if (handed)
+        assert_status(lp_try_get(p, &other), LP_EMPTY); /* nobody barges past it */
+    assert_status(lp_wait_poll(p, &w, NULL, &got), LP_OK);
+    assert_status(lp_put(p, got), LP_OK);
+    assert_int_equal(lp_debug_held(p), 0);
+    assert_int_equal(lp_debug_queued(p), 0);
+    return handed;
+}
+
+static uint32_t release_with_requeued_wait_aged(uint64_t base, uint64_t age, uint64_t bound) {
+    static LP_POOL_DEFINE(pl, 1, 4);
+    lp_pool *p = LP_POOL(pl);
+    assert_status(LP_POOL_INIT(pl, LP_BOUNDED), LP_OK);
+    fake_now_ns = base;
+    assert_status(lp_set_fairness_bound(p, bound, fake_clock), LP_OK);
+    wake_counter old_wc = {0}, young_wc = {0};
+    lp_wait old_w = LP_WAIT_INIT, young_w = LP_WAIT_INIT;
+    uint32_t held, got;
+    assert_status(lp_try_get(p, &held), LP_OK);
+    assert_status(lp_get_async(p, &old_w, counting_waker(&old_wc), &got), LP_PENDING);
+    assert_status(lp_put(p, held), LP_OK); /* age 0: woken to retry */
+    assert_int_equal(lp_debug_held(p), 0);
+    assert_status(lp_try_get(p, &held), LP_OK); /* a newcomer barges */
+    fake_now_ns = base + age;
+    assert_status(lp_get_async(p, &young_w, counting_waker(&young_wc), &got), LP_PENDING);
+    assert_status(lp_wait_poll(p, &old_w, NULL, &got), LP_PENDING); /* re-queued behind the young one */
+    assert_status(lp_put(p, held), LP_OK);
+    uint32_t handed = lp_debug_held(p); /* 1: hand-off to the young head because the old wait starves */
+    assert_status(lp_wait_poll(p, &young_w, NULL, &got), LP_OK);
+    assert_status(lp_put(p, got), LP_OK);
+    assert_status(lp_wait_poll(p, &old_w, NULL, &got), LP_OK);
+    assert_status(lp_put(p, got), LP_OK);
+    assert_int_equal(lp_debug_held(p), 0);
+    assert_int_equal(lp_debug_queued(p), 0);
+    return handed;
+}
+
+static void bounded_ages_are_exact_for_any_wait_length(void **state) {
+    (void)state;
+    const uint64_t ms = 1000000u, min = 60000u * ms, hour = 60u * min;
+    const uint64_t ages[] = {1u * ms, 1u * min, 40u * min, 80u * min, 10u * hour};
+    const uint64_t bases[] = {1000000000u, ((uint64_t)1 << 32) - 500u, (uint64_t)1 << 62};
+    int checked = 0;
+    for (size_t b = 0; b < sizeof bases / sizeof bases[0]; b++) {
+        for (size_t a = 0; a < sizeof ages / sizeof ages[0]; a++) {
+            uint64_t age = ages[a];
+            /* 0 = the default bound, 1 ms */
+            const uint64_t bounds[] = {0u, age - 1u, age, age + 1u, age / 2u, 2u * age};
+            for (size_t k = 0; k < sizeof bounds / sizeof bounds[0]; k++) {
+                uint64_t bound = bounds[k] == 0u ? ms : bounds[k];
+                uint32_t want = age > bound;
+                uint32_t head = release_with_head_aged(bases[b], age, bounds[k]);
+                uint32_t requeued = release_with_requeued_wait_aged(bases[b], age, bounds[k]);
+                if (head != want || requeued != want)
+                    fail_msg("base %" PRIu64 " ns, age %" PRIu64 " ns, bound %" PRIu64 " ns: hand-off %u (head), "
+                             "%u (re-queued wait), expected %u",
+                             bases[b], age, bound, head, requeued, want);
+                checked++;
+            }
+        }
+    }
+    assert_int_equal(checked, 3 * 5 * 6);
+}
+
 int main(void) {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(barging_put_unlocks_and_newcomer_can_win),
@@ -449,6 +539,7 @@ int main(void) {
         cmocka_unit_test(bounded_explicit_bound),
         cmocka_unit_test(bounded_default_bound_is_one_ms),
         cmocka_unit_test(bounded_starving_wait_behind_a_young_head_is_still_served_by_hand_off),
+        cmocka_unit_test(bounded_ages_are_exact_for_any_wait_length),
     };
     return cmocka_run_group_tests_name("pool.unit.modes", tests, NULL, NULL);
 }

@@ -2,7 +2,8 @@
  * fuzz_init.c — libFuzzer target for the set-up calls with hostile arguments: lp_init with
  * random counts, NULL and misaligned pointers, bad modes; lp_storage_size with random
  * counts; lp_set_fairness_bound on every mode. Nothing may crash, and each call must
- * answer what the header promises (LP_OK only for valid input; a valid pool must work).
+ * answer what the header promises (LP_OK only for valid input; a valid pool must work; after
+ * a failed lp_init, calls on that pool answer LP_EINVAL).
  */
 #include <stdint.h>
 #include <stdio.h>
@@ -61,6 +62,14 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
           ncells, (void *)pool, (void *)slots, (void *)cells, (int)mode, lp_status_str(st));
     if (st != LP_OK) {
         CHECK(st == LP_EINVAL, "lp_init failed with %s", lp_status_str(st));
+        /* A failed lp_init leaves nothing usable (LP_MISUSE_TABLE, BAD_POOL), whatever the
+         * storage held before: the calls answer LP_EINVAL or 0 and touch nothing. */
+        uint32_t got;
+        lp_wait w = LP_WAIT_INIT;
+        CHECK(lp_slot_count(pool) == 0u && lp_pool_mode(pool) == LP_MODE_INVALID, "a failed lp_init left a pool");
+        CHECK(lp_try_get(pool, &got) == LP_EINVAL && lp_try_get_from(pool, data[11], &got) == LP_EINVAL &&
+                  lp_put(pool, 0) == LP_EINVAL && lp_wait_cancel(pool, &w, NULL) == LP_EINVAL,
+              "a call on a pool whose lp_init failed did not answer LP_EINVAL");
         return 0;
     }
     CHECK(lp_slot_count(pool) == nslots && lp_waiter_capacity(pool) == ncells && lp_pool_mode(pool) == mode,

@@ -43,7 +43,10 @@
  * waiter, so a lost BARGING wake-up (a drop that leaves a free slot to nobody) is rescued
  * and never shows; with it, a waiter asleep with a free slot and everyone else gone is an
  * invalid end state (safety) or a `wakeup` acceptance cycle. Used by the BARGING runs.
- * Not modelled: `created`, `since` (holder-only / heuristic), memory order (every step is
+ * Not modelled: `created`, `since` (holder-only / heuristic; a 64-bit ns stamp stored as
+ * two 32-bit halves, plain stores folded as in (d) below), the entry checks (the pool's
+ * check word, the wait record's pool: a call that fails them returns before its first
+ * modelled step and changes nothing), memory order (every step is
  * sequentially consistent; README.md reviews the C's orders), the caller hint (each
  * process starts its scan at its own index), spurious futex wake-ups.
  *

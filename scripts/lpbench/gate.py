@@ -164,7 +164,7 @@ def check_alpha(alpha):
 
 # ---- loading, with every bad input named --------------------------------------------------------
 
-def _read_json(path, what):
+def read_json(path, what):
     try:
         with open(path, "rb") as f:
             data = f.read()
@@ -197,7 +197,7 @@ def resolve(path, role):
 
 
 def load_run(path, role):
-    doc = _read_json(path, role)
+    doc = read_json(path, role)
     if not isinstance(doc, dict) or not isinstance(doc.get("benchmarks"), list):
         raise InputError(f"{role} {path}: not Google Benchmark JSON (no 'benchmarks' list)")
     run = results.Run(doc, source=path)
@@ -208,7 +208,7 @@ def load_run(path, role):
 
 
 def load_fastpath(path, role="fastpath"):
-    doc = _read_json(path, role)
+    doc = read_json(path, role)
     if not isinstance(doc, dict) or not isinstance(doc.get("designs"), dict):
         raise InputError(f"{role} {path}: not an lp-fastpath result (no 'designs' object)")
     out = {}
@@ -232,7 +232,10 @@ def min_significant_reps(alpha):
 
 def u_test_worse(base, cur, direction):
     """One-sided p-value that `cur` is worse than `base` (lower if direction is 'higher')."""
-    from scipy.stats import mannwhitneyu  # Debian python3-scipy
+    try:
+        from scipy.stats import mannwhitneyu  # Debian python3-scipy (scripts/packages.txt)
+    except ImportError as e:
+        raise InputError(f"the U test needs scipy (apt-get install python3-scipy): {e}") from None
     if len(set(base) | set(cur)) == 1:
         return 1.0  # identical constants: nothing shifted
     alt = "less" if direction == "higher" else "greater"
@@ -321,8 +324,12 @@ def compare_values(m, name, base, cur, threshold, alpha):
 
 # ---- the checks -------------------------------------------------------------------------------
 
+def _name(base, cur, k):
+    return cur.name_of(k) if k in cur.samples else base.name_of(k)
+
+
 def _keys(run, name_filter):
-    return [k for k in run.samples if not name_filter or re.search(name_filter, results.key_name(k))]
+    return [k for k in run.samples if not name_filter or re.search(name_filter, run.name_of(k))]
 
 
 def check_abs(m, base, cur, keys, threshold, alpha):
@@ -333,7 +340,7 @@ def check_abs(m, base, cur, keys, threshold, alpha):
         b, c = base.values(k, m.counter), cur.values(k, m.counter)
         if not b:
             continue
-        name = results.key_name(k)
+        name = _name(base, cur, k)
         if not c:
             out.append(Verdict(m.name, name, statistics.median(b), math.nan, math.nan, None, MISSING,
                                (len(b), 0), f"counter {m.counter} absent from the current run"))
@@ -361,7 +368,7 @@ def check_ratio(m, base, cur, keys, threshold, alpha, reference):
         b = ratio_values(base, k, reference)
         if not b:
             continue
-        name = f"{results.key_name(k)} / {reference}"
+        name = f"{_name(base, cur, k)} / {reference}"
         c = ratio_values(cur, k, reference)
         if not c:
             out.append(Verdict(m.name, name, statistics.median(b), math.nan, math.nan, None, MISSING,
@@ -371,7 +378,7 @@ def check_ratio(m, base, cur, keys, threshold, alpha, reference):
     return out
 
 
-def check_errors(m, cur, keys, threshold):
+def check_errors(m, base, cur, keys, threshold):
     out = []
     for k in keys:
         if k not in cur.samples:
@@ -381,14 +388,14 @@ def check_errors(m, cur, keys, threshold):
             continue
         worst = max(vals)
         bad = sum(v > threshold for v in vals)
-        out.append(Verdict(m.name, results.key_name(k), 0.0, worst, worst, None,
+        out.append(Verdict(m.name, _name(base, cur, k), 0.0, worst, worst, None,
                            REGRESSION if worst > threshold else SAME, (0, len(vals)),
                            f"{bad} of {len(vals)} repetitions" if bad else ""))
     return out
 
 
 def fifo_promises(base, cur):
-    """({design: True} for designs promising FIFO, how we know). From the runs' context
+    """(set of designs promising FIFO, how we know). From the runs' context
     (lp_design_flags, written by the bench from the C design registry); a promise in either
     run is judged. Runs made before the bench recorded promises: a design that showed no
     violation in any measured baseline repetition is held to zero."""
@@ -421,7 +428,7 @@ def check_fifo(m, base, cur, keys, threshold, promised):
         if not b and not c:
             continue  # not measured in this workload (try_get workloads)
         old = max(b) if b else 0.0
-        name = results.key_name(k)
+        name = _name(base, cur, k)
         if not c:
             out.append(Verdict(m.name, name, old, math.nan, math.nan, None, MISSING, (len(b), 0),
                                "FIFO not measured in the current run"))
@@ -461,7 +468,7 @@ def missing_benchmarks(base, cur, keys):
     out = []
     for k in keys:
         if k not in cur.samples:
-            out.append(Verdict("benchmark", results.key_name(k), math.nan, math.nan, math.nan, None,
+            out.append(Verdict("benchmark", _name(base, cur, k), math.nan, math.nan, math.nan, None,
                                MISSING, (len(base.samples[k]), 0), "not in the current run"))
     return out
 
@@ -483,7 +490,7 @@ def describe_missing(base, cur, keys):
         if len(lost) == len(mine):
             out.append(f"design {d} ({len(lost)} benchmarks)")
         else:
-            out += [f"benchmark {results.key_name(k)}" for k in lost]
+            out += [f"benchmark {_name(base, cur, k)}" for k in lost]
     return out
 
 
@@ -545,7 +552,7 @@ def run_gate(baseline, current, checks=None, metrics=None, reference=REFERENCE, 
             else:
                 out.verdicts += check_ratio(METRIC_BY_NAME["ratio"], base, cur, keys, th["ratio"], alpha, reference)
         if "errors" in checks:
-            out.verdicts += check_errors(METRIC_BY_NAME["errors"], cur, keys, th["errors"])
+            out.verdicts += check_errors(METRIC_BY_NAME["errors"], base, cur, keys, th["errors"])
         if "fifo" in checks:
             promised, out.promises_source = fifo_promises(base, cur)
             out.fifo_designs = sorted(promised)

@@ -2,7 +2,8 @@
 import math
 import os
 
-from . import results, targets
+from . import designs as dz
+from . import plots, results, targets
 from .results import LOCKPOOL_DESIGNS
 
 _CONTEXT_KEYS = [("lp_cpu_model", "CPU"), ("num_cpus", "logical CPUs"), ("mhz_per_cpu", "MHz per CPU"),
@@ -67,7 +68,8 @@ def _throughput_tables(run):
     for w in run.workloads():
         for cfg in {k._replace(design="*", threads=0): None for k in run.keys(workload=w)}:
             threads = sorted({k.threads for k in run.keys(workload=w) if k._replace(design="*", threads=0) == cfg})
-            out.append(f"**{results.case_label(cfg, with_threads=False)}** — median pairs/s "
+            unit = "queries/s" if w == "sqlite_pool" else "pairs/s"
+            out.append(f"**{results.case_label(cfg, with_threads=False)}** — median {unit} "
                        f"(p99.9 get latency in brackets)")
             out.append("")
             out.append("| design | " + " | ".join(f"{t} thr" for t in threads) + " |")
@@ -85,6 +87,41 @@ def _throughput_tables(run):
                 name = f"**{d}**" if d in LOCKPOOL_DESIGNS else d
                 out.append(f"| {name} | " + " | ".join(cells) + " |")
             out.append("")
+    return out
+
+
+def _sqlite_ranking(run):
+    """sqlite_pool: every design ranked by median queries/s in each case, with its query latency
+    (get + query + put: what a caller of the pool sees), fairness, SQLITE_BUSY retries and errors."""
+    out = []
+    for case in run.cases("sqlite_pool"):
+        keys = [k for k in (run.find(case, d) for d in run.designs("sqlite_pool")) if k]
+        if not keys:
+            continue
+        keys.sort(key=lambda k: -run.median(k, "ops_per_s", default=0.0))
+        ref = run.find(case, "pthread")
+        ref_ops = run.median(ref, "ops_per_s") if ref else math.nan
+        out += [f"**{results.case_label(case)}** — medians over repetitions (errors: the largest)", "",
+                "| rank | design | queries/s | vs pthread | query p50 | p99 | p99.9 | max | get p99 | Jain "
+                "| busy retries | errors | inside SQLite |",
+                "|---|---|---|---|---|---|---|---|---|---|---|---|---|"]
+        for i, k in enumerate(keys, 1):
+            q = [targets._fmt_ns(run.median(k, c)) for _, c in results.QUERY_PERCENTILES]
+            name = f"**{k.design}**" if k.design in LOCKPOOL_DESIGNS else k.design
+            ops = run.median(k, "ops_per_s")
+            errors = max(run.values(k, "errors") or [math.nan])
+            share = run.median(k, "sqlite_share")
+            out.append(f"| {i} | {name} | {_fmt_ops(ops)} | {_fmt_ratio(targets._ratio(ops, ref_ops))} | "
+                       + " | ".join(q) + f" | {targets._fmt_ns(run.median(k, 'lat_p99_ns'))} | "
+                       f"{run.median(k, 'jain'):.3f} | {run.median(k, 'busy_retries'):.0f} | {errors:.0f} | "
+                       f"{'-' if math.isnan(share) else f'{100 * share:.0f}%'} |")
+        out.append("")
+    if out:
+        out = ["Each thread: get a connection, run one query of the mix "
+               f"({_md_escape(run.context.get('lp_sqlite_mix', '?'))}), put it back, think; "
+               f"{_md_escape(run.context.get('lp_sqlite', ''))}. \"inside SQLite\": share of the query "
+               "latency spent in SQLite calls (the rest is waiting for a connection and the pool's get/put).",
+               ""] + out
     return out
 
 
@@ -107,6 +144,36 @@ def _fastpath_table(fastpath):
     return out
 
 
+def _promises_table(run):
+    """Each design's promises, from the run's context (the C registry's flags), and what this
+    run measured of them: FIFO violations of the designs that promise FIFO, errors of all."""
+    try:
+        flags = run.design_flags()
+    except ValueError as e:
+        return [f"(the run's design promises are unreadable: {_md_escape(e)})", ""]
+    out = []
+    if flags is None:
+        out += ["This run predates the bench recording each design's promises (`lp_design_flags`): "
+                "the FIFO column is not judged.", ""]
+    out += ["| design | promises (registry flags) | worst FIFO violations per M grants | errors |",
+            "|---|---|---|---|"]
+    for d in run.designs():
+        keys = run.keys(design=d)
+        fifo = [v for k in keys for v in run.values(k, "fifo_violations_per_m") if v >= 0]
+        errors = sum(sum(run.values(k, "errors")) for k in keys)
+        promised = flags is not None and "fifo" in flags.get(d, [])
+        if not promised:
+            fifo_cell = "-"
+        elif not fifo:
+            fifo_cell = "not measured"
+        else:
+            fifo_cell = f"{max(fifo):g}" + ("" if max(fifo) == 0 else " **(promise broken)**")
+        names = ", ".join(flags.get(d, [])) if flags is not None else "not recorded"
+        out.append(f"| {d} | {names or 'none'} | {fifo_cell} | {errors:g} |")
+    out.append("")
+    return out
+
+
 def _ratio_table(run):
     rows = targets.ratio_summary(run)
     if not rows:
@@ -120,20 +187,144 @@ def _ratio_table(run):
     return out
 
 
-_PLOT_NOTES = {
-    "Throughput vs threads": "Total get+put pairs per second against thread count, one line per design "
-                             "(log y). Above the core count, threads time-share the CPUs.",
-    "Get-latency CCDF": "Fraction of get calls slower than x, per design, at the most contended "
-                        "thread count: the further right a curve reaches, the worse its tail.",
-    "Fairness vs threads": "Jain's index (1 = every thread got the same number of pairs; 1/N = one "
-                           "thread got everything) and the min/max per-thread share.",
-    "Per-thread ops, most contended case": "Each thread's completed pairs divided by the equal share; "
-                                           "bars far from the dashed line are starved or favoured threads.",
-}
+def _p99_counter(run, workload):
+    """The tail a caller sees: the whole query for sqlite_pool, the get call otherwise."""
+    return "query_p99_ns" if any(run.values(k, "query_p99_ns") for k in run.keys(workload=workload)) \
+        else "lat_p99_ns"
 
 
-def write_report(run_dir, run, fastpath, plot_paths, meta):
-    """Write run_dir/report.md; returns its path."""
+def most_contended(run, workload):
+    """The case of a workload with the most threads per slot (then the most threads)."""
+    cases = run.cases(workload)
+    if not cases:
+        return None
+    return max(cases, key=lambda c: (c.threads / max(1, c.slots), c.threads))
+
+
+def ranked(run, case):
+    """Keys of the case's designs, most throughput (median over repetitions) first."""
+    keys = [k for k in (run.find(case, d) for d in run.designs(case.workload)) if k]
+    return sorted(keys, key=lambda k: -run.median(k, "ops_per_s", default=-1.0))
+
+
+def _pct(a, b):
+    return (a / b - 1.0) * 100.0 if b > 0 else math.inf
+
+
+def verdict(run, case):
+    """One sentence: the winner of a case among the pools (not the references), its margin over
+    the runner-up, and whether the repetitions of the two overlap. None without two pools."""
+    pools = [k for k in ranked(run, case) if k.design not in dz.REFERENCES]
+    if not pools:
+        return None
+    unit = "queries/s" if case.workload == "sqlite_pool" else "pairs/s"
+    first = pools[0]
+    a = run.median(first, "ops_per_s")
+    if len(pools) == 1:
+        return f"**{first.design}** is the only pool measured here ({_fmt_ops(a)} {unit})."
+    second = pools[1]
+    b = run.median(second, "ops_per_s")
+    margin = _pct(a, b)
+    lo_a = min(run.values(first, "ops_per_s"))
+    hi_b = max(run.values(second, "ops_per_s"))
+    if len(run.values(first, "ops_per_s")) < 2:
+        noise = "one repetition: no spread to judge the margin by"
+    elif lo_a > hi_b:
+        noise = "every repetition of the winner beat every repetition of the runner-up"
+    else:
+        noise = (f"the repetitions overlap: the winner's slowest {_fmt_ops(lo_a)}, the runner-up's "
+                 f"fastest {_fmt_ops(hi_b)}")
+    how = "ahead of" if margin >= 0.05 else "level with"
+    return (f"**{first.design}** wins, {margin:.1f}% {how} {second.design} "
+            f"({_fmt_ops(a)} against {_fmt_ops(b)} {unit}; {noise}).")
+
+
+def _fifo(run, key):
+    vals = [v for v in run.values(key, "fifo_violations_per_m") if v >= 0]
+    return "-" if not vals else _fmt_ops(max(vals))
+
+
+def _ranking(run):
+    """The answer first: per workload, the designs ordered by throughput in its most contended
+    case, with their tail and fairness beside, and the winner of every other case in words."""
+    out = []
+    for w in run.workloads():
+        case = most_contended(run, w)
+        if case is None:
+            continue
+        p99 = _p99_counter(run, w)
+        mx = "query_max_ns" if p99 == "query_p99_ns" else "lat_max_ns"
+        what = "query" if p99 == "query_p99_ns" else "get"
+        unit = "queries/s" if w == "sqlite_pool" else "pairs/s"
+        where = "its most contended case" if len(run.cases(w)) > 1 else "its only case"
+        out += [f"### {w} — {_md_escape(dz.workload_summary(w))}", "",
+                f"Ranked in {where}: {_md_escape(results.case_label(case))}.", ""]
+        line = verdict(run, case)
+        if line:
+            out += [line, ""]
+        out += [f"| rank | design | {unit} (min–max) | vs winner | {what} p99 | {what} max | Jain "
+                "| FIFO violations / M |", "|---|---|---|---|---|---|---|---|"]
+        keys = ranked(run, case)
+        pools = [k for k in keys if k.design not in dz.REFERENCES]
+        top = run.median(pools[0], "ops_per_s") if pools else math.nan
+        for i, k in enumerate(keys, 1):
+            vals = run.values(k, "ops_per_s")
+            ops = run.median(k, "ops_per_s")
+            rng = f" ({_fmt_ops(min(vals))}–{_fmt_ops(max(vals))})" if len(vals) > 1 else ""
+            name = f"**{k.design}**" if dz.is_lockpool(k.design) else k.design
+            if k.design in dz.REFERENCES:
+                name += " (reference, not a pool)"
+            jain = run.median(k, "jain")
+            out.append(f"| {i} | {name} | {_fmt_ops(ops)}{rng} | "
+                       f"{'-' if not top or math.isnan(ops) else f'{100 * ops / top:.0f}%'} | "
+                       f"{targets._fmt_ns(run.median(k, p99))} | {targets._fmt_ns(run.worst(k, mx))} | "
+                       f"{'-' if math.isnan(jain) else f'{jain:.3f}'} | {_fifo(run, k)} |")
+        out.append("")
+        others = [c for c in run.cases(w) if c != case]
+        if others:
+            out += ["Its other cases:", ""]
+            for c in others:
+                v = verdict(run, c)
+                if v:
+                    out.append(f"- {_md_escape(results.case_label(c))}: {v}")
+            out.append("")
+    if out:
+        out = ["Per workload, every design ordered by median throughput in the workload's most contended case; "
+               "p99 is the median over repetitions, max the worst repetition, Jain's index the median "
+               "(1 = every thread served equally), FIFO violations (certain overtakings per million grants) "
+               "the worst repetition (- where the workload does not count them); \"vs winner\": median "
+               "throughput against the winning pool's. A reference design is never named the winner.", ""] + out
+    return out
+
+
+def _design_lines(run, fastpath):
+    names = run.designs() + [d for d in (fastpath or {}).get("designs", {}) if d not in run.designs()]
+    try:
+        flags = run.design_flags() or {}
+    except ValueError:
+        flags = {}
+    out = []
+    for d in names:
+        promise = f" Promises: {', '.join(flags[d])}." if flags.get(d) else ""
+        out.append(f"- **{d}** — {_md_escape(dz.summary(d, run.context))}.{promise}")
+    return out + [""]
+
+
+def _workload_lines(run):
+    out = []
+    for w in run.workloads():
+        cases = "; ".join(
+            f"{_md_escape(plots.cfg_label(run, c).split(' ', 1)[1] if ' ' in plots.cfg_label(run, c) else '')} "
+            f"at {plots.threads_list(plots.cfg_threads(run, c))}"
+            for c in plots.configs(run, w))
+        out.append(f"- **{w}** — {_md_escape(dz.workload_summary(w))}. Cases: {cases}.")
+    return out + ["", "slots = SLOTS (objects in the pool), waiters = MAX_WAITERS (queue cells), hold / think = "
+                  "nanoseconds of work with and without an object (bench/README.md)."]
+
+
+def write_report(run_dir, run, fastpath, plot_paths, meta, source=None):
+    """Write run_dir/report.md; returns its path. plot_paths: {title: plots.Figure}; source: the
+    analyze.Inputs when the run's files are in another folder than the report."""
     c = run.context
     when = meta.get("started", c.get("date", ""))
     lines = [f"# LockPool benchmark run — {when}", ""]
@@ -147,16 +338,40 @@ def write_report(run_dir, run, fastpath, plot_paths, meta):
                   "Its numbers do not cover what is listed here.", ""]
         lines += [f"- {_md_escape(p)}" for p in problems] + [""]
     if c.get("lp_quick") == "1" or meta.get("quick"):
-        lines += ["> **Quick run** (about a minute): short repetitions, few thread counts; "
-                  "numbers are indicative only.", ""]
-    lines += ["Command line:", "", "```", meta.get("command", "(unknown)"), "```", ""]
-    lines += ["Files: `bench.json` (Google Benchmark JSON, contract in bench/JSON.md), "
-              "`detail.json` (latency histograms), `fastpath.json` (callgrind counts), plots `*.png`.", ""]
+        lines += ["> **Quick run**: short repetitions, few thread counts; numbers are indicative only.", ""]
+
+    lines += ["## Which design wins each workload", ""] + _ranking(run)
+    lines += ["## The designs", ""] + _design_lines(run, fastpath)
+    lines += ["## The workloads", ""] + _workload_lines(run) + [""]
+
+    lines += ["## How this run was made", "", "Command line:", "", "```", meta.get("command", "(unknown)"),
+              "```", ""]
+    if source is None:
+        lines += ["Files: `bench.json` (Google Benchmark JSON, contract in bench/JSON.md), "
+                  "`detail.json` (latency histograms), `fastpath.json` (callgrind counts), plots `*.png`.", ""]
+    else:
+        used = [p for p in (source.bench, source.detail, source.fastpath, source.meta) if p]
+        lines += ["Drawn from " + ", ".join(f"`{p}`" for p in used) + " (contract in bench/JSON.md); "
+                  "plots `*.png` next to this report.", ""]
     lines += ["## Machine", ""] + _context_table(run, meta) + [""]
     lines += ["Docker, VMs and shared hosts cannot pin frequency or isolate cores: compare runs "
               "from the same machine, or use same-run ratios (see scripts/README.md).", ""]
 
-    lines += ["## Targets (issue 7), computed from this run", ""]
+    lines += ["## Plots", ""]
+    for title, fig in plot_paths.items():
+        lines += [f"### {title}", "", fig.caption, "", f"![{title}]({os.path.basename(fig.path)})", ""]
+
+    lines += ["## Promises", ""] + _promises_table(run)
+    lines += ["## Single-thread fast path (callgrind)", ""] + _fastpath_table(fastpath)
+    sqlite = _sqlite_ranking(run)
+    if sqlite:
+        lines += ["## A SQLite connection pool (sqlite_pool): every counter", ""] + sqlite
+    lines += ["## Throughput tables", ""] + _throughput_tables(run)
+    ratio = _ratio_table(run)
+    if ratio:
+        lines += ["## LockPool against pthread and spin-ttas, every case", ""] + ratio
+
+    lines += ["## Performance targets, computed from this run", ""]
     lines += ["| # | target | measured | verdict |", "|---|---|---|---|"]
     rows = targets.all_rows(run, fastpath)
     for r in rows:
@@ -175,20 +390,6 @@ def write_report(run_dir, run, fastpath, plot_paths, meta):
     if why:
         lines += ["### Why the unmet targets are not met", ""]
         lines += [f"- **Target {t}.** {text}" for t, text in why] + [""]
-
-    lines += ["## Plots", ""]
-    for title, path in plot_paths.items():
-        note = _PLOT_NOTES.get(title, "")
-        if title.startswith("Get latency percentiles"):
-            note = ("p50 … p99.99 and max of the get call's latency against thread count, one panel "
-                    "per design (log y).")
-        lines += [f"### {title}", "", note, "", f"![{title}]({os.path.basename(path)})", ""]
-
-    lines += ["## Single-thread fast path (callgrind)", ""] + _fastpath_table(fastpath)
-    lines += ["## Throughput tables", ""] + _throughput_tables(run)
-    ratio = _ratio_table(run)
-    if ratio:
-        lines += ["## LockPool against pthread and spin-ttas, every case", ""] + ratio
     path = os.path.join(run_dir, "report.md")
     with open(path, "w") as f:
         f.write("\n".join(lines))

@@ -9,7 +9,7 @@ import statistics
 from collections import OrderedDict, namedtuple
 
 # Workload order used in tables and plots (the harness's own order, bench/JSON.md).
-WORKLOADS = ["uncontended", "try_get_storm", "get_hold", "oversubscribed", "async"]
+WORKLOADS = ["uncontended", "try_get_storm", "get_hold", "oversubscribed", "async", "sqlite_pool"]
 LOCKPOOL_DESIGNS = ["lockpool-fair", "lockpool-barging", "lockpool-bounded"]
 
 # (label, counter) pairs for the get-latency percentiles, in increasing order.
@@ -19,9 +19,13 @@ PERCENTILES = [("p50", "lat_p50_ns"), ("p90", "lat_p90_ns"), ("p99", "lat_p99_ns
 # Counters where a larger value is better; every other gated counter is "lower is better".
 HIGHER_IS_BETTER = {"ops_per_s", "ops", "jain", "minmax_share", "full_concurrency"}
 
+# sqlite_pool's whole-query latency (get + query + put), in increasing order (bench/JSON.md).
+QUERY_PERCENTILES = [("p50", "query_p50_ns"), ("p90", "query_p90_ns"), ("p99", "query_p99_ns"),
+                     ("p99.9", "query_p999_ns"), ("max", "query_max_ns")]
+
 # Counters renamed since older runs were written: {current name: old name}. Readers ask for the
 # current name; a row that only has the old one answers under the new name.
-RENAMED = {"ops_cv": "cv"}
+RENAMED = {"cv_thread_ops": "cv"}
 
 # Context key with each design's promises (the LPD_* flags of the C design registry), a JSON
 # object {design: ["fifo", "bounded", ...]} (bench/JSON.md).
@@ -31,7 +35,7 @@ _NAME_RE = re.compile(
     r"^(?P<workload>[^/]+)/(?P<design>[^/]+)"
     r"/slots:(?P<slots>\d+)/waiters:(?P<waiters>\d+)"
     r"/hold_ns:(?P<hold_ns>\d+)/think_ns:(?P<think_ns>\d+)"
-    r"(?:/[a-z_]+(?::\d+(?:\.\d+)?s?)?)*?"          # real_time, min_time:..., iterations:...
+    r"(?:/[a-z_]+(?::\d+(?:\.\d+)?s?)?)*?"          # manual_time (older: real_time), min_time:..., iterations:...
     r"(?:/threads:(?P<threads>\d+))?$")
 _AGGREGATE_SUFFIX_RE = re.compile(r"_(mean|median|stddev|cv|min|max)$")
 _THREAD_OPS_RE = re.compile(r"^t(\d+)_ops$")
@@ -133,6 +137,7 @@ class Run:
         self.source = source
         self.context = dict(doc.get("context", {}))
         self.samples = OrderedDict()     # Key -> [Sample, ...] (one per repetition)
+        self.names = {}                  # Key -> the benchmark's name as the run wrote it
         order = {}                       # Key -> GB registration order (family, instance)
         self.skipped = []                # names that did not parse or had errors
         aggregates = OrderedDict()       # Key -> median row, used only if no iteration rows
@@ -152,6 +157,7 @@ class Run:
                 self.skipped.append(name)
                 continue
             self.samples.setdefault(key, []).append(Sample(key, row))
+            self.names.setdefault(key, name)
             order.setdefault(key, (row.get("family_index", 1 << 30), row.get("per_family_instance_index", 0)))
         # --benchmark_report_aggregates_only: fall back to the median rows.
         for key, sample in aggregates.items():
@@ -183,6 +189,11 @@ class Run:
             with open(detail_path) as f:
                 detail = json.load(f)
         return cls(doc, detail, source=str(path))
+
+    def name_of(self, key):
+        """The benchmark's name as this run wrote it (real_time or manual_time: the harness's
+        timing mode changed once; Keys ignore it)."""
+        return self.names.get(key) or key_name(key)
 
     def design_flags(self):
         """{design: [flag, ...]} from the context (the C registry's promises), or None for a run

@@ -118,3 +118,175 @@ def summary_lines(g, rec, tolerance, lat_factor):
         lines.append("RECOMMENDED: none — no configuration is within tolerance at every thread count "
                      "(loosen --tolerance / --lat-factor or sweep more values)")
     return lines
+
+
+# ---- pool sizing: how many objects for a given number of threads ---------------------------
+
+def p99_counter(run, workload):
+    """The p99 that matters to a pool's user: the whole query where the workload measures one
+    (sqlite_pool's query_p99_ns: get + query + put), else the get's."""
+    for key in run.keys(workload=workload):
+        if any(not math.isnan(s.get("query_p99_ns")) for s in run.samples[key]):
+            return "query_p99_ns"
+    return "lat_p99_ns"
+
+
+def _quartiles(vals):
+    """(25th, 75th percentile) of the repetitions, NaN without any."""
+    vals = sorted(v for v in vals if not math.isnan(v))
+    if not vals:
+        return math.nan, math.nan
+    at = lambda q: vals[min(len(vals) - 1, int(q * (len(vals) - 1) + 0.5))]  # noqa: E731
+    return at(0.25), at(0.75)
+
+
+def sizing(run, workload, design):
+    """{threads: {slots: (ops_per_s, p99_ns, ops_q1, ops_q3)}} at the largest MAX_WAITERS swept
+    (enough waiters: LP_EFULL would measure the bound, not the pool size): medians over
+    repetitions, and the interquartile range of the throughput (how far to trust a difference)."""
+    keys = run.keys(workload=workload, design=design)
+    if not keys:
+        return {}
+    waiters = max(k.waiters for k in keys)
+    lat = p99_counter(run, workload)
+    out = {}
+    for k in keys:
+        if k.waiters == waiters:
+            q1, q3 = _quartiles(run.values(k, "ops_per_s"))
+            out.setdefault(k.threads, {})[k.slots] = (run.median(k, "ops_per_s"), run.median(k, lat), q1, q3)
+    return out
+
+
+def smallest_pool(series, tolerance=0.05):
+    """(slots, ops, p99, best_slots, best_ops): the fewest objects whose throughput is at least
+    (1 - tolerance) x the best at this thread count; None if nothing was measured."""
+    valid = {s: v for s, v in series.items() if not math.isnan(v[0])}
+    if not valid:
+        return None
+    best_slots = max(valid, key=lambda s: valid[s][0])
+    best_ops = valid[best_slots][0]
+    slots = min(s for s, v in valid.items() if v[0] >= (1.0 - tolerance) * best_ops)
+    return slots, valid[slots][0], valid[slots][1], best_slots, best_ops
+
+
+def _fmt_us(ns):
+    if math.isnan(ns):
+        return "-"
+    if ns < 1e3:
+        return f"{ns:.0f} ns"
+    return f"{ns / 1e3:.1f} µs" if ns < 1e6 else f"{ns / 1e6:.2f} ms"
+
+
+def sizing_lines(sz, tolerance, unit="ops/s"):
+    lines = []
+    for t in sorted(sz):
+        pick = smallest_pool(sz[t], tolerance)
+        if pick is None:
+            lines.append(f"{t:3d} threads: no measurement")
+            continue
+        slots, ops, p99, best_slots, best_ops = pick
+        q = lambda s: f"{sz[t][s][2]:,.0f}–{sz[t][s][3]:,.0f}" if len(sz[t][s]) > 3 else "?"  # noqa: E731
+        lines.append(f"{t:3d} threads: POOL SIZE {slots} — {ops:,.0f} {unit} (middle half of the repetitions "
+                     f"{q(slots)}), p99 {_fmt_us(p99)}; best {best_ops:,.0f} at {best_slots} ({q(best_slots)})")
+    return lines
+
+
+def sizing_curve(sz, out_dir, workload, design, machine, tolerance, lat_label="p99"):
+    """Throughput and p99 against the pool size, a line per thread count; the chosen size of each
+    thread count circled. Returns the path."""
+    fig, (ax_t, ax_l) = plt.subplots(1, 2, figsize=(11, 4.2))
+    for t in sorted(sz):
+        series = sz[t]
+        slots = sorted(series)
+        line, = ax_t.plot(slots, [series[s][0] for s in slots], marker="o", label=f"{t} threads")
+        ax_l.plot(slots, [series[s][1] / 1e3 for s in slots], marker="o", color=line.get_color(),
+                  label=f"{t} threads")
+        pick = smallest_pool(series, tolerance)
+        if pick:
+            ax_t.plot([pick[0]], [pick[1]], marker="o", markersize=14, fillstyle="none",
+                      color=line.get_color())
+            ax_l.plot([pick[0]], [pick[2] / 1e3], marker="o", markersize=14, fillstyle="none",
+                      color=line.get_color())
+    for ax in (ax_t, ax_l):
+        ax.set_xscale("log", base=2)
+        ax.set_xlabel("pool size (SLOTS)")
+        ax.grid(True, alpha=0.3)
+        ax.legend(fontsize=8)
+        ticks = sorted({s for series in sz.values() for s in series})
+        ax.set_xticks(ticks, [str(s) for s in ticks])
+    ax_t.set_ylabel("throughput (ops/s)")
+    ax_t.set_ylim(bottom=0)
+    ax_l.set_ylabel(f"{lat_label} latency (µs)")
+    ax_l.set_yscale("log")
+    fig.suptitle(f"Pool size — {workload}, {design}: circled, the smallest within {tolerance:.0%} of the "
+                 f"best throughput", fontsize=10)
+    fig.text(0.01, 0.005, f"machine: {machine}", fontsize=7, color="#555555")
+    fig.tight_layout(rect=(0, 0.03, 1, 0.94))
+    path = os.path.join(out_dir, f"sizing_{workload}_{design}.png")
+    fig.savefig(path, dpi=110)
+    plt.close(fig)
+    return path
+
+
+# ---- thread scaling: every design at 1, 2, 4, ... threads --------------------------------------
+
+def scaling_threads(cpus):
+    """1, 2, 4, ... up to 2 x cpus, and 2 x cpus itself (6 CPUs: 1, 2, 4, 8, 12)."""
+    top = 2 * max(1, int(cpus))
+    out, t = [], 1
+    while t < top:
+        out.append(t)
+        t *= 2
+    return out + [top]
+
+
+SCALING_COLUMNS = ["workload", "design", "slots", "waiters", "hold_ns", "think_ns", "threads", "repetitions",
+                   "ops_per_s_median", "ops_per_s_min", "ops_per_s_max",
+                   "p99_ns_median", "p99_ns_min", "p99_ns_max", "max_ns_worst", "jain_median",
+                   "fifo_violations_per_m_worst"]
+
+
+def scaling_rows(run, workload):
+    """One row per (configuration, design, threads) of the workload, SCALING_COLUMNS in order:
+    medians and min/max over repetitions; p99 and max of the whole query for sqlite_pool, of
+    the get otherwise; FIFO violations empty where the workload does not count them."""
+    lat = p99_counter(run, workload)
+    worst = "query_max_ns" if lat == "query_p99_ns" else "lat_max_ns"
+    rows = []
+    for k in run.keys(workload=workload):
+        ops = run.values(k, "ops_per_s")
+        p99 = run.values(k, lat)
+        fifo = [v for v in run.values(k, "fifo_violations_per_m") if v >= 0]
+
+        def num(x):
+            return "" if x is None or (isinstance(x, float) and math.isnan(x)) else f"{x:.6g}"
+
+        rows.append([k.workload, k.design, k.slots, k.waiters, k.hold_ns, k.think_ns, k.threads,
+                     len(run.samples[k]),
+                     num(run.median(k, "ops_per_s")), num(min(ops) if ops else None),
+                     num(max(ops) if ops else None),
+                     num(run.median(k, lat)), num(min(p99) if p99 else None), num(max(p99) if p99 else None),
+                     num(run.worst(k, worst)), num(run.median(k, "jain")), num(max(fifo) if fifo else None)])
+    return rows
+
+
+def write_scaling_csv(run, workload, path):
+    import csv
+    with open(path, "w", newline="") as f:
+        w = csv.writer(f)
+        w.writerow(SCALING_COLUMNS)
+        w.writerows(scaling_rows(run, workload))
+    return path
+
+
+def scaling_lines(run, workload):
+    """Per configuration and thread count: the fastest design (median) and its throughput."""
+    lines = []
+    for case in run.cases(workload):
+        keys = [k for k in (run.find(case, d) for d in run.designs(workload)) if k]
+        if not keys:
+            continue
+        best = max(keys, key=lambda k: run.median(k, "ops_per_s", default=-1.0))
+        lines.append(f"{results.case_label(case)}: fastest {best.design}, "
+                     f"{run.median(best, 'ops_per_s'):,.0f} ops/s (median of {len(run.samples[best])})")
+    return lines

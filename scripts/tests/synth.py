@@ -1,5 +1,7 @@
 """Synthetic lockpool-bench output for the script tests (never a result: the numbers come
-from a toy model and a seeded random generator). Follows bench/JSON.md."""
+from a toy model and a seeded random generator). Follows bench/JSON.md, except that per-thread
+ops are written as tNN_ops counters on each row, as runs before the fixed counter set did (readers
+accept both); current_format() turns a run into today's shape."""
 import json
 import math
 import random
@@ -39,7 +41,7 @@ def make_row(name, threads, ops_per_s, seed, rep=0, reps=1, unfair=False, fifo=0
         "lat_p999_ns": 20 * lat_scale, "lat_p9999_ns": 80 * lat_scale,
         "lat_max_ns": 400 * lat_scale,
         "jain": sum(per_thread) ** 2 / (threads * sum(x * x for x in per_thread)),
-        "minmax_share": min(per_thread) / max(per_thread), "cv": cv,
+        "minmax_share": min(per_thread) / max(per_thread), "cv_thread_ops": cv,
         "fifo_violations_per_m": fifo, "reacquire_frac": 0.1, "full_concurrency": 0.99,
         "empty_frac": 0.0, "errors": 0.0,
     }
@@ -93,3 +95,24 @@ def make_detail(run_doc):
 def write(path, doc):
     with open(path, "w") as f:
         json.dump(doc, f, indent=1)
+
+
+def current_format(run_doc):
+    """(bench doc, detail doc) as the harness writes them today: per-thread ops moved from the
+    rows' tNN_ops counters to the detail file's thread_ops_per_rep, names in manual_time."""
+    import copy
+    import re
+    doc = copy.deepcopy(run_doc)
+    per_rep = {}
+    for r in doc["benchmarks"]:
+        ops = [r.pop(k) for k in sorted(k for k in list(r) if re.match(r"^t\d+_ops$", k))]
+        if "cv" in r:
+            r["cv_thread_ops"] = r.pop("cv")
+        for key in ("name", "run_name"):
+            r[key] = r[key].replace("/real_time/", "/manual_time/")
+        if r.get("run_type", "iteration") == "iteration":
+            per_rep.setdefault(r["name"], {})[r.get("repetition_index", 0)] = ops
+    detail = {"benchmarks": {n: {"hist": [], "thread_ops": [sum(x) for x in zip(*reps.values())],
+                                 "thread_ops_per_rep": [reps[i] for i in sorted(reps)]}
+                             for n, reps in per_rep.items()}}
+    return doc, detail

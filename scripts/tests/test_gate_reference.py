@@ -118,6 +118,15 @@ class ReferenceBaseline(unittest.TestCase):
         rc, out, err = self.gate(BASELINE, self.current(doc))
         self.assertEqual(rc, 0, out + err)
 
+    def test_a_run_in_todays_shape_against_the_older_baseline_passes(self):
+        """manual_time names, per-thread ops in the detail file, cv_thread_ops: the same numbers."""
+        sys.path.insert(0, HERE)
+        import synth
+        doc, _ = synth.current_format(self.doc)
+        self.assertTrue(all("/manual_time/" in r["name"] and "cv" not in r for r in doc["benchmarks"]))
+        rc, out, err = self.gate(BASELINE, self.current(doc))
+        self.assertEqual(rc, 0, out + err)
+
     # ---- each doctored change fails and is named -----------------------------------------
 
     def test_rows_of_one_design_deleted(self):
@@ -252,6 +261,26 @@ class ReferenceBaseline(unittest.TestCase):
     def test_unknown_option_and_missing_arguments(self):
         self.bad(BASELINE, self.current(), "--nosuch", says="unrecognized")
         self.bad(BASELINE, says="required")
+
+
+class Power(unittest.TestCase):
+    """How much of the reference run a 30% throughput loss is caught on (the count
+    scripts/README.md states): every LockPool benchmark, and 97 of 113 in all."""
+
+    def test_a_thirty_percent_loss_is_caught_where_the_readme_says(self):
+        sys.path.insert(0, SCRIPTS)
+        from lpbench import gate, results
+        run = results.Run.load(os.path.join(BASELINE, "bench.json"))
+        m = gate.METRIC_BY_NAME["throughput"]
+        missed = []
+        for k in run.samples:
+            base = run.values(k, "ops_per_s")
+            v = gate.compare_values(m, "", base, [0.7 * x for x in base], m.default, gate.ALPHA)
+            if v.verdict != gate.REGRESSION:
+                missed.append(k)
+        self.assertEqual((len(run.samples) - len(missed), len(run.samples)), (97, 113))
+        self.assertFalse([k for k in missed if k.design.startswith("lockpool")], missed)
+        self.assertEqual({k.design for k in missed}, {"spin-ticket", "ck-mcs", "urcu"})
 
 
 class ThresholdTable(unittest.TestCase):

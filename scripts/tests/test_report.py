@@ -1,5 +1,6 @@
-"""Plots and report for a run folder: every plot drawn, the report embeds them and names the
-machine, the command line and the target verdicts."""
+"""Plots and report for a run folder: every plot drawn, the report embeds them, opens with the
+ranking of the designs per workload, says what each design and workload is, and names the
+machine, the command line and the target verdicts (last)."""
 import json
 import os
 import re
@@ -7,12 +8,13 @@ import shutil
 import sys
 import tempfile
 import unittest
+from unittest import mock
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 sys.path.insert(0, os.path.dirname(HERE))
 sys.path.insert(0, HERE)
 import synth  # noqa: E402
-from lpbench import analyze, plots, results  # noqa: E402
+from lpbench import analyze, plots, report, results  # noqa: E402
 
 PNG_MAGIC = b"\x89PNG\r\n\x1a\n"
 
@@ -46,6 +48,7 @@ class RunFolder(unittest.TestCase):
         expected = {"throughput.png", "fairness.png", "ccdf_get_hold_t16.png", "thread_ops_get_hold_t16.png",
                     "latency_get_hold.png", "latency_try_get_storm.png", "latency_uncontended.png",
                     "latency_oversubscribed.png"}
+        expected |= {f"scaling_{w}.png" for w in synth.WORKLOADS}
         self.assertEqual(set(names), expected)
         for n in names:
             with open(os.path.join(self.dir, n), "rb") as f:
@@ -60,7 +63,8 @@ class RunFolder(unittest.TestCase):
         self.assertIn("scripts/run-suite.sh --test", self.text)
         self.assertIn("Test CPU 9000", self.text)
         self.assertIn("| pinning policy | spread |", self.text)
-        self.assertIn("## Targets (issue 7)", self.text)
+        self.assertIn("## Performance targets, computed from this run", self.text)
+        self.assertNotRegex(self.text.lower(), r"issue[ -]?\d")
         self.assertRegex(self.text, r"\| 1 \| lockpool-fair fast-path instr ≤ 0.25× pthread \| .*0.22× \| met \|")
 
     def test_report_shows_each_process_calibration_and_its_drift(self):
@@ -90,9 +94,126 @@ class CasePicking(unittest.TestCase):
             self.assertIsNone(plots.latency_ccdf(results.Run(doc), d))
             out = plots.all_plots(results.Run(doc), d)
             self.assertNotIn("Get-latency CCDF", out)
-            self.assertIn("Throughput vs threads", out)
+            self.assertIn("Throughput per workload", out)
 
 
+
+
+def _report_of(doc, fastpath=None, meta=None):
+    """The report text of a synthetic run (written in a temporary folder; no plots drawn: the
+    RunFolder tests cover those)."""
+    with tempfile.TemporaryDirectory() as d, mock.patch.object(plots, "all_plots", return_value={}):
+        synth.write(os.path.join(d, "bench.json"), doc)
+        if fastpath:
+            synth.write(os.path.join(d, "fastpath.json"), fastpath)
+        if meta:
+            synth.write(os.path.join(d, "run.json"), meta)
+        with open(analyze.analyze(d)) as f:
+            return f.read()
+
+
+def _section(text, title):
+    start = text.index(f"## {title}")
+    end = text.find("\n## ", start + 3)
+    return text[start:end if end >= 0 else None]
+
+
+class Ranking(unittest.TestCase):
+    """The report's first screen: which design wins each workload, by how much, at what tail."""
+
+    @classmethod
+    def setUpClass(cls):
+        # get_hold at 2 and 8 threads: barging fastest, then bounded, fair, pthread; malloc above all.
+        cls.doc = synth.make_run(seed=7, reps=5, noise=0.002,
+                                 designs=["lockpool-fair", "lockpool-barging", "lockpool-bounded", "pthread",
+                                          "malloc", "lockpool"],
+                                 workloads=["get_hold", "try_get_storm"], threads=[2, 8],
+                                 scale={"lockpool-fair": 0.5, "lockpool": 0.1})
+        for row in cls.doc["benchmarks"]:  # a design the scripts have never heard of
+            row["name"] = row["run_name"] = row["name"].replace("/lockpool/", "/lockpool-newmode/")
+        cls.text = _report_of(cls.doc, meta={"command": "scripts/run-suite.sh"})
+        cls.r = results.Run(cls.doc)
+
+    def test_the_ranking_comes_first_and_targets_last(self):
+        heads = re.findall(r"^## (.*)$", self.text, flags=re.M)
+        self.assertEqual(heads[0], "Which design wins each workload")
+        self.assertEqual(heads[1:3], ["The designs", "The workloads"])
+        self.assertEqual(heads[-1], "Performance targets, computed from this run")
+
+    def test_designs_ordered_by_median_throughput_with_tail_and_fairness(self):
+        sec = _section(self.text, "Which design wins")
+        table = sec[sec.index("### get_hold"):]
+        table = table[:table.index("Its other cases")]
+        rows = re.findall(r"^\| (\d+) \| \**([a-z-]+)\**[^|]* \|(.*)$", table, flags=re.M)
+        order = [d for _, d, _ in rows]
+        case = results.case_of(self.r.keys(workload="get_hold", threads=8)[0])
+        want = sorted(self.r.designs("get_hold"),
+                      key=lambda d: -self.r.median(case._replace(design=d), "ops_per_s"))
+        self.assertEqual(order, want)
+        self.assertEqual(order[0], "malloc")
+        self.assertIn("| get p99 | get max | Jain | FIFO violations / M |", table)
+        fair = [cells for _, d, cells in rows if d == "lockpool-fair"][0]
+        k = case._replace(design="lockpool-fair")
+        self.assertIn(f"{self.r.median(k, 'jain'):.3f}", fair)
+        self.assertIn("| 0 |", fair + "|", "FAIR's FIFO violations are counted (0)")
+        pth = [cells for _, d, cells in rows if d == "pthread"][0]
+        self.assertTrue(pth.rstrip().endswith("| - |"), "not counted for pthread: '-'")
+
+    def test_winner_and_margin_in_words_never_a_reference(self):
+        case = results.case_of(self.r.keys(workload="get_hold", threads=8)[0])
+        a = self.r.median(case._replace(design="lockpool-barging"), "ops_per_s")
+        b = self.r.median(case._replace(design="lockpool-bounded"), "ops_per_s")
+        self.assertIn(f"**lockpool-barging** wins, {(a / b - 1) * 100:.1f}% ahead of lockpool-bounded", self.text)
+        self.assertNotIn("**malloc** wins", self.text)
+        self.assertIn("malloc (reference, not a pool)", self.text)
+        # The other case of the workload is summed up in one line.
+        self.assertRegex(self.text, r"- get_hold slots=2 waiters=16 hold=200ns think=0ns threads=2: "
+                                    r"\*\*lockpool-barging\*\* wins")
+
+    def test_overlapping_repetitions_are_said_to_overlap(self):
+        doc = synth.make_run(seed=1, reps=5, noise=0.2, designs=["lockpool-fair", "pthread"],
+                             workloads=["get_hold"], threads=[4], scale={"pthread": 5.0})  # pthread loses 1/1.9 at 4 threads
+        self.assertIn("the repetitions overlap", _report_of(doc))
+        doc = synth.make_run(seed=1, reps=1, designs=["lockpool-fair", "pthread"], workloads=["get_hold"],
+                             threads=[4])
+        self.assertIn("one repetition: no spread to judge the margin by", _report_of(doc))
+
+    def test_every_design_and_workload_explained(self):
+        designs = _section(self.text, "The designs")
+        for d in self.r.designs():
+            line = re.search(rf"^- \*\*{re.escape(d)}\*\* — (.+)$", designs, flags=re.M)
+            self.assertTrue(line and len(line.group(1)) > 20, d)
+        self.assertIn("a variant of lockpool", designs)
+        works = _section(self.text, "The workloads")
+        self.assertRegex(works, r"- \*\*get_hold\*\* — blocking get.*Cases: slots=2 waiters=16 hold=200ns "
+                                r"think=0ns at 2 and 8 threads\.")
+        self.assertIn("- **try_get_storm** — ", works)
+
+    def test_descriptions_and_promises_from_the_run_context(self):
+        doc = synth.make_run(seed=1, reps=1, designs=["lockpool-fair", "pthread"], workloads=["get_hold"],
+                             threads=[4], context={
+                                 "lp_design_summaries": json.dumps({"pthread": "THE RUN'S OWN WORDS"}),
+                                 "lp_design_flags": json.dumps({"lockpool-fair": ["fifo", "bounded"],
+                                                                "pthread": ["blocking"]})})
+        text = _section(_report_of(doc), "The designs")
+        self.assertIn("- **pthread** — THE RUN'S OWN WORDS. Promises: blocking.", text)
+        self.assertRegex(text, r"- \*\*lockpool-fair\*\* — LockPool FAIR.*Promises: fifo, bounded\.")
+
+    def test_any_workload_is_ranked(self):
+        doc = synth.make_run(seed=1, reps=3, designs=["lockpool-fair", "pthread"], workloads=["get_hold"],
+                             threads=[4])
+        for row in doc["benchmarks"]:
+            row["name"] = row["run_name"] = row["name"].replace("get_hold/", "brand_new/")
+        text = _report_of(doc)
+        self.assertIn("### brand_new — (no description: see bench/README.md)", text)
+        self.assertRegex(_section(text, "Which design wins"), r"\*\*lockpool-fair\*\* wins, [\d.]+% ahead of pthread")
+
+    def test_quick_run_says_so_without_claiming_a_duration(self):
+        doc = synth.make_run(seed=1, reps=1, designs=["lockpool-fair", "pthread"], workloads=["get_hold"],
+                             threads=[1], context={"lp_quick": "1"})
+        text = _report_of(doc)
+        self.assertIn("**Quick run**", text)
+        self.assertNotIn("1 threads", text)
 
 
 class CalibrationNotes(unittest.TestCase):
@@ -111,5 +232,81 @@ class CalibrationNotes(unittest.TestCase):
             self.assertEqual(notes["calibration_drift"], ["1000 ns of work now takes 430 ns"])
             self.assertEqual(suite.calibration_notes(os.path.join(d, "missing.log")), {})
 
+class ReportVerdicts(unittest.TestCase):
+    """What went wrong comes first; promises are read from the run's context."""
+
+    def render(self, doc, meta):
+        from lpbench import report
+        with tempfile.TemporaryDirectory() as d:
+            path = report.write_report(d, results.Run(doc), None, {}, meta)
+            with open(path) as f:
+                return f.read()
+
+    def test_problems_come_first(self):
+        doc = synth.make_run(seed=2, reps=2, designs=["lockpool-fair", "pthread"], workloads=["get_hold"], threads=[2])
+        text = self.render(doc, {"problems": ["family async/pthread failed (exit status 134): its rows are missing"]})
+        body = [l for l in text.splitlines()[1:] if l.strip()]
+        self.assertIn("incomplete or broken", body[0])
+        self.assertIn("async/pthread failed", body[1])
+        self.assertNotIn("incomplete", self.render(doc, {"problems": []}))
+
+    def test_promises_from_the_context(self):
+        flags = {"lockpool-fair": ["fifo", "bounded", "blocking"], "pthread": ["bounded", "blocking"]}
+        doc = synth.make_run(seed=2, reps=2, designs=["lockpool-fair", "pthread"], workloads=["get_hold"],
+                             threads=[2], context={"lp_design_flags": json.dumps(flags)})
+        text = self.render(doc, {})
+        self.assertIn("| lockpool-fair | fifo, bounded, blocking | 0 | 0 |", text)
+        self.assertIn("| pthread | bounded, blocking | - | 0 |", text)
+        for r in doc["benchmarks"]:
+            if "/lockpool-fair/" in r["name"]:
+                r["fifo_violations_per_m"] = 7.0
+        self.assertIn("| lockpool-fair | fifo, bounded, blocking | 7 **(promise broken)** | 0 |",
+                      self.render(doc, {}))
+
+    def test_runs_without_promises_say_so(self):
+        doc = synth.make_run(seed=2, reps=2, designs=["lockpool-fair"], workloads=["get_hold"], threads=[2])
+        self.assertIn("predates the bench recording", self.render(doc, {}))
+
+
+class ReportBadInput(unittest.TestCase):
+    def test_bad_run_folders_exit_2_with_one_line(self):
+        import subprocess
+        lp_report = os.path.join(os.path.dirname(HERE), "lp-report")
+        with tempfile.TemporaryDirectory() as d:
+            with open(os.path.join(d, "bench.json"), "w") as f:
+                f.write('{"benchmarks": [')
+            for args, says in (([os.path.join(d, "nosuch")], "no such file"), ([d], "not JSON"),
+                               ([], "required: RUN")):
+                p = subprocess.run([sys.executable, lp_report] + args, capture_output=True, text=True)
+                self.assertEqual(p.returncode, 2, p.stderr)
+                self.assertIn(says, p.stderr)
+                self.assertNotIn("Traceback", p.stderr)
+
+
 if __name__ == "__main__":
     unittest.main()
+
+
+class SqliteRanking(unittest.TestCase):
+    def test_designs_ranked_by_median_queries_per_second(self):
+        rows = []
+        for d, ops in (("pthread", 60e3), ("lockpool-barging", 90e3), ("lockpool-fair", 40e3)):
+            for rep, f in enumerate((1.0, 0.5, 1.01)):  # one slow repetition: the median decides
+                r = synth.make_row(synth.bench_name("sqlite_pool", d, 8, slots=4, think_ns=5000), 8, ops * f,
+                                   seed=rep, rep=rep)
+                r.update({"query_p50_ns": 1e4, "query_p90_ns": 2e4, "query_p99_ns": 3e5, "query_p999_ns": 1e6,
+                          "query_max_ns": 5e6, "busy_retries": 7, "sqlite_share": 0.25, "errors": 0})
+                rows.append(r)
+        run = results.Run({"context": {"lp_sqlite_mix": "select:90,update:10,range:0"}, "benchmarks": rows})
+        lines = report._sqlite_ranking(run)
+        table = [line for line in lines if line.startswith("| ") and line[2].isdigit()]
+        self.assertEqual([line.split("|")[2].strip() for line in table],
+                         ["**lockpool-barging**", "pthread", "**lockpool-fair**"])
+        self.assertIn("| 1.50× |", table[0])  # 90k vs pthread's 60k
+        self.assertIn("300.0 µs", table[0])   # query p99
+        self.assertIn("| 25% |", table[0])
+        self.assertIn("select:90,update:10", lines[0])
+
+    def test_no_sqlite_rows_no_section(self):
+        run = results.Run(synth.make_run(seed=1, reps=1))
+        self.assertEqual(report._sqlite_ranking(run), [])

@@ -33,6 +33,27 @@ class NameParsing(unittest.TestCase):
             self.assertIsNone(results.parse_name(bad))
 
 
+class CurrentFormat(unittest.TestCase):
+    """Per-thread ops from the detail file, manual_time names, the renamed counter: read the
+    same as the older per-row form."""
+
+    def test_same_values_as_the_older_form(self):
+        old = synth.make_run(seed=9, reps=3, designs=["lockpool-fair", "pthread"], workloads=["get_hold"],
+                             threads=[2, 4])
+        for r in old["benchmarks"]:
+            r["cv"] = r.pop("cv_thread_ops")  # as the reference run spells it
+        new, detail = synth.current_format(old)
+        a, b = results.Run(old), results.Run(new, detail)
+        self.assertEqual(list(a.samples), list(b.samples))
+        for k in a.samples:
+            self.assertTrue(b.name_of(k).endswith("/manual_time/threads:%d" % k.threads))
+            self.assertEqual(a.thread_ops(k), b.thread_ops(k))
+            self.assertTrue(a.values(k, "cv_thread_ops"))
+            self.assertEqual(a.values(k, "cv_thread_ops"), b.values(k, "cv_thread_ops"))
+            self.assertEqual(a.values(k, "jain"), b.values(k, "jain"))
+            self.assertTrue(all(s.thread_ops for s in b.samples[k]))
+
+
 class RunLoading(unittest.TestCase):
     @classmethod
     def setUpClass(cls):

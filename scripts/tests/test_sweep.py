@@ -66,3 +66,64 @@ class Sweep(unittest.TestCase):
 
 if __name__ == "__main__":
     unittest.main()
+
+
+def sizing_run(model, workload="sqlite_pool", waiters=(16, 64)):
+    """model(slots, threads) -> (ops_per_s, query_p99_ns); one repetition per (slots, waiters, threads)."""
+    rows = []
+    for t in (4, 16, 64):
+        for s in (1, 2, 4, 8, 16):
+            for w in waiters:
+                ops, lat = model(s, t)
+                r = synth.make_row(synth.bench_name(workload, "lockpool-barging", t, slots=s, waiters=w), t,
+                                   ops * (0.5 if w < 64 else 1.0), seed=s)
+                r["query_p99_ns"] = lat
+                r["lat_p99_ns"] = lat / 2
+                rows.append(r)
+    return results.Run({"context": {}, "benchmarks": rows})
+
+
+class Sizing(unittest.TestCase):
+    @staticmethod
+    def knee(s, t):
+        # Throughput grows up to min(threads, 4) connections, then falls 1% per extra one.
+        k = min(t, 4)
+        return 1e5 * min(s, k) * (0.99 ** max(0, s - k)), 1e6 / min(s, k)
+
+    def test_largest_waiters_and_query_p99(self):
+        run = sizing_run(self.knee)
+        self.assertEqual(sweep.p99_counter(run, "sqlite_pool"), "query_p99_ns")
+        sz = sweep.sizing(run, "sqlite_pool", "lockpool-barging")
+        self.assertEqual(sorted(sz), [4, 16, 64])
+        self.assertEqual(sz[16][4][:2], (4e5, 2.5e5))  # MAX_WAITERS=64 (the largest), not 16
+        self.assertEqual(sz[16][4][2:], (4e5, 4e5))     # one repetition: no spread
+
+    def test_smallest_pool_within_tolerance(self):
+        sz = sweep.sizing(sizing_run(self.knee), "sqlite_pool", "lockpool-barging")
+        self.assertEqual(sweep.smallest_pool(sz[64], 0.05)[:2], (4, 4e5))
+        # 30%: 2 connections (2e5) are still below 0.7 x 4e5; 50% accepts them (2e5 >= 0.5 x 4e5).
+        self.assertEqual(sweep.smallest_pool(sz[64], 0.3)[0], 4)
+        self.assertEqual(sweep.smallest_pool(sz[64], 0.5)[0], 2)
+        self.assertEqual(sweep._quartiles([5, 1, 4, 2, 3]), (2, 4))
+        flat = sweep.sizing(sizing_run(lambda s, t: (1e5, 1e5)), "sqlite_pool", "lockpool-barging")
+        self.assertEqual(sweep.smallest_pool(flat[4], 0.0)[0], 1)
+
+    def test_get_p99_without_query_latency(self):
+        run = sizing_run(self.knee, workload="get_hold")
+        for samples in run.samples.values():
+            for smp in samples:
+                smp.counters.pop("query_p99_ns")
+        self.assertEqual(sweep.p99_counter(run, "get_hold"), "lat_p99_ns")
+        sz = sweep.sizing(run, "get_hold", "lockpool-barging")
+        self.assertEqual(sz[16][4][:2], (4e5, 1.25e5))
+
+    def test_lines_and_curve(self):
+        sz = sweep.sizing(sizing_run(self.knee), "sqlite_pool", "lockpool-barging")
+        lines = sweep.sizing_lines(sz, 0.05, "queries/s")
+        self.assertEqual(len(lines), 3)
+        self.assertIn("64 threads: POOL SIZE 4 — 400,000 queries/s (middle half of the repetitions "
+                      "400,000–400,000), p99 250.0 µs; best 400,000 at 4", lines[2])
+        with tempfile.TemporaryDirectory() as d:
+            path = sweep.sizing_curve(sz, d, "sqlite_pool", "lockpool-barging", "test machine", 0.05)
+            with open(path, "rb") as f:
+                self.assertEqual(f.read(8), b"\x89PNG\r\n\x1a\n")

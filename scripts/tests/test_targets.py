@@ -1,4 +1,4 @@
-"""The issue-7 target table: each verdict computed from the run, on hand-made cases."""
+"""The performance-target table: each verdict computed from the run, on hand-made cases."""
 import os
 import sys
 import unittest
@@ -367,3 +367,62 @@ class Reasons(unittest.TestCase):
 
 if __name__ == "__main__":
     unittest.main()
+
+
+def sqlite_row(design, threads, ops, p99, slots=4, share=0.5, reacq=0.5, rep=0):
+    r = synth.make_row(synth.bench_name("sqlite_pool", design, threads, slots=slots, think_ns=5000), threads, ops,
+                       seed=1, rep=rep)
+    r.update({"query_p50_ns": p99 / 10, "query_p90_ns": p99 / 2, "query_p99_ns": p99, "query_p999_ns": 2 * p99,
+              "query_max_ns": 4 * p99, "busy_retries": 3, "sqlite_share": share, "conns_opened": slots,
+              "conns_by_design": 1, "reacquire_frac": reacq})
+    return r
+
+
+class Sqlite(unittest.TestCase):
+    def test_stand_ins_judged_until_the_default_design_runs(self):
+        rows = [sqlite_row(d, t, ops, p99) for t in (8, 32) for d, ops, p99 in
+                (("lockpool-fair", 50e3, 9e5), ("lockpool-barging", 90e3, 4e5), ("pthread", 60e3, 5e5))]
+        v = verdicts(targets.sqlite_rows(run_of(rows, cpus=2)), "sqlite_pool")
+        self.assertEqual(len(v), 8)  # 2 stand-ins x 2 cases x (throughput, p99)
+        self.assertEqual(v["sqlite_pool slots=4 threads=8: lockpool-barging queries/s ≥ 1.0× pthread"], targets.MET)
+        self.assertEqual(v["sqlite_pool slots=4 threads=32: lockpool-barging p99 query latency ≤ pthread's"],
+                         targets.MET)
+        self.assertEqual(v["sqlite_pool slots=4 threads=8: lockpool-fair queries/s ≥ 1.0× pthread"], targets.NOT_MET)
+        self.assertEqual(v["sqlite_pool slots=4 threads=32: lockpool-fair p99 query latency ≤ pthread's"],
+                         targets.NOT_MET)
+        # With the default design in the run, only it is judged.
+        rows += [sqlite_row("lockpool", t, 61e3, 5e5) for t in (8, 32)]
+        v = verdicts(targets.sqlite_rows(run_of(rows, cpus=2)), "sqlite_pool")
+        self.assertEqual(set(v.values()), {targets.MET})
+        self.assertTrue(all(": lockpool " in k for k in v), v)
+
+    def test_only_cases_with_waiters_are_judged(self):
+        rows = [sqlite_row(d, 4, ops, 1e5) for d, ops in (("lockpool-barging", 1e3), ("pthread", 1e6))]
+        rows += [sqlite_row(d, 8, 1e5, 1e5) for d in ("lockpool-barging", "pthread")]
+        v = verdicts(targets.sqlite_rows(run_of(rows)), "sqlite_pool")
+        self.assertTrue(v and all("threads=8" in k for k in v), v)  # 4 threads < 2 x 4 slots: not judged
+        self.assertEqual(set(v.values()), {targets.MET})
+
+    def test_medians_decide(self):
+        rows = [sqlite_row("pthread", 8, 100e3, 1e5, rep=r) for r in range(3)]
+        rows += [sqlite_row("lockpool-barging", 8, ops, 1e5, rep=r) for r, ops in enumerate((10e3, 101e3, 102e3))]
+        v = verdicts(targets.sqlite_rows(run_of(rows)), "sqlite_pool slots=4 threads=8: lockpool-barging queries")
+        self.assertEqual(list(v.values()), [targets.MET])
+
+    def test_no_data(self):
+        rows = [sqlite_row("lockpool-barging", 8, 1e5, 1e5)]
+        out = targets.sqlite_rows(run_of(rows))
+        self.assertEqual([r.verdict for r in out], [targets.NO_DATA])
+
+    def test_reason_gives_the_measured_shares(self):
+        rows = [sqlite_row("lockpool-fair", 8, 50e3, 9e5, share=0.12, reacq=0.0),
+                sqlite_row("lockpool-barging", 8, 90e3, 4e5, share=0.45, reacq=0.8),
+                sqlite_row("pthread", 8, 60e3, 5e5, share=0.3, reacq=0.77)]
+        run = run_of(rows, cpus=2)
+        rs = targets.all_rows(run)
+        why = dict(targets.reasons(run, rs))
+        self.assertIn("7", why)
+        self.assertIn("lockpool-fair 12% inside SQLite", why["7"])
+        self.assertIn("pthread 30% inside SQLite", why["7"])
+        self.assertIn("FIFO collapse", why["7"])
+        self.assertNotIn("lockpool-barging 45%", why["7"])  # met: not explained
