@@ -15,7 +15,7 @@ WORKLOADS = ["uncontended", "try_get_storm", "get_hold", "oversubscribed", "asyn
 ASYNC_DESIGNS = {"lockpool-fair", "lockpool-barging", "lockpool-bounded"}
 # sqlite_pool runs the designs that bound their objects and let callers wait (lp_design_flags).
 SQLITE_COUNTERS = ["query_p50_ns", "query_p90_ns", "query_p99_ns", "query_p999_ns", "query_max_ns",
-                   "busy_retries", "sqlite_share", "conns_opened", "conns_by_design"]
+                   "busy_retries", "sqlite_share", "conns_opened", "conns_by_design", "cpu_s"]
 COUNTERS = ["ops_per_s", "ops", "lat_p50_ns", "lat_p90_ns", "lat_p99_ns", "lat_p999_ns", "lat_p9999_ns",
             "lat_max_ns", "jain", "minmax_share", "cv_thread_ops", "fifo_violations_per_m", "reacquire_frac",
             "full_concurrency", "empty_frac", "efull", "errors", "pin_ok", "mem_node", "lat_samples", "task_jain"]
@@ -170,6 +170,7 @@ def check_row(b, wl, design, threads, thread_ops, promises):
         slots = int(NAME.match(name).group(3))
         expect(1 <= b["conns_opened"] <= slots, "1 <= connections opened <= SLOTS (lazily)")
         expect(0 < b["sqlite_share"] <= 1 and b["busy_retries"] >= 0, "0 < sqlite_share <= 1, busy_retries >= 0")
+        expect(b["cpu_s"] >= 0, "cpu_s >= 0")
         expect(b["conns_by_design"] == (1 if design.startswith("lockpool") else 0),
                "connections opened through the design's create path exactly for LockPool designs")
 

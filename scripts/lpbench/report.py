@@ -102,9 +102,10 @@ def _sqlite_ranking(run):
         ref = run.find(case, "pthread")
         ref_ops = run.median(ref, "ops_per_s") if ref else math.nan
         out += [f"**{results.case_label(case)}** — medians over repetitions (errors: the largest)", "",
-                "| rank | design | queries/s | vs pthread | query p50 | p99 | p99.9 | max | get p99 | Jain "
-                "| busy retries | errors | inside SQLite |",
-                "|---|---|---|---|---|---|---|---|---|---|---|---|---|"]
+                "| rank | design | queries/s | vs pthread | query "
+                + " | ".join(label for label, _ in results.QUERY_PERCENTILES)
+                + " | get p99 | Jain | busy retries | errors | inside SQLite |",
+                "|---" * (9 + len(results.QUERY_PERCENTILES)) + "|"]
         for i, k in enumerate(keys, 1):
             q = [targets._fmt_ns(run.median(k, c)) for _, c in results.QUERY_PERCENTILES]
             name = f"**{k.design}**" if k.design in LOCKPOOL_DESIGNS else k.design

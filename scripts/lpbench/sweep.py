@@ -9,6 +9,7 @@ p99.9 is at most lat_factor x the best p99.9 there; it is recommended when it qu
 every thread count swept."""
 import math
 import os
+import statistics
 
 import matplotlib
 
@@ -126,7 +127,8 @@ def p99_counter(run, workload):
     """The p99 that matters to a pool's user: the whole query where the workload measures one
     (sqlite_pool's query_p99_ns: get + query + put), else the get's."""
     for key in run.keys(workload=workload):
-        if any(not math.isnan(s.get("query_p99_ns")) for s in run.samples[key]):
+        # Other workloads' rows carry it as -1 (bench/JSON.md).
+        if any(s.get("query_p99_ns") >= 0 for s in run.samples[key]):
             return "query_p99_ns"
     return "lat_p99_ns"
 
@@ -141,9 +143,11 @@ def _quartiles(vals):
 
 
 def sizing(run, workload, design):
-    """{threads: {slots: (ops_per_s, p99_ns, ops_q1, ops_q3)}} at the largest MAX_WAITERS swept
-    (enough waiters: LP_EFULL would measure the bound, not the pool size): medians over
-    repetitions, and the interquartile range of the throughput (how far to trust a difference)."""
+    """{threads: {slots: (ops_per_s, p99_ns, ops_q1, ops_q3, ops_per_cpu_s, ops samples)}} at the largest
+    MAX_WAITERS swept (enough waiters: LP_EFULL would measure the bound, not the pool size): medians
+    over repetitions, the interquartile range of the throughput (how far to trust a difference), and
+    ops per CPU-second of the harness process (NaN without `cpu_s`), which load from other processes
+    changes far less than ops per second."""
     keys = run.keys(workload=workload, design=design)
     if not keys:
         return {}
@@ -153,20 +157,43 @@ def sizing(run, workload, design):
     for k in keys:
         if k.waiters == waiters:
             q1, q3 = _quartiles(run.values(k, "ops_per_s"))
-            out.setdefault(k.threads, {})[k.slots] = (run.median(k, "ops_per_s"), run.median(k, lat), q1, q3)
+            per_cpu = [s.get("ops") / s.get("cpu_s") for s in run.samples[k] if s.get("cpu_s", 0) > 0]
+            eff = statistics.median(per_cpu) if per_cpu else math.nan
+            out.setdefault(k.threads, {})[k.slots] = (run.median(k, "ops_per_s"), run.median(k, lat), q1, q3, eff,
+                                                      tuple(run.values(k, "ops_per_s")))
     return out
 
 
-def smallest_pool(series, tolerance=0.05):
-    """(slots, ops, p99, best_slots, best_ops): the fewest objects whose throughput is at least
-    (1 - tolerance) x the best at this thread count; None if nothing was measured."""
+def _slower_p(mine, best):
+    """One-sided Mann-Whitney U p-value that `mine` (repetitions) is slower than `best`: small means
+    surely slower. None when either side has fewer than 2 repetitions: then only the tolerance decides."""
+    if len(mine) < 2 or len(best) < 2:
+        return None
+    from scipy.stats import mannwhitneyu
+    return float(mannwhitneyu(mine, best, alternative="less").pvalue)
+
+
+def smallest_pool(series, tolerance=0.05, alpha=0.0):
+    """(slots, ops, p99, best_slots, best_ops, why): the fewest objects whose median throughput is at
+    least (1 - tolerance) x the best at this thread count or, with alpha > 0, whose repetitions are not
+    significantly slower than the best's (one-sided Mann-Whitney U, p >= alpha: on a noisy machine a
+    pool size that only loses by chance is not ruled out). None if nothing was measured."""
     valid = {s: v for s, v in series.items() if not math.isnan(v[0])}
     if not valid:
         return None
     best_slots = max(valid, key=lambda s: valid[s][0])
     best_ops = valid[best_slots][0]
-    slots = min(s for s, v in valid.items() if v[0] >= (1.0 - tolerance) * best_ops)
-    return slots, valid[slots][0], valid[slots][1], best_slots, best_ops
+    samples = lambda s: list(valid[s][5]) if len(valid[s]) > 5 else []  # noqa: E731
+    for slots in sorted(valid):
+        if valid[slots][0] >= (1.0 - tolerance) * best_ops:
+            why = "the best" if slots == best_slots else f"within {tolerance:.0%} of the best"
+            break
+        p = _slower_p(samples(slots), samples(best_slots)) if alpha > 0 else None
+        if p is not None and p >= alpha:
+            why = (f"not significantly below the best (one-sided Mann-Whitney U p = {p:.2f} over "
+                   f"{len(samples(slots))} and {len(samples(best_slots))} repetitions)")
+            break
+    return slots, valid[slots][0], valid[slots][1], best_slots, best_ops, why
 
 
 def _fmt_us(ns):
@@ -177,21 +204,26 @@ def _fmt_us(ns):
     return f"{ns / 1e3:.1f} µs" if ns < 1e6 else f"{ns / 1e6:.2f} ms"
 
 
-def sizing_lines(sz, tolerance, unit="ops/s"):
+def sizing_lines(sz, tolerance, unit="ops/s", alpha=0.0):
     lines = []
     for t in sorted(sz):
-        pick = smallest_pool(sz[t], tolerance)
+        pick = smallest_pool(sz[t], tolerance, alpha)
         if pick is None:
             lines.append(f"{t:3d} threads: no measurement")
             continue
-        slots, ops, p99, best_slots, best_ops = pick
+        slots, ops, p99, best_slots, best_ops, why = pick
         q = lambda s: f"{sz[t][s][2]:,.0f}–{sz[t][s][3]:,.0f}" if len(sz[t][s]) > 3 else "?"  # noqa: E731
-        lines.append(f"{t:3d} threads: POOL SIZE {slots} — {ops:,.0f} {unit} (middle half of the repetitions "
-                     f"{q(slots)}), p99 {_fmt_us(p99)}; best {best_ops:,.0f} at {best_slots} ({q(best_slots)})")
+        line = (f"{t:3d} threads: POOL SIZE {slots} — {ops:,.0f} {unit} (middle half of the repetitions "
+                f"{q(slots)}), p99 {_fmt_us(p99)}; best {best_ops:,.0f} at {best_slots} ({q(best_slots)})")
+        eff = {s: v[4] for s, v in sz[t].items() if len(v) > 4 and not math.isnan(v[4])}
+        if eff:
+            top = max(eff, key=eff.get)
+            line += (f"; per CPU-second: {eff.get(slots, math.nan):,.0f} at {slots}, most {eff[top]:,.0f} at {top}")
+        lines.append(line + f" — chosen as {why}")
     return lines
 
 
-def sizing_curve(sz, out_dir, workload, design, machine, tolerance, lat_label="p99"):
+def sizing_curve(sz, out_dir, workload, design, machine, tolerance, lat_label="p99", alpha=0.0):
     """Throughput and p99 against the pool size, a line per thread count; the chosen size of each
     thread count circled. Returns the path."""
     fig, (ax_t, ax_l) = plt.subplots(1, 2, figsize=(11, 4.2))
@@ -199,9 +231,12 @@ def sizing_curve(sz, out_dir, workload, design, machine, tolerance, lat_label="p
         series = sz[t]
         slots = sorted(series)
         line, = ax_t.plot(slots, [series[s][0] for s in slots], marker="o", label=f"{t} threads")
+        if all(len(series[s]) > 3 for s in slots):  # the middle half of the repetitions, shaded
+            ax_t.fill_between(slots, [series[s][2] for s in slots], [series[s][3] for s in slots],
+                              color=line.get_color(), alpha=0.15, linewidth=0)
         ax_l.plot(slots, [series[s][1] / 1e3 for s in slots], marker="o", color=line.get_color(),
                   label=f"{t} threads")
-        pick = smallest_pool(series, tolerance)
+        pick = smallest_pool(series, tolerance, alpha)
         if pick:
             ax_t.plot([pick[0]], [pick[1]], marker="o", markersize=14, fillstyle="none",
                       color=line.get_color())
@@ -214,12 +249,13 @@ def sizing_curve(sz, out_dir, workload, design, machine, tolerance, lat_label="p
         ax.legend(fontsize=8)
         ticks = sorted({s for series in sz.values() for s in series})
         ax.set_xticks(ticks, [str(s) for s in ticks])
-    ax_t.set_ylabel("throughput (ops/s)")
+    ax_t.set_ylabel("throughput (ops/s): median, middle half shaded", fontsize=9)
     ax_t.set_ylim(bottom=0)
     ax_l.set_ylabel(f"{lat_label} latency (µs)")
     ax_l.set_yscale("log")
-    fig.suptitle(f"Pool size — {workload}, {design}: circled, the smallest within {tolerance:.0%} of the "
-                 f"best throughput", fontsize=10)
+    crit = f"within {tolerance:.0%} of the best throughput" + (
+        f" or not significantly below it (U test, α = {alpha:g})" if alpha > 0 else "")
+    fig.suptitle(f"Pool size — {workload}, {design}: circled, the smallest {crit}", fontsize=10)
     fig.text(0.01, 0.005, f"machine: {machine}", fontsize=7, color="#555555")
     fig.tight_layout(rect=(0, 0.03, 1, 0.94))
     path = os.path.join(out_dir, f"sizing_{workload}_{design}.png")

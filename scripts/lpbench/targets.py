@@ -620,6 +620,16 @@ def _reason_sqlite(run, rows):
                  "waiter, so every hand-off waits for that waiter to be woken and scheduled, while a releaser "
                  "that takes its own connection again (pthread's condvar, BARGING) runs on without a context "
                  "switch: the FIFO collapse of the oversubscribed workload (target 6). ")
+    if any(f": {BARGING} " in r.what for r in unmet):
+        cells = []
+        for case in sqlite_cases(run):
+            k = run.find(case, BARGING)
+            if k:
+                cells.append(f"Jain {run.median(k, 'jain'):.2f} and a worst query of "
+                             f"{_fmt_ns(run.worst(k, 'query_max_ns'))} at {case.threads} threads")
+        if cells:
+            text += ("BARGING lets the releasing thread take its connection straight back (the locality above), "
+                     "so the waiters it wakes mostly lose and wait again: " + ", ".join(cells) + ". ")
     others = []
     for case in sqlite_cases(run):
         b = run.find(case, "pthread")

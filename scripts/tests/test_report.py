@@ -300,6 +300,10 @@ class SqliteRanking(unittest.TestCase):
         run = results.Run({"context": {"lp_sqlite_mix": "select:90,update:10,range:0"}, "benchmarks": rows})
         lines = report._sqlite_ranking(run)
         table = [line for line in lines if line.startswith("| ") and line[2].isdigit()]
+        header = next(line for line in lines if line.startswith("| rank"))
+        rule = next(line for line in lines if line.startswith("|---"))
+        self.assertTrue(all(line.count("|") == header.count("|") == rule.count("|") for line in table),
+                        (header, rule, table[0]))
         self.assertEqual([line.split("|")[2].strip() for line in table],
                          ["**lockpool-barging**", "pthread", "**lockpool-fair**"])
         self.assertIn("| 1.50× |", table[0])  # 90k vs pthread's 60k

@@ -1,5 +1,6 @@
 """Tuning sweep analysis: grid extraction, tolerance, the smallest qualifying configuration,
 heatmap drawing."""
+import math
 import os
 import sys
 import tempfile
@@ -79,6 +80,7 @@ def sizing_run(model, workload="sqlite_pool", waiters=(16, 64)):
                                    ops * (0.5 if w < 64 else 1.0), seed=s)
                 r["query_p99_ns"] = lat
                 r["lat_p99_ns"] = lat / 2
+                r["cpu_s"] = 2.0 * s  # more connections, more CPU per query (toy)
                 rows.append(r)
     return results.Run({"context": {}, "benchmarks": rows})
 
@@ -96,7 +98,9 @@ class Sizing(unittest.TestCase):
         sz = sweep.sizing(run, "sqlite_pool", "lockpool-barging")
         self.assertEqual(sorted(sz), [4, 16, 64])
         self.assertEqual(sz[16][4][:2], (4e5, 2.5e5))  # MAX_WAITERS=64 (the largest), not 16
-        self.assertEqual(sz[16][4][2:], (4e5, 4e5))     # one repetition: no spread
+        self.assertEqual(sz[16][4][2:4], (4e5, 4e5))    # one repetition: no spread
+        self.assertEqual(sz[16][4][4], 4e5 / 8.0)        # ops / cpu_s
+        self.assertEqual(sz[16][4][5], (4e5,))           # the repetitions
 
     def test_smallest_pool_within_tolerance(self):
         sz = sweep.sizing(sizing_run(self.knee), "sqlite_pool", "lockpool-barging")
@@ -112,7 +116,7 @@ class Sizing(unittest.TestCase):
         run = sizing_run(self.knee, workload="get_hold")
         for samples in run.samples.values():
             for smp in samples:
-                smp.counters.pop("query_p99_ns")
+                smp.counters["query_p99_ns"] = -1.0  # how the harness fills other workloads' rows
         self.assertEqual(sweep.p99_counter(run, "get_hold"), "lat_p99_ns")
         sz = sweep.sizing(run, "get_hold", "lockpool-barging")
         self.assertEqual(sz[16][4][:2], (4e5, 1.25e5))
@@ -123,7 +127,35 @@ class Sizing(unittest.TestCase):
         self.assertEqual(len(lines), 3)
         self.assertIn("64 threads: POOL SIZE 4 — 400,000 queries/s (middle half of the repetitions "
                       "400,000–400,000), p99 250.0 µs; best 400,000 at 4", lines[2])
+        self.assertIn("per CPU-second: 50,000 at 4, most 50,000 at 1", lines[2])
+        self.assertTrue(lines[2].endswith("chosen as the best"), lines[2])
         with tempfile.TemporaryDirectory() as d:
             path = sweep.sizing_curve(sz, d, "sqlite_pool", "lockpool-barging", "test machine", 0.05)
             with open(path, "rb") as f:
                 self.assertEqual(f.read(8), b"\x89PNG\r\n\x1a\n")
+
+
+class SizingUnderNoise(unittest.TestCase):
+    """A smaller pool whose repetitions are not significantly slower than the best's qualifies when
+    alpha > 0; one that is surely slower does not."""
+
+    @staticmethod
+    def series(reps):
+        return {s: (sorted(v)[len(v) // 2], 1e5, 0, 0, math.nan, tuple(v)) for s, v in reps.items()}
+
+    def test_overlapping_repetitions_qualify(self):
+        # Medians 90 / 100: not within 5%, but the spreads overlap heavily.
+        sr = self.series({2: [60, 80, 90, 110, 120], 4: [70, 85, 100, 115, 125]})
+        self.assertEqual(sweep.smallest_pool(sr, 0.05, alpha=0.0)[0], 4)
+        pick = sweep.smallest_pool(sr, 0.05, alpha=0.05)
+        self.assertEqual(pick[0], 2)
+        self.assertIn("not significantly below the best", pick[5])
+        self.assertIn("over 5 and 5 repetitions", pick[5])
+
+    def test_surely_slower_does_not(self):
+        sr = self.series({2: [50, 51, 52, 53, 54], 4: [100, 101, 102, 103, 104]})
+        self.assertEqual(sweep.smallest_pool(sr, 0.05, alpha=0.05)[0], 4)
+
+    def test_single_repetitions_decide_by_tolerance_only(self):
+        sr = self.series({2: [50], 4: [100]})
+        self.assertEqual(sweep.smallest_pool(sr, 0.05, alpha=0.05)[0], 4)

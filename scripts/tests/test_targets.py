@@ -426,3 +426,11 @@ class Sqlite(unittest.TestCase):
         self.assertIn("pthread 30% inside SQLite", why["7"])
         self.assertIn("FIFO collapse", why["7"])
         self.assertNotIn("lockpool-barging 45%", why["7"])  # met: not explained
+        self.assertNotIn("BARGING lets", why["7"])
+        rows = [sqlite_row("lockpool-barging", 8, 30e3, 9e5, share=0.45, reacq=0.99),
+                sqlite_row("pthread", 8, 60e3, 5e5, share=0.3, reacq=0.77)]
+        run = run_of(rows, cpus=2)
+        why = dict(targets.reasons(run, targets.all_rows(run)))
+        self.assertIn("lockpool-barging 45% inside SQLite, 99% of grants back to the releasing thread", why["7"])
+        self.assertIn("BARGING lets the releasing thread take its connection straight back", why["7"])
+        self.assertNotIn("FIFO collapse", why["7"])
