@@ -430,7 +430,17 @@ class BackfillReal(unittest.TestCase):
             dbp = os.path.join(tmp, "h.sqlite")
             args = ["backfill", "HEAD~1..HEAD", "--db", dbp, "--work", os.path.join(tmp, "work"),
                     "--filter", "^uncontended/pthread/", "--reps", "2", "--run-ms", "20", "--nice", "0"]
-            rc, out, err = hs.lp_history(*args)
+            # A build on a busy machine can take many minutes; on a timeout the backfill gets
+            # SIGTERM, so it removes its worktree before the test fails.
+            p = subprocess.Popen([sys.executable, hs.LP_HISTORY] + args, stdout=subprocess.PIPE,
+                                 stderr=subprocess.PIPE, text=True)
+            try:
+                out, err = p.communicate(timeout=1500)
+            except subprocess.TimeoutExpired:
+                p.terminate()
+                out, err = p.communicate()
+                self.fail(f"backfill of one commit took more than 1500 s: {out[-500:]} {err[-500:]}")
+            rc = p.returncode
             self.assertEqual(rc, 0, out + err)
             self.assertIn("1 added", out)
             db = history.DB(dbp)
