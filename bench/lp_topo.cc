@@ -56,9 +56,81 @@ std::string PinPolicy::str() const {
     case PinKind::Compact: return "compact";
     case PinKind::Scatter: return "scatter";
     case PinKind::Numa: return "numa:" + std::to_string(numa_node);
+    case PinKind::Cpus: {
+        // Ascending runs of 3 or more as ranges, the rest as listed: parses back to this list.
+        std::string s = "cpus:";
+        for (std::size_t i = 0; i < cpus.size();) {
+            std::size_t j = i;
+            while (j + 1 < cpus.size() && cpus[j + 1] == cpus[j] + 1) ++j;
+            if (i) s += ',';
+            if (j >= i + 2) {
+                s += std::to_string(cpus[i]) + "-" + std::to_string(cpus[j]);
+                i = j + 1;
+            } else {
+                s += std::to_string(cpus[i]);
+                ++i;
+            }
+        }
+        return s;
+    }
     }
     return "?";
 }
+
+namespace {
+// Largest CPU number accepted in a list: far above any machine, small enough to never overflow.
+constexpr long kMaxCpu = 1 << 20;
+
+// A decimal number at *p (no sign, no spaces), advancing *p; false if there is none or too big.
+bool take_cpu(const char **p, long *out) {
+    if (**p < '0' || **p > '9') return false;
+    long v = 0;
+    while (**p >= '0' && **p <= '9') {
+        v = v * 10 + (**p - '0');
+        if (v > kMaxCpu) return false;
+        ++*p;
+    }
+    *out = v;
+    return true;
+}
+
+bool parse_cpu_list(const std::string &list, std::vector<int> *out, std::string *error) {
+    out->clear();
+    std::vector<bool> seen;
+    const char *p = list.c_str();
+    for (;;) {
+        long lo = 0, hi = 0;
+        if (!take_cpu(&p, &lo)) {
+            *error = "--pin=cpus: wants a list like 0,2,4-7 (CPU numbers 0.." + std::to_string(kMaxCpu) +
+                     "), got '" + list + "'";
+            return false;
+        }
+        hi = lo;
+        if (*p == '-') {
+            ++p;
+            if (!take_cpu(&p, &hi) || hi < lo) {
+                *error = "--pin=cpus: bad range in '" + list + "' (ranges are LOW-HIGH with LOW <= HIGH)";
+                return false;
+            }
+        }
+        for (long c = lo; c <= hi; ++c) {
+            if (static_cast<std::size_t>(c) >= seen.size()) seen.resize(static_cast<std::size_t>(c) + 1, false);
+            if (seen[static_cast<std::size_t>(c)]) {
+                *error = "--pin=cpus: CPU " + std::to_string(c) + " is listed twice in '" + list + "'";
+                return false;
+            }
+            seen[static_cast<std::size_t>(c)] = true;
+            out->push_back(static_cast<int>(c));
+        }
+        if (*p == '\0') return true;
+        if (*p != ',') {
+            *error = "--pin=cpus: wants a list like 0,2,4-7, got '" + list + "'";
+            return false;
+        }
+        ++p;
+    }
+}
+}  // namespace
 
 bool parse_pin_policy(const std::string &text, PinPolicy *out, std::string *error) {
     PinPolicy p;
@@ -74,8 +146,11 @@ bool parse_pin_policy(const std::string &text, PinPolicy *out, std::string *erro
         }
         p.kind = PinKind::Numa;
         p.numa_node = static_cast<int>(k);
+    } else if (text.rfind("cpus:", 0) == 0) {
+        p.kind = PinKind::Cpus;
+        if (!parse_cpu_list(text.substr(5), &p.cpus, error)) return false;
     } else {
-        *error = "unknown --pin policy '" + text + "' (compact, scatter, numa:K, none)";
+        *error = "unknown --pin policy '" + text + "' (compact, scatter, numa:K, cpus:LIST, none)";
         return false;
     }
     *out = p;
@@ -144,6 +219,29 @@ bool plan_placement(const Topology &topo, const PinPolicy &policy, int threads, 
             return false;
         }
         order = spread_order(topo, in_node);
+        break;
+    }
+    case PinKind::Cpus: {
+        // Every listed CPU must be one of ours (hwloc leaves out CPUs outside our cpuset), even
+        // those this thread count does not reach: a typo fails now, not in a later, bigger run.
+        for (int cpu : policy.cpus) {
+            std::size_t i = 0;
+            while (i < topo.pus.size() && topo.pus[i].os_index != cpu) ++i;
+            if (i == topo.pus.size()) {
+                PinPolicy have;
+                have.kind = PinKind::Cpus;
+                for (const PuInfo &p : topo.pus) have.cpus.push_back(p.os_index);
+                std::sort(have.cpus.begin(), have.cpus.end());
+                *error = "CPU " + std::to_string(cpu) + " is not available to this process (available: " +
+                         have.str().substr(5) + ")";
+                return false;
+            }
+            order.push_back(i);
+        }
+        if (order.empty()) {
+            *error = "empty CPU list";
+            return false;
+        }
         break;
     }
     case PinKind::None: break;

@@ -36,15 +36,17 @@ struct Topology {
 /** Read the levels of an already loaded hwloc topology. */
 Topology topology_from_hwloc(hwloc_topology_t topo);
 
-enum class PinKind { None, Compact, Scatter, Numa };
+enum class PinKind { None, Compact, Scatter, Numa, Cpus };
 
 struct PinPolicy {
     PinKind kind = PinKind::Compact;
-    int numa_node = 0;  // PinKind::Numa: logical NUMA node index
-    std::string str() const;
+    int numa_node = 0;      // PinKind::Numa: logical NUMA node index
+    std::vector<int> cpus;  // PinKind::Cpus: OS CPU numbers, in the order threads take them
+    std::string str() const;  // parses back to the same policy ("cpus:0,2,4-7")
 };
 
-/** "compact", "scatter", "numa:K", "none". */
+/** "compact", "scatter", "numa:K", "none", or "cpus:LIST" with LIST like 0,2,4-7 (OS CPU
+ *  numbers as in taskset/lscpu; ranges ascending; no CPU twice). */
 bool parse_pin_policy(const std::string &text, PinPolicy *out, std::string *error);
 
 /**
@@ -53,9 +55,11 @@ bool parse_pin_policy(const std::string &text, PinPolicy *out, std::string *erro
  *   scatter: one PU per core first, spreading consecutive threads across packages, then NUMA
  *            nodes within a package, then cores; SMT siblings only once every core has one.
  *   numa:K:  only node K's PUs, one per core first (as scatter, within the node).
+ *   cpus:L:  thread i on the i-th CPU of the list (lockhammer's -o).
  * More threads than PUs wrap around (oversubscription): thread i goes where thread i mod P went.
  * Plans are prefix-stable: thread i is placed the same way for any thread count > i.
- * @return false (with *error) for a NUMA node that does not exist or an empty topology
+ * @return false (with *error) for a NUMA node or a listed CPU that this topology does not have
+ *         (every listed CPU is checked, whatever the thread count), or an empty topology
  */
 bool plan_placement(const Topology &topo, const PinPolicy &policy, int threads, std::vector<int> *pu_of_thread,
                     std::string *error);

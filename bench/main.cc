@@ -29,6 +29,7 @@ namespace {
 const char kUsage[] =
     "lockpool-bench [Google Benchmark flags] [lockpool flags]\n"
     "  --pin=compact|scatter|numa:K|none  thread placement policy (default compact)\n"
+    "  --pin=cpus:LIST                    thread i on the i-th CPU of LIST, e.g. 0,2,4-7 (wraps around)\n"
     "  --mem=local|interleave             pool memory: NUMA node of thread 0, or interleaved (default local)\n"
     "  --run_ms=N                         length of each run in ms (default 1000; 25 with --quick)\n"
     "  --quick                            the CI smoke set (fewer thread counts, short runs)\n"
@@ -110,6 +111,25 @@ std::string design_flags_json() {
         }
         out += "]";
     }
+    return out + "}";
+}
+
+// A JSON string literal (summaries are prose: quotes and backslashes escaped, control bytes dropped).
+std::string json_string(const char *s) {
+    std::string out = "\"";
+    for (; s && *s; s++) {
+        if (*s == '"' || *s == '\\') out += '\\';
+        if (static_cast<unsigned char>(*s) >= 0x20) out += *s;
+    }
+    return out + "\"";
+}
+
+// Each design's one-line summary (the registry's `summary`), so a report says what a design is
+// in the words of the code that implements it.
+std::string design_summaries_json() {
+    std::string out = "{";
+    for (const lpd_design *d : all_designs())
+        out += (out.size() > 1 ? ", " : "") + json_string(d->name) + ": " + json_string(d->summary);
     return out + "}";
 }
 
@@ -317,6 +337,7 @@ int main(int argc, char **argv) {
     benchmark::AddCustomContext("lp_allocator", allocator());
     benchmark::AddCustomContext("lp_designs_skipped", lpd_skipped());
     benchmark::AddCustomContext("lp_design_flags", design_flags_json());
+    benchmark::AddCustomContext("lp_design_summaries", design_summaries_json());
 
     std::fprintf(stderr, "[lockpool-bench] pin=%s mem=%s run_ms=%llu topology: %s\n", opt.pin.str().c_str(),
                  mem_policy.c_str(), static_cast<unsigned long long>(opt.run_ms), m.topology().summary().c_str());

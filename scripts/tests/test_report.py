@@ -314,3 +314,15 @@ class SqliteRanking(unittest.TestCase):
     def test_no_sqlite_rows_no_section(self):
         run = results.Run(synth.make_run(seed=1, reps=1))
         self.assertEqual(report._sqlite_ranking(run), [])
+
+
+class TailCounter(unittest.TestCase):
+    def test_query_latency_only_where_measured(self):
+        rows = []
+        for w, q in (("get_hold", -1.0), ("sqlite_pool", 3e5)):
+            r = synth.make_row(synth.bench_name(w, "pthread", 8, slots=4), 8, 1e5, seed=1)
+            r["query_p99_ns"] = q  # the harness writes -1 where a workload measures no query
+            rows.append(r)
+        run = results.Run({"context": {}, "benchmarks": rows})
+        self.assertEqual(report._p99_counter(run, "get_hold"), "lat_p99_ns")
+        self.assertEqual(report._p99_counter(run, "sqlite_pool"), "query_p99_ns")
