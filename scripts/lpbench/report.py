@@ -381,7 +381,10 @@ def write_report(run_dir, run, fastpath, plot_paths, meta, source=None):
                   "Its numbers do not cover what is listed here.", ""]
         lines += [f"- {_md_escape(p)}" for p in problems] + [""]
     if c.get("lp_quick") == "1" or meta.get("quick"):
-        lines += ["> **Quick run**: short repetitions, few thread counts; numbers are indicative only.", ""]
+        ms = c.get("lp_run_ms") or meta.get("run_ms")
+        lines += [f"> **Quick run**: {plots.plural(plots.repetitions(run), 'repetition')}"
+                  + (f" of {ms} ms" if ms else "") + f" per case; {', '.join(run.workloads())} at "
+                  f"{plots.threads_list(run.threads())}; numbers are indicative only.", ""]
 
     lines += ["## Which design wins each workload", ""] + _ranking(run)
     lines += ["## The designs", ""] + _design_lines(run, fastpath)

@@ -269,8 +269,10 @@ class Ranking(unittest.TestCase):
         doc = synth.make_run(seed=1, reps=1, designs=["lockpool-fair", "pthread"], workloads=["get_hold"],
                              threads=[1], context={"lp_quick": "1"})
         text = _report_of(doc)
-        self.assertIn("**Quick run**", text)
+        self.assertIn("> **Quick run**: 1 repetition per case; get_hold at 1 thread; numbers are indicative only.",
+                      text)
         self.assertNotIn("1 threads", text)
+        self.assertNotIn("1 repetitions", text)
 
 
 class CalibrationNotes(unittest.TestCase):
