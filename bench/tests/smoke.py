@@ -21,7 +21,8 @@ COUNTERS = ["ops_per_s", "ops", "lat_p50_ns", "lat_p90_ns", "lat_p99_ns", "lat_p
             "full_concurrency", "empty_frac", "efull", "errors", "pin_ok", "mem_node", "lat_samples", "task_jain"]
 CONTEXT = ["lp_pin_policy", "lp_placement", "lp_mem_policy", "lp_topology", "lp_cpu_model", "lp_compiler",
            "lp_build_flags", "lp_git_commit", "lp_governor", "lp_quick", "lp_run_ms", "lp_spin_calibration",
-           "lp_design_flags"]
+           "lp_design_flags", "lp_design_summaries",
+           "lp_numa_nodes", "lp_remote"]
 # Row keys that are Google Benchmark's own, not counters.
 GB_KEYS = {"name", "family_index", "per_family_instance_index", "run_name", "run_type", "repetitions",
            "repetition_index", "threads", "iterations", "real_time", "cpu_time", "time_unit",
@@ -100,6 +101,13 @@ def main():
             fail("%s: a design that promises FIFO is not measured for it" % b["name"])
     if flags is not None and not designs <= set(flags):
         fail("lp_design_flags lacks designs %s" % sorted(designs - set(flags)))
+    try:
+        summaries = json.loads(doc["context"].get("lp_design_summaries", "{}"))
+    except ValueError:
+        summaries = {}
+        fail("context lp_design_summaries is not JSON")
+    if set(summaries) != set(flags or {}) or not all(isinstance(v, str) and v for v in summaries.values()):
+        fail("lp_design_summaries does not give every design of lp_design_flags a description")
 
     if not flags_filter(sys.argv[2:]):
         for design in designs:

@@ -473,6 +473,15 @@ def missing_benchmarks(base, cur, keys):
     return out
 
 
+def _skip_reason(run, design):
+    """'; not built: REASON' when the run's build left the design out (lp_designs_skipped)."""
+    for line in str(run.context.get("lp_designs_skipped", "")).splitlines():
+        name, _, reason = line.partition(":")
+        if name.strip() == design:
+            return f"; not built: {reason.strip()}"
+    return ""
+
+
 def describe_missing(base, cur, keys):
     """Whole workloads and designs of the baseline absent from the current run, as phrases."""
     gone = [k for k in keys if k not in cur.samples]
@@ -488,7 +497,7 @@ def describe_missing(base, cur, keys):
         mine = [k for k in keys if k.design == d and k.workload not in lost_workloads]
         lost = [k for k in rest if k.design == d]
         if len(lost) == len(mine):
-            out.append(f"design {d} ({len(lost)} benchmarks)")
+            out.append(f"design {d} ({len(lost)} benchmarks{_skip_reason(cur, d)})")
         else:
             out += [f"benchmark {_name(base, cur, k)}" for k in lost]
     return out

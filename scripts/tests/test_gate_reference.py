@@ -133,6 +133,13 @@ class ReferenceBaseline(unittest.TestCase):
         verdict, _ = self.gate_fails(drop(self.doc, lambda n: f"/{FAIR}/" in n))
         self.assertIn(f"design {FAIR}", verdict)
 
+    def test_a_design_left_out_of_the_build_says_why(self):
+        doc = drop(self.doc, lambda n: "/urcu/" in n)
+        doc["context"]["lp_designs_skipped"] = "urcu: liburcu not found\n"
+        verdict, _ = self.gate_fails(doc)
+        n = len({r["run_name"] for r in rows_of(self.doc, design="urcu")})
+        self.assertIn(f"design urcu ({n} benchmarks; not built: liburcu not found)", verdict)
+
     def test_rows_of_one_design_deleted_but_allowed(self):
         rc, out, err = self.gate(BASELINE, self.current(drop(self.doc, lambda n: f"/{FAIR}/" in n)),
                                  "--allow-missing", f"/{FAIR}/")
