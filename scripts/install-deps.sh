@@ -1,11 +1,35 @@
 #!/usr/bin/env bash
-# Install every Debian package LockPool needs (the list is scripts/packages.txt, shared
-# with the Dockerfile, plus scripts/packages-*.txt where present: the container image copies
-# only packages.txt). Safe to re-run; skips apt when everything is already there.
+# Install the Debian packages LockPool needs: scripts/packages.txt, plus scripts/packages-*.txt
+# where present (the container image's stages copy only packages.txt). Safe to re-run; skips
+# apt when everything is already there.
+#
+#   scripts/install-deps.sh [--stage build|run] [--print]
+#
+#   --stage S   only the packages packages.txt puts in stage S of the container image
+#   --print     print the selected package names, one a line, and install nothing
 set -euo pipefail
 here=$(cd "$(dirname "$0")" && pwd)
-mapfile -t pkgs < <(cat "$here/packages.txt" $(ls "$here"/packages-*.txt 2>/dev/null) \
-                    | grep -v -e '^#' -e '^[[:space:]]*$')
+stage=""; print=0
+while [ $# -gt 0 ]; do
+  case "$1" in
+    --stage)
+      [ $# -ge 2 ] && [[ $2 =~ ^(build|run)$ ]] || { echo "install-deps: --stage wants build or run" >&2; exit 2; }
+      stage=$2; shift ;;
+    --print) print=1 ;;
+    -h|--help) sed -n '2,9p' "$0"; exit 0 ;;
+    *) echo "install-deps: unknown argument '$1' (see --help)" >&2; exit 2 ;;
+  esac
+  shift
+done
+# Lines are "name [stage...]"; comments and blank lines skipped.
+mapfile -t pkgs < <(awk -v stage="$stage" '
+  /^[[:space:]]*(#|$)/ { next }
+  { keep = (stage == ""); for (i = 2; i <= NF; i++) if ($i == stage) keep = 1; if (keep) print $1 }' \
+  "$here/packages.txt" $(ls "$here"/packages-*.txt 2>/dev/null))
+if [ "$print" -eq 1 ]; then
+  printf '%s\n' "${pkgs[@]}"
+  exit 0
+fi
 missing=()
 for p in "${pkgs[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'install ok installed' || missing+=("$p")

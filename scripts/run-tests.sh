@@ -6,21 +6,25 @@
 # builds run it for 10 s with their other tests.
 # Phase "history" runs lp-history's tests (ctest label "history": headless chromium,
 # a throw-away PostgreSQL server, a one-commit backfill) against the normal build.
-#   scripts/run-tests.sh [--no-deps] [--only normal|soak|asan|tsan|history]
+# Phase "container" builds the Dockerfile's image and runs its main job in it, with no daemon
+# and no registry (scripts/check-container.sh).
+#   scripts/run-tests.sh [--no-deps] [--only normal|soak|asan|tsan|history|container]
 set -euo pipefail
 top=$(cd "$(dirname "$0")/.." && pwd)
 deps=1; only=""
 while [ $# -gt 0 ]; do
   case "$1" in
     --no-deps) deps=0 ;;
-    --only) only="$2"; shift ;;
-    *) echo "usage: $0 [--no-deps] [--only normal|soak|asan|tsan|history]" >&2; exit 2 ;;
+    --only)
+      [ $# -ge 2 ] || { echo "usage: $0 [--no-deps] [--only normal|soak|asan|tsan|history|container]" >&2; exit 2; }
+      only="$2"; shift ;;
+    *) echo "usage: $0 [--no-deps] [--only normal|soak|asan|tsan|history|container]" >&2; exit 2 ;;
   esac
   shift
 done
 case "$only" in
-  ""|normal|soak|asan|tsan|history) ;;
-  *) echo "$0: --only wants normal, soak, asan, tsan or history, not '$only'" >&2; exit 2 ;;
+  ""|normal|soak|asan|tsan|history|container) ;;
+  *) echo "$0: --only wants normal, soak, asan, tsan, history or container, not '$only'" >&2; exit 2 ;;
 esac
 [ "$deps" -eq 0 ] || "$top/scripts/install-deps.sh"
 
@@ -56,4 +60,8 @@ run_history() {
 run_history
 run_build asan asan "address;undefined" -LE verify
 TSAN_OPTIONS="halt_on_error=1 second_deadlock_stack=1" run_build tsan tsan "thread" -LE verify
+if [ -z "$only" ] || [ "$only" = container ]; then
+  echo "=== [container] build the image, run its main job (scripts/check-container.sh) ==="
+  "$top/scripts/check-container.sh"
+fi
 echo "=== all builds passed in $(( $(date +%s) - start )) s ==="
