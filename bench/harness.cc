@@ -1,6 +1,7 @@
 // harness.cc — see harness.h.
 #include "harness.h"
 
+#include <regex.h>
 #include <sched.h>
 
 #include <algorithm>
@@ -88,6 +89,16 @@ Options &options() {
 Machine &machine() {
     static Machine m;
     return m;
+}
+
+int intended_node_os(const Topology &topo, const MemPolicy &policy, int pu_os) {
+    int logical = -1;
+    if (policy.kind == MemPolicy::Node) logical = policy.node;
+    else if (policy.kind == MemPolicy::Local)
+        for (const PuInfo &p : topo.pus)
+            if (p.os_index == pu_os) logical = p.numa;
+    if (logical < 0 || logical >= static_cast<int>(topo.node_os.size())) return -1;
+    return topo.node_os[static_cast<std::size_t>(logical)];
 }
 
 // ---- calibration -------------------------------------------------------------------------
@@ -225,6 +236,36 @@ int g_max_threads = 1;
 std::vector<uint64_t> g_work_ns;
 }  // namespace
 
+namespace {
+std::vector<std::pair<std::string, std::string>> &unmeasured() {  // (benchmark name, why)
+    static std::vector<std::pair<std::string, std::string>> u;
+    return u;
+}
+}  // namespace
+
+void note_unmeasured(const std::vector<std::string> &names, const std::string &why) {
+    for (const std::string &n : names) unmeasured().emplace_back(n, why);
+}
+
+bool filter_selects_unmeasured(const std::string &filter, std::string *why) {
+    // As Google Benchmark reads --benchmark_filter: "" and "all" select everything, '-' negates.
+    const bool negate = !filter.empty() && filter[0] == '-';
+    std::string spec = negate ? filter.substr(1) : filter;
+    if (spec.empty() || spec == "all") spec = ".";
+    regex_t re;
+    if (regcomp(&re, spec.c_str(), REG_EXTENDED | REG_NOSUB) != 0) return false;
+    bool any = false;
+    for (const auto &u : unmeasured()) {
+        if ((regexec(&re, u.first.c_str(), 0, nullptr, 0) == 0) != negate) {
+            *why = u.second;
+            any = true;
+            break;
+        }
+    }
+    regfree(&re);
+    return any;
+}
+
 int max_registered_threads() { return g_max_threads; }
 std::vector<uint64_t> registered_work_ns() { return g_work_ns; }
 
@@ -268,9 +309,19 @@ bool default_setup(Run &r) {
         r.error = "design size() returned 0";
         return false;
     }
-    r.mem = machine().alloc(len, options().mem, r.placement.empty() ? -1 : r.placement[0]);
+    const MemPolicy &mp = r.c->mem_policy();
+    const int pu0 = r.placement.empty() ? -1 : r.placement[0];
+    r.mem = machine().alloc(len, mp, pu0);
     if (!r.mem.ptr) {
         r.error = "cannot allocate the design's storage";
+        return false;
+    }
+    const int want = intended_node_os(machine().topology(), mp, pu0);
+    // A strict binding the kernel accepted holds even where move_pages cannot confirm it (-1).
+    if (r.c->own_placement && (!r.mem.bound || (r.mem.node_os >= 0 && r.mem.node_os != want))) {
+        r.error = "design storage is not on node " + std::to_string(want) + " as this case needs (" + r.mem.how +
+                  ", first page on node " + std::to_string(r.mem.node_os) + ")";
+        machine().free(r.mem);
         return false;
     }
     r.self = r.mem.ptr;  // page aligned, so LPD_ALIGN holds
@@ -402,7 +453,7 @@ void finish_run(benchmark::State &state, Run &r) {
     ctr["empty_frac"] = attempts ? static_cast<double>(empty) / static_cast<double>(attempts) : 0;
     ctr["efull"] = static_cast<double>(efull);
     ctr["errors"] = static_cast<double>(errors);
-    ctr["pin_ok"] = options().pin.kind == PinKind::None ? -1 : (pin_ok ? 1 : 0);
+    ctr["pin_ok"] = r.c->pin_policy().kind == PinKind::None ? -1 : (pin_ok ? 1 : 0);
     ctr["mem_node"] = r.mem.node_os;
     // Every row carries the same counters (GB's CSV reporter aborts on a counter the first row
     // lacked): -1 where not applicable, including every other registered workload's own counters.
@@ -426,9 +477,13 @@ void run_case(benchmark::State &state, const Case &c) {
     std::vector<int> plan;
     std::string err;
     // Options were validated in main; an error here would mean an inconsistent topology.
-    if (!plan_placement(machine().topology(), options().pin, nthreads, &plan, &err)) plan.assign(nthreads, -1);
+    if (!plan_placement(machine().topology(), c.pin_policy(), nthreads, &plan, &err)) plan.assign(nthreads, -1);
     if (tid == 0) machine().save_current_binding();  // thread 0 is GB's main thread: put it back after
-    const bool pin_ok = machine().bind_current_thread(plan[static_cast<std::size_t>(tid)]);
+    std::string why;
+    const bool pin_ok = machine().bind_current_thread(plan[static_cast<std::size_t>(tid)], &why);
+    if (!pin_ok)
+        std::fprintf(stderr, "[lockpool-bench] warning: %s: thread %d not on PU %d: %s (pin_ok = 0)\n",
+                     c.name(nthreads).c_str(), tid, plan[static_cast<std::size_t>(tid)], why.c_str());
     if (tid == 0) {
         std::fprintf(stderr, "[lockpool-bench] #%d %s (%llu ms)\n", ++g_case_number, c.name(nthreads).c_str(),
                      static_cast<unsigned long long>(options().run_ms));

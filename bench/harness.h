@@ -47,7 +47,7 @@ bool parse_sqlite_mix(const std::string &text, SqliteMix *out, std::string *err)
 
 struct Options {
     PinPolicy pin;                  // --pin=compact|scatter|numa:K|none (default compact)
-    MemPolicy mem = MemPolicy::Local;  // --mem=local|interleave
+    MemPolicy mem;                  // --mem=local|interleave|node:K (default local)
     uint64_t run_ms = 1000;         // --run_ms=N (default 1000; 25 with --quick)
     bool run_ms_given = false;
     bool quick = false;             // --quick: the CI smoke set
@@ -71,6 +71,9 @@ constexpr uint64_t kWorkSeed = 0x4C6F636B506F6F6Cull;
 uint64_t work_reference_ns(const Dist &d);
 Options &options();
 Machine &machine();
+/** The NUMA node (OS index) `policy` means to put storage on when thread 0 runs on PU `pu_os`:
+ *  -1 for interleave, or for local storage of an unpinned thread. */
+int intended_node_os(const Topology &topo, const MemPolicy &policy, int pu_os);
 
 /** The mode of a LockPool design by name (lockpool-fair/-barging/-bounded only: variants such as
  *  lockpool-barging-wakeall keep their own settings). */
@@ -277,6 +280,14 @@ struct Case {
     const lpd_design *design = nullptr;
     uint32_t slots = 0, waiters = 0;
     uint64_t hold_ns = 0, think_ns = 0;
+    // Thread and storage placement of this case. Unset: --pin and --mem. Workloads whose subject
+    // is placement itself (get_hold_local/-remote) fix their own; storage that does not land
+    // where such a case says is a setup error, never a silently mislabelled row.
+    bool own_placement = false;
+    PinPolicy pin;
+    MemPolicy mem;
+    const PinPolicy &pin_policy() const { return own_placement ? pin : options().pin; }
+    const MemPolicy &mem_policy() const { return own_placement ? mem : options().mem; }
     std::string name(int threads) const;
 };
 
@@ -344,6 +355,11 @@ void run_case(benchmark::State &state, const Case &c);
 /** Register `c` under Google Benchmark with its args and the given thread counts. */
 void register_case(const Case &c, const std::vector<int> &thread_counts);
 
+/** get_hold's case for design `d` at SLOTS = `slots` (wl_get_hold.cc), under `family`, and
+ *  its SLOTS values: the remote-memory workloads (wl_remote.cc) run the same case. */
+Case get_hold_case(const Family *family, const lpd_design *d, uint32_t slots);
+const std::vector<uint32_t> &get_hold_slots();
+
 // The two loops shared by several workload files.
 void loop_try_get(Run &run, int thread, ThreadStats &stats);   // try_get until OK, put
 void loop_blocking(Run &run, int thread, ThreadStats &stats);  // try_get, else get; hold; put; think
@@ -370,6 +386,14 @@ std::vector<const lpd_design *> all_designs();
 void write_detail_file(const std::string &path);
 
 /** Largest thread count registered so far (for the placement shown in the context). */
+/** A workload that cannot be measured on this machine registers nothing and records here the
+ *  benchmarks it would have had and why not, so a filter that selects only those is answered
+ *  with that reason and exit status 0 rather than as a filter matching nothing. */
+void note_unmeasured(const std::vector<std::string> &names, const std::string &why);
+/** True if Google Benchmark's filter `filter` (POSIX extended regex; a leading '-' negates)
+ *  selects one of the noted benchmarks; *why is the reason they were not registered. */
+bool filter_selects_unmeasured(const std::string &filter, std::string *why);
+
 int max_registered_threads();
 /** Every hold/think length registered so far, to calibrate them all before the first run. */
 std::vector<uint64_t> registered_work_ns();

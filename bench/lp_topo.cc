@@ -2,6 +2,7 @@
 #include "lp_topo.h"
 
 #include <sched.h>
+#include <unistd.h>
 
 #include <algorithm>
 #include <cerrno>
@@ -37,6 +38,8 @@ Topology topology_from_hwloc(hwloc_topology_t topo) {
     }
     t.packages = hwloc_get_nbobjs_by_type(topo, HWLOC_OBJ_PACKAGE);
     t.numa_nodes = hwloc_get_nbobjs_by_type(topo, HWLOC_OBJ_NUMANODE);
+    for (int i = 0; i < t.numa_nodes; ++i)
+        t.node_os.push_back(static_cast<int>(hwloc_get_obj_by_type(topo, HWLOC_OBJ_NUMANODE, static_cast<unsigned>(i))->os_index));
     t.cores = hwloc_get_nbobjs_by_type(topo, HWLOC_OBJ_CORE);
     char buf[1024];
     if (hwloc_topology_export_synthetic(topo, buf, sizeof buf, HWLOC_TOPOLOGY_EXPORT_SYNTHETIC_FLAG_NO_ATTRS) > 0) t.synthetic = buf;
@@ -48,6 +51,60 @@ std::string Topology::summary() const {
                     std::to_string(cores) + " core(s), " + std::to_string(pus.size()) + " PU(s)";
     if (!synthetic.empty()) s += " [" + synthetic + "]";
     return s;
+}
+
+std::string Topology::numa_string() const {
+    std::string s;
+    for (std::size_t n = 0; n < node_os.size(); ++n) {
+        // PU os indices of this node as ranges "0-1,4" (PUs are in logical order, not sorted by os index).
+        std::vector<int> pus;
+        for (const PuInfo &p : this->pus)
+            if (p.numa == static_cast<int>(n)) pus.push_back(p.os_index);
+        std::sort(pus.begin(), pus.end());
+        std::string list;
+        for (std::size_t i = 0; i < pus.size();) {
+            std::size_t j = i;
+            while (j + 1 < pus.size() && pus[j + 1] == pus[j] + 1) ++j;
+            list += (list.empty() ? "" : ",") + std::to_string(pus[i]) + (j > i ? "-" + std::to_string(pus[j]) : "");
+            i = j + 1;
+        }
+        s += (s.empty() ? "" : " ") + std::string("node") + std::to_string(node_os[n]) + ":" +
+             (list.empty() ? "none" : "pu" + list);
+    }
+    return s;
+}
+
+std::string MemPolicy::str() const {
+    switch (kind) {
+    case Local: return "local";
+    case Interleave: return "interleave";
+    case Node: return "node:" + std::to_string(node);
+    }
+    return "?";
+}
+
+bool parse_mem_policy(const std::string &text, MemPolicy *out, std::string *error) {
+    if (text == "local") *out = MemPolicy(MemPolicy::Local);
+    else if (text == "interleave") *out = MemPolicy(MemPolicy::Interleave);
+    else if (text.rfind("node:", 0) == 0) {
+        const std::string k = text.substr(5);
+        if (k.empty() || k.size() > 7 || k.find_first_not_of("0123456789") != std::string::npos) {
+            *error = "bad NUMA node in --mem=" + text + " (want node:K, K = 0, 1, ...)";
+            return false;
+        }
+        *out = MemPolicy(MemPolicy::Node, std::stoi(k));
+    } else {
+        *error = "unknown --mem policy '" + text + "' (local, interleave, node:K)";
+        return false;
+    }
+    return true;
+}
+
+bool check_mem_policy(const Topology &topo, const MemPolicy &policy, std::string *error) {
+    if (policy.kind != MemPolicy::Node || policy.node < topo.numa_nodes) return true;
+    *error = "NUMA node " + std::to_string(policy.node) + " does not exist (machine has " +
+             std::to_string(topo.numa_nodes) + " node(s): " + topo.numa_string() + ")";
+    return false;
 }
 
 std::string PinPolicy::str() const {
@@ -214,8 +271,11 @@ bool plan_placement(const Topology &topo, const PinPolicy &policy, int threads, 
         for (std::size_t i : all)
             if (topo.pus[i].numa == policy.numa_node) in_node.push_back(i);
         if (in_node.empty()) {
-            *error = "NUMA node " + std::to_string(policy.numa_node) + " has no PUs (machine has " +
-                     std::to_string(topo.numa_nodes) + " node(s))";
+            // hwloc leaves out PUs that are offline or outside this process's cpuset.
+            *error = "NUMA node " + std::to_string(policy.numa_node) +
+                     (policy.numa_node < topo.numa_nodes ? " has no PU this process may use (memory only, offline, or outside its cpuset)"
+                                                         : " does not exist") +
+                     " (machine has " + std::to_string(topo.numa_nodes) + " node(s): " + topo.numa_string() + ")";
             return false;
         }
         order = spread_order(topo, in_node);
@@ -274,21 +334,34 @@ Machine::~Machine() {
     hwloc_topology_destroy(hw_);
 }
 
-bool Machine::bind_current_thread(int pu_os) {
+bool Machine::bind_current_thread(int pu_os, std::string *why) {
     if (pu_os < 0) return true;
     hwloc_bitmap_t want = hwloc_bitmap_alloc();
     hwloc_bitmap_t got = hwloc_bitmap_alloc();
     hwloc_bitmap_only(want, static_cast<unsigned>(pu_os));
-    bool ok = hwloc_set_cpubind(hw_, want, HWLOC_CPUBIND_THREAD) == 0;
-    ok = ok && hwloc_get_cpubind(hw_, got, HWLOC_CPUBIND_THREAD) == 0 && hwloc_bitmap_isequal(want, got);
-    if (ok) {
+    std::string fail;
+    errno = 0;
+    if (hwloc_set_cpubind(hw_, want, HWLOC_CPUBIND_THREAD) != 0) {
+        // EINVAL: the PU is outside this thread's cpuset (a cgroup cpuset changed after start-up)
+        // or went offline; EPERM: a seccomp filter or LSM forbids sched_setaffinity.
+        fail = std::string("the kernel refused the binding (") + std::strerror(errno) + ")";
+    } else if (hwloc_get_cpubind(hw_, got, HWLOC_CPUBIND_THREAD) != 0 || !hwloc_bitmap_isequal(want, got)) {
+        char buf[64];
+        hwloc_bitmap_list_snprintf(buf, sizeof buf, got);
+        fail = std::string("the binding reads back as PUs ") + buf;
+    } else {
         // The binding reads back; now check that the scheduler moved us (it must before we run on).
         sched_yield();
-        ok = hwloc_get_last_cpu_location(hw_, got, HWLOC_CPUBIND_THREAD) == 0 && hwloc_bitmap_isincluded(got, want);
+        if (hwloc_get_last_cpu_location(hw_, got, HWLOC_CPUBIND_THREAD) != 0 || !hwloc_bitmap_isincluded(got, want)) {
+            char buf[64];
+            hwloc_bitmap_list_snprintf(buf, sizeof buf, got);
+            fail = std::string("the thread still ran on PU ") + buf + " after binding";
+        }
     }
     hwloc_bitmap_free(want);
     hwloc_bitmap_free(got);
-    return ok;
+    if (why) *why = fail;
+    return fail.empty();
 }
 
 void Machine::save_current_binding() { hwloc_get_cpubind(hw_, saved_, HWLOC_CPUBIND_THREAD); }
@@ -297,12 +370,15 @@ void Machine::restore_current_binding() {
     if (!hwloc_bitmap_iszero(saved_)) hwloc_set_cpubind(hw_, saved_, HWLOC_CPUBIND_THREAD);
 }
 
-Machine::Region Machine::alloc(std::size_t len, MemPolicy policy, int near_pu_os) {
+Machine::Region Machine::alloc(std::size_t len, const MemPolicy &policy, int near_pu_os) {
     Region r;
     r.len = len;
     hwloc_bitmap_t nodes = hwloc_bitmap_alloc();
-    if (policy == MemPolicy::Interleave) {
+    if (policy.kind == MemPolicy::Interleave) {
         hwloc_bitmap_copy(nodes, hwloc_get_root_obj(hw_)->nodeset);
+    } else if (policy.kind == MemPolicy::Node) {
+        hwloc_obj_t node = hwloc_get_obj_by_type(hw_, HWLOC_OBJ_NUMANODE, static_cast<unsigned>(policy.node));
+        hwloc_bitmap_copy(nodes, node ? node->nodeset : hwloc_get_root_obj(hw_)->nodeset);
     } else {
         hwloc_obj_t pu = nullptr;
         if (near_pu_os >= 0) {
@@ -318,15 +394,17 @@ Machine::Region Machine::alloc(std::size_t len, MemPolicy policy, int near_pu_os
     }
     char nodes_str[128];
     hwloc_bitmap_list_snprintf(nodes_str, sizeof nodes_str, nodes);
-    const hwloc_membind_policy_t mp = policy == MemPolicy::Interleave ? HWLOC_MEMBIND_INTERLEAVE : HWLOC_MEMBIND_BIND;
+    const hwloc_membind_policy_t mp = policy.kind == MemPolicy::Interleave ? HWLOC_MEMBIND_INTERLEAVE : HWLOC_MEMBIND_BIND;
     errno = 0;
     r.ptr = hwloc_alloc_membind(hw_, len, nodes, mp, HWLOC_MEMBIND_BYNODESET | HWLOC_MEMBIND_STRICT);
-    const std::string what = std::string(policy == MemPolicy::Interleave ? "interleave:" : "local:node") + nodes_str;
+    const char *prefix = policy.kind == MemPolicy::Interleave ? "interleave:" : policy.kind == MemPolicy::Node ? "node:" : "local:node";
+    const std::string what = prefix + std::string(nodes_str);
     if (r.ptr) {
         r.bound = true;
         r.how = what;
     } else {
-        // Containers often forbid mbind (no CAP_SYS_NICE); fall back to the kernel's first touch.
+        // Containers often forbid mbind (Docker's seccomp profile without CAP_SYS_NICE); fall
+        // back to the kernel's first touch.
         const int err = errno;
         r.ptr = hwloc_alloc(hw_, len);
         r.how = what + "(unbound:" + std::strerror(err) + ",first-touch)";
@@ -335,8 +413,16 @@ Machine::Region Machine::alloc(std::size_t len, MemPolicy policy, int near_pu_os
     if (!r.ptr) return r;
     std::memset(r.ptr, 0, len);  // touch every page now, so placement is decided before the run
     hwloc_bitmap_t where = hwloc_bitmap_alloc();
-    if (hwloc_get_area_memlocation(hw_, r.ptr, len, where, HWLOC_MEMBIND_BYNODESET) == 0 && !hwloc_bitmap_iszero(where))
+    // The first page alone (mem_node), then every page (move_pages, page by page, in hwloc).
+    const std::size_t page = static_cast<std::size_t>(sysconf(_SC_PAGESIZE));
+    if (hwloc_get_area_memlocation(hw_, r.ptr, std::min(len, page), where, HWLOC_MEMBIND_BYNODESET) == 0 &&
+        !hwloc_bitmap_iszero(where))
         r.node_os = hwloc_bitmap_first(where);
+    if (hwloc_get_area_memlocation(hw_, r.ptr, len, where, HWLOC_MEMBIND_BYNODESET) == 0 && !hwloc_bitmap_iszero(where)) {
+        char buf[128];
+        hwloc_bitmap_list_snprintf(buf, sizeof buf, where);
+        r.nodes = buf;
+    }
     hwloc_bitmap_free(where);
     return r;
 }

@@ -30,7 +30,11 @@ struct Topology {
     int numa_nodes = 0;
     int cores = 0;
     std::string synthetic;  // hwloc's synthetic description, if it can express this machine
+    std::vector<int> node_os;   // OS index of each NUMA node, by logical index
     std::string summary() const;
+    /** Each NUMA node (OS index) and its PUs (OS indices): "node0:pu0-1 node1:pu2-3"; a node
+     *  without PUs (memory only) shows "node2:none". */
+    std::string numa_string() const;
 };
 
 /** Read the levels of an already loaded hwloc topology. */
@@ -67,7 +71,21 @@ bool plan_placement(const Topology &topo, const PinPolicy &policy, int threads, 
 /** "t0:pu0 t1:pu1 ..." ("t0:any ..." for unpinned threads). */
 std::string placement_string(const std::vector<int> &pu_of_thread);
 
-enum class MemPolicy { Local, Interleave };
+/** Where a design's storage goes: the NUMA node of a given PU, interleaved over every node, or
+ *  one named node. Implicit from its kind, so `MemPolicy::Interleave` reads as a policy. */
+struct MemPolicy {
+    enum Kind { Local, Interleave, Node };
+    Kind kind = Local;
+    int node = 0;  // Node: logical NUMA node index (as --pin=numa:K)
+    MemPolicy(Kind k = Local, int n = 0) : kind(k), node(n) {}
+    std::string str() const;
+};
+
+/** "local", "interleave", "node:K". */
+bool parse_mem_policy(const std::string &text, MemPolicy *out, std::string *error);
+
+/** False (with *error) if the policy names a NUMA node this topology does not have. */
+bool check_mem_policy(const Topology &topo, const MemPolicy &policy, std::string *error);
 
 /** The live machine: owns the hwloc topology of this process. */
 class Machine {
@@ -80,8 +98,9 @@ public:
     const Topology &topology() const { return topo_; }
 
     /** Bind the calling thread to PU `pu_os` (-1: leave it unbound) and verify both that the
-     *  binding reads back and that the thread now runs there. */
-    bool bind_current_thread(int pu_os);
+     *  binding reads back and that the thread now runs there. On failure *why (if given) says
+     *  which of the three steps failed. */
+    bool bind_current_thread(int pu_os, std::string *why = nullptr);
     /** Save / restore the calling thread's binding (GB runs thread 0 on the main thread). */
     void save_current_binding();
     void restore_current_binding();
@@ -91,10 +110,12 @@ public:
         std::size_t len = 0;
         bool bound = false;    // the kernel accepted the binding
         int node_os = -1;      // where the first page actually is (-1: unknown)
-        std::string how;       // e.g. "local:node0", "interleave:0-1", "unbound(...)"
+        std::string nodes;     // every node holding one of its pages, e.g. "0-1" ("" if unknown)
+        std::string how;       // e.g. "local:node0", "node:1", "interleave:0-1", "...(unbound:...)"
     };
-    /** Page-aligned, zeroed memory placed by policy near PU `near_pu_os` (-1: where we run). */
-    Region alloc(std::size_t len, MemPolicy policy, int near_pu_os);
+    /** Page-aligned, zeroed memory placed by policy: Local on the node of PU `near_pu_os` (-1:
+     *  where we run), Node on the policy's node (check_mem_policy first), or interleaved. */
+    Region alloc(std::size_t len, const MemPolicy &policy, int near_pu_os);
     void free(Region &region);
 
 private:

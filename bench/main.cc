@@ -9,6 +9,8 @@
 #include <string>
 #include <vector>
 
+#include <unistd.h>
+
 #include "harness.h"
 
 #ifdef LP_BENCH_JEMALLOC
@@ -30,7 +32,8 @@ const char kUsage[] =
     "lockpool-bench [Google Benchmark flags] [lockpool flags]\n"
     "  --pin=compact|scatter|numa:K|none  thread placement policy (default compact)\n"
     "  --pin=cpus:LIST                    thread i on the i-th CPU of LIST, e.g. 0,2,4-7 (wraps around)\n"
-    "  --mem=local|interleave             pool memory: NUMA node of thread 0, or interleaved (default local)\n"
+    "  --mem=local|interleave|node:K      design storage: on the NUMA node of thread 0 (default), interleaved\n"
+    "                                     over all nodes, or on node K (hwloc logical index, as numa:K)\n"
     "  --run_ms=N                         length of each run in ms (default 1000; 25 with --quick)\n"
     "  --quick                            the CI smoke set (fewer thread counts, short runs)\n"
     "  --lp_detail_out=FILE               merged latency histograms and per-thread ops, as JSON\n"
@@ -49,7 +52,8 @@ const char kUsage[] =
     "  --benchmark_list_tests\n"
     "(--benchmark_min_time is set by lockpool-bench: every instance is one time-bounded run. GB's reported\n"
     "time is the run's time per get+put pair, so GB's compare.py compares throughput.)\n"
-    "Exit status: 0 done, 2 a bad flag or a filter that matches no benchmark.\n";
+    "Exit status: 0 done (also when the filter selects only workloads this machine cannot measure, e.g.\n"
+    "  get_hold_remote on one NUMA node: it says why), 2 a bad flag or a filter that matches no benchmark.\n";
 
 bool take_value(const char *arg, const char *flag, std::string *value) {
     const std::size_t n = std::strlen(flag);
@@ -191,10 +195,9 @@ int main(int argc, char **argv) {
                 return 2;
             }
         } else if (take_value(a, "--mem", &v)) {
-            if (v == "local") opt.mem = MemPolicy::Local;
-            else if (v == "interleave") opt.mem = MemPolicy::Interleave;
-            else {
-                std::fprintf(stderr, "lockpool-bench: --mem must be local or interleave\n");
+            std::string err;
+            if (!parse_mem_policy(v, &opt.mem, &err)) {
+                std::fprintf(stderr, "lockpool-bench: %s\n", err.c_str());
                 return 2;
             }
         } else if (take_value(a, "--run_ms", &v)) {
@@ -295,6 +298,10 @@ int main(int argc, char **argv) {
         std::fprintf(stderr, "lockpool-bench: --pin=%s: %s\n", opt.pin.str().c_str(), err.c_str());
         return 2;
     }
+    if (!check_mem_policy(m.topology(), opt.mem, &err)) {
+        std::fprintf(stderr, "lockpool-bench: --mem=%s: %s\n", opt.mem.str().c_str(), err.c_str());
+        return 2;
+    }
 
     benchmark::Initialize(&gb_argc, gb_args.data());
     if (benchmark::ReportUnrecognizedArguments(gb_argc, gb_args.data())) return 2;
@@ -305,14 +312,19 @@ int main(int argc, char **argv) {
     for (uint64_t ns : registered_work_ns()) calibrated_iters(ns);
 
     plan_placement(m.topology(), opt.pin, max_registered_threads(), &plan, &err);
-    Machine::Region probe = m.alloc(4096, opt.mem, plan.empty() ? -1 : plan[0]);
-    const std::string mem_policy = probe.how + (probe.node_os >= 0 ? " (first page on node " + std::to_string(probe.node_os) + ")" : "");
+    // 16 pages, so an interleaved probe shows its pages spread over the nodes.
+    Machine::Region probe = m.alloc(16 * static_cast<std::size_t>(sysconf(_SC_PAGESIZE)), opt.mem, plan.empty() ? -1 : plan[0]);
+    const std::string mem_policy =
+        probe.how + (probe.node_os >= 0 ? " (first page on node " + std::to_string(probe.node_os) + "; pages on nodes " +
+                                              probe.nodes + ")"
+                                        : " (page location unknown: move_pages failed)");
     m.free(probe);
 
     benchmark::AddCustomContext("lp_pin_policy", opt.pin.str());
     benchmark::AddCustomContext("lp_placement", placement_string(plan));
     benchmark::AddCustomContext("lp_mem_policy", mem_policy);
     benchmark::AddCustomContext("lp_topology", m.topology().summary());
+    benchmark::AddCustomContext("lp_numa_nodes", m.topology().numa_string());
     benchmark::AddCustomContext("lp_cpu_model", cpu_model());
     benchmark::AddCustomContext("lp_compiler", std::string(
 #if defined(__clang__)
@@ -345,6 +357,13 @@ int main(int argc, char **argv) {
     std::fprintf(stderr, "[lockpool-bench] spin calibration: %s\n", calibration_summary().c_str());
 
     const std::size_t matched = benchmark::RunSpecifiedBenchmarks();
+    std::string unmeasured_why;
+    if (matched == 0 && filter_selects_unmeasured(benchmark::GetBenchmarkFilter(), &unmeasured_why)) {
+        // Nothing to run because the machine cannot measure it: an answer, not a usage error.
+        std::fprintf(stderr, "lockpool-bench: nothing to run: %s\n", unmeasured_why.c_str());
+        benchmark::Shutdown();
+        return 0;
+    }
     if (matched == 0) {
         // GB says so on stderr and exits 0; a run that measured nothing must not pass for one.
         std::fprintf(stderr, "lockpool-bench: no benchmark matches --benchmark_filter=%s (a workload or design name "

@@ -58,7 +58,7 @@ bool async_setup(Run &r) {
         return false;
     }
     const std::size_t len = lp_storage_size(r.c->slots, r.c->waiters);
-    r.mem = machine().alloc(len, options().mem, r.placement.empty() ? -1 : r.placement[0]);
+    r.mem = machine().alloc(len, r.c->mem_policy(), r.placement.empty() ? -1 : r.placement[0]);
     if (!r.mem.ptr) {
         r.error = "async: cannot allocate the pool";
         return false;

@@ -1,33 +1,38 @@
 #!/usr/bin/env bash
-# Install the Debian packages LockPool needs: scripts/packages.txt, plus scripts/packages-*.txt
-# where present (the container image's stages copy only packages.txt). Safe to re-run; skips
-# apt when everything is already there.
+# Install the Debian packages LockPool needs. With no list file: scripts/packages.txt (shared
+# with the Dockerfile) plus scripts/packages-*.txt where present (the container image copies
+# only packages.txt): everything the build, tests, checks and benchmark suite need. With list
+# files as arguments, only those (scripts/check-numa-vm.sh installs packages-numa-vm.txt this
+# way when run on its own). Safe to re-run; skips apt when everything is already there.
 #
-#   scripts/install-deps.sh [--stage build|run] [--print]
+#   scripts/install-deps.sh [--stage build|run] [--print] [LIST_FILE...]
 #
-#   --stage S   only the packages packages.txt puts in stage S of the container image
+#   --stage S   only the packages a list puts in stage S of the container image (packages.txt)
 #   --print     print the selected package names, one a line, and install nothing
 set -euo pipefail
 here=$(cd "$(dirname "$0")" && pwd)
-stage=""; print=0
+stage=""; print=0; lists=()
 while [ $# -gt 0 ]; do
   case "$1" in
     --stage)
       [ $# -ge 2 ] && [[ $2 =~ ^(build|run)$ ]] || { echo "install-deps: --stage wants build or run" >&2; exit 2; }
       stage=$2; shift ;;
     --print) print=1 ;;
-    -h|--help) sed -n '2,9p' "$0"; exit 0 ;;
-    *) echo "install-deps: unknown argument '$1' (see --help)" >&2; exit 2 ;;
+    -h|--help) sed -n '2,/^set -/{/^#/p}' "$0"; exit 0 ;;
+    -*) echo "install-deps: unknown option '$1' (see --help)" >&2; exit 2 ;;
+    *) [ -r "$1" ] || { echo "install-deps: no package list $1" >&2; exit 2; }
+       lists+=("$1") ;;
   esac
   shift
 done
+[ ${#lists[@]} -gt 0 ] || lists=("$here/packages.txt" $(ls "$here"/packages-*.txt 2>/dev/null))
 # Lines are "name [stage...]"; comments and blank lines skipped.
 mapfile -t pkgs < <(awk -v stage="$stage" '
   /^[[:space:]]*(#|$)/ { next }
-  { keep = (stage == ""); for (i = 2; i <= NF; i++) if ($i == stage) keep = 1; if (keep) print $1 }' \
-  "$here/packages.txt" $(ls "$here"/packages-*.txt 2>/dev/null))
+  { keep = (stage == ""); for (i = 2; i <= NF; i++) if ($i == stage) keep = 1; if (keep) print $1 }' "${lists[@]}")
 if [ "$print" -eq 1 ]; then
-  printf '%s\n' "${pkgs[@]}"
+  printf '%s
+' "${pkgs[@]}"
   exit 0
 fi
 missing=()

@@ -21,7 +21,8 @@ COUNTERS = ["ops_per_s", "ops", "lat_p50_ns", "lat_p90_ns", "lat_p99_ns", "lat_p
             "full_concurrency", "empty_frac", "efull", "errors", "pin_ok", "mem_node", "lat_samples", "task_jain"]
 CONTEXT = ["lp_pin_policy", "lp_placement", "lp_mem_policy", "lp_topology", "lp_cpu_model", "lp_compiler",
            "lp_build_flags", "lp_git_commit", "lp_governor", "lp_quick", "lp_run_ms", "lp_spin_calibration",
-           "lp_design_flags", "lp_design_summaries"]
+           "lp_design_flags", "lp_design_summaries",
+           "lp_numa_nodes", "lp_remote"]
 # Row keys that are Google Benchmark's own, not counters.
 GB_KEYS = {"name", "family_index", "per_family_instance_index", "run_name", "run_type", "repetitions",
            "repetition_index", "threads", "iterations", "real_time", "cpu_time", "time_unit",

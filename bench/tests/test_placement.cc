@@ -123,6 +123,27 @@ static void test_policy_parsing() {
     CHECK(!parse_pin_policy("spread", &p, &err));
 }
 
+static void test_numa_string_and_mem_policy() {
+    const Topology two = synthetic("pack:2 numa:1 core:2 pu:1");
+    CHECK(two.numa_nodes == 2 && two.node_os.size() == 2);
+    CHECK(two.numa_string() == "node0:pu0-1 node1:pu2-3");
+    CHECK(synthetic("pack:1 core:2 pu:1").numa_string() == "node0:pu0-1");
+    const Topology big = synthetic("pack:2 numa:2 core:2 pu:2");
+    CHECK(big.numa_string() == "node0:pu0-3 node1:pu4-7 node2:pu8-11 node3:pu12-15");
+
+    MemPolicy m;
+    std::string err;
+    CHECK(m.kind == MemPolicy::Local && m.str() == "local");
+    CHECK(parse_mem_policy("interleave", &m, &err) && m.kind == MemPolicy::Interleave && m.str() == "interleave");
+    CHECK(parse_mem_policy("node:1", &m, &err) && m.kind == MemPolicy::Node && m.node == 1 && m.str() == "node:1");
+    CHECK(check_mem_policy(two, m, &err));
+    CHECK(parse_mem_policy("node:2", &m, &err) && !check_mem_policy(two, m, &err));
+    CHECK(err.find("NUMA node 2 does not exist") != std::string::npos && err.find("node1:pu2-3") != std::string::npos);
+    CHECK(parse_mem_policy("local", &m, &err) && m.kind == MemPolicy::Local && check_mem_policy(two, m, &err));
+    for (const char *bad : {"node:", "node:-1", "node:+1", "node: 1", "node:1x", "node:99999999", "nodes", "remote", ""})
+        CHECK(!parse_mem_policy(bad, &m, &err) && !err.empty());
+}
+
 static void test_cpu_lists() {
     PinPolicy p;
     std::string err;
@@ -193,6 +214,14 @@ static void test_real_machine() {
     Machine::Region il = m.alloc(1 << 16, MemPolicy::Interleave, -1);
     CHECK(il.ptr != nullptr && il.how.rfind("interleave", 0) == 0);
     m.free(il);
+    // Node 0 exists everywhere. Where the kernel binds memory, every page is on node 0 and so is
+    // the first one; where it refuses (containers without CAP_SYS_NICE) the fallback says so.
+    Machine::Region n0 = m.alloc(1 << 16, MemPolicy(MemPolicy::Node, 0), -1);
+    CHECK(n0.ptr != nullptr && n0.how.rfind("node:", 0) == 0);
+    const std::string node0 = std::to_string(m.topology().node_os[0]);
+    if (n0.bound) CHECK(n0.node_os == m.topology().node_os[0] && n0.nodes == node0);
+    else CHECK(n0.how.find("unbound") != std::string::npos);
+    m.free(n0);
 }
 
 int main() {
@@ -200,6 +229,7 @@ int main() {
     test_cpu_lists();
     test_big_numa_machine();
     test_small_machines();
+    test_numa_string_and_mem_policy();
     test_real_machine();
     std::puts("test_placement: ok");
     return 0;

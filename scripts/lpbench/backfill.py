@@ -67,10 +67,10 @@ def _run_harness(bench, args, out_json, timeout_s, nice, logf):
     return None
 
 
-def run_commit(repo, sha, work, filt, reps, run_ms, nice, jobs, tag, log_fn=log):
-    """Build `sha` and run the benchmarks; returns (run folder, None) or (None, reason)."""
-    short = sha[:12]
-    run_dir = os.path.join(work, "runs", short)
+def run_commit(repo, sha, work, filt, reps, run_ms, nice, jobs, tag, run_name=None):
+    """Build `sha` and run the benchmarks into work/runs/<run_name>; returns (run folder, None)
+    or (None, reason)."""
+    run_dir = os.path.join(work, "runs", run_name or sha[:12])
     src = os.path.join(work, "src")
     build = os.path.join(work, "build")
     # A leftover of an interrupted attempt is rebuilt from scratch.
@@ -158,24 +158,34 @@ def run_commit(repo, sha, work, filt, reps, run_ms, nice, jobs, tag, log_fn=log)
 
 
 def backfill(db, repo, spec, work, paths=None, filt=DEFAULT_FILTER, reps=DEFAULT_REPS, run_ms=DEFAULT_RUN_MS,
-             nice=10, jobs=2, tag=DEFAULT_TAG, limit=None, runner=run_commit):
-    """Returns (added, skipped, failed) lists of short commit ids."""
+             nice=10, jobs=2, tag=DEFAULT_TAG, limit=None, runs_per_commit=1, newest_first=False,
+             runner=run_commit):
+    """Returns (added, skipped, failed) lists of short commit ids. A commit that already has
+    `runs_per_commit` runs with this tag is skipped; a second pass newest-first spreads the
+    machine's slow drift over the commits instead of along their order."""
     shas = commits_in(repo, spec, paths)
     if not shas:
         raise history.HistoryError(f"no commits in {spec}" + (f" touching {' '.join(paths)}" if paths else ""))
     if limit:
         shas = shas[-limit:]
+    if newest_first:
+        shas = shas[::-1]
+    work = os.path.abspath(work)   # git and cmake run from other directories
     os.makedirs(os.path.join(work, "runs"), exist_ok=True)
-    have = {r[0] for r in db.query("SELECT commit_sha FROM runs WHERE tag = ?", (tag,))}
+    have = {}
+    for (sha,) in db.query("SELECT commit_sha FROM runs WHERE tag = ?", (tag,)):
+        have[sha] = have.get(sha, 0) + 1
     added, skipped, failed = [], [], []
     log(f"{len(shas)} commits in {spec}{' touching ' + ' '.join(paths) if paths else ''}; work dir {work}")
     for i, sha in enumerate(shas):
         short = sha[:12]
-        if sha in have:
+        if have.get(sha, 0) >= runs_per_commit:
             skipped.append(short)
-            log(f"[{i + 1}/{len(shas)}] {short}: already in the history (tag {tag}), skipped")
+            log(f"[{i + 1}/{len(shas)}] {short}: already {have[sha]} run(s) in the history (tag {tag}), skipped")
             continue
-        run_dir = os.path.join(work, "runs", short)
+        k = have.get(sha, 0) + 1
+        run_name = short if k == 1 else f"{short}-{k}"
+        run_dir = os.path.join(work, "runs", run_name)
         t0 = time.time()
         done = os.path.exists(os.path.join(run_dir, "bench.json")) and os.path.exists(os.path.join(run_dir, "run.json"))
         if done:
@@ -186,7 +196,7 @@ def backfill(db, repo, spec, work, paths=None, filt=DEFAULT_FILTER, reps=DEFAULT
                 done = False
         if not done:
             log(f"[{i + 1}/{len(shas)}] {short}: build + run ...")
-            run_dir, err = runner(repo, sha, work, filt, reps, run_ms, nice, jobs, tag)
+            run_dir, err = runner(repo, sha, work, filt, reps, run_ms, nice, jobs, tag, run_name)
             if err:
                 failed.append(short)
                 log(f"[{i + 1}/{len(shas)}] {short}: FAILED: {err}")

@@ -10,6 +10,7 @@ import datetime
 import html
 import json
 import math
+import os
 import statistics
 
 from . import history
@@ -25,14 +26,21 @@ def _label(name):
     return " ".join(keep) or name
 
 
-def collect(db, metrics, machine=None, tag=None, alpha=0.05, permutations=99, min_size=3, min_magnitude=0.0):
-    """The charts as plain data (also what the tests check)."""
+def collect(db, metrics, machine=None, tag=None, alpha=0.05, permutations=99, min_size=3, min_magnitude=0.0,
+            ratio_to=None):
+    """The charts as plain data (also what the tests check). With ratio_to, each headline
+    counter is charted twice: as measured, and divided by that design's in the same run."""
     from .history_cli import find_changes
     charts = []
-    for metric in metrics:
-        ser = history.series(db, metric, machine=machine, tag=tag)
+    views = [(m, None) for m in metrics] + ([(m, ratio_to) for m in metrics] if ratio_to else [])
+    for metric, ref in views:
+        if ref:
+            ser = history.ratio_series(db, metric, ref, machine=machine, tag=tag)
+        else:
+            ser = history.series(db, metric, machine=machine, tag=tag)
         changes = {}
-        for key, c in find_changes(ser, alpha, permutations, min_size, min_magnitude, 1, metric):
+        for key, c in find_changes(ser, alpha, permutations, min_size, min_magnitude, 1, metric,
+                                   jobs=os.cpu_count() or 1):
             changes.setdefault(key, []).append(c)
         groups = {}
         for (fp, tg, name), pts in ser.items():
@@ -47,7 +55,8 @@ def collect(db, metrics, machine=None, tag=None, alpha=0.05, permutations=99, mi
                     runs[p.run_id] = p
             order = sorted(runs.values(), key=lambda p: (p.commit_date, p.run_date, p.run_id))
             pos = {p.run_id: i for i, p in enumerate(order)}
-            chart = {"title": f"{workload} / {design}", "metric": metric, "machine": fp, "tag": tg,
+            chart = {"title": f"{workload} / {design}", "metric": metric + (f" \u00f7 {ref}" if ref else ""),
+                     "machine": fp, "tag": tg,
                      "higher_is_better": history.higher_is_better(metric),
                      "runs": [{"commit": p.commit[:10], "date": p.commit_date, "run": p.run_date} for p in order],
                      "series": []}
@@ -209,9 +218,9 @@ def render(charts, title, note=""):
         f"<script>{_JS}</script>\n</body></html>\n")
 
 
-def write(db, out, metrics, machine=None, tag=None, alpha=0.05, permutations=99, min_size=3,
+def write(db, out, metrics, machine=None, tag=None, ratio_to=None, alpha=0.05, permutations=99, min_size=3,
           min_magnitude=0.0, title="LockPool performance history"):
-    charts = collect(db, metrics, machine, tag, alpha, permutations, min_size, min_magnitude)
+    charts = collect(db, metrics, machine, tag, alpha, permutations, min_size, min_magnitude, ratio_to)
     if not charts:
         raise history.HistoryError(f"no series of {', '.join(metrics)} in the history (see lp-history info)")
     note = (f"Change points: permutation test at alpha {alpha} with {permutations} permutations, "

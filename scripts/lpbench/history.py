@@ -396,46 +396,90 @@ def series(db, metric, design=None, workload=None, name_re=None, machine=None, t
            with_values=False):
     """{(machine fingerprint, tag, benchmark name): [Point in commit order]} for one metric.
     Runs are ordered by commit date, then run date (several runs of one commit stay together)."""
-    where = ["m.name = ?"]
-    params = [metric]
+    mrow = db.query("SELECT id FROM metrics WHERE name = ?", (metric,))
+    if not mrow:
+        return {}
+    where, params = ["1 = 1"], []
     if design:
-        where.append("b.design = ?")
+        where.append("design = ?")
         params.append(design)
     if workload:
-        where.append("b.workload = ?")
+        where.append("workload = ?")
         params.append(workload)
-    w2, p2 = _run_filter(machine, tag)
-    where += w2
-    params += p2
-    rows = db.query(
-        "SELECT mc.fingerprint, r.tag, b.name, r.id, r.commit_sha, r.commit_date, r.run_date, rm.value, rm.reps"
-        " FROM run_medians rm JOIN metrics m ON m.id = rm.metric_id JOIN benchmarks b ON b.id = rm.benchmark_id"
-        " JOIN runs r ON r.id = rm.run_id JOIN machines mc ON mc.id = r.machine_id"
-        " WHERE " + " AND ".join(where) + " ORDER BY mc.fingerprint, r.tag, b.name, r.commit_ts, r.run_ts, r.id",
-        params)
-    out = {}
     rx = re.compile(name_re) if name_re else None
-    for fp, tag_, name, rid, sha, cdate, rdate, value, reps in rows:
-        if rx and not rx.search(name):
+    bench = {bid: name for bid, name in db.query("SELECT id, name FROM benchmarks WHERE " + " AND ".join(where), params)
+             if not rx or rx.search(name)}
+    w2, p2 = _run_filter(machine, tag)
+    runs = {}
+    for rid, fp, tag_, sha, cdate, rdate, cts, rts in db.query(
+            "SELECT r.id, mc.fingerprint, r.tag, r.commit_sha, r.commit_date, r.run_date, r.commit_ts, r.run_ts"
+            " FROM runs r JOIN machines mc ON mc.id = r.machine_id" + (" WHERE " + " AND ".join(w2) if w2 else ""), p2):
+        runs[rid] = (fp, tag_, sha, cdate, rdate, (cts, rts, rid))
+    if not bench or not runs:
+        return {}
+    # Only the medians are read here (one number per run and series); the run facts come from
+    # the small runs table, so a history of thousands of runs stays a few seconds to read.
+    out = {}
+    total = db.query("SELECT COUNT(*) FROM benchmarks")[0][0]
+    if len(bench) * 4 < total:
+        # A few series (a trend): read their ranges of the (metric, benchmark, run) key only.
+        ids = sorted(bench)
+        rows = []
+        for i in range(0, len(ids), 500):
+            part = ids[i:i + 500]
+            rows += db.query("SELECT benchmark_id, run_id, value, reps FROM run_medians WHERE metric_id = ?"
+                             " AND benchmark_id IN (" + ", ".join("?" * len(part)) + ")", [mrow[0][0]] + part)
+    else:
+        rows = db.query("SELECT benchmark_id, run_id, value, reps FROM run_medians WHERE metric_id = ?",
+                        (mrow[0][0],))
+    for bid, rid, value, reps in rows:
+        name = bench.get(bid)
+        r = runs.get(rid)
+        if name is None or r is None:
             continue
-        out.setdefault((fp, tag_, name), []).append(Point(rid, sha, cdate, rdate, value, reps))
+        out.setdefault((r[0], r[1], name), []).append(Point(rid, r[2], r[3], r[4], value, reps))
+    for pts in out.values():
+        pts.sort(key=lambda p: runs[p.run_id][5])
+    out = dict(sorted(out.items()))
     if with_values and out:
-        ids = {p.run_id: p for pts in out.values() for p in pts}
+        run_ids = {p.run_id for pts in out.values() for p in pts}
         byname = {}
         for (fp, tag_, name), pts in out.items():
             for p in pts:
                 byname[(name, p.run_id)] = p
                 p.values = []
-        raw = db.query(
-            "SELECT b.name, s.run_id, s.value FROM samples s JOIN metrics m ON m.id = s.metric_id"
-            " JOIN benchmarks b ON b.id = s.benchmark_id WHERE m.name = ?"
-            + (" AND b.design = ?" if design else "") + (" AND b.workload = ?" if workload else "")
-            + " ORDER BY s.repetition",
-            [metric] + ([design] if design else []) + ([workload] if workload else []))
+        names = {name for (_, _, name) in out}
+        ids = sorted(bid for bid, name in bench.items() if name in names)
+        raw = []
+        for i in range(0, len(ids), 500):
+            part = ids[i:i + 500]
+            raw += db.query("SELECT b.name, s.run_id, s.value FROM samples s JOIN benchmarks b ON b.id = s.benchmark_id"
+                            " WHERE s.metric_id = ? AND s.benchmark_id IN (" + ", ".join("?" * len(part)) + ")"
+                            " ORDER BY s.repetition", [mrow[0][0]] + part)
         for name, rid, v in raw:
             p = byname.get((name, rid))
-            if p is not None and rid in ids:
+            if p is not None and rid in run_ids:
                 p.values.append(v)
+    return out
+
+
+def ratio_series(db, metric, reference, design=None, workload=None, name_re=None, machine=None, tag=None):
+    """Like series(), but each run's median divided by the `reference` design's median for the
+    same case in the same run: what the machine did to both cancels (the gate's ratio check)."""
+    every = series(db, metric, workload=workload, machine=machine, tag=tag)
+    rx = re.compile(name_re) if name_re else None
+    out = {}
+    for (fp, tg, name), pts in every.items():
+        parts = name.split("/")
+        if parts[0] == "fastpath" or parts[1] == reference or (design and parts[1] != design):
+            continue
+        if rx and not rx.search(name):
+            continue
+        ref = {p.run_id: p.value for p in every.get((fp, tg, "/".join([parts[0], reference] + parts[2:])), [])}
+        ratio = [Point(p.run_id, p.commit, p.commit_date, p.run_date, p.value / ref[p.run_id], p.reps)
+                 for p in pts if ref.get(p.run_id)]
+        if ratio:
+            out[(fp, tg, name)] = ratio
     return out
 
 

@@ -48,38 +48,56 @@ def cmd_add(a):
 # ---- trend --------------------------------------------------------------------------------
 def cmd_trend(a):
     db = _open(a)
-    ser = history.series(db, a.metric, design=a.design, workload=a.workload, name_re=a.filter,
-                         machine=a.machine, tag=a.tag, with_values=True)
+    if a.ratio_to:
+        ser = history.ratio_series(db, a.metric, a.ratio_to, design=a.design, workload=a.workload,
+                                   name_re=a.filter, machine=a.machine, tag=a.tag)
+    else:
+        ser = history.series(db, a.metric, design=a.design, workload=a.workload, name_re=a.filter,
+                             machine=a.machine, tag=a.tag, with_values=True)
     db.close()
+    label = a.metric + (f" / {a.ratio_to}" if a.ratio_to else "")
     if not ser:
-        raise HistoryError(f"no {a.metric} series for design {a.design!r}, workload {a.workload!r}"
+        raise HistoryError(f"no {label} series for design {a.design!r}, workload {a.workload!r}"
                            + (f", filter {a.filter!r}" if a.filter else "") + " (see lp-history info)")
     if a.last:
         ser = {k: v[-a.last:] for k, v in ser.items()}
     for (fp, tag, name), pts in ser.items():
-        print(f"{name}  [{a.metric}, machine {fp}, tag {tag}, {len(pts)} runs]")
+        print(f"{name}  [{label}, machine {fp}, tag {tag}, {len(pts)} runs]")
         print(f"  {'commit':<12} {'commit date':<20} {'run date':<20} {'median':>10} {'min':>10} {'max':>10} reps")
         for p in pts:
-            lo = min(p.values) if p.values else p.value
-            hi = max(p.values) if p.values else p.value
+            lo = min(p.values) if p.values else None     # a ratio has one value per run
+            hi = max(p.values) if p.values else None
             print(f"  {p.commit[:12]:<12} {p.commit_date:<20} {p.run_date:<20} {_fmt(p.value):>10} "
                   f"{_fmt(lo):>10} {_fmt(hi):>10} {p.reps}")
     if a.png:
         from . import dashboard
-        dashboard.trend_png(a.png, ser, a.metric, f"{a.workload} / {a.design}")
+        dashboard.trend_png(a.png, ser, label, f"{a.workload} / {a.design}")
         print(f"wrote {a.png}")
     return 0
 
 
 # ---- changes ------------------------------------------------------------------------------
-def find_changes(ser, alpha, permutations, min_size, min_magnitude, seed, metric):
-    """[(series key, change dict)] for every series, in series order."""
+def _series_changes(args):
     from . import edivisive
+    values, alpha, permutations, min_size, seed = args
+    return edivisive.change_points(values, alpha=alpha, permutations=permutations, min_size=min_size, seed=seed)
+
+
+def find_changes(ser, alpha, permutations, min_size, min_magnitude, seed, metric, jobs=1):
+    """[(series key, change dict)] for every series, in series order. Each series uses the same
+    seed, so the answer does not depend on `jobs` (worker processes)."""
+    keys = list(ser)
+    work = [([p.value for p in ser[k]], alpha, permutations, min_size, seed) for k in keys]
+    if jobs > 1 and len(work) > 1:
+        import multiprocessing
+        with multiprocessing.Pool(min(jobs, len(work))) as pool:
+            per_series = pool.map(_series_changes, work, chunksize=max(1, len(work) // (8 * jobs)))
+    else:
+        per_series = [_series_changes(w) for w in work]
     out = []
-    for key, pts in ser.items():
-        values = [p.value for p in pts]
-        for c in edivisive.change_points(values, alpha=alpha, permutations=permutations,
-                                         min_size=min_size, seed=seed):
+    for key, found in zip(keys, per_series):
+        pts = ser[key]
+        for c in found:
             i = c.index
             before, after = c.before_median, c.after_median
             mag = (after - before) / abs(before) if before else math.inf
@@ -100,13 +118,18 @@ def find_changes(ser, alpha, permutations, min_size, min_magnitude, seed, metric
 
 def cmd_changes(a):
     db = _open(a)
-    ser = history.series(db, a.metric, design=a.design, workload=a.workload, name_re=a.filter,
-                         machine=a.machine, tag=a.tag)
+    if a.ratio_to:
+        ser = history.ratio_series(db, a.metric, a.ratio_to, design=a.design, workload=a.workload,
+                                   name_re=a.filter, machine=a.machine, tag=a.tag)
+    else:
+        ser = history.series(db, a.metric, design=a.design, workload=a.workload, name_re=a.filter,
+                             machine=a.machine, tag=a.tag)
     db.close()
+    label = a.metric + (f" / {a.ratio_to}" if a.ratio_to else "")
     if not ser:
-        raise HistoryError(f"no {a.metric} series match (see lp-history info)")
-    found = find_changes(ser, a.alpha, a.permutations, a.min_size, a.min_magnitude, a.seed, a.metric)
-    print(f"E-Divisive means over {len(ser)} series of {a.metric} (alpha {a.alpha}, {a.permutations} "
+        raise HistoryError(f"no {label} series match (see lp-history info)")
+    found = find_changes(ser, a.alpha, a.permutations, a.min_size, a.min_magnitude, a.seed, a.metric, a.jobs)
+    print(f"E-Divisive means over {len(ser)} series of {label} (alpha {a.alpha}, {a.permutations} "
           f"permutations, at least {a.min_size} runs a side): {len(found)} change(s)")
     for key, c in found:
         where = (f"within commit {c['commit'][:12]} (between two of its runs)" if c["same_commit"]
@@ -117,20 +140,28 @@ def cmd_changes(a):
               f"({c['runs_before']} runs before, {c['runs_after']} after)")
     if a.json_out:
         with open(a.json_out, "w") as f:
-            json.dump({"metric": a.metric, "alpha": a.alpha, "permutations": a.permutations,
+            json.dump({"metric": label, "alpha": a.alpha, "permutations": a.permutations,
                        "min_size": a.min_size, "series": len(ser), "changes": [c for _, c in found]}, f, indent=1)
     return 1 if (found and a.fail_on_change) else 0
 
 
 # ---- backfill -----------------------------------------------------------------------------
+def _interrupt(signum, frame):
+    raise KeyboardInterrupt
+
+
 def cmd_backfill(a):
+    import signal
     from . import backfill
+    # A kill (SIGTERM) unwinds like Ctrl-C: the commit's worktree and build are removed.
+    signal.signal(signal.SIGTERM, _interrupt)
     db = _open(a, create=True)
     work = a.work or backfill.default_work(TOP)
     added, skipped, failed = backfill.backfill(
         db, TOP, a.range, work, paths=a.path, filt=a.filter or backfill.DEFAULT_FILTER,
         reps=a.reps or backfill.DEFAULT_REPS, run_ms=a.run_ms or backfill.DEFAULT_RUN_MS,
-        nice=a.nice, jobs=a.jobs, tag=a.tag or backfill.DEFAULT_TAG, limit=a.limit)
+        nice=a.nice, jobs=a.jobs, tag=a.tag or backfill.DEFAULT_TAG, limit=a.limit,
+        runs_per_commit=a.runs_per_commit, newest_first=a.newest_first)
     db.close()
     print(f"lp-history backfill: {len(added)} added, {len(skipped)} already there, {len(failed)} failed"
           + (f" ({' '.join(failed)})" if failed else ""))
@@ -142,7 +173,7 @@ def cmd_dashboard(a):
     from . import dashboard
     metrics = [m.strip() for m in a.metrics.split(",") if m.strip()]
     db = _open(a)
-    n = dashboard.write(db, a.out, metrics, machine=a.machine, tag=a.tag, alpha=a.alpha,
+    n = dashboard.write(db, a.out, metrics, machine=a.machine, tag=a.tag, ratio_to=a.ratio_to, alpha=a.alpha,
                         permutations=a.permutations, min_size=a.min_size, min_magnitude=a.min_magnitude,
                         title=a.title)
     db.close()

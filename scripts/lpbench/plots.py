@@ -211,8 +211,8 @@ def _grouped_bars(ax, run, cfg, designs, counter, fmt, ymax_floor=None):
                 ax.errorbar(x, c, yerr=[[c - lo], [hi - c]], fmt="none", ecolor="#333333",
                             elinewidth=0.8, capsize=1.5)
             if c == 0:
-                ax.plot(x, 0, marker=st["marker"], color=st["color"], markersize=5, clip_on=False,
-                        gid=f"zero:{d}")
+                ax.plot(x, 0, marker=st["marker"], color=st["color"], markersize=8, markeredgecolor="black",
+                        markeredgewidth=0.8, clip_on=False, zorder=5, gid=f"zero:{d}")
             ax.text(x, max(hi, c), " " + fmt(c), rotation=90, ha="center", va="bottom", fontsize=5.5)
             top = max(top, hi, c)
     ax.set_xticks(range(len(threads)), [plural(t, "thread") for t in threads])
@@ -257,7 +257,8 @@ def throughput_caption(run):
         for cfg in configs(run, w):
             ws.append(f"{cfg_label(run, cfg)} at {threads_list(cfg_threads(run, cfg))}")
     cpus = run.context.get("num_cpus")
-    return (f"Completed get+put pairs per second over all threads (sqlite_pool: queries), linear axis from "
+    what = "get+put pairs" + (" (sqlite_pool: queries)" if "sqlite_pool" in run.workloads() else "")
+    return (f"Completed {what} per second over all threads, linear axis from "
             f"zero, one bar per design with its value written above it ({spread_note(run)}). "
             f"Cases run: {'; '.join(ws)}."
             + (f" The machine has {plural(cpus, 'logical CPU')}: above that, threads time-share them."

@@ -90,6 +90,47 @@ def _throughput_tables(run):
     return out
 
 
+def _remote_section(run):
+    """get_hold_local against get_hold_remote: what storage on another NUMA node costs each design.
+    Said plainly when the machine has one node, or when the rows are missing."""
+    nodes = results.numa_nodes(run.context)
+    note = run.context.get("lp_remote", "")
+    if nodes is None:
+        return ["This run does not record its NUMA topology (no `lp_numa_nodes` in its context): "
+                "no local/remote comparison.", ""]
+    if len(nodes) < 2:
+        return [f"This machine has one NUMA node ({_md_escape(nodes[0] if nodes else '?')}): nothing remote "
+                "can be measured, so there is no local/remote ratio.", ""]
+    pairs = []
+    for k in run.keys(workload=results.LOCAL_WORKLOAD):
+        r = k._replace(workload=results.REMOTE_WORKLOAD)
+        if r in run.samples:
+            pairs.append((k, r))
+    if not pairs:
+        return [f"This machine has {len(nodes)} NUMA nodes ({_md_escape(' '.join(nodes))}), but the run has no "
+                f"`{results.LOCAL_WORKLOAD}`/`{results.REMOTE_WORKLOAD}` rows"
+                + (f": {_md_escape(note)}." if note else " (filtered out?)."), ""]
+    out = [f"Machine: {len(nodes)} NUMA nodes ({_md_escape(' '.join(nodes))}). {_md_escape(note)}.", "",
+           "The get_hold case with every thread on one node and the design's storage on that node (local) "
+           "or another (remote). local ÷ remote > 1: remote slot lines cost throughput; the p99.9 ratio is "
+           "remote ÷ local. Median over repetitions.", "",
+           "| case | design | local pairs/s | remote pairs/s | local ÷ remote | p99.9 remote ÷ local "
+           "| storage node local / remote |", "|---|---|---|---|---|---|---|"]
+    for k, r in pairs:
+        lo, ro = run.median(k, "ops_per_s"), run.median(r, "ops_per_s")
+        lp, rp = run.median(k, "lat_p999_ns"), run.median(r, "lat_p999_ns")
+        ratio = lo / ro if ro and not math.isnan(lo) and not math.isnan(ro) else math.nan
+        lat = rp / lp if lp and not math.isnan(lp) and not math.isnan(rp) else math.nan
+        ln, rn = run.median(k, "mem_node"), run.median(r, "mem_node")
+        where = " / ".join("?" if math.isnan(x) else f"{x:.0f}" for x in (ln, rn))
+        if not math.isnan(ln) and ln == rn:
+            where += " (**not remote**)"
+        out.append(f"| {results.case_label(k._replace(workload='get_hold'))} | {k.design} | {_fmt_ops(lo)} | "
+                   f"{_fmt_ops(ro)} | {_fmt_ratio(ratio)} | {_fmt_ratio(lat)} | {where} |")
+    out.append("")
+    return out
+
+
 def _sqlite_ranking(run):
     """sqlite_pool: every design ranked by median queries/s in each case, with its query latency
     (get + query + put: what a caller of the pool sees), fairness, SQLITE_BUSY retries and errors."""
@@ -190,7 +231,8 @@ def _ratio_table(run):
 
 def _p99_counter(run, workload):
     """The tail a caller sees: the whole query for sqlite_pool, the get call otherwise."""
-    return "query_p99_ns" if any(run.values(k, "query_p99_ns") for k in run.keys(workload=workload)) \
+    # Every row carries query_p99_ns; rows of workloads that measure no query have -1 (bench/JSON.md).
+    return "query_p99_ns" if any(v >= 0 for k in run.keys(workload=workload) for v in run.values(k, "query_p99_ns")) \
         else "lat_p99_ns"
 
 
@@ -339,7 +381,10 @@ def write_report(run_dir, run, fastpath, plot_paths, meta, source=None):
                   "Its numbers do not cover what is listed here.", ""]
         lines += [f"- {_md_escape(p)}" for p in problems] + [""]
     if c.get("lp_quick") == "1" or meta.get("quick"):
-        lines += ["> **Quick run**: short repetitions, few thread counts; numbers are indicative only.", ""]
+        ms = c.get("lp_run_ms") or meta.get("run_ms")
+        lines += [f"> **Quick run**: {plots.plural(plots.repetitions(run), 'repetition')}"
+                  + (f" of {ms} ms" if ms else "") + f" per case; {', '.join(run.workloads())} at "
+                  f"{plots.threads_list(run.threads())}; numbers are indicative only.", ""]
 
     lines += ["## Which design wins each workload", ""] + _ranking(run)
     lines += ["## The designs", ""] + _design_lines(run, fastpath)
@@ -368,6 +413,7 @@ def write_report(run_dir, run, fastpath, plot_paths, meta, source=None):
     if sqlite:
         lines += ["## A SQLite connection pool (sqlite_pool): every counter", ""] + sqlite
     lines += ["## Throughput tables", ""] + _throughput_tables(run)
+    lines += ["## Remote NUMA memory (get_hold_local against get_hold_remote)", ""] + _remote_section(run)
     ratio = _ratio_table(run)
     if ratio:
         lines += ["## LockPool against pthread and spin-ttas, every case", ""] + ratio

@@ -9,7 +9,10 @@ import statistics
 from collections import OrderedDict, namedtuple
 
 # Workload order used in tables and plots (the harness's own order, bench/JSON.md).
-WORKLOADS = ["uncontended", "try_get_storm", "get_hold", "oversubscribed", "async", "sqlite_pool"]
+WORKLOADS = ["uncontended", "try_get_storm", "get_hold", "get_hold_local", "get_hold_remote", "oversubscribed",
+             "async", "sqlite_pool"]
+# The remote-memory pair: get_hold with every thread on one NUMA node, storage on that node or another.
+LOCAL_WORKLOAD, REMOTE_WORKLOAD = "get_hold_local", "get_hold_remote"
 LOCKPOOL_DESIGNS = ["lockpool-fair", "lockpool-barging", "lockpool-bounded"]
 
 # (label, counter) pairs for the get-latency percentiles, in increasing order.
@@ -71,6 +74,15 @@ def case_label(key, with_threads=True):
     if with_threads:
         s += f" threads={key.threads}"
     return s
+
+
+def numa_nodes(context):
+    """The NUMA nodes of the run's machine from its lp_numa_nodes context ("node0:pu0-1 node1:pu2-3"),
+    as a list of strings; None if the run does not record them."""
+    text = context.get("lp_numa_nodes")
+    if not isinstance(text, str) or not text.strip():
+        return None
+    return text.split()
 
 
 def jain_index(xs):

@@ -17,6 +17,7 @@ import threading
 import time
 
 from . import fastpath as fastpath_mod
+from . import results
 
 # Time budgets for the benchmark part (seconds) and repetitions, full suite and --quick.
 # 14 minutes keeps run_ms near 550 ms with 133 instances (sqlite_pool's 20 added 2 minutes).
@@ -150,10 +151,12 @@ def name_filter(names):
 
 def workloads_of(fams):
     """{workload: {family: names}}: one harness process per workload, so the repetitions of all
-    designs of a workload interleave in time and same-run ratios compare like with like."""
+    designs of a workload interleave in time and same-run ratios compare like with like. The
+    remote-memory pair is one unit (under get_hold_local): the report divides one by the other."""
     out = {}
     for fam, names in fams.items():
-        out.setdefault(fam.split("/")[0], {})[fam] = names
+        w = fam.split("/")[0]
+        out.setdefault(results.LOCAL_WORKLOAD if w == results.REMOTE_WORKLOAD else w, {})[fam] = names
     return out
 
 

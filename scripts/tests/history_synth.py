@@ -56,9 +56,12 @@ def write_run(folder, commit, cdate, rdate, values, counters=("ops_per_s",), fas
     return folder
 
 
-def history_runs(root, n=12, shift_at=6, factor=3.0, reps=5, seed=7, names=OVERSUB, shifted=None):
+def history_runs(root, n=12, shift_at=6, factor=3.0, reps=5, seed=7, names=OVERSUB, shifted=None,
+                 machine_at=None, machine_factor=0.5):
     """n run folders, one per commit; from commit `shift_at` on, the benchmarks in `shifted`
-    (default: the barging ones) run `factor` times faster. Noise: +-5 % uniform per repetition."""
+    (default: the barging ones) run `factor` times faster; from `machine_at` on, every benchmark
+    runs `machine_factor` times as fast (the machine, not the code). Noise: +-5 % uniform per
+    repetition."""
     rng = random.Random(seed)
     shifted = [x for x in names if "barging" in x] if shifted is None else shifted
     folders = []
@@ -66,6 +69,8 @@ def history_runs(root, n=12, shift_at=6, factor=3.0, reps=5, seed=7, names=OVERS
         values = {}
         for name in names:
             base = 1.0e6 * (factor if (name in shifted and i >= shift_at) else 1.0)
+            if machine_at is not None and i >= machine_at:
+                base *= machine_factor
             values[name] = [base * rng.uniform(0.95, 1.05) for _ in range(reps)]
         folders.append(write_run(os.path.join(root, f"run{i:02d}"), sha(i), commit_date(i),
                                  f"2026-12-01T{i % 24:02d}:30:00+00:00", values,

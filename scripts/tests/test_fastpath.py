@@ -109,6 +109,14 @@ class SuitePlan(unittest.TestCase):
         self.assertFalse(re.search(f, names[1][:-1] + "32"))
         self.assertEqual(list(suite.workloads_of(suite.families(names))), ["get_hold"])
 
+    def test_the_remote_pair_runs_in_one_process(self):
+        names = [f"{w}/{d}/slots:1/waiters:64/hold_ns:1000/think_ns:1000/real_time/threads:2"
+                 for w in ("get_hold_local", "get_hold_remote", "get_hold") for d in ("pthread", "lockpool-fair")]
+        units = suite.workloads_of(suite.families(names))
+        self.assertEqual(sorted(units), ["get_hold", "get_hold_local"])
+        self.assertEqual(sorted(units["get_hold_local"]), ["get_hold_local/lockpool-fair", "get_hold_local/pthread",
+                                                          "get_hold_remote/lockpool-fair", "get_hold_remote/pthread"])
+
     def test_filter_escape_is_posix(self):
         # POSIX ERE has no '\-' escape (GB rejects it); metacharacters are escaped.
         self.assertEqual(suite.posix_escape("get_hold/spin-ttas"), "get_hold/spin-ttas")

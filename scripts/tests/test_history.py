@@ -164,6 +164,27 @@ class HistoryCases:
         self.assertEqual(rc, 1, err)
         self.assertIn("must be between 0 and 1", self.refused("changes", "--alpha", "5"))
 
+    def test_ratio_to_a_reference_cancels_the_machine(self):
+        # The machine halves every design's speed at commit 4; barging's code triples it at 10.
+        self.ok("add", *hs.history_runs(self.tmp, n=15, shift_at=10, factor=3.0, machine_at=4))
+        js = os.path.join(self.tmp, "c.json")
+        self.ok("changes", "--json-out", js)
+        with open(js) as f:
+            plain = json.load(f)["changes"]
+        self.assertIn(hs.sha(4), {c["commit"] for c in plain})
+        self.assertTrue(any("pthread" in c["benchmark"] for c in plain))
+        out = self.ok("changes", "--ratio-to", "pthread", "--json-out", js)
+        with open(js) as f:
+            doc = json.load(f)
+        self.assertEqual(doc["metric"], "ops_per_s / pthread")
+        self.assertEqual(sorted(c["benchmark"] for c in doc["changes"]), sorted(n for n in hs.OVERSUB if "barging" in n), out)
+        self.assertEqual({c["commit"] for c in doc["changes"]}, {hs.sha(10)})
+        for c in doc["changes"]:
+            self.assertAlmostEqual(c["after_median"] / c["before_median"], 3.0, delta=0.3)
+        out = self.ok("trend", "--design", "lockpool-barging", "--workload", "oversubscribed", "--ratio-to", "pthread")
+        self.assertIn("ops_per_s / pthread", out)
+        self.assertIn("no ops_per_s / nope series", self.refused("changes", "--ratio-to", "nope"))
+
     # ---- baseline for the gate
     def test_baseline_median_of_last_k_runs_feeds_the_gate(self):
         runs = hs.history_runs(self.tmp, n=9, shift_at=6, factor=3.0)
@@ -212,7 +233,11 @@ class HistoryCases:
         self.ok("add", *hs.history_runs(self.tmp, n=10, shift_at=5))
         db = history.DB(self.url())
         charts = dashboard.collect(db, ["ops_per_s", "lat_p99_ns"])
+        with_ratio = dashboard.collect(db, ["ops_per_s", "lat_p99_ns"], ratio_to="pthread")
         db.close()
+        # ratio charts: barging / pthread for both metrics (pthread / pthread is not drawn)
+        self.assertEqual([c["metric"] for c in with_ratio[4:]], ["ops_per_s \u00f7 pthread", "lat_p99_ns \u00f7 pthread"])
+        self.assertEqual(len(with_ratio), 6)
         # 2 designs x 1 workload x 2 metrics, 2 thread counts each
         self.assertEqual(len(charts), 4)
         self.assertEqual(sum(len(c["series"]) for c in charts), 8)
@@ -328,16 +353,16 @@ class Backfill(unittest.TestCase):
         shutil.rmtree(self.tmp, ignore_errors=True)
 
     def fake_runner(self, fail_on=None, interrupt_on=None):
-        def run(repo, sha, work, filt, reps, run_ms, nice, jobs, tag):
+        def run(repo, sha, work, filt, reps, run_ms, nice, jobs, tag, run_name):
             self.calls.append(sha)
             if sha == interrupt_on:
                 raise KeyboardInterrupt
             if sha == fail_on:
                 return None, "build failed"
-            d = os.path.join(work, "runs", sha[:12])
+            d = os.path.join(work, "runs", run_name)
             i = self.shas.index(sha)
-            hs.write_run(d, sha, f"2026-11-0{i + 1}T10:00:00+00:00", "2026-12-01T00:00:00+00:00",
-                         {hs.OVERSUB[0]: [1.0e6] * reps}, meta={"history_tag": tag})
+            hs.write_run(d, sha, f"2026-11-0{i + 1}T10:00:00+00:00", f"2026-12-01T0{len(self.calls)}:00:00+00:00",
+                         {hs.OVERSUB[0]: [1.0e6 + len(self.calls)] * reps}, meta={"history_tag": tag})
             return d, None
         return run
 
@@ -359,7 +384,7 @@ class Backfill(unittest.TestCase):
         self.assertEqual((added, skipped, failed), ([pool_commits[1][:12]], [pool_commits[0][:12]], []))
         # A run folder left complete by an interrupted add is added without running again;
         # a commit that fails is reported and the others go on.
-        self.fake_runner()(self.repo, self.shas[1], work, "", 2, 0, 0, 1, "backfill")
+        self.fake_runner()(self.repo, self.shas[1], work, "", 2, 0, 0, 1, "backfill", self.shas[1][:12])
         self.calls.clear()
         added, skipped, failed = backfill.backfill(db, self.repo, f"{self.shas[0]}..{self.shas[4]}", work,
                                                    reps=2, runner=self.fake_runner(fail_on=self.shas[3]))
@@ -367,6 +392,14 @@ class Backfill(unittest.TestCase):
         self.assertEqual(added, [self.shas[1][:12]])
         self.assertEqual(failed, [self.shas[3][:12]])
         self.assertEqual(db.query("SELECT COUNT(*) FROM runs")[0][0], 3)
+        # A second pass, newest first, gives each commit a second run (in its own folder).
+        self.calls.clear()
+        added, skipped, failed = backfill.backfill(db, self.repo, f"{self.shas[0]}..{self.shas[4]}", work,
+                                                   paths=["pool/"], reps=2, runs_per_commit=2, newest_first=True,
+                                                   runner=self.fake_runner())
+        self.assertEqual(self.calls, pool_commits[::-1])
+        self.assertTrue(os.path.isdir(os.path.join(work, "runs", pool_commits[0][:12] + "-2")))
+        self.assertEqual(db.query("SELECT COUNT(*) FROM runs WHERE commit_sha = ?", (pool_commits[0],))[0][0], 2)
         db.close()
 
     def test_bad_ranges_refused(self):
@@ -392,12 +425,22 @@ class BackfillReal(unittest.TestCase):
         parent = subprocess.run(["git", "-C", TOP, "rev-parse", "--verify", "--quiet", "HEAD~1"],
                                 capture_output=True, text=True)
         if parent.returncode != 0:
-            self.skipTest("a shallow clone without HEAD~1: no range to backfill")
+            self.skipTest("no git history with HEAD~1 here (a shallow clone or a copy without .git)")
         with tempfile.TemporaryDirectory(prefix="lp-backfill-real-") as tmp:
             dbp = os.path.join(tmp, "h.sqlite")
             args = ["backfill", "HEAD~1..HEAD", "--db", dbp, "--work", os.path.join(tmp, "work"),
                     "--filter", "^uncontended/pthread/", "--reps", "2", "--run-ms", "20", "--nice", "0"]
-            rc, out, err = hs.lp_history(*args)
+            # A build on a busy machine can take many minutes; on a timeout the backfill gets
+            # SIGTERM, so it removes its worktree before the test fails.
+            p = subprocess.Popen([sys.executable, hs.LP_HISTORY] + args, stdout=subprocess.PIPE,
+                                 stderr=subprocess.PIPE, text=True)
+            try:
+                out, err = p.communicate(timeout=1500)
+            except subprocess.TimeoutExpired:
+                p.terminate()
+                out, err = p.communicate()
+                self.fail(f"backfill of one commit took more than 1500 s: {out[-500:]} {err[-500:]}")
+            rc = p.returncode
             self.assertEqual(rc, 0, out + err)
             self.assertIn("1 added", out)
             db = history.DB(dbp)

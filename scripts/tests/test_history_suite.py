@@ -26,10 +26,11 @@ class SuiteAddsToHistory(unittest.TestCase):
                                 "--no-fastpath", "--history", db], capture_output=True, text=True, timeout=600,
                                env=dict(os.environ, MPLBACKEND="Agg", PYTHONDONTWRITEBYTECODE="1"))
             self.assertTrue(os.path.exists(os.path.join(out, "bench.json")), p.stdout + p.stderr)
-            dirty = subprocess.run(["git", "-C", hs.SCRIPTS, "status", "--porcelain", "--untracked-files=no"],
-                                   capture_output=True, text=True).stdout.strip()
-            if dirty:
-                # A build of uncommitted changes names no commit: the history refuses it, loudly.
+            st = subprocess.run(["git", "-C", hs.SCRIPTS, "status", "--porcelain", "--untracked-files=no"],
+                                capture_output=True, text=True)
+            if st.returncode != 0 or st.stdout.strip():
+                # A build of uncommitted changes (or of a copy without .git) names no clean commit:
+                # the history refuses it, loudly.
                 self.assertEqual(p.returncode, 2, p.stdout + p.stderr)
                 self.assertIn("names no clean commit", p.stderr)
                 return

@@ -99,6 +99,63 @@ class CasePicking(unittest.TestCase):
 
 
 
+class RemoteSection(unittest.TestCase):
+    """get_hold_local against get_hold_remote: the ratio on several nodes, said plainly on one."""
+
+    @staticmethod
+    def doc(nodes, remote_rows=True, context=None):
+        doc = synth.make_run(seed=3, reps=3, designs=["lockpool-fair", "pthread"], workloads=["get_hold"],
+                             threads=[2])
+        ctx = {"lp_numa_nodes": nodes}
+        ctx.update(context or {})
+        doc["context"].update(ctx)
+        if remote_rows:
+            for w, node, ops in (("get_hold_local", 0, 2.0e6), ("get_hold_remote", 1, 0.8e6)):
+                for d in ("lockpool-fair", "pthread"):
+                    for rep in range(3):
+                        row = synth.make_row(synth.bench_name(w, d, 2, hold_ns=1000, think_ns=1000), 2,
+                                             ops * (1 + 0.01 * rep), seed=rep, rep=rep, reps=3,
+                                             lat_scale=100.0 if node == 0 else 150.0)
+                        row["mem_node"] = node
+                        doc["benchmarks"].append(row)
+        return doc
+
+    def section(self, doc):
+        return "\n".join(report._remote_section(results.Run(doc)))
+
+    def test_two_nodes_show_the_local_over_remote_ratio(self):
+        text = self.section(self.doc("node0:pu0-1 node1:pu2-3", context={
+            "lp_remote": "threads on node 0 (--pin=numa:0: t0:pu0 t1:pu1); storage on node 0 (get_hold_local) "
+                         "and node 1 (get_hold_remote)"}))
+        self.assertIn("2 NUMA nodes (node0:pu0-1 node1:pu2-3)", text)
+        self.assertIn("threads on node 0", text)
+        # Medians 2.02e6 and 0.808e6: 2.50x; p99.9 150/100 -> 1.50x; storage nodes 0 / 1.
+        self.assertRegex(text, r"\| get_hold slots=2 waiters=16 hold=1000ns think=1000ns threads=2 \| lockpool-fair "
+                               r"\| 2\.02 M \| 808\.0 k \| 2\.50× \| 1\.50× \| 0 / 1 \|")
+        self.assertEqual(text.count("| pthread |"), 1)
+
+    def test_one_node_says_nothing_remote_can_be_measured(self):
+        text = self.section(self.doc("node0:pu0-1", remote_rows=False))
+        self.assertIn("one NUMA node (node0:pu0-1): nothing remote can be measured", text)
+        self.assertNotIn("|", text)
+
+    def test_several_nodes_without_rows_say_why(self):
+        text = self.section(self.doc("node0:pu0-1 node1:pu2-3", remote_rows=False, context={
+            "lp_remote": "not measured: storage cannot be bound to NUMA node 1 (node:1(unbound:Operation not "
+                         "permitted,first-touch))"}))
+        self.assertIn("2 NUMA nodes", text)
+        self.assertIn("no `get_hold_local`/`get_hold_remote` rows: not measured: storage cannot be bound", text)
+
+    def test_storage_that_did_not_move_is_flagged(self):
+        doc = self.doc("node0:pu0-1 node1:pu2-3")
+        for r in doc["benchmarks"]:
+            if r["name"].startswith("get_hold_remote"):
+                r["mem_node"] = 0
+        self.assertIn("0 / 0 (**not remote**)", self.section(doc))
+
+    def test_a_run_without_topology_says_so(self):
+        doc = self.doc("", remote_rows=False)
+        self.assertIn("does not record its NUMA topology", self.section(doc))
 def _report_of(doc, fastpath=None, meta=None):
     """The report text of a synthetic run (written in a temporary folder; no plots drawn: the
     RunFolder tests cover those)."""
@@ -212,8 +269,10 @@ class Ranking(unittest.TestCase):
         doc = synth.make_run(seed=1, reps=1, designs=["lockpool-fair", "pthread"], workloads=["get_hold"],
                              threads=[1], context={"lp_quick": "1"})
         text = _report_of(doc)
-        self.assertIn("**Quick run**", text)
+        self.assertIn("> **Quick run**: 1 repetition per case; get_hold at 1 thread; numbers are indicative only.",
+                      text)
         self.assertNotIn("1 threads", text)
+        self.assertNotIn("1 repetitions", text)
 
 
 class CalibrationNotes(unittest.TestCase):
@@ -314,3 +373,15 @@ class SqliteRanking(unittest.TestCase):
     def test_no_sqlite_rows_no_section(self):
         run = results.Run(synth.make_run(seed=1, reps=1))
         self.assertEqual(report._sqlite_ranking(run), [])
+
+
+class TailCounter(unittest.TestCase):
+    def test_query_latency_only_where_measured(self):
+        rows = []
+        for w, q in (("get_hold", -1.0), ("sqlite_pool", 3e5)):
+            r = synth.make_row(synth.bench_name(w, "pthread", 8, slots=4), 8, 1e5, seed=1)
+            r["query_p99_ns"] = q  # the harness writes -1 where a workload measures no query
+            rows.append(r)
+        run = results.Run({"context": {}, "benchmarks": rows})
+        self.assertEqual(report._p99_counter(run, "get_hold"), "lat_p99_ns")
+        self.assertEqual(report._p99_counter(run, "sqlite_pool"), "query_p99_ns")
