@@ -7,7 +7,7 @@
 // folder under $TMPDIR (default /tmp): the schema below and kRows rows whose values depend only on
 // their key, so every run reads the same data. Each instance then checkpoints the WAL back to
 // empty, so none inherits another's log. The files are removed at exit (and on SIGINT, SIGTERM,
-// SIGHUP; a SIGKILL leaves them, in a folder named lockpool-sqlite-*).
+// SIGHUP, SIGPIPE; a SIGKILL leaves them, in a folder named lockpool-sqlite-*).
 //
 // Connections are opened lazily, the first time a slot is handed out: through the design's own
 // create path where it has one (slot_ensure: LockPool's lp_slot_ensure, i.e. lp_get_or_create),
@@ -137,7 +137,8 @@ bool ensure_database(std::string *err) {
     if (!hooked) {
         hooked = true;
         std::atexit(remove_files);
-        for (int sig : {SIGINT, SIGTERM, SIGHUP}) std::signal(sig, remove_on_signal);
+        // SIGPIPE: the reader of our output went away (e.g. lp-sweep was stopped) mid-run.
+        for (int sig : {SIGINT, SIGTERM, SIGHUP, SIGPIPE}) std::signal(sig, remove_on_signal);
     }
     sqlite3 *db = nullptr;
     bool ok = sqlite3_open_v2(g_db_path.c_str(), &db, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE, nullptr) == SQLITE_OK;

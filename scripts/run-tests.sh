@@ -9,13 +9,15 @@
 # Phase "numa" boots a two-node qemu guest and checks the bench's thread and memory placement
 # inside it (scripts/check-numa-vm.sh: needs root and the Debian mirror; without root it is
 # reported as skipped, and fails under --only numa).
-#   scripts/run-tests.sh [--no-deps] [--only normal|soak|asan|tsan|history|numa]
+# Phase "container" builds the Dockerfile's image and runs its main job in it, with no daemon
+# and no registry (scripts/check-container.sh).
+#   scripts/run-tests.sh [--no-deps] [--only normal|soak|asan|tsan|history|numa|container]
 set -euo pipefail
 top=$(cd "$(dirname "$0")/.." && pwd)
-usage="usage: $0 [--no-deps] [--only normal|soak|asan|tsan|history|numa]
+usage="usage: $0 [--no-deps] [--only normal|soak|asan|tsan|history|numa|container]
   --no-deps   do not install the packages (scripts/install-deps.sh) first
   --only P    run one phase: a build + ctest (normal, soak, asan, tsan), lp-history's tests
-              (history) or the two-node qemu guest (numa)"
+              (history), the two-node qemu guest (numa) or the container image (container)"
 deps=1; only=""
 while [ $# -gt 0 ]; do
   case "$1" in
@@ -28,8 +30,8 @@ while [ $# -gt 0 ]; do
   shift
 done
 case "$only" in
-  ""|normal|soak|asan|tsan|history|numa) ;;
-  *) echo "$0: --only wants normal, soak, asan, tsan, history or numa, not '$only'" >&2; exit 2 ;;
+  ""|normal|soak|asan|tsan|history|numa|container) ;;
+  *) echo "$0: --only wants normal, soak, asan, tsan, history, numa or container, not '$only'" >&2; exit 2 ;;
 esac
 [ "$deps" -eq 0 ] || "$top/scripts/install-deps.sh"
 
@@ -84,4 +86,8 @@ run_numa() {
   echo "=== [numa] passed in $(( $(date +%s) - t0 )) s ==="
 }
 run_numa
+if [ -z "$only" ] || [ "$only" = container ]; then
+  echo "=== [container] build the image, run its main job (scripts/check-container.sh) ==="
+  "$top/scripts/check-container.sh"
+fi
 echo "=== all builds passed in $(( $(date +%s) - start )) s ==="
