@@ -59,7 +59,7 @@ static void usage(FILE *f) {
             "  --max-slots N   largest slot count an epoch picks, 1..64 (default 4)\n"
             "  --max-cells N   largest waiter-cell count an epoch picks, 1..256 (default 16)\n"
             "  --modes LIST    'all' (default: every mode lp_init accepts) or a comma list of\n"
-            "                  fair, barging, bounded or mode numbers\n"
+            "                  restricted, fair, barging, bounded or mode numbers\n"
             "  --epoch-ms MS   epoch length, 10..60000 (default 500)\n"
             "  --seed N        random seed (default 1)\n"
             "  --help          this text\n"
@@ -85,13 +85,27 @@ static long parse_long(const char *opt, const char *s, long lo, long hi) {
     return v;
 }
 
+/* The modes known by name; any other mode lp_init accepts is named by its number. */
+static const struct {
+    lp_mode mode;
+    const char *name;
+} mode_names[] = {
+    {LP_RESTRICTED, "restricted"}, {LP_FAIR, "fair"}, {LP_BARGING, "barging"}, {LP_BOUNDED, "bounded"},
+};
+
 static const char *mode_name(lp_mode m, char buf[16]) {
-    switch ((int)m) {
-    case LP_FAIR: return "fair";
-    case LP_BARGING: return "barging";
-    case LP_BOUNDED: return "bounded";
-    default: snprintf(buf, 16, "mode%d", (int)m); return buf;
-    }
+    for (size_t i = 0; i < sizeof mode_names / sizeof mode_names[0]; i++)
+        if (mode_names[i].mode == m)
+            return mode_names[i].name;
+    snprintf(buf, 16, "mode%d", (int)m);
+    return buf;
+}
+
+static long mode_by_name(const char *tok) {
+    for (size_t i = 0; i < sizeof mode_names / sizeof mode_names[0]; i++)
+        if (!strcmp(tok, mode_names[i].name))
+            return mode_names[i].mode;
+    return parse_long("--modes", tok, -1000, 1000);
 }
 
 static int mode_accepted(lp_mode m) {
@@ -112,15 +126,7 @@ static void parse_modes(options *o, const char *s) {
         bad_usage("--modes list too long: '%s'", s);
     strcpy(buf, s);
     for (char *save = NULL, *tok = strtok_r(buf, ",", &save); tok; tok = strtok_r(NULL, ",", &save)) {
-        long v;
-        if (!strcmp(tok, "fair"))
-            v = LP_FAIR;
-        else if (!strcmp(tok, "barging"))
-            v = LP_BARGING;
-        else if (!strcmp(tok, "bounded"))
-            v = LP_BOUNDED;
-        else
-            v = parse_long("--modes", tok, -1000, 1000);
+        long v = mode_by_name(tok);
         if (!mode_accepted((lp_mode)v))
             bad_usage("--modes: '%s' is not a mode lp_init accepts", tok);
         if (o->nmodes == 64)
