@@ -279,6 +279,16 @@ static int create_obj(void *ctx, uint32_t slot) {
 
 /* A pending async wait: wait for wakes, poll, until it ends (patient), or cancel after
  * `patience` relax rounds (0: patient). Returns the outcome; *slot when acquired. */
+/* The outcome of a get with a deadline: acquired, timed out or the ring full; anything else is a bug. */
+static enum outcome timed_outcome(lp_status st) {
+    if (st == LP_ETIMEDOUT)
+        return O_TIMEDOUT;
+    if (st == LP_EFULL)
+        return O_EFULL;
+    STRESS_EXPECT(st, LP_OK);
+    return O_ACQUIRED;
+}
+
 static enum outcome async_wait(worker *w, lp_wait *rec, uint64_t queued, uint32_t patience, uint32_t *slot) {
     for (;;) {
         uint32_t round = 0;
@@ -336,12 +346,7 @@ static void one_op(worker *w) {
     case K_TIMED: {
         static const uint64_t timeouts[] = {0, 1000, 20000, 200000, 10000000};
         st = lp_get_timeout(S.pool, &slot, timeouts[stress_below(&w->rng, 5)]);
-        if (st == LP_ETIMEDOUT)
-            out = O_TIMEDOUT;
-        else if (st == LP_EFULL)
-            out = O_EFULL;
-        else
-            STRESS_EXPECT(st, LP_OK);
+        out = timed_outcome(st);
         break;
     }
     case K_SPLIT: {
@@ -367,12 +372,7 @@ static void one_op(worker *w) {
             break;
         }
         st = lp_get_finish(S.pool, &rec, &slot, r < 4 ? LP_FOREVER : 50000u * r);
-        if (st == LP_ETIMEDOUT)
-            out = O_TIMEDOUT;
-        else if (st == LP_EFULL)
-            out = O_EFULL;
-        else
-            STRESS_EXPECT(st, LP_OK);
+        out = timed_outcome(st);
         break;
     }
     case K_ASYNC:
@@ -394,12 +394,7 @@ static void one_op(worker *w) {
     }
     case K_DISCARD:
         st = lp_get_timeout(S.pool, &slot, 100000);
-        if (st == LP_ETIMEDOUT)
-            out = O_TIMEDOUT;
-        else if (st == LP_EFULL)
-            out = O_EFULL;
-        else
-            STRESS_EXPECT(st, LP_OK);
+        out = timed_outcome(st);
         break;
     case K_CREATE:
         st = stress_below(&w->rng, 2) ? lp_try_get_or_create(S.pool, &slot, create_obj, w)
@@ -408,12 +403,8 @@ static void one_op(worker *w) {
             out = O_ECREATE; /* the library released (discarded) the slot */
         else if (st == LP_EMPTY)
             out = O_EMPTY;
-        else if (st == LP_ETIMEDOUT)
-            out = O_TIMEDOUT;
-        else if (st == LP_EFULL)
-            out = O_EFULL;
         else
-            STRESS_EXPECT(st, LP_OK);
+            out = timed_outcome(st);
         break;
     case K_KINDS:
         break;
