@@ -45,15 +45,19 @@ def cmd_add(a):
     return 0
 
 
+def _selected_series(db, a, with_values=False):
+    """The series trend and changes look at: the metric itself, or its ratio to --ratio-to."""
+    if a.ratio_to:
+        return history.ratio_series(db, a.metric, a.ratio_to, design=a.design, workload=a.workload,
+                                    name_re=a.filter, machine=a.machine, tag=a.tag)
+    return history.series(db, a.metric, design=a.design, workload=a.workload, name_re=a.filter,
+                          machine=a.machine, tag=a.tag, with_values=with_values)
+
+
 # ---- trend --------------------------------------------------------------------------------
 def cmd_trend(a):
     db = _open(a)
-    if a.ratio_to:
-        ser = history.ratio_series(db, a.metric, a.ratio_to, design=a.design, workload=a.workload,
-                                   name_re=a.filter, machine=a.machine, tag=a.tag)
-    else:
-        ser = history.series(db, a.metric, design=a.design, workload=a.workload, name_re=a.filter,
-                             machine=a.machine, tag=a.tag, with_values=True)
+    ser = _selected_series(db, a, with_values=True)
     db.close()
     label = a.metric + (f" / {a.ratio_to}" if a.ratio_to else "")
     if not ser:
@@ -118,12 +122,7 @@ def find_changes(ser, alpha, permutations, min_size, min_magnitude, seed, metric
 
 def cmd_changes(a):
     db = _open(a)
-    if a.ratio_to:
-        ser = history.ratio_series(db, a.metric, a.ratio_to, design=a.design, workload=a.workload,
-                                   name_re=a.filter, machine=a.machine, tag=a.tag)
-    else:
-        ser = history.series(db, a.metric, design=a.design, workload=a.workload, name_re=a.filter,
-                             machine=a.machine, tag=a.tag)
+    ser = _selected_series(db, a)
     db.close()
     label = a.metric + (f" / {a.ratio_to}" if a.ratio_to else "")
     if not ser:
