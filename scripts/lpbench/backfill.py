@@ -38,7 +38,7 @@ def git(repo, *args, check=True):
     return out.stdout.strip()
 
 
-def commits_in(repo, spec, paths):
+def commits_in(repo, spec, paths, first_parent=False):
     if ".." not in spec:
         raise history.HistoryError(f"not a range: {spec!r} (want A..B, e.g. HEAD~20..HEAD)")
     a, _, b = spec.partition("..")
@@ -46,7 +46,7 @@ def commits_in(repo, spec, paths):
         if subprocess.run(["git", "-C", repo, "rev-parse", "--verify", "--quiet", end + "^{commit}"],
                           capture_output=True).returncode != 0:
             raise history.HistoryError(f"unknown commit {end!r} in {spec!r}")
-    args = ["rev-list", "--reverse", spec]
+    args = ["rev-list", "--reverse"] + (["--first-parent"] if first_parent else []) + [spec]
     if paths:
         args += ["--"] + paths
     out = git(repo, *args)
@@ -159,11 +159,11 @@ def run_commit(repo, sha, work, filt, reps, run_ms, nice, jobs, tag, run_name=No
 
 def backfill(db, repo, spec, work, paths=None, filt=DEFAULT_FILTER, reps=DEFAULT_REPS, run_ms=DEFAULT_RUN_MS,
              nice=10, jobs=2, tag=DEFAULT_TAG, limit=None, runs_per_commit=1, newest_first=False,
-             runner=run_commit):
+             runner=run_commit, first_parent=False):
     """Returns (added, skipped, failed) lists of short commit ids. A commit that already has
     `runs_per_commit` runs with this tag is skipped; a second pass newest-first spreads the
     machine's slow drift over the commits instead of along their order."""
-    shas = commits_in(repo, spec, paths)
+    shas = commits_in(repo, spec, paths, first_parent)
     if not shas:
         raise history.HistoryError(f"no commits in {spec}" + (f" touching {' '.join(paths)}" if paths else ""))
     if limit:

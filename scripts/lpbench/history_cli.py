@@ -160,7 +160,7 @@ def cmd_backfill(a):
         db, TOP, a.range, work, paths=a.path, filt=a.filter or backfill.DEFAULT_FILTER,
         reps=a.reps or backfill.DEFAULT_REPS, run_ms=a.run_ms or backfill.DEFAULT_RUN_MS,
         nice=a.nice, jobs=a.jobs, tag=a.tag or backfill.DEFAULT_TAG, limit=a.limit,
-        runs_per_commit=a.runs_per_commit, newest_first=a.newest_first)
+        runs_per_commit=a.runs_per_commit, newest_first=a.newest_first, first_parent=a.first_parent)
     db.close()
     print(f"lp-history backfill: {len(added)} added, {len(skipped)} already there, {len(failed)} failed"
           + (f" ({' '.join(failed)})" if failed else ""))
