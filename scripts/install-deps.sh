@@ -25,7 +25,12 @@ while [ $# -gt 0 ]; do
   esac
   shift
 done
-[ ${#lists[@]} -gt 0 ] || lists=("$here/packages.txt" $(ls "$here"/packages-*.txt 2>/dev/null))
+# nullglob: the image copies packages.txt alone, and an unmatched glob must add nothing.
+if [ ${#lists[@]} -eq 0 ]; then
+  shopt -s nullglob
+  lists=("$here/packages.txt" "$here"/packages-*.txt)
+  shopt -u nullglob
+fi
 # Lines are "name [stage...]"; comments and blank lines skipped.
 mapfile -t pkgs < <(awk -v stage="$stage" '
   /^[[:space:]]*(#|$)/ { next }
