@@ -489,26 +489,26 @@ static inline int lp__past_bypass_bound(lp__pool *p, uint32_t born) {
     return lp_load_relaxed(&p->turns) - born >= p->bypass_turns;
 }
 
-/* RESTRICTED: the `born` of the oldest published wait at or after the head, in *born; 0 if
- * there is none. Dead tickets at the head (cancelled, or skipped while an older round still
- * held their cell, which a sweep cannot pass yet) and waits still being enqueued (CLAIMING:
- * their born is not written yet, and their own rescan sees the slots) are looked past, so the
- * clock and the rule follow the oldest published *waiter*. The look ends at the tail read
- * first; it passes more than a ticket or two only after many cancellations. */
-static int lp__oldest_waiter(lp__pool *p, uint32_t *born) {
+/* RESTRICTED: is a live wait queued at or after the head? Dead tickets at the head (cancelled,
+ * or skipped while an older round still held their cell, which a sweep cannot pass yet) are
+ * looked past. A wait still being enqueued (CLAIMING) counts: a hand-off reaches it as FAIR's
+ * does (deposited in its cell, collected by its publish), and an lp_get_async wait that keeps
+ * re-queueing after lost retries spends much of its time CLAIMING, so a rule that looked past it
+ * could be dodged at every release and leave a starving wait unserved for ever (the `served`
+ * counterexample in verify/README.md). The look ends at the tail read first; it passes more than
+ * a ticket or two only after many cancellations. */
+static int lp__waiter_queued(lp__pool *p) {
     /* relaxed: a heuristic's input, as in lp__head_starving; the end only bounds the look */
     uint32_t h = lp_load_relaxed(&p->head), end = lp_load_relaxed(&p->tail);
     for (; h != end; h = lp__next_ticket(p, h)) {
-        lp__cell *c = lp__cell_of(p, h);
-        /* acquire: a WAITING/UPDATING word makes the enqueuer's born (stored before its
-         * publishing CAS) visible */
-        uint32_t w = lp_load_acquire(&c->word);
+        /* relaxed: only the state is used, as a hint (a stale word delays one hand-off) */
+        uint32_t w = lp_load_relaxed(&lp__cell_of(p, h)->word);
         if (lp__round(w) != lp__round_of(p, h)) continue; /* skipped or already retired */
         switch (lp__state(w)) {
-        case LP__CELL_WAITING:
-        case LP__CELL_UPDATING: *born = lp_load_relaxed(&c->born); return 1;
-        case LP__CELL_EMPTY:
         case LP__CELL_CLAIMING:
+        case LP__CELL_WAITING:
+        case LP__CELL_UPDATING: return 1;
+        case LP__CELL_EMPTY:
         case LP__CELL_CANCELLED: continue;
         default: return 0; /* GRANTED/READY: head moved past it since we read it */
         }
@@ -522,8 +522,7 @@ static int lp__oldest_waiter(lp__pool *p, uint32_t *born) {
  * convoy: pool/DESIGN.md); at one hand-off per B ticks, a waiter with k waiters ahead is served
  * within (k + 1) * B ticks. relaxed RMW: a counter on its own line; no ordering hangs on it. */
 static int lp__restricted_turn(lp__pool *p) {
-    uint32_t born;
-    if (!lp__oldest_waiter(p, &born)) return 0;
+    if (!lp__waiter_queued(p)) return 0;
     uint32_t t = lp_fetch_add_relaxed(&p->turns, 1u) + 1u;
     /* relaxed: a stale count only delays or prolongs the hand-offs by one release */
     return lp_load_relaxed(&p->starving) != 0u || t % p->bypass_turns == 0u;

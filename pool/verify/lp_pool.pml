@@ -130,6 +130,10 @@
  *                            limit reached left its free slot to nobody (lost wake-up, with QUIT)
  *   BUG_NO_ROTATION          RESTRICTED never hands off for age (the clock is ignored): a
  *                            running process can take every slot while process 0 waits (A7)
+ *   BUG_LATE_ROTATION        RESTRICTED rotates every BOUND + 1 ticks instead of every BOUND-th (A7)
+ *   BUG_CLAIMING_HIDES       RESTRICTED's turn looks past a CLAIMING wait, as the C did before
+ *                            the fix: a starving lp_get_async wait that is CLAIMING at every
+ *                            release's look is never handed a slot (LTL served)
  *   BUG_DROP_LOOK_FIRST      lp__token_drop looks at the queue and slots before its decrement:
  *                            a release between the look and the decrement skips, and the
  *                            look missed its unlock (the Dekker order broken; with QUIT)
@@ -441,8 +445,8 @@ inline any_slot_free() {
 }
 
 #ifdef MODE_RESTRICTED
-/* C: lp__restricted_turn (lp__oldest_waiter + the tick): the oldest published wait from head
- * (dead and CLAIMING tickets passed) ticks the clock; a hand-off if a wait starves or that
+/* C: lp__restricted_turn (lp__waiter_queued + the tick): a live wait from head (dead tickets
+ * passed; a CLAIMING one counts) ticks the clock; a hand-off if a wait starves or that
  * one is due. The head/tail/cell loads are relaxed inputs of a heuristic that only chooses
  * between two modelled paths: one step; the tick (relaxed fetch_add) is another. Sets ok. */
 inline restricted_turn() {
@@ -454,8 +458,13 @@ inline restricted_turn() {
             w = cellw[CELL(h)];
             if
             :: RD(w) != RND(h) -> h = NEXT(h)
-            :: RD(w) == RND(h) && (ST(w) == WAITING || ST(w) == UPDATING) -> ok = 1; i = crec[CELL(h)]; break
+#ifndef BUG_CLAIMING_HIDES
+            :: RD(w) == RND(h) && (ST(w) == CLAIMING || ST(w) == WAITING || ST(w) == UPDATING) -> ok = 1; break
+            :: RD(w) == RND(h) && (ST(w) == EMPTY || ST(w) == CANCELLED) -> h = NEXT(h)
+#else
+            :: RD(w) == RND(h) && (ST(w) == WAITING || ST(w) == UPDATING) -> ok = 1; break
             :: RD(w) == RND(h) && (ST(w) == EMPTY || ST(w) == CLAIMING || ST(w) == CANCELLED) -> h = NEXT(h)
+#endif
             :: RD(w) == RND(h) && (ST(w) == GRANTED || ST(w) == READY) -> break
             fi
         od;
@@ -464,7 +473,11 @@ inline restricted_turn() {
     if
     :: ok -> d_step { /* turns++ (every begun wait ages by one), then the rule: a rotation
                        * every BOUND ticks, or a wait starving */
+#ifndef BUG_LATE_ROTATION
             tclk = (tclk + 1) % BOUND;
+#else
+            tclk = (tclk + 1) % (BOUND + 1);   /* seeded: a rotation every BOUND + 1 ticks */
+#endif
             if :: inwait[0] && age[0] < BOUND -> age[0]++ :: else fi;
             if :: NPROC > 1 && inwait[1] && age[1] < BOUND -> age[1]++ :: else fi;
             if :: NPROC > 2 && inwait[2] && age[2] < BOUND -> age[2]++ :: else fi;
