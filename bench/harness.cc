@@ -40,10 +40,12 @@ bool mode_of(const char *design, lp_mode *mode) {
     return false;
 }
 
-lp_status apply_retry_wakes(lp_pool *pool, lp_mode mode) {
-    const int n = options().retry_wakes;
-    if (n < 0 || mode == LP_FAIR) return LP_OK;
-    return lp_set_retry_wakes(pool, static_cast<uint32_t>(n));
+lp_status apply_tuning_flags(lp_pool *pool, lp_mode mode) {
+    const Options &o = options();
+    lp_status st = LP_OK;
+    if (o.retry_wakes >= 0 && mode != LP_FAIR) st = lp_set_retry_wakes(pool, static_cast<uint32_t>(o.retry_wakes));
+    if (st == LP_OK && o.bypass_turns != 0 && mode == LP_RESTRICTED) st = lp_set_bypass_bound(pool, o.bypass_turns);
+    return st;
 }
 
 std::string SqliteMix::str() const {
@@ -331,7 +333,7 @@ bool default_setup(Run &r) {
     int st = r.d->init(r.self, r.c->slots, r.c->waiters);
     lp_mode mode;
     // A LockPool design's storage starts with its lp_pool (baselines/designs/lockpool.c).
-    if (st == LP_OK && mode_of(r.d->name, &mode)) st = apply_retry_wakes(static_cast<lp_pool *>(r.self), mode);
+    if (st == LP_OK && mode_of(r.d->name, &mode)) st = apply_tuning_flags(static_cast<lp_pool *>(r.self), mode);
     if (st != LP_OK) {
         r.error = std::string("design init failed: ") + lp_status_str(static_cast<lp_status>(st));
         machine().free(r.mem);

@@ -56,7 +56,8 @@ struct Options {
     std::vector<uint32_t> slots;    // --lp_slots=S1,S2,...: each case once per value (interleavable)
     uint32_t waiters = 0;           // --lp_waiters=W
     std::vector<int> threads;       // --lp_threads=T1,T2,...
-    int retry_wakes = -1;           // --lp_retry_wakes=N: lp_set_retry_wakes of lockpool-barging/-bounded (-1: default)
+    int retry_wakes = -1;           // --lp_retry_wakes=N: lp_set_retry_wakes of lockpool/-barging/-bounded (-1: default)
+    uint32_t bypass_turns = 0;      // --lp_bypass_turns=N: lp_set_bypass_bound of lockpool (RESTRICTED; 0: default)
     // --hold=SPEC / --think=SPEC (lp_dist.h): replace every case's fixed hold / think time (hold:
     // the workloads whose hold is a spin; think: every workload). A random one is sampled per
     // thread from a seeded generator before the run (WorkSeq); the case's name carries its mean.
@@ -78,8 +79,9 @@ int intended_node_os(const Topology &topo, const MemPolicy &policy, int pu_os);
 /** The mode of a LockPool design by name (lockpool-fair/-barging/-bounded only: variants such as
  *  lockpool-barging-wakeall keep their own settings). */
 bool mode_of(const char *design, lp_mode *mode);
-/** lp_set_retry_wakes(--lp_retry_wakes) on a BARGING/BOUNDED pool; LP_OK if unset or FAIR. */
-lp_status apply_retry_wakes(lp_pool *pool, lp_mode mode);
+/** The tuning flags on a LockPool pool of this mode: lp_set_retry_wakes(--lp_retry_wakes) unless FAIR,
+ *  lp_set_bypass_bound(--lp_bypass_turns) if RESTRICTED; LP_OK for what is unset or does not apply. */
+lp_status apply_tuning_flags(lp_pool *pool, lp_mode mode);
 
 // ---- time and calibrated work ------------------------------------------------------------
 

@@ -40,7 +40,8 @@ const char kUsage[] =
     "  --lp_slots=S[,S2,...] --lp_waiters=W  override SLOTS / MAX_WAITERS of every case (tuning sweeps;\n"
     "                                     several SLOTS: every case once per value)\n"
     "  --lp_threads=T1,T2,...             override the thread counts of every case (tuning sweeps)\n"
-    "  --lp_retry_wakes=N                 lp_set_retry_wakes(N) for lockpool-barging/-bounded (0: no limit)\n"
+    "  --lp_retry_wakes=N                 lp_set_retry_wakes(N) for lockpool/-barging/-bounded (0: no limit)\n"
+    "  --lp_bypass_turns=N                lp_set_bypass_bound(N) for lockpool (RESTRICTED), N = 1..1000000\n"
     "  --hold=SPEC --think=SPEC           replace every case's hold / think time (ns) by SPEC: N (fixed),\n"
     "                                     exp:MEAN, lognormal:MEDIAN,SIGMA or bimodal:SHORT,LONG,P (LONG with\n"
     "                                     probability P); sampled per thread from a seeded generator before\n"
@@ -245,6 +246,14 @@ int main(int argc, char **argv) {
                 return 2;
             }
             opt.retry_wakes = static_cast<int>(n);
+        } else if (take_value(a, "--lp_bypass_turns", &v)) {
+            char *end = nullptr;
+            const unsigned long n = std::isdigit(static_cast<unsigned char>(v[0])) ? std::strtoul(v.c_str(), &end, 10) : 0;
+            if (n == 0 || *end != '\0' || n > 1000000) {
+                std::fprintf(stderr, "lockpool-bench: --lp_bypass_turns must be 1..1000000\n");
+                return 2;
+            }
+            opt.bypass_turns = static_cast<uint32_t>(n);
         } else if (take_value(a, "--hold", &v) || take_value(a, "--think", &v)) {
             const bool hold = std::strncmp(a, "--hold", 6) == 0;
             std::string err;
@@ -340,6 +349,8 @@ int main(int argc, char **argv) {
     benchmark::AddCustomContext("lp_run_ms", std::to_string(opt.run_ms));
     benchmark::AddCustomContext("lp_retry_wakes", opt.retry_wakes < 0 ? std::string("default (") +
                                     std::to_string(LP_RETRY_WAKES_DEFAULT) + ")" : std::to_string(opt.retry_wakes));
+    benchmark::AddCustomContext("lp_bypass_turns", opt.bypass_turns == 0 ? std::string("default (") +
+                                    std::to_string(LP_BYPASS_BOUND_DEFAULT) + ")" : std::to_string(opt.bypass_turns));
     benchmark::AddCustomContext("lp_hold", opt.hold_given ? opt.hold.spec : "per case (fixed, as named)");
     benchmark::AddCustomContext("lp_think", opt.think_given ? opt.think.spec : "per case (fixed, as named)");
     benchmark::AddCustomContext("lp_work_seed", std::to_string(kWorkSeed));

@@ -71,7 +71,7 @@ bool async_setup(Run &r) {
     lp_cell *cells = reinterpret_cast<lp_cell *>(slots + r.c->slots);
     lp_status st = lp_init(pool, slots, r.c->slots, cells, r.c->waiters, mode);
     if (st == LP_OK && mode == LP_BOUNDED) st = lp_set_fairness_bound(pool, 0, lp_clock_ns);
-    if (st == LP_OK) st = apply_retry_wakes(pool, mode);
+    if (st == LP_OK) st = apply_tuning_flags(pool, mode);
     if (st != LP_OK) {
         r.error = std::string("async: lp_init: ") + lp_status_str(st);
         machine().free(r.mem);
