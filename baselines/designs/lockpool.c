@@ -153,7 +153,7 @@ static uint32_t lockpool_waiting(const void *self) {
 const lpd_design lpd_lockpool = LOCKPOOL_DESIGN(
     "lockpool", lockpool_init_default, lockpool_try_get, LPD_BYPASS_BOUNDED,
     "LockPool default (RESTRICTED): running threads take free slots, few waiters woken, the rest parked; "
-    "every 64th release with waiters is handed to the oldest; lock-free try_get/put");
+    "every 2048th release with waiters is handed to the oldest; lock-free try_get/put");
 
 const lpd_design lpd_lockpool_fair = LOCKPOOL_DESIGN(
     "lockpool-fair", lockpool_init_fair, lockpool_try_get, LPD_FIFO,

@@ -347,8 +347,7 @@ def tune_rows(runs, design, references, param=None):
     harness process (several per value: rounds). A ratio to a reference design is taken within
     each process (median over its repetitions, design over reference), then the median over the
     processes of that value: load that differs between processes cancels. jain/minmax are the
-    lowest repetition, max_bypass and lat_max_ns the highest; bypass_bound only for bypass_turns
-    (the value given, or the default 64 when the value is 0)."""
+    lowest repetition, max_bypass and lat_max_ns the highest; bypass_bound only for bypass_turns."""
     by_case = {}
     for value, run in runs:
         for key in run.keys(design=design):
@@ -378,7 +377,7 @@ def tune_rows(runs, design, references, param=None):
             "jain_min": min(r["jain"]) if r["jain"] else math.nan,
             "minmax_min": min(r["minmax"]) if r["minmax"] else math.nan,
             "max_bypass": max(r["bypass"]) if r["bypass"] else math.nan,
-            "bypass_bound": (bypass_bound(value or 64, case.threads, case.slots)
+            "bypass_bound": (bypass_bound(value, case.threads, case.slots)
                              if param == "bypass_turns" else math.nan),
             "lat_max_ns": max(r["lat_max"]) if r["lat_max"] else math.nan,
         })
@@ -410,7 +409,7 @@ def tune_lines(rows, param, design, references):
     lines = [f"{design}: medians over repetitions; ratios within each harness process, median over processes",
              head]
     for r in rows:
-        value = "default" if r["value"] == 0 else str(r["value"])
+        value = str(r["value"])
         case = f"{r['case']} threads={r['threads']}"
         ops = _cell(r["ops_per_s"] / 1e6, ".3f") + "M"
         lat = _cell(r["lat_max_ns"] / 1e6, ".1f") + "ms"

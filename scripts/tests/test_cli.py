@@ -290,6 +290,7 @@ class LpSweep(unittest.TestCase):
                           (["--scaling", "--analyze", other, "--design", "urcu"], "no get_hold results for urcu"),
                           (["--tune", "spin=1", "--filter", "x"], "PARAM one of"),
                           (["--tune", "bypass_turns=8,x", "--filter", "x"], "distinct integers"),
+                          (["--tune", "bypass_turns=0,8", "--filter", "x"], "distinct integers >= 1"),
                           (["--tune", "bypass_turns=8,8", "--filter", "x"], "distinct integers"),
                           (["--tune", "bypass_turns=8"], "needs --filter"),
                           (["--tune", "bypass_turns=8", "--filter", "x", "--reference", "a|b"], "design name"),

@@ -191,8 +191,6 @@ class Tune(unittest.TestCase):
             with open(sweep.write_tune_csv(rows, ["pthread"], os.path.join(d, "t.csv"))) as f:
                 self.assertEqual(f.readline().split(",")[4], "x_pthread")
 
-    def test_default_value_uses_default_bound(self):
-        rows = sweep.tune_rows([(0, self.process(1e6, 1e6, 10))], "lockpool", ["pthread"], "bypass_turns")
-        self.assertEqual(rows[0]["bypass_bound"], 8 * 64 + 8)
+    def test_bound_only_for_bypass_turns(self):
         rows = sweep.tune_rows([(4, self.process(1e6, 1e6, 10))], "lockpool", ["pthread"], "retry_wakes")
         self.assertTrue(math.isnan(rows[0]["bypass_bound"]))
