@@ -625,6 +625,65 @@ static void test_slot_ensure(void) {
     pool_free(p);
 }
 
+/* ---- async path (optional: lpd_async) ---------------------------------------------- */
+static void count_wake(void *ctx) {
+    /* relaxed: a counter, read by this thread after the design's put returned */
+    atomic_fetch_add_explicit((atomic_uint *)ctx, 1, memory_order_relaxed);
+}
+
+/* From one thread: a wait queued while every slot is held is woken by a put and then served
+ * (FIFO: handed the slot; barging: its retry finds it free); a cancelled wait is never woken. */
+static void test_async(void) {
+    if (!design->async)
+        return;
+    begin("async path (get / poll / cancel)");
+    CHECK(design->wait_size > 0, "an async path without wait_size");
+    pool p = pool_new(1, 4);
+    void *wait = alloc_storage(design->wait_size);
+    atomic_uint wakes;
+    atomic_init(&wakes, 0);
+    const lp_waker waker = {count_wake, &wakes};
+    uintptr_t held, got = 0;
+    CHECK_ST(design->async->get(p.self, wait, waker, &held), LP_OK); /* free: taken at once */
+    CHECK_ST(design->async->get(p.self, wait, waker, &got), LP_PENDING);
+    CHECK_ST(design->put(p.self, held), LP_OK);
+    CHECK(atomic_load(&wakes) == 1, "%u wakes after the put, expected 1", atomic_load(&wakes));
+    CHECK_ST(design->async->poll(p.self, wait, &got), LP_OK);
+    CHECK(got == held, "the woken wait got handle %ju, not the released %ju", (uintmax_t)got, (uintmax_t)held);
+    /* A wait withdrawn before any put: cancelled, never woken, nothing left behind. */
+    CHECK_ST(design->async->get(p.self, wait, waker, &held), LP_PENDING);
+    CHECK_ST(design->async->cancel(p.self, wait, &held), LP_CANCELLED);
+    CHECK_ST(design->put(p.self, got), LP_OK);
+    CHECK(atomic_load(&wakes) == 1, "a cancelled wait was woken");
+    check_no_leak(p);
+    free(wait);
+    pool_free(p);
+}
+
+/* ---- settings (optional: params / set_param) ---------------------------------------- */
+/* Each listed setting has a name once; set_param takes each numeric one at its own value on a
+ * fresh instance, and answers LP_ENOSYS for a name the design does not list. */
+static void test_params(void) {
+    if (!design->params)
+        return;
+    begin("settings (params / set_param)");
+    lpd_param prm[LPD_MAX_PARAMS];
+    unsigned n = design->params(prm);
+    CHECK(n >= 1 && n <= LPD_MAX_PARAMS, "params returned %u settings", n);
+    pool p = pool_new(2, 4);
+    for (unsigned i = 0; i < n; i++) {
+        CHECK(prm[i].name && prm[i].name[0], "setting %u has no name", i);
+        for (unsigned j = 0; j < i; j++)
+            CHECK(strcmp(prm[i].name, prm[j].name) != 0, "setting %s listed twice", prm[i].name);
+        if (design->set_param && prm[i].text == NULL)
+            CHECK_ST(design->set_param(p.self, prm[i].name, prm[i].num), LP_OK);
+    }
+    if (design->set_param)
+        CHECK_ST(design->set_param(p.self, "no_such_setting", 1), LP_ENOSYS);
+    check_no_leak(p);
+    pool_free(p);
+}
+
 /* ---- registry ----------------------------------------------------------------------- */
 static int check_registry(const char *expected_csv) {
     begin("registry");
@@ -654,6 +713,10 @@ static int check_registry(const char *expected_csv) {
               "get_begin, get_finish and wait_size: all or none");
         CHECK(!has(LPD_WAIT_QUEUE) || has(LPD_BLOCKING), "waiter queue without blocking get");
         CHECK(!design->slot_ensure || has(LPD_BOUNDED), "slot_ensure without slot handles");
+        CHECK(!design->async || (design->async->get && design->async->poll && design->async->cancel &&
+                                 design->wait_size > 0),
+              "an async path without get, poll, cancel or wait_size");
+        CHECK(!design->set_param || design->params, "set_param without params");
         CHECK(has(LPD_PER_THREAD) == (design->thread_enter != NULL && design->thread_exit != NULL),
               "LPD_PER_THREAD and thread_enter/exit disagree");
     }
@@ -691,6 +754,8 @@ int main(int argc, char **argv) {
     test_bypass_bounded();
     test_split_get();
     test_slot_ensure();
+    test_async();
+    test_params();
     printf("design %s: all conformance tests passed\n", design->name);
     return 0;
 }
