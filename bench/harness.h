@@ -19,7 +19,6 @@
 
 #include <atomic>
 #include <cstdint>
-#include <ctime>
 #include <memory>
 #include <string>
 #include <vector>
@@ -30,6 +29,7 @@
 #include "lp_hist.h"
 #include "lp_topo.h"
 #include "lockpool.h"
+#include "lp_support.h"
 
 namespace lpbench {
 
@@ -84,19 +84,8 @@ int apply_overrides(const lpd_design *d, void *self);
 
 // ---- time and calibrated work ------------------------------------------------------------
 
-inline uint64_t now_ns() {
-    timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);  // vDSO: no syscall with a TSC clocksource
-    return static_cast<uint64_t>(ts.tv_sec) * 1000000000u + static_cast<uint64_t>(ts.tv_nsec);
-}
-
-inline void cpu_relax() {
-#if defined(__x86_64__) || defined(__i386__)
-    __builtin_ia32_pause();
-#elif defined(__aarch64__)
-    asm volatile("yield" ::: "memory");
-#endif
-}
+inline uint64_t now_ns() { return lps_now_ns(); }
+inline void cpu_relax() { lps_cpu_relax(); }
 
 /** Busy work of `iters` loop iterations (the compiler may not elide or merge them). */
 inline void spin_iters(uint64_t iters) {

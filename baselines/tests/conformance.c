@@ -18,7 +18,7 @@
 
 #define HANG_NS (30ull * 1000000000ull)
 
-#ifdef LPD_TSAN
+#ifdef LPS_TSAN
 enum { STRESS_THREADS = 4, STRESS_MS = 400, WAKE_GETTERS = 4, WAKE_ROUNDS = 20 };
 #else
 enum { STRESS_THREADS = 8, STRESS_MS = 1000, WAKE_GETTERS = 6, WAKE_ROUNDS = 50 };
@@ -144,7 +144,7 @@ static void disown(uintptr_t h, unsigned me) {
 
 static void hold_briefly(unsigned i) {
     for (unsigned k = 0; k < (i & 15u); k++)
-        lpd_cpu_relax();
+        lps_cpu_relax();
 }
 
 /* ---- tests ------------------------------------------------------------------------ */
@@ -211,9 +211,9 @@ static void test_blocking_contract(void) {
     }
     CHECK_ST(design->get_timeout(p.self, &h, 0), LP_ETIMEDOUT);
     const uint64_t timeout = 20000000; /* 20 ms */
-    uint64_t start = lpd_now_ns();
+    uint64_t start = lps_now_ns();
     CHECK_ST(design->get_timeout(p.self, &h, timeout), LP_ETIMEDOUT);
-    uint64_t waited = lpd_now_ns() - start;
+    uint64_t waited = lps_now_ns() - start;
     /* A deadline is a promise not to give up early (a correctness bound, not a speed one). */
     CHECK(waited >= timeout, "timed out after %llu ns, before the %llu ns deadline",
           (unsigned long long)waited, (unsigned long long)timeout);
@@ -270,7 +270,7 @@ static void start(worker *w, void *(*fn)(void *)) {
 /* Wait for a counter to reach `want`, or fail after HANG_NS without progress. */
 static void await_progress(atomic_uint *counter, unsigned want, const char *what) {
     unsigned last = 0;
-    uint64_t last_change = lpd_now_ns();
+    uint64_t last_change = lps_now_ns();
     for (;;) {
         /* relaxed: we only watch the count move; joins order the rest */
         unsigned now = atomic_load_explicit(counter, memory_order_relaxed);
@@ -278,9 +278,9 @@ static void await_progress(atomic_uint *counter, unsigned want, const char *what
             return;
         if (now != last) {
             last = now;
-            last_change = lpd_now_ns();
+            last_change = lps_now_ns();
         }
-        CHECK(lpd_now_ns() - last_change < HANG_NS, "hang: %s stuck at %u of %u for 30 s", what,
+        CHECK(lps_now_ns() - last_change < HANG_NS, "hang: %s stuck at %u of %u for 30 s", what,
               now, want);
         sleep_ns(1000000);
     }
@@ -312,13 +312,13 @@ static void test_waiter_limit(void) {
     start(&w, efull_waiter);
     /* Once the waiter is counted, the one waiter place is taken: we must get LP_EFULL.
      * Until then our own timed get may wait (and time out) in its place. */
-    uint64_t began = lpd_now_ns();
+    uint64_t began = lps_now_ns();
     for (;;) {
         int st = design->get_timeout(p.self, &h, 2000000);
         if (st == LP_EFULL)
             break;
         CHECK(st == LP_ETIMEDOUT, "timed get returned %s", lp_status_str(st));
-        CHECK(lpd_now_ns() - began < HANG_NS, "hang: the waiter never occupied the waiter place");
+        CHECK(lps_now_ns() - began < HANG_NS, "hang: the waiter never occupied the waiter place");
         sleep_ns(1000000); /* leave the place free for the waiter to take */
     }
     CHECK_ST(design->put(p.self, held), LP_OK);
@@ -333,7 +333,7 @@ static void test_waiter_limit(void) {
 static void *stress_worker(void *arg) {
     worker *w = arg;
     worker_enter(w);
-    for (unsigned i = 0; lpd_now_ns() < w->stop_at_ns; i++) {
+    for (unsigned i = 0; lps_now_ns() < w->stop_at_ns; i++) {
         uintptr_t h;
         int st;
         unsigned way = has(LPD_BLOCKING) ? i % 4 : 0;
@@ -369,7 +369,7 @@ static void test_mutual_exclusion(void) {
     const uint32_t max_waiters = STRESS_THREADS - 2;
     pool p = pool_new(STRESS_SLOTS, max_waiters);
     worker w[STRESS_THREADS];
-    uint64_t stop = lpd_now_ns() + (uint64_t)STRESS_MS * 1000000u;
+    uint64_t stop = lps_now_ns() + (uint64_t)STRESS_MS * 1000000u;
     for (unsigned t = 0; t < STRESS_THREADS; t++) {
         w[t] = (worker){.p = p, .id = t + 1, .stop_at_ns = stop};
         start(&w[t], stress_worker);
@@ -455,9 +455,9 @@ static void test_fifo(void) {
         start(&w[i], fifo_waiter);
         if (design->waiting) {
             /* Observably queued before the next one starts. */
-            uint64_t began = lpd_now_ns();
+            uint64_t began = lps_now_ns();
             while (design->waiting(p.self) < i + 1) {
-                CHECK(lpd_now_ns() - began < HANG_NS, "hang: waiter %u never queued", i + 1);
+                CHECK(lps_now_ns() - began < HANG_NS, "hang: waiter %u never queued", i + 1);
                 sleep_ns(100000);
             }
         } else {
@@ -546,10 +546,10 @@ static void test_bypass_bounded(void) {
         atomic_uint done = 0;
         worker w = {.p = p, .id = 1, .progress = &done};
         start(&w, bypass_waiter);
-        uint64_t began = lpd_now_ns();
+        uint64_t began = lps_now_ns();
         if (design->waiting)
             while (design->waiting(p.self) < 1) {
-                CHECK(lpd_now_ns() - began < HANG_NS, "hang: the waiter never queued");
+                CHECK(lps_now_ns() - began < HANG_NS, "hang: the waiter never queued");
                 sleep_ns(100000);
             }
         else
@@ -561,10 +561,10 @@ static void test_bypass_bounded(void) {
             while (design->try_get(p.self, &h) != LP_OK) {
                 if (atomic_load_explicit(&done, memory_order_relaxed) != 0 && design->try_get(p.self, &h) == LP_OK)
                     break;
-                CHECK(lpd_now_ns() - began < HANG_NS, "hang: the slot never came back to the barger");
+                CHECK(lps_now_ns() - began < HANG_NS, "hang: the slot never came back to the barger");
             }
             barged++;
-            CHECK(lpd_now_ns() - began < HANG_NS, "hang: the waiter starved while %lu grants went to a barger",
+            CHECK(lps_now_ns() - began < HANG_NS, "hang: the waiter starved while %lu grants went to a barger",
                   barged);
         }
         pthread_join(w.thread, NULL);
