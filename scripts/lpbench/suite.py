@@ -17,7 +17,7 @@ import threading
 import time
 
 from . import fastpath as fastpath_mod
-from . import results
+from . import results, targets
 
 # Time budgets for the benchmark part (seconds) and repetitions, full suite and --quick.
 # 14 minutes keeps run_ms near 550 ms with 133 instances (sqlite_pool's 20 added 2 minutes).
@@ -33,8 +33,8 @@ QUICK_REPS = 3
 OVERHEAD_S = 0.15
 PROCESS_OVERHEAD_S = 0.3
 RUN_MS_RANGE = (25, 2000)
-FASTPATH_QUICK_DESIGNS = ["lockpool-fair", "lockpool-barging", "lockpool-bounded", "pthread",
-                          "bare-cas"]
+# --quick counts instructions only for the designs the fast-path target judges (targets.json).
+FASTPATH_QUICK_DESIGNS = targets.MODES + [targets.USUAL, targets.FLOOR]
 _START_RE = re.compile(r"^\[lockpool-bench\] #(\d+) (\S+)")
 
 
