@@ -277,22 +277,6 @@ class Ranking(unittest.TestCase):
         self.assertNotIn("1 repetitions", text)
 
 
-class CalibrationNotes(unittest.TestCase):
-    def test_reads_every_process_calibration_and_drift_warning_from_the_log(self):
-        from lpbench import suite
-        with tempfile.TemporaryDirectory() as d:
-            path = os.path.join(d, "bench.log")
-            with open(path, "w") as f:
-                f.write("[lockpool-bench] spin calibration: 200ns=700it 1000ns=4000it\n"
-                        "[lockpool-bench] #1 get_hold/x (200 ms)\n"
-                        "[lockpool-bench] spin calibration: 200ns=300it 1000ns=1700it\n"
-                        "[lockpool-bench] warning: spin calibration drifted (1000 ns of work now takes 430 ns): "
-                        "this process's hold/think times were not what the case names say\n")
-            notes = suite.calibration_notes(path)
-            self.assertEqual(notes["spin_calibrations"], ["200ns=700it 1000ns=4000it", "200ns=300it 1000ns=1700it"])
-            self.assertEqual(notes["calibration_drift"], ["1000 ns of work now takes 430 ns"])
-            self.assertEqual(suite.calibration_notes(os.path.join(d, "missing.log")), {})
-
 class ReportVerdicts(unittest.TestCase):
     """What went wrong comes first; promises are read from the run's context."""
 
