@@ -272,9 +272,10 @@ bool filter_selects_unmeasured(const std::string &filter, std::string *why) {
 int max_registered_threads() { return g_max_threads; }
 std::vector<uint64_t> registered_work_ns() { return g_work_ns; }
 
-void write_detail_file(const std::string &path) {
+void write_detail_file(const std::string &path, const std::string &calibration_drift) {
     std::ofstream out(path);
-    out << "{\"benchmarks\": {";
+    // Known only once every run is over, so it cannot be in the JSON's context (written first).
+    out << "{\"lp_calibration_drift\": \"" << calibration_drift << "\",\n \"benchmarks\": {";
     bool first = true;
     for (const auto &kv : details()) {
         out << (first ? "\n" : ",\n") << "  \"" << kv.first << "\": {\"hist\": [";

@@ -383,8 +383,9 @@ void register_all_workloads();
 /** Every design of the build (lpd_designs()), in order. */
 std::vector<const lpd_design *> all_designs();
 
-/** Histograms and per-thread ops per benchmark name, for --lp_detail_out. */
-void write_detail_file(const std::string &path);
+/** Histograms and per-thread ops per benchmark name, for --lp_detail_out, and the process's
+ *  calibration drift (calibration_drift(), "" if none). */
+void write_detail_file(const std::string &path, const std::string &calibration_drift);
 
 /** Largest thread count registered so far (for the placement shown in the context). */
 /** A workload that cannot be measured on this machine registers nothing and records here the
