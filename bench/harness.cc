@@ -15,9 +15,9 @@
 #include <mutex>
 #include <set>
 
-#include "lp_stats.h"
+#include "fairness.h"
 
-namespace lpbench {
+namespace lpb {
 
 std::vector<lpd_param> design_params(const lpd_design *d) {
     lpd_param buf[LPD_MAX_PARAMS];
@@ -262,9 +262,10 @@ bool filter_selects_unmeasured(const std::string &filter, std::string *why) {
 int max_registered_threads() { return g_max_threads; }
 std::vector<uint64_t> registered_work_ns() { return g_work_ns; }
 
-void write_detail_file(const std::string &path) {
+void write_detail_file(const std::string &path, const std::string &calibration_drift) {
     std::ofstream out(path);
-    out << "{\"benchmarks\": {";
+    // Known only once every run is over, so it cannot be in the JSON's context (written first).
+    out << "{\"lp_calibration_drift\": \"" << calibration_drift << "\",\n \"benchmarks\": {";
     bool first = true;
     for (const auto &kv : details()) {
         out << (first ? "\n" : ",\n") << "  \"" << kv.first << "\": {\"hist\": [";
@@ -772,4 +773,4 @@ std::vector<const lpd_design *> all_designs() {
     return std::vector<const lpd_design *>(list, list + n);
 }
 
-}  // namespace lpbench
+}  // namespace lpb

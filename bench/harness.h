@@ -24,14 +24,14 @@
 #include <vector>
 
 #include "lp_design.h"
-#include "lp_dist.h"
-#include "lp_fifo.h"
-#include "lp_hist.h"
-#include "lp_topo.h"
+#include "distribution.h"
+#include "fifo_order.h"
+#include "histogram.h"
+#include "topology.h"
 #include "lockpool.h"
 #include "lp_support.h"
 
-namespace lpbench {
+namespace lpb {
 
 // ---- options -----------------------------------------------------------------------------
 
@@ -57,7 +57,7 @@ struct Options {
     uint32_t waiters = 0;           // --lp_waiters=W
     std::vector<int> threads;       // --lp_threads=T1,T2,...
     int retry_wakes = -1;           // --lp_retry_wakes=N: setting retry_wakes of every design that has it (-1: its own)
-    // --hold=SPEC / --think=SPEC (lp_dist.h): replace every case's fixed hold / think time (hold:
+    // --hold=SPEC / --think=SPEC (distribution.h): replace every case's fixed hold / think time (hold:
     // the workloads whose hold is a spin; think: every workload). A random one is sampled per
     // thread from a seeded generator before the run (WorkSeq); the case's name carries its mean.
     Dist hold, think;
@@ -134,7 +134,7 @@ struct alignas(128) ThreadStats {
 /**
  * FIFO order: the order in which the design GRANTED slots, compared with the order in which the
  * waiters JOINED its queue, counting only certain overtakings (definition and the off-line
- * count: lp_fifo.h; bench/README.md).
+ * count: fifo_order.h; bench/README.md).
  *   - Every attempt loads the arrival counter first (`start`). A get that had to wait takes a
  *     ticket from it: between get_begin and get_finish when the design has a split get (the
  *     ticket then follows the design's own enqueue), else just before its blocking get.
@@ -374,8 +374,9 @@ void register_all_workloads();
 /** Every design of the build (lpd_designs()), in order. */
 std::vector<const lpd_design *> all_designs();
 
-/** Histograms and per-thread ops per benchmark name, for --lp_detail_out. */
-void write_detail_file(const std::string &path);
+/** Histograms and per-thread ops per benchmark name, for --lp_detail_out, and the process's
+ *  calibration drift (calibration_drift(), "" if none). */
+void write_detail_file(const std::string &path, const std::string &calibration_drift);
 
 /** Largest thread count registered so far (for the placement shown in the context). */
 /** A workload that cannot be measured on this machine registers nothing and records here the
@@ -390,5 +391,5 @@ int max_registered_threads();
 /** Every hold/think length registered so far, to calibrate them all before the first run. */
 std::vector<uint64_t> registered_work_ns();
 
-}  // namespace lpbench
+}  // namespace lpb
 #endif

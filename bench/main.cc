@@ -24,7 +24,7 @@
 #define LP_BENCH_SOURCE_DIR "."
 #endif
 
-using namespace lpbench;
+using namespace lpb;
 
 namespace {
 
@@ -397,6 +397,6 @@ int main(int argc, char **argv) {
         std::fprintf(stderr, "[lockpool-bench] warning: spin calibration drifted (%s): this process's hold/think "
                              "times were not what the case names say; compare its results with care\n", drift.c_str());
     benchmark::Shutdown();
-    if (!opt.detail_out.empty()) write_detail_file(opt.detail_out);
+    if (!opt.detail_out.empty()) write_detail_file(opt.detail_out, drift);
     return 0;
 }

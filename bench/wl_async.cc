@@ -20,7 +20,7 @@
 
 #include "harness.h"
 
-namespace lpbench {
+namespace lpb {
 namespace {
 
 constexpr std::size_t kAsyncWaitBytes = 256;  // a design whose wait record is larger runs no async case
@@ -228,4 +228,4 @@ void register_async() {
 const bool registered = add_workload("async", register_async);
 
 }  // namespace
-}  // namespace lpbench
+}  // namespace lpb
