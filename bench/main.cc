@@ -24,7 +24,7 @@
 #define LP_BENCH_SOURCE_DIR "."
 #endif
 
-using namespace lpbench;
+using namespace lpb;
 
 namespace {
 
@@ -40,8 +40,10 @@ const char kUsage[] =
     "  --lp_slots=S[,S2,...] --lp_waiters=W  override SLOTS / MAX_WAITERS of every case (tuning sweeps;\n"
     "                                     several SLOTS: every case once per value)\n"
     "  --lp_threads=T1,T2,...             override the thread counts of every case (tuning sweeps)\n"
-    "  --lp_retry_wakes=N                 lp_set_retry_wakes(N) for lockpool/-barging/-bounded (0: no limit)\n"
-    "  --lp_bypass_turns=N                lp_set_bypass_bound(N) for lockpool (RESTRICTED), N = 1..1000000\n"
+    "  --lp_retry_wakes=N                 setting retry_wakes (lp_set_retry_wakes) of every design that has\n"
+    "                                     one (lp_design_params in the context lists them; 0: no limit)\n"
+    "  --lp_bypass_turns=N                setting bypass_bound (lp_set_bypass_bound: lockpool, RESTRICTED) of\n"
+    "                                     every design that has one, N = 1..1000000\n"
     "  --hold=SPEC --think=SPEC           replace every case's hold / think time (ns) by SPEC: N (fixed),\n"
     "                                     exp:MEAN, lognormal:MEDIAN,SIGMA or bimodal:SHORT,LONG,P (LONG with\n"
     "                                     probability P); sampled per thread from a seeded generator before\n"
@@ -135,6 +137,24 @@ std::string design_summaries_json() {
     std::string out = "{";
     for (const lpd_design *d : all_designs())
         out += (out.size() > 1 ? ", " : "") + json_string(d->name) + ": " + json_string(d->summary);
+    return out + "}";
+}
+
+// Each design's settings (the registry's params: LockPool's mode, bypass bound, retry wakes,
+// fairness bound), as this run applies them (--lp_* overrides included): a JSON object of
+// objects, {"lockpool": {"mode": "RESTRICTED", "bypass_bound": 64, ...}, "pthread": {}, ...}.
+std::string design_params_json() {
+    std::string out = "{";
+    for (const lpd_design *d : all_designs()) {
+        out += (out.size() > 1 ? ", " : "") + json_string(d->name) + ": {";
+        bool first = true;
+        for (const lpd_param &p : design_params(d)) {
+            out += (first ? "" : ", ") + json_string(p.name) + ": " +
+                   (p.text ? json_string(p.text) : std::to_string(p.num));
+            first = false;
+        }
+        out += "}";
+    }
     return out + "}";
 }
 
@@ -253,7 +273,7 @@ int main(int argc, char **argv) {
                 std::fprintf(stderr, "lockpool-bench: --lp_bypass_turns must be 1..1000000\n");
                 return 2;
             }
-            opt.bypass_turns = static_cast<uint32_t>(n);
+            opt.bypass_bound = static_cast<uint32_t>(n);
         } else if (take_value(a, "--hold", &v) || take_value(a, "--think", &v)) {
             const bool hold = std::strncmp(a, "--hold", 6) == 0;
             std::string err;
@@ -349,8 +369,6 @@ int main(int argc, char **argv) {
     benchmark::AddCustomContext("lp_run_ms", std::to_string(opt.run_ms));
     benchmark::AddCustomContext("lp_retry_wakes", opt.retry_wakes < 0 ? std::string("default (") +
                                     std::to_string(LP_RETRY_WAKES_DEFAULT) + ")" : std::to_string(opt.retry_wakes));
-    benchmark::AddCustomContext("lp_bypass_turns", opt.bypass_turns == 0 ? std::string("default (") +
-                                    std::to_string(LP_BYPASS_BOUND_DEFAULT) + ")" : std::to_string(opt.bypass_turns));
     benchmark::AddCustomContext("lp_hold", opt.hold_given ? opt.hold.spec : "per case (fixed, as named)");
     benchmark::AddCustomContext("lp_think", opt.think_given ? opt.think.spec : "per case (fixed, as named)");
     benchmark::AddCustomContext("lp_work_seed", std::to_string(kWorkSeed));
@@ -361,6 +379,7 @@ int main(int argc, char **argv) {
     benchmark::AddCustomContext("lp_designs_skipped", lpd_skipped());
     benchmark::AddCustomContext("lp_design_flags", design_flags_json());
     benchmark::AddCustomContext("lp_design_summaries", design_summaries_json());
+    benchmark::AddCustomContext("lp_design_params", design_params_json());
 
     std::fprintf(stderr, "[lockpool-bench] pin=%s mem=%s run_ms=%llu topology: %s\n", opt.pin.str().c_str(),
                  mem_policy.c_str(), static_cast<unsigned long long>(opt.run_ms), m.topology().summary().c_str());
@@ -388,6 +407,6 @@ int main(int argc, char **argv) {
         std::fprintf(stderr, "[lockpool-bench] warning: spin calibration drifted (%s): this process's hold/think "
                              "times were not what the case names say; compare its results with care\n", drift.c_str());
     benchmark::Shutdown();
-    if (!opt.detail_out.empty()) write_detail_file(opt.detail_out);
+    if (!opt.detail_out.empty()) write_detail_file(opt.detail_out, drift);
     return 0;
 }

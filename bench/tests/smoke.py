@@ -49,7 +49,10 @@ def main():
         with open(out) as f:
             doc = json.load(f)
         with open(detail) as f:
-            det = json.load(f)["benchmarks"]
+            det_doc = json.load(f)
+        det = det_doc["benchmarks"]
+    if not isinstance(det_doc.get("lp_calibration_drift"), str):
+        fail("detail file: lp_calibration_drift missing or not a string")
 
     for key in CONTEXT:
         if not str(doc["context"].get(key, "")):
