@@ -14,7 +14,7 @@
  *
  * --time R: also time R rounds of N pairs (after the warm-up) and print the fastest and the
  * median round in ns per pair: a wall-clock microbenchmark of the same loop, free of the
- * benchmark harness's own per-pair work (bench/README.md, "The uncontended pair").
+ * benchmark harness's own per-pair work (pool/DESIGN.md, "The uncontended pair").
  */
 #include <errno.h>
 #include <stdio.h>
