@@ -6,18 +6,22 @@
 # builds run it for 10 s with their other tests.
 # Phase "history" runs lp-history's tests (ctest label "history": headless chromium,
 # a throw-away PostgreSQL server, a one-commit backfill) against the normal build.
+# Phase "walkthrough" does baselines/README.md's "Adding a design" in a copy of the tree (one
+# design file, one registry line, a Release build of lockpool-bench, a short run, the report) and
+# checks the new design reaches the JSON, the report and the plots (ctest label "walkthrough").
 # Phase "numa" boots a two-node qemu guest and checks the bench's thread and memory placement
 # inside it (scripts/check-numa-vm.sh: needs root and the Debian mirror; without root it is
 # reported as skipped, and fails under --only numa).
 # Phase "container" builds the Dockerfile's image and runs its main job in it, with no daemon
 # and no registry (scripts/check-container.sh).
-#   scripts/run-tests.sh [--no-deps] [--only normal|soak|asan|tsan|history|numa|container]
+#   scripts/run-tests.sh [--no-deps] [--only normal|soak|asan|tsan|history|walkthrough|numa|container]
 set -euo pipefail
 top=$(cd "$(dirname "$0")/.." && pwd)
-usage="usage: $0 [--no-deps] [--only normal|soak|asan|tsan|history|numa|container]
+usage="usage: $0 [--no-deps] [--only normal|soak|asan|tsan|history|walkthrough|numa|container]
   --no-deps   do not install the packages (scripts/install-deps.sh) first
   --only P    run one phase: a build + ctest (normal, soak, asan, tsan), lp-history's tests
-              (history), the two-node qemu guest (numa) or the container image (container)"
+              (history), adding a design as baselines/README.md says (walkthrough), the
+              two-node qemu guest (numa) or the container image (container)"
 deps=1; only=""
 while [ $# -gt 0 ]; do
   case "$1" in
@@ -30,8 +34,8 @@ while [ $# -gt 0 ]; do
   shift
 done
 case "$only" in
-  ""|normal|soak|asan|tsan|history|numa|container) ;;
-  *) echo "$0: --only wants normal, soak, asan, tsan, history, numa or container, not '$only'" >&2; exit 2 ;;
+  ""|normal|soak|asan|tsan|history|walkthrough|numa|container) ;;
+  *) echo "$0: --only wants normal, soak, asan, tsan, history, walkthrough, numa or container, not '$only'" >&2; exit 2 ;;
 esac
 [ "$deps" -eq 0 ] || "$top/scripts/install-deps.sh"
 
@@ -50,7 +54,7 @@ run_build() {  # phase, build name, sanitizer, extra ctest args...
 }
 mkdir -p "$top/build"
 start=$(date +%s)
-run_build normal normal "" -LE "soak|history"
+run_build normal normal "" -LE "soak|history|walkthrough"
 run_build soak normal "" -L soak
 run_history() {
   [ -z "$only" ] || [ "$only" = history ] || return 0
@@ -65,6 +69,18 @@ run_history() {
   echo "=== [history] passed in $(( $(date +%s) - t0 )) s ==="
 }
 run_history
+run_walkthrough() {
+  [ -z "$only" ] || [ "$only" = walkthrough ] || return 0
+  local dir="$top/build/test-normal" t0
+  t0=$(date +%s)
+  echo "=== [walkthrough] configure (the normal build's folder) ==="
+  cmake -S "$top" -B "$dir" -DCMAKE_BUILD_TYPE=RelWithDebInfo -DLP_SANITIZER="" >"$dir.configure.log" 2>&1 \
+    || { cat "$dir.configure.log"; return 1; }
+  echo "=== [walkthrough] ctest -L walkthrough (builds its own copy of the tree) ==="
+  (cd "$dir" && ctest --output-on-failure --timeout 1800 -L walkthrough)
+  echo "=== [walkthrough] passed in $(( $(date +%s) - t0 )) s ==="
+}
+run_walkthrough
 run_build asan asan "address;undefined" -LE verify
 TSAN_OPTIONS="halt_on_error=1 second_deadlock_stack=1" run_build tsan tsan "thread" -LE verify
 run_numa() {
