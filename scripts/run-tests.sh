@@ -56,31 +56,24 @@ mkdir -p "$top/build"
 start=$(date +%s)
 run_build normal normal "" -LE "soak|history|walkthrough"
 run_build soak normal "" -L soak
-run_history() {
-  [ -z "$only" ] || [ "$only" = history ] || return 0
+# A phase that runs one ctest label in the normal build's folder: phase, label, ctest timeout,
+# then the targets its tests need built first, if any.
+run_on_normal() {
+  local phase=$1 label=$2 timeout=$3; shift 3
+  [ -z "$only" ] || [ "$only" = "$phase" ] || return 0
   local dir="$top/build/test-normal" t0
   t0=$(date +%s)
-  echo "=== [history] configure + build (the normal build's folder) ==="
+  echo "=== [$phase] configure + build (the normal build's folder) ==="
   cmake -S "$top" -B "$dir" -DCMAKE_BUILD_TYPE=RelWithDebInfo -DLP_SANITIZER="" >"$dir.configure.log" 2>&1 \
     || { cat "$dir.configure.log"; return 1; }
-  cmake --build "$dir" -j "$jobs" --target lockpool-bench
-  echo "=== [history] ctest -L history ==="
-  (cd "$dir" && ctest --output-on-failure -j "$jobs" --timeout 600 -L history)
-  echo "=== [history] passed in $(( $(date +%s) - t0 )) s ==="
+  [ $# -eq 0 ] || cmake --build "$dir" -j "$jobs" --target "$@"
+  echo "=== [$phase] ctest -L $label ==="
+  (cd "$dir" && ctest --output-on-failure -j "$jobs" --timeout "$timeout" -L "$label")
+  echo "=== [$phase] passed in $(( $(date +%s) - t0 )) s ==="
 }
-run_history
-run_walkthrough() {
-  [ -z "$only" ] || [ "$only" = walkthrough ] || return 0
-  local dir="$top/build/test-normal" t0
-  t0=$(date +%s)
-  echo "=== [walkthrough] configure (the normal build's folder) ==="
-  cmake -S "$top" -B "$dir" -DCMAKE_BUILD_TYPE=RelWithDebInfo -DLP_SANITIZER="" >"$dir.configure.log" 2>&1 \
-    || { cat "$dir.configure.log"; return 1; }
-  echo "=== [walkthrough] ctest -L walkthrough (builds its own copy of the tree) ==="
-  (cd "$dir" && ctest --output-on-failure --timeout 1800 -L walkthrough)
-  echo "=== [walkthrough] passed in $(( $(date +%s) - t0 )) s ==="
-}
-run_walkthrough
+run_on_normal history history 600 lockpool-bench
+# The walkthrough builds its own copy of the tree.
+run_on_normal walkthrough walkthrough 1800
 run_build asan asan "address;undefined" -LE verify
 TSAN_OPTIONS="halt_on_error=1 second_deadlock_stack=1" run_build tsan tsan "thread" -LE verify
 run_numa() {
