@@ -15,9 +15,9 @@
 #include <mutex>
 #include <set>
 
-#include "lp_stats.h"
+#include "fairness.h"
 
-namespace lpbench {
+namespace lpb {
 
 namespace {
 
@@ -785,4 +785,4 @@ std::vector<const lpd_design *> all_designs() {
     return std::vector<const lpd_design *>(list, list + n);
 }
 
-}  // namespace lpbench
+}  // namespace lpb

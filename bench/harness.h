@@ -25,13 +25,13 @@
 #include <vector>
 
 #include "lp_design.h"
-#include "lp_dist.h"
-#include "lp_fifo.h"
-#include "lp_hist.h"
-#include "lp_topo.h"
+#include "distribution.h"
+#include "fifo_order.h"
+#include "histogram.h"
+#include "topology.h"
 #include "lockpool.h"
 
-namespace lpbench {
+namespace lpb {
 
 // ---- options -----------------------------------------------------------------------------
 
@@ -57,7 +57,7 @@ struct Options {
     uint32_t waiters = 0;           // --lp_waiters=W
     std::vector<int> threads;       // --lp_threads=T1,T2,...
     int retry_wakes = -1;           // --lp_retry_wakes=N: lp_set_retry_wakes of lockpool-barging/-bounded (-1: default)
-    // --hold=SPEC / --think=SPEC (lp_dist.h): replace every case's fixed hold / think time (hold:
+    // --hold=SPEC / --think=SPEC (distribution.h): replace every case's fixed hold / think time (hold:
     // the workloads whose hold is a spin; think: every workload). A random one is sampled per
     // thread from a seeded generator before the run (WorkSeq); the case's name carries its mean.
     Dist hold, think;
@@ -144,7 +144,7 @@ struct alignas(128) ThreadStats {
 /**
  * FIFO order: the order in which the design GRANTED slots, compared with the order in which the
  * waiters JOINED its queue, counting only certain overtakings (definition and the off-line
- * count: lp_fifo.h; bench/README.md).
+ * count: fifo_order.h; bench/README.md).
  *   - Every attempt loads the arrival counter first (`start`). A get that had to wait takes a
  *     ticket from it: between get_begin and get_finish when the design has a split get (the
  *     ticket then follows the design's own enqueue), else just before its blocking get.
@@ -400,5 +400,5 @@ int max_registered_threads();
 /** Every hold/think length registered so far, to calibrate them all before the first run. */
 std::vector<uint64_t> registered_work_ns();
 
-}  // namespace lpbench
+}  // namespace lpb
 #endif

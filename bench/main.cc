@@ -24,7 +24,7 @@
 #define LP_BENCH_SOURCE_DIR "."
 #endif
 
-using namespace lpbench;
+using namespace lpb;
 
 namespace {
 

@@ -20,7 +20,7 @@
 
 #include <algorithm>
 
-namespace lpbench {
+namespace lpb {
 namespace {
 
 struct Loop;
@@ -216,4 +216,4 @@ void register_async() {
 const bool registered = add_workload("async", register_async);
 
 }  // namespace
-}  // namespace lpbench
+}  // namespace lpb

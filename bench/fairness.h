@@ -1,13 +1,13 @@
-// lp_stats.h — fairness statistics over per-thread operation counts.
-#ifndef LP_BENCH_STATS_H
-#define LP_BENCH_STATS_H
+// fairness.h — fairness statistics over per-thread operation counts.
+#ifndef LP_BENCH_FAIRNESS_H
+#define LP_BENCH_FAIRNESS_H
 
 #include <algorithm>
 #include <cmath>
 #include <cstdint>
 #include <vector>
 
-namespace lpbench {
+namespace lpb {
 
 struct Fairness {
     double jain = 0;          // (sum x)^2 / (n * sum x^2), in [1/n, 1]; 0 if nobody did anything
@@ -44,5 +44,5 @@ inline Fairness fairness_of(const std::vector<uint64_t> &per_thread) {
     return f;
 }
 
-}  // namespace lpbench
+}  // namespace lpb
 #endif

@@ -1,4 +1,4 @@
-// lp_hist.h — a small log-linear (HDR-style) latency histogram for the harness.
+// histogram.h — a small log-linear (HDR-style) latency histogram for the harness.
 //
 // Values are non-negative integers (ns). Values below kSubBuckets are counted exactly; above,
 // each power-of-two range [2^m, 2^(m+1)) is split into kHalf equal buckets, so a bucket's width
@@ -7,15 +7,15 @@
 // exact max is tracked on the side, and quantiles are clamped to it, so p50 <= p99 <= max.
 //
 // One instance per thread (no atomics: record() is a plain increment); merge() afterwards.
-#ifndef LP_BENCH_HIST_H
-#define LP_BENCH_HIST_H
+#ifndef LP_BENCH_HISTOGRAM_H
+#define LP_BENCH_HISTOGRAM_H
 
 #include <cstddef>
 #include <cstdint>
 #include <utility>
 #include <vector>
 
-namespace lpbench {
+namespace lpb {
 
 class Hist {
 public:
@@ -57,5 +57,5 @@ private:
     uint64_t min_ = UINT64_MAX;
 };
 
-}  // namespace lpbench
+}  // namespace lpb
 #endif

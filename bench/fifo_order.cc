@@ -1,10 +1,10 @@
-// lp_fifo.cc — see lp_fifo.h.
-#include "lp_fifo.h"
+// fifo_order.cc — see fifo_order.h.
+#include "fifo_order.h"
 
 #include <algorithm>
 #include <utility>
 
-namespace lpbench {
+namespace lpb {
 
 namespace {
 bool earlier_start(const GrantRecord &a, const GrantRecord &b) { return a.start() < b.start(); }
@@ -110,4 +110,4 @@ uint64_t max_bypass(const std::vector<GrantRecord> &grants, const std::vector<Re
     return best;
 }
 
-}  // namespace lpbench
+}  // namespace lpb

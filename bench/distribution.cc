@@ -1,5 +1,5 @@
-// lp_dist.cc — see lp_dist.h.
-#include "lp_dist.h"
+// distribution.cc — see distribution.h.
+#include "distribution.h"
 
 #include <cctype>
 #include <cerrno>
@@ -8,7 +8,7 @@
 #include <cstdlib>
 #include <vector>
 
-namespace lpbench {
+namespace lpb {
 
 namespace {
 
@@ -182,4 +182,4 @@ uint64_t thread_seed(uint64_t base, int stream, int thread) {
     return splitmix64(&x);
 }
 
-}  // namespace lpbench
+}  // namespace lpb

@@ -1,4 +1,4 @@
-// test_fifo.cc — the FIFO metric's off-line count on hand-made grant records (FIFO order, barges,
+// test_fifo_order.cc — the FIFO metric's off-line count on hand-made grant records (FIFO order, barges,
 // overtaken waiters, ties, overlapping releases, tickets taken after joining), against a
 // brute-force O(n^2) reading of the definition on random sets, and the per-thread logs (chunks,
 // cap, overflow).
@@ -8,13 +8,13 @@
 #include <vector>
 
 #include "check.h"
-#include "lp_fifo.h"
+#include "fifo_order.h"
 
-using lpbench::count_fifo_violations;
-using lpbench::max_bypass;
-using lpbench::GrantLog;
-using lpbench::GrantRecord;
-using lpbench::ReleaseRecord;
+using lpb::count_fifo_violations;
+using lpb::max_bypass;
+using lpb::GrantLog;
+using lpb::GrantRecord;
+using lpb::ReleaseRecord;
 
 namespace {
 
@@ -225,6 +225,6 @@ int main() {
         log.append_to(out);
         CHECK(out.size() == 1 && out[0].start() == 1 && !out[0].was_waited());
     }
-    std::puts("test_fifo: ok");
+    std::puts("test_fifo_order: ok");
     return 0;
 }

@@ -1,5 +1,5 @@
-// lp_fifo.h — the FIFO-order metric's data and its off-line count (no threads, no Google
-// Benchmark: unit-tested on hand-made record sets by tests/test_fifo.cc).
+// fifo_order.h — the FIFO-order metric's data and its off-line count (no threads, no Google
+// Benchmark: unit-tested on hand-made record sets by tests/test_fifo_order.cc).
 //
 // The metric compares the order in which waiters JOINED the queue with the order in which the
 // design GRANTED them a slot, and counts only overtakings that are certain: where both orders
@@ -24,15 +24,15 @@
 // Grant j is a violation iff some waited grant i had surely joined before j began
 // (ticket_i < start_j) and was fed by a release that surely began after the one that fed j
 // had completed (release_seq_i > end of release_seq_j). Each j counts at most once.
-#ifndef LP_BENCH_FIFO_H
-#define LP_BENCH_FIFO_H
+#ifndef LP_BENCH_FIFO_ORDER_H
+#define LP_BENCH_FIFO_ORDER_H
 
 #include <cstddef>
 #include <cstdint>
 #include <memory>
 #include <vector>
 
-namespace lpbench {
+namespace lpb {
 
 /** One grant: 24 bytes (the waited flag lives in the top bit of the ticket word). */
 class GrantRecord {
@@ -127,5 +127,5 @@ private:
 using GrantLog = ChunkLog<GrantRecord>;
 using ReleaseLog = ChunkLog<ReleaseRecord>;
 
-}  // namespace lpbench
+}  // namespace lpb
 #endif

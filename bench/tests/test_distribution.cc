@@ -1,4 +1,4 @@
-// test_dist.cc — hold/think distributions: spec parsing (accepted, normalised, rejected with a
+// test_distribution.cc — hold/think distributions: spec parsing (accepted, normalised, rejected with a
 // reason), and the moments of the samples on a fixed seed, each within 5 standard errors of the
 // distribution's own (the seed is fixed, so the outcome is the same on every run; 5 SE keeps a
 // correct sampler far from the edge). No timing anywhere.
@@ -9,11 +9,11 @@
 #include <vector>
 
 #include "check.h"
-#include "lp_dist.h"
+#include "distribution.h"
 
-using lpbench::Dist;
-using lpbench::parse_dist;
-using lpbench::Rng;
+using lpb::Dist;
+using lpb::parse_dist;
+using lpb::Rng;
 
 namespace {
 
@@ -40,7 +40,7 @@ bool rejected(const char *spec) {
 std::vector<double> draw(const Dist &d, uint64_t seed, int n = kN) {
     Rng rng(seed);
     std::vector<double> xs(static_cast<std::size_t>(n));
-    for (double &x : xs) x = lpbench::sample(d, rng);
+    for (double &x : xs) x = lpb::sample(d, rng);
     return xs;
 }
 
@@ -95,9 +95,9 @@ int main() {
             any_diff = any_diff || x != z;
         }
         CHECK(all_same && any_diff);
-        CHECK(lpbench::thread_seed(1, 0, 0) != lpbench::thread_seed(1, 0, 1));
-        CHECK(lpbench::thread_seed(1, 0, 3) != lpbench::thread_seed(1, 1, 3));
-        CHECK(lpbench::thread_seed(1, 1, 3) == lpbench::thread_seed(1, 1, 3));
+        CHECK(lpb::thread_seed(1, 0, 0) != lpb::thread_seed(1, 0, 1));
+        CHECK(lpb::thread_seed(1, 0, 3) != lpb::thread_seed(1, 1, 3));
+        CHECK(lpb::thread_seed(1, 1, 3) == lpb::thread_seed(1, 1, 3));
     }
     {  // uniform: in [0, 1), mean 1/2, variance 1/12
         Rng rng(7);
@@ -155,13 +155,13 @@ int main() {
     {  // the cap: never above 1 s, even for the most spread spec accepted
         Dist d = parsed("lognormal:1,4");
         const auto xs = draw(d, 14);
-        CHECK(std::all_of(xs.begin(), xs.end(), [](double x) { return x >= 0 && x <= lpbench::kMaxSampleNs; }));
+        CHECK(std::all_of(xs.begin(), xs.end(), [](double x) { return x >= 0 && x <= lpb::kMaxSampleNs; }));
     }
     {  // the ring a thread runs from: the same samples, scaled to iterations, then repeated
         const Dist d = parsed("exp:2500");
-        lpbench::WorkSeq w;
+        lpb::WorkSeq w;
         w.fill(d, 4.0, 99);
-        const auto xs = draw(d, 99, static_cast<int>(lpbench::WorkSeq::kRing));
+        const auto xs = draw(d, 99, static_cast<int>(lpb::WorkSeq::kRing));
         bool same = true;
         for (std::size_t i = 0; i < xs.size(); ++i) same = same && w.next() == static_cast<uint64_t>(std::llround(4.0 * xs[i]));
         CHECK(same);
@@ -169,6 +169,6 @@ int main() {
         w.set_fixed(17);
         CHECK(w.next() == 17 && w.next() == 17 && w.ring().empty());
     }
-    std::printf("test_dist: ok\n");
+    std::printf("test_distribution: ok\n");
     return 0;
 }

@@ -1,13 +1,13 @@
-// test_stats.cc — Jain's index, min/max share and CV against hand-computed values.
+// test_fairness.cc — Jain's index, min/max share and CV against hand-computed values.
 #include <algorithm>
 #include <cmath>
 #include <cstdio>
 #include <vector>
 
 #include "check.h"
-#include "lp_stats.h"
+#include "fairness.h"
 
-using lpbench::fairness_of;
+using lpb::fairness_of;
 
 static bool near(double a, double b) { return std::fabs(a - b) <= 1e-12 * std::max(1.0, std::fabs(b)); }
 
@@ -43,6 +43,6 @@ int main() {
         const auto e = fairness_of({});
         CHECK(e.jain == 0.0 && e.cv == 0.0);
     }
-    std::puts("test_stats: ok");
+    std::puts("test_fairness: ok");
     return 0;
 }

@@ -1,5 +1,5 @@
-// lp_topo.cc — see lp_topo.h.
-#include "lp_topo.h"
+// topology.cc — see topology.h.
+#include "topology.h"
 
 #include <sched.h>
 #include <unistd.h>
@@ -11,7 +11,7 @@
 #include <map>
 #include <tuple>
 
-namespace lpbench {
+namespace lpb {
 
 static int logical_of_ancestor(hwloc_topology_t topo, hwloc_obj_t pu, hwloc_obj_type_t type) {
     hwloc_obj_t a = hwloc_get_ancestor_obj_by_type(topo, type, pu);
@@ -432,4 +432,4 @@ void Machine::free(Region &region) {
     region.ptr = nullptr;
 }
 
-}  // namespace lpbench
+}  // namespace lpb

@@ -1,4 +1,4 @@
-// test_hist.cc — the latency histogram against exact, sorted references.
+// test_histogram.cc — the latency histogram against exact, sorted references.
 #include <algorithm>
 #include <cmath>
 #include <cstdint>
@@ -7,9 +7,9 @@
 #include <vector>
 
 #include "check.h"
-#include "lp_hist.h"
+#include "histogram.h"
 
-using lpbench::Hist;
+using lpb::Hist;
 
 // Every value lies inside its bucket, buckets are ordered, and a bucket is never wider than
 // 1/kHalf of its lower bound (the documented precision).
@@ -115,6 +115,6 @@ int main() {
     test_bucket_layout();
     test_quantiles();
     test_merge_and_reset();
-    std::puts("test_hist: ok");
+    std::puts("test_histogram: ok");
     return 0;
 }

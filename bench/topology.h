@@ -1,10 +1,10 @@
-// lp_topo.h — machine topology, thread placement and memory placement (hwloc).
+// topology.h — machine topology, thread placement and memory placement (hwloc).
 //
 // The placement planner is a plain function of (topology, policy, threads) so it can be tested
 // against hwloc's synthetic topologies; Machine applies a plan to the running threads and checks
 // that every binding took effect.
-#ifndef LP_BENCH_TOPO_H
-#define LP_BENCH_TOPO_H
+#ifndef LP_BENCH_TOPOLOGY_H
+#define LP_BENCH_TOPOLOGY_H
 
 #include <hwloc.h>
 
@@ -12,7 +12,7 @@
 #include <string>
 #include <vector>
 
-namespace lpbench {
+namespace lpb {
 
 /** One processing unit (hardware thread). Indices are hwloc logical indices, -1 if the level
  *  is absent (then the planner treats the PU as its own core/node/package). */
@@ -124,5 +124,5 @@ private:
     hwloc_bitmap_t saved_ = nullptr;
 };
 
-}  // namespace lpbench
+}  // namespace lpb
 #endif

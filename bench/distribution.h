@@ -1,6 +1,6 @@
-// lp_dist.h — hold and think time distributions (--hold=SPEC, --think=SPEC) and the seeded
+// distribution.h — hold and think time distributions (--hold=SPEC, --think=SPEC) and the seeded
 // generator that samples them. No Google Benchmark here: unit-tested on its own
-// (tests/test_dist.cc, moments on a fixed seed).
+// (tests/test_distribution.cc, moments on a fixed seed).
 //
 // Spec syntax (all times in ns, decimals allowed):
 //   N                       fixed: every sample is N
@@ -10,14 +10,14 @@
 // Every sample is capped at kMaxSampleNs (1 s). parse_dist rejects a spec whose chance of a sample
 // above the cap exceeds 1e-6 (exp: MEAN <= 72 ms; lognormal: ln(1 s / MEDIAN) >= 4.75 SIGMA; fixed
 // and bimodal values <= 1 s), so the cap never moves the moments measurably.
-#ifndef LP_BENCH_DIST_H
-#define LP_BENCH_DIST_H
+#ifndef LP_BENCH_DISTRIBUTION_H
+#define LP_BENCH_DISTRIBUTION_H
 
 #include <cstdint>
 #include <string>
 #include <vector>
 
-namespace lpbench {
+namespace lpb {
 
 struct Dist {
     enum class Kind { Fixed, Exp, LogNormal, Bimodal };
@@ -84,5 +84,5 @@ private:
     std::size_t next_ = 0;
 };
 
-}  // namespace lpbench
+}  // namespace lpb
 #endif

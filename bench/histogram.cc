@@ -1,9 +1,9 @@
-// lp_hist.cc — see lp_hist.h for the bucket layout and its error bound.
-#include "lp_hist.h"
+// histogram.cc — see histogram.h for the bucket layout and its error bound.
+#include "histogram.h"
 
 #include <cmath>
 
-namespace lpbench {
+namespace lpb {
 
 Hist::Hist() : counts_(kBuckets, 0) {}
 
@@ -77,4 +77,4 @@ std::vector<std::pair<uint64_t, uint64_t>> Hist::buckets() const {
     return out;
 }
 
-}  // namespace lpbench
+}  // namespace lpb
