@@ -16,14 +16,10 @@ import subprocess
 import sys
 import tempfile
 
-failures = []
+from checks import fail, verdict
+
 AGGREGATE_SUFFIXES = ("_mean", "_median", "_stddev", "_cv", "_min", "_max")
 PAIR = "^uncontended/(lockpool-fair|pthread)/"
-
-
-def fail(msg):
-    failures.append(msg)
-    print("FAIL:", msg, file=sys.stderr)
 
 
 def run(cmd, **kw):
@@ -97,11 +93,7 @@ def check_compare(compare, out, doc, tmp):
 
 
 def finish():
-    if failures:
-        print("%d failure(s)" % len(failures), file=sys.stderr)
-        return 1
-    print("gb_tools: csv, console, compare.py and flag checks ok")
-    return 0
+    return verdict("gb_tools: csv, console, compare.py and flag checks ok")
 
 
 if __name__ == "__main__":

@@ -34,6 +34,9 @@ RENAMED = {"cv_thread_ops": "cv"}
 DESIGN_FLAGS_KEY = "lp_design_flags"
 # Context key with each design's one-line description, {design: "..."}, same order.
 DESIGN_SUMMARIES_KEY = "lp_design_summaries"
+# Context key with each design's settings as its init applies them, {design: {setting: value}}
+# (LockPool: mode, bypass_bound, retry_wakes, fairness_bound_ns), same order.
+DESIGN_PARAMS_KEY = "lp_design_params"
 
 # Aggregates over the repetitions of one benchmark, defined here once and used by the report, the
 # plots and the targets: `median` is the typical repetition; `worst` the least favourable one
@@ -202,6 +205,17 @@ class Run:
             raise ValueError(f"context key {DESIGN_FLAGS_KEY} is not an object of flag lists")
         return {str(d): [str(f) for f in v] for d, v in flags.items()}
 
+    def design_params(self, design):
+        """{setting: value} of one design as the run's context records it ({} if the run does not
+        record settings, or the design has none)."""
+        raw = self.context.get(DESIGN_PARAMS_KEY)
+        try:
+            params = json.loads(raw) if isinstance(raw, str) else raw
+        except ValueError:
+            return {}
+        mine = params.get(design) if isinstance(params, dict) else None
+        return dict(mine) if isinstance(mine, dict) else {}
+
     # ---- selection -------------------------------------------------------------------
     def keys(self, workload=None, design=None, threads=None):
         return [k for k in self.samples
@@ -237,6 +251,18 @@ class Run:
         """The designs with rows (in this workload), in design_order()."""
         seen = {k.design for k in self.keys(workload=workload)}
         return [d for d in self.design_order() if d in seen]
+
+    def counts_queries(self, workload):
+        """Whether one op of this workload is a query rather than a get+put pair, as its rows say:
+        rows of a workload that measures queries carry query latencies, every other row -1
+        (bench/JSON.md); ops_per_s is then queries per second and the tail a caller sees is the
+        whole query's."""
+        return any(v >= 0 for k in self.keys(workload=workload) for v in self.values(k, "query_p99_ns"))
+
+    def op_unit(self, workload):
+        """("queries", "query") or ("get+put pairs", "get"): what ops_per_s counts in this workload,
+        and whose latency is the one its callers see."""
+        return ("queries", "query") if self.counts_queries(workload) else ("get+put pairs", "get")
 
     def threads(self, workload=None):
         return sorted({k.threads for k in self.keys(workload=workload)})
