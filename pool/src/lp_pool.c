@@ -536,7 +536,8 @@ static int lp__oldest_waiter(lp__pool *p, uint32_t *born) {
  * (and every tick while a wait starves) is a hand-off to the queue's head. A rate, not an age:
  * with Q waiters each due after B ticks, the pool would hand off on every release (the FIFO
  * convoy: pool/DESIGN.md); at one hand-off per B ticks, a waiter with k waiters ahead is served
- * within (k + 1) * B ticks. relaxed RMW: a counter on its own line; no ordering hangs on it. */
+ * within (k + 1) * B ticks, plus, with several slots, what the other slots grant while a rotating
+ * releaser is descheduled between its tick and its hand-off (pool/DESIGN.md, "The bound"). relaxed RMW: a counter on its own line; no ordering hangs on it. */
 static int lp__restricted_turn(lp__pool *p) {
     uint32_t born;
     if (!lp__oldest_waiter(p, &born)) return 0;
