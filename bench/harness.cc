@@ -15,35 +15,33 @@
 #include <mutex>
 #include <set>
 
-#include "lp_stats.h"
+#include "fairness.h"
 
-namespace lpbench {
+namespace lpb {
 
-namespace {
-
-struct ModeOf {
-    const char *design;
-    lp_mode mode;
-};
-const ModeOf kModes[] = {{"lockpool", LP_MODE_DEFAULT},
-                         {"lockpool-fair", LP_FAIR},
-                         {"lockpool-barging", LP_BARGING},
-                         {"lockpool-bounded", LP_BOUNDED}};
-}  // namespace
-
-bool mode_of(const char *design, lp_mode *mode) {
-    for (const ModeOf &m : kModes)
-        if (std::strcmp(m.design, design) == 0) {
-            *mode = m.mode;
-            return true;
-        }
-    return false;
+std::vector<lpd_param> design_params(const lpd_design *d) {
+    lpd_param buf[LPD_MAX_PARAMS];
+    const unsigned n = d->params ? d->params(buf) : 0;
+    std::vector<lpd_param> out(buf, buf + n);
+    for (lpd_param &p : out) {
+        if (options().retry_wakes >= 0 && std::strcmp(p.name, "retry_wakes") == 0)
+            p.num = static_cast<uint64_t>(options().retry_wakes);
+        if (options().bypass_bound != 0 && std::strcmp(p.name, "bypass_bound") == 0) p.num = options().bypass_bound;
+    }
+    return out;
 }
 
-lp_status apply_retry_wakes(lp_pool *pool, lp_mode mode) {
-    const int n = options().retry_wakes;
-    if (n < 0 || mode == LP_FAIR) return LP_OK;
-    return lp_set_retry_wakes(pool, static_cast<uint32_t>(n));
+int apply_overrides(const lpd_design *d, void *self) {
+    if ((options().retry_wakes < 0 && options().bypass_bound == 0) || !d->set_param) return LP_OK;
+    for (const lpd_param &p : design_params(d)) {
+        const bool given = std::strcmp(p.name, "retry_wakes") == 0 ? options().retry_wakes >= 0
+                           : std::strcmp(p.name, "bypass_bound") == 0 ? options().bypass_bound != 0
+                                                                       : false;
+        if (!given) continue;
+        const int st = d->set_param(self, p.name, p.num);
+        if (st != LP_OK) return st;
+    }
+    return LP_OK;
 }
 
 std::string SqliteMix::str() const {
@@ -272,9 +270,10 @@ bool filter_selects_unmeasured(const std::string &filter, std::string *why) {
 int max_registered_threads() { return g_max_threads; }
 std::vector<uint64_t> registered_work_ns() { return g_work_ns; }
 
-void write_detail_file(const std::string &path) {
+void write_detail_file(const std::string &path, const std::string &calibration_drift) {
     std::ofstream out(path);
-    out << "{\"benchmarks\": {";
+    // Known only once every run is over, so it cannot be in the JSON's context (written first).
+    out << "{\"lp_calibration_drift\": \"" << calibration_drift << "\",\n \"benchmarks\": {";
     bool first = true;
     for (const auto &kv : details()) {
         out << (first ? "\n" : ",\n") << "  \"" << kv.first << "\": {\"hist\": [";
@@ -329,9 +328,7 @@ bool default_setup(Run &r) {
     }
     r.self = r.mem.ptr;  // page aligned, so LPD_ALIGN holds
     int st = r.d->init(r.self, r.c->slots, r.c->waiters);
-    lp_mode mode;
-    // A LockPool design's storage starts with its lp_pool (baselines/designs/lockpool.c).
-    if (st == LP_OK && mode_of(r.d->name, &mode)) st = apply_retry_wakes(static_cast<lp_pool *>(r.self), mode);
+    if (st == LP_OK) st = apply_overrides(r.d, r.self);
     if (st != LP_OK) {
         r.error = std::string("design init failed: ") + lp_status_str(static_cast<lp_status>(st));
         machine().free(r.mem);
@@ -517,7 +514,7 @@ void run_case(benchmark::State &state, const Case &c) {
         else s.hold.set_fixed(r.hold_iters);
         if (r.think_iters_per_ns > 0) s.think.fill(o.think, r.think_iters_per_ns, thread_seed(kWorkSeed, 1, tid));
         else s.think.set_fixed(r.think_iters);
-        const bool per_thread = r.pool == nullptr && r.d->thread_enter != nullptr;
+        const bool per_thread = r.d->thread_enter != nullptr;
         if (per_thread) r.d->thread_enter(r.self);
         r.start();
         s.enter_ns = now_ns();
@@ -784,4 +781,4 @@ std::vector<const lpd_design *> all_designs() {
     return std::vector<const lpd_design *>(list, list + n);
 }
 
-}  // namespace lpbench
+}  // namespace lpb

@@ -19,19 +19,19 @@
 
 #include <atomic>
 #include <cstdint>
-#include <ctime>
 #include <memory>
 #include <string>
 #include <vector>
 
 #include "lp_design.h"
-#include "lp_dist.h"
-#include "lp_fifo.h"
-#include "lp_hist.h"
-#include "lp_topo.h"
+#include "distribution.h"
+#include "fifo_order.h"
+#include "histogram.h"
+#include "topology.h"
 #include "lockpool.h"
+#include "lp_support.h"
 
-namespace lpbench {
+namespace lpb {
 
 // ---- options -----------------------------------------------------------------------------
 
@@ -56,8 +56,9 @@ struct Options {
     std::vector<uint32_t> slots;    // --lp_slots=S1,S2,...: each case once per value (interleavable)
     uint32_t waiters = 0;           // --lp_waiters=W
     std::vector<int> threads;       // --lp_threads=T1,T2,...
-    int retry_wakes = -1;           // --lp_retry_wakes=N: lp_set_retry_wakes of lockpool-barging/-bounded (-1: default)
-    // --hold=SPEC / --think=SPEC (lp_dist.h): replace every case's fixed hold / think time (hold:
+    int retry_wakes = -1;           // --lp_retry_wakes=N: setting retry_wakes of every design that has it (-1: its own)
+    uint32_t bypass_bound = 0;      // --lp_bypass_turns=N: setting bypass_bound of every design that has it (0: its own)
+    // --hold=SPEC / --think=SPEC (distribution.h): replace every case's fixed hold / think time (hold:
     // the workloads whose hold is a spin; think: every workload). A random one is sampled per
     // thread from a seeded generator before the run (WorkSeq); the case's name carries its mean.
     Dist hold, think;
@@ -75,27 +76,17 @@ Machine &machine();
  *  -1 for interleave, or for local storage of an unpinned thread. */
 int intended_node_os(const Topology &topo, const MemPolicy &policy, int pu_os);
 
-/** The mode of a LockPool design by name (lockpool-fair/-barging/-bounded only: variants such as
- *  lockpool-barging-wakeall keep their own settings). */
-bool mode_of(const char *design, lp_mode *mode);
-/** lp_set_retry_wakes(--lp_retry_wakes) on a BARGING/BOUNDED pool; LP_OK if unset or FAIR. */
-lp_status apply_retry_wakes(lp_pool *pool, lp_mode mode);
+/** The settings `d` runs with (its params), with the --lp_* overrides this run applies to it
+ *  (apply_overrides) in place of its own values. */
+std::vector<lpd_param> design_params(const lpd_design *d);
+/** Apply the run's overrides (--lp_retry_wakes, --lp_bypass_turns) to an initialised instance of `d`, through its
+ *  set_param, for each setting its params list: LP_OK, or the error set_param gave. */
+int apply_overrides(const lpd_design *d, void *self);
 
 // ---- time and calibrated work ------------------------------------------------------------
 
-inline uint64_t now_ns() {
-    timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);  // vDSO: no syscall with a TSC clocksource
-    return static_cast<uint64_t>(ts.tv_sec) * 1000000000u + static_cast<uint64_t>(ts.tv_nsec);
-}
-
-inline void cpu_relax() {
-#if defined(__x86_64__) || defined(__i386__)
-    __builtin_ia32_pause();
-#elif defined(__aarch64__)
-    asm volatile("yield" ::: "memory");
-#endif
-}
+inline uint64_t now_ns() { return lps_now_ns(); }
+inline void cpu_relax() { lps_cpu_relax(); }
 
 /** Busy work of `iters` loop iterations (the compiler may not elide or merge them). */
 inline void spin_iters(uint64_t iters) {
@@ -144,7 +135,7 @@ struct alignas(128) ThreadStats {
 /**
  * FIFO order: the order in which the design GRANTED slots, compared with the order in which the
  * waiters JOINED its queue, counting only certain overtakings (definition and the off-line
- * count: lp_fifo.h; bench/README.md).
+ * count: fifo_order.h; bench/README.md).
  *   - Every attempt loads the arrival counter first (`start`). A get that had to wait takes a
  *     ticket from it: between get_begin and get_finish when the design has a split get (the
  *     ticket then follows the design's own enqueue), else just before its blocking get.
@@ -248,7 +239,8 @@ private:
  *  only by the slot's current holder. Non-slot handles (malloc's addresses) are hashed. */
 class ReacquireTable {
 public:
-    static constexpr std::size_t kEntries = 1024;
+    static constexpr int kEntryBits = 10;
+    static constexpr std::size_t kEntries = std::size_t{1} << kEntryBits;
     ReacquireTable();
     bool note_grant(uintptr_t handle, int thread) {
         Entry &e = entries_[index_of(handle)];
@@ -266,7 +258,8 @@ private:
     };
     static std::size_t index_of(uintptr_t h) {
         if (h < kEntries) return static_cast<std::size_t>(h);
-        return static_cast<std::size_t>((static_cast<uint64_t>(h) * 0x9E3779B97F4A7C15ull) >> 54);
+        // Fibonacci hashing: the product's top kEntryBits bits index the table.
+        return static_cast<std::size_t>((static_cast<uint64_t>(h) * 0x9E3779B97F4A7C15ull) >> (64 - kEntryBits));
     }
     std::unique_ptr<Entry[]> entries_;
 };
@@ -297,8 +290,7 @@ struct Run {
     const Case *c = nullptr;
     const lpd_design *d = nullptr;
     int threads = 0;
-    void *self = nullptr;       // the design's storage (or the lp_pool for async)
-    lp_pool *pool = nullptr;    // async: the LockPool instance driven directly
+    void *self = nullptr;       // the design's storage
     Machine::Region mem;
     bool ready = false;
     std::string error;
@@ -383,8 +375,9 @@ void register_all_workloads();
 /** Every design of the build (lpd_designs()), in order. */
 std::vector<const lpd_design *> all_designs();
 
-/** Histograms and per-thread ops per benchmark name, for --lp_detail_out. */
-void write_detail_file(const std::string &path);
+/** Histograms and per-thread ops per benchmark name, for --lp_detail_out, and the process's
+ *  calibration drift (calibration_drift(), "" if none). */
+void write_detail_file(const std::string &path, const std::string &calibration_drift);
 
 /** Largest thread count registered so far (for the placement shown in the context). */
 /** A workload that cannot be measured on this machine registers nothing and records here the
@@ -399,5 +392,5 @@ int max_registered_threads();
 /** Every hold/think length registered so far, to calibrate them all before the first run. */
 std::vector<uint64_t> registered_work_ns();
 
-}  // namespace lpbench
+}  // namespace lpb
 #endif

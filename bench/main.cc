@@ -24,7 +24,7 @@
 #define LP_BENCH_SOURCE_DIR "."
 #endif
 
-using namespace lpbench;
+using namespace lpb;
 
 namespace {
 
@@ -40,7 +40,10 @@ const char kUsage[] =
     "  --lp_slots=S[,S2,...] --lp_waiters=W  override SLOTS / MAX_WAITERS of every case (tuning sweeps;\n"
     "                                     several SLOTS: every case once per value)\n"
     "  --lp_threads=T1,T2,...             override the thread counts of every case (tuning sweeps)\n"
-    "  --lp_retry_wakes=N                 lp_set_retry_wakes(N) for lockpool-barging/-bounded (0: no limit)\n"
+    "  --lp_retry_wakes=N                 setting retry_wakes (lp_set_retry_wakes) of every design that has\n"
+    "                                     one (lp_design_params in the context lists them; 0: no limit)\n"
+    "  --lp_bypass_turns=N                setting bypass_bound (lp_set_bypass_bound: lockpool, RESTRICTED) of\n"
+    "                                     every design that has one, N = 1..1000000\n"
     "  --hold=SPEC --think=SPEC           replace every case's hold / think time (ns) by SPEC: N (fixed),\n"
     "                                     exp:MEAN, lognormal:MEDIAN,SIGMA or bimodal:SHORT,LONG,P (LONG with\n"
     "                                     probability P); sampled per thread from a seeded generator before\n"
@@ -134,6 +137,24 @@ std::string design_summaries_json() {
     std::string out = "{";
     for (const lpd_design *d : all_designs())
         out += (out.size() > 1 ? ", " : "") + json_string(d->name) + ": " + json_string(d->summary);
+    return out + "}";
+}
+
+// Each design's settings (the registry's params: LockPool's mode, bypass bound, retry wakes,
+// fairness bound), as this run applies them (--lp_* overrides included): a JSON object of
+// objects, {"lockpool": {"mode": "RESTRICTED", "bypass_bound": 64, ...}, "pthread": {}, ...}.
+std::string design_params_json() {
+    std::string out = "{";
+    for (const lpd_design *d : all_designs()) {
+        out += (out.size() > 1 ? ", " : "") + json_string(d->name) + ": {";
+        bool first = true;
+        for (const lpd_param &p : design_params(d)) {
+            out += (first ? "" : ", ") + json_string(p.name) + ": " +
+                   (p.text ? json_string(p.text) : std::to_string(p.num));
+            first = false;
+        }
+        out += "}";
+    }
     return out + "}";
 }
 
@@ -245,6 +266,14 @@ int main(int argc, char **argv) {
                 return 2;
             }
             opt.retry_wakes = static_cast<int>(n);
+        } else if (take_value(a, "--lp_bypass_turns", &v)) {
+            char *end = nullptr;
+            const unsigned long n = std::isdigit(static_cast<unsigned char>(v[0])) ? std::strtoul(v.c_str(), &end, 10) : 0;
+            if (n == 0 || *end != '\0' || n > 1000000) {
+                std::fprintf(stderr, "lockpool-bench: --lp_bypass_turns must be 1..1000000\n");
+                return 2;
+            }
+            opt.bypass_bound = static_cast<uint32_t>(n);
         } else if (take_value(a, "--hold", &v) || take_value(a, "--think", &v)) {
             const bool hold = std::strncmp(a, "--hold", 6) == 0;
             std::string err;
@@ -350,6 +379,7 @@ int main(int argc, char **argv) {
     benchmark::AddCustomContext("lp_designs_skipped", lpd_skipped());
     benchmark::AddCustomContext("lp_design_flags", design_flags_json());
     benchmark::AddCustomContext("lp_design_summaries", design_summaries_json());
+    benchmark::AddCustomContext("lp_design_params", design_params_json());
 
     std::fprintf(stderr, "[lockpool-bench] pin=%s mem=%s run_ms=%llu topology: %s\n", opt.pin.str().c_str(),
                  mem_policy.c_str(), static_cast<unsigned long long>(opt.run_ms), m.topology().summary().c_str());
@@ -377,6 +407,6 @@ int main(int argc, char **argv) {
         std::fprintf(stderr, "[lockpool-bench] warning: spin calibration drifted (%s): this process's hold/think "
                              "times were not what the case names say; compare its results with care\n", drift.c_str());
     benchmark::Shutdown();
-    if (!opt.detail_out.empty()) write_detail_file(opt.detail_out);
+    if (!opt.detail_out.empty()) write_detail_file(opt.detail_out, drift);
     return 0;
 }

@@ -3,7 +3,7 @@
 // waiters always exist and the design's queueing (or lack of it) decides latency and fairness.
 #include "harness.h"
 
-namespace lpbench {
+namespace lpb {
 
 const std::vector<uint32_t> &get_hold_slots() {
     // SLOTS = 4 is a small pool; SLOTS = 1 is a lock, the only way a 2-core machine sees waiters
@@ -40,4 +40,4 @@ void register_get_hold() {
 const bool registered = add_workload("get_hold", register_get_hold);
 
 }  // namespace
-}  // namespace lpbench
+}  // namespace lpb

@@ -4,7 +4,7 @@
 // each design's throughput at 16 can be set against its best (collapse, or graceful?).
 #include "harness.h"
 
-namespace lpbench {
+namespace lpb {
 namespace {
 
 const Family kOversubscribed{"oversubscribed", loop_blocking, /*measures_fifo=*/true};
@@ -28,4 +28,4 @@ void register_oversubscribed() {
 const bool registered = add_workload("oversubscribed", register_oversubscribed);
 
 }  // namespace
-}  // namespace lpbench
+}  // namespace lpb

@@ -14,7 +14,7 @@
 
 #include "harness.h"
 
-namespace lpbench {
+namespace lpb {
 namespace {
 
 const Family kLocal{"get_hold_local", loop_blocking, /*measures_fifo=*/true};
@@ -106,4 +106,4 @@ void register_remote() {
 const bool registered = add_workload("get_hold_remote", register_remote);
 
 }  // namespace
-}  // namespace lpbench
+}  // namespace lpb

@@ -38,7 +38,7 @@
 
 #include "harness.h"
 
-namespace lpbench {
+namespace lpb {
 namespace {
 
 constexpr int64_t kRows = 100000;
@@ -434,4 +434,4 @@ void register_sqlite_pool() {
 const bool registered = add_workload("sqlite_pool", register_sqlite_pool);
 
 }  // namespace
-}  // namespace lpbench
+}  // namespace lpb

@@ -3,7 +3,7 @@
 // spreads threads across slots; empty_frac says how often a try_get found nothing.
 #include "harness.h"
 
-namespace lpbench {
+namespace lpb {
 namespace {
 
 const Family kTryGetStorm{"try_get_storm", loop_try_get, /*measures_fifo=*/false};
@@ -22,4 +22,4 @@ void register_try_get_storm() {
 const bool registered = add_workload("try_get_storm", register_try_get_storm);
 
 }  // namespace
-}  // namespace lpbench
+}  // namespace lpb

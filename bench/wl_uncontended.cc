@@ -2,7 +2,7 @@
 // Measures the design's cost per get+put pair with no sharing at all.
 #include "harness.h"
 
-namespace lpbench {
+namespace lpb {
 namespace {
 
 const Family kUncontended{"uncontended", loop_try_get, /*measures_fifo=*/false};
@@ -21,4 +21,4 @@ void register_uncontended() {
 const bool registered = add_workload("uncontended", register_uncontended);
 
 }  // namespace
-}  // namespace lpbench
+}  // namespace lpb

@@ -16,14 +16,10 @@ import subprocess
 import sys
 import tempfile
 
-failures = []
+from checks import fail, verdict
+
 AGGREGATE_SUFFIXES = ("_mean", "_median", "_stddev", "_cv", "_min", "_max")
 PAIR = "^uncontended/(lockpool-fair|pthread)/"
-
-
-def fail(msg):
-    failures.append(msg)
-    print("FAIL:", msg, file=sys.stderr)
 
 
 def run(cmd, **kw):
@@ -59,7 +55,8 @@ def main():
     bad_flags = [["--benchmark_repetitions=-3"], ["--benchmark_repetitions=0"], ["--benchmark_repetitions=x"],
                  ["--benchmark_filter=nosuch"], ["--benchmark_filter=^get_hold/no-such-design/"],
                  ["--benchmark_filter=nosuch", "--benchmark_list_tests"], ["--nosuch_flag"], ["--pin=bogus"],
-                 ["--run_ms=0"], ["--benchmark_format=bogus"]]
+                 ["--run_ms=0"], ["--benchmark_format=bogus"], ["--lp_retry_wakes=-1"], ["--lp_bypass_turns=0"],
+                 ["--lp_bypass_turns="], ["--lp_bypass_turns=64x"], ["--lp_bypass_turns=1000001"]]
     for extra in bad_flags:
         p = run([bench] + flags + extra)
         crashed = p.returncode < 0 or "terminate called" in p.stderr or "length_error" in p.stderr
@@ -97,11 +94,7 @@ def check_compare(compare, out, doc, tmp):
 
 
 def finish():
-    if failures:
-        print("%d failure(s)" % len(failures), file=sys.stderr)
-        return 1
-    print("gb_tools: csv, console, compare.py and flag checks ok")
-    return 0
+    return verdict("gb_tools: csv, console, compare.py and flag checks ok")
 
 
 if __name__ == "__main__":

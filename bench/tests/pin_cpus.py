@@ -11,13 +11,7 @@ import subprocess
 import sys
 import tempfile
 
-failures = []
-
-
-def check(cond, what):
-    if not cond:
-        failures.append(what)
-        print("FAIL:", what, file=sys.stderr)
+from checks import check, verdict
 
 
 def run(bench, *args):
@@ -66,11 +60,7 @@ def main():
             check(len(rows) >= 2, "both workloads ran (%d rows)" % len(rows))
             for b in rows:
                 check(b.get("pin_ok") == 1, "%s: pin_ok %r, want 1" % (b["name"], b.get("pin_ok")))
-    if failures:
-        print("%d failure(s)" % len(failures), file=sys.stderr)
-        return 1
-    print("pin_cpus: %d bad lists refused, %s placed and verified" % (len(bad), pin))
-    return 0
+    return verdict("pin_cpus: %d bad lists refused, %s placed and verified" % (len(bad), pin))
 
 
 if __name__ == "__main__":

@@ -17,13 +17,7 @@ import subprocess
 import sys
 import tempfile
 
-failures = []
-
-
-def expect(cond, what):
-    if not cond:
-        failures.append(what)
-        print("FAIL:", what, file=sys.stderr)
+from checks import check as expect, verdict
 
 
 def run(bench, args, out=None):
@@ -93,11 +87,7 @@ def main():
                 expect(r.get("pin_ok") == 1 and r.get("mem_node") == want and not r.get("error_occurred"),
                        f"{r['name']}: pin_ok 1, mem_node {want} ({r.get('pin_ok')}, {r.get('mem_node')})")
             expect(len(rows) == 8, f"2 designs x 2 SLOTS x local/remote = 8 rows ({len(rows)})")
-    if failures:
-        print(f"{len(failures)} failure(s)", file=sys.stderr)
-        return 1
-    print(f"remote: checked on {len(nodes)} NUMA node(s)")
-    return 0
+    return verdict(f"remote: checked on {len(nodes)} NUMA node(s)")
 
 
 if __name__ == "__main__":

@@ -11,6 +11,8 @@ import subprocess
 import sys
 import tempfile
 
+from checks import fail, verdict
+
 WORKLOADS = ["uncontended", "try_get_storm", "get_hold", "oversubscribed", "async", "sqlite_pool"]
 ASYNC_DESIGNS = {"lockpool-fair", "lockpool-barging", "lockpool-bounded"}
 # sqlite_pool runs the designs that bound their objects and let callers wait (lp_design_flags).
@@ -30,14 +32,6 @@ GB_KEYS = {"name", "family_index", "per_family_instance_index", "run_name", "run
 NAME = re.compile(r"^(?P<wl>[a-z_]+)/(?P<design>[a-z0-9-]+)/slots:(\d+)/waiters:(\d+)/hold_ns:(\d+)"
                   r"/think_ns:(\d+)/manual_time/threads:(?P<threads>\d+)$")
 
-failures = []
-
-
-def fail(msg):
-    failures.append(msg)
-    print("FAIL:", msg, file=sys.stderr)
-
-
 def main():
     bench, flags = sys.argv[1], sys.argv[2:]
     with tempfile.TemporaryDirectory() as tmp:
@@ -49,7 +43,10 @@ def main():
         with open(out) as f:
             doc = json.load(f)
         with open(detail) as f:
-            det = json.load(f)["benchmarks"]
+            det_doc = json.load(f)
+        det = det_doc["benchmarks"]
+    if not isinstance(det_doc.get("lp_calibration_drift"), str):
+        fail("detail file: lp_calibration_drift missing or not a string")
 
     for key in CONTEXT:
         if not str(doc["context"].get(key, "")):
@@ -119,11 +116,7 @@ def main():
                     fail("workload %s missing for design %s" % (wl, design))
         if not ASYNC_DESIGNS & designs:
             fail("no LockPool design in the registry")
-    if failures:
-        print("%d failure(s)" % len(failures), file=sys.stderr)
-        return 1
-    print("smoke: %d benchmarks over %d designs checked" % (len(rows), len(designs)))
-    return 0
+    return verdict("smoke: %d benchmarks over %d designs checked" % (len(rows), len(designs)))
 
 
 def flags_filter(flags):

@@ -13,13 +13,9 @@ import sys
 import tempfile
 import time
 
+from checks import fail, verdict
+
 HERE = os.path.dirname(os.path.abspath(__file__))
-failures = []
-
-
-def fail(msg):
-    failures.append(msg)
-    print("FAIL:", msg, file=sys.stderr)
 
 
 def leftovers(tmp):
@@ -65,11 +61,7 @@ def main():
         if r.returncode != 2 or len(lines) != 1 or bad.split("=")[0] not in lines[0]:
             fail("%s: want exit 2 and one line naming the flag, got %d: %r" % (bad, r.returncode, r.stderr))
 
-    if failures:
-        print("%d failure(s)" % len(failures), file=sys.stderr)
-        return 1
-    print("smoke_sqlite: ok")
-    return 0
+    return verdict("smoke_sqlite: ok")
 
 
 if __name__ == "__main__":

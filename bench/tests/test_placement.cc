@@ -9,9 +9,9 @@
 #include <vector>
 
 #include "check.h"
-#include "lp_topo.h"
+#include "topology.h"
 
-using namespace lpbench;
+using namespace lpb;
 
 static Topology synthetic(const char *desc) {
     hwloc_topology_t t;

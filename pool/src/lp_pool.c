@@ -116,11 +116,12 @@ lp_status lp_init(lp_pool *pool, lp_slot *slots, uint32_t nslots, lp_cell *cells
     p->ncells = ncells;
     p->mode = (uint32_t)mode;
     p->fair_mask = mode == LP_FAIR ? ~0u : 0u;
-    p->bound_ns = 1000000u; /* 1 ms */
+    p->bound_ns = LP_FAIRNESS_BOUND_DEFAULT_NS;
     p->clock_ns = 0;
     p->retry_wakes = LP_RETRY_WAKES_DEFAULT;
     p->bypass_turns = LP_BYPASS_BOUND_DEFAULT;
     lp_store_relaxed(&p->turns, 0u);
+    lp_store_relaxed(&p->owed, 0u);
     lp_store_relaxed(&p->starving, 0u);
     lp_store_relaxed(&p->woken, 0u);
     for (uint32_t i = 0; i < nslots; i++) {
@@ -140,6 +141,21 @@ lp_status lp_init(lp_pool *pool, lp_slot *slots, uint32_t nslots, lp_cell *cells
     return LP_OK;
 }
 
+lp_status lp_init_in(void *mem, size_t len, uint32_t nslots, uint32_t ncells, lp_mode mode) {
+    if (!mem || lp__misaligned(mem)) return LP_EINVAL;
+    const size_t need = lp_storage_size(nslots, ncells);
+    if (need == 0u || len < need) {
+        /* as a failed lp_init: storage that held a pool no longer passes for one */
+        if (len >= sizeof(lp_pool)) lp__of((lp_pool *)mem)->magic = 0u;
+        return LP_EINVAL;
+    }
+    /* lp_storage_size's layout; every piece is a whole number of cache lines, so each stays aligned */
+    lp_pool *pool = (lp_pool *)mem;
+    lp_slot *slots = (lp_slot *)(void *)(pool + 1);
+    lp_cell *cells = ncells ? (lp_cell *)(void *)(slots + nslots) : 0;
+    return lp_init(pool, slots, nslots, cells, ncells, mode);
+}
+
 lp_status lp__test_set_rounds(lp_pool *pool, uint32_t rounds) {
     if (!lp__valid(pool)) return LP_EINVAL;
     lp__pool *p = lp__of(pool);
@@ -157,7 +173,7 @@ lp_status lp_set_fairness_bound(lp_pool *pool, uint64_t bound_ns, uint64_t (*clo
     if (!lp__valid(pool) || !clock_ns) return LP_EINVAL;
     lp__pool *p = lp__of(pool);
     if (p->mode != LP_BOUNDED) return LP_EINVAL;
-    p->bound_ns = bound_ns == 0u ? 1000000u : bound_ns;
+    p->bound_ns = bound_ns == 0u ? LP_FAIRNESS_BOUND_DEFAULT_NS : bound_ns;
     p->clock_ns = clock_ns;
     return LP_OK;
 }
@@ -510,7 +526,7 @@ static int lp__waiter_queued(lp__pool *p) {
         case LP__CELL_UPDATING: return 1;
         case LP__CELL_EMPTY:
         case LP__CELL_CANCELLED: continue;
-        default: return 0; /* GRANTED/READY: head moved past it since we read it */
+        default: continue; /* GRANTED/READY: being served (head moved past it since we read it) */
         }
     }
     return 0;
@@ -520,12 +536,17 @@ static int lp__waiter_queued(lp__pool *p) {
  * (and every tick while a wait starves) is a hand-off to the queue's head. A rate, not an age:
  * with Q waiters each due after B ticks, the pool would hand off on every release (the FIFO
  * convoy: pool/DESIGN.md); at one hand-off per B ticks, a waiter with k waiters ahead is served
- * within (k + 1) * B ticks. relaxed RMW: a counter on its own line; no ordering hangs on it. */
+ * within (k + 1) * B ticks, plus, with several slots, what the other slots grant while a rotating
+ * releaser is descheduled between its tick and its hand-off (pool/DESIGN.md, "The bound"). relaxed RMW: a counter on its own line; no ordering hangs on it. */
 static int lp__restricted_turn(lp__pool *p) {
     if (!lp__waiter_queued(p)) return 0;
     uint32_t t = lp_fetch_add_relaxed(&p->turns, 1u) + 1u;
     /* relaxed: a stale count only delays or prolongs the hand-offs by one release */
-    return lp_load_relaxed(&p->starving) != 0u || t % p->bypass_turns == 0u;
+    if (lp_load_relaxed(&p->starving) != 0u || t % p->bypass_turns == 0u) return 1;
+    /* A rotation lp__after_unlock could not make is made by the next tick. The exchange lets
+     * one release claim it (relaxed load first: the line is ours from the tick anyway, but no
+     * RMW on the common path). acq_rel: any order suffices; only one claimer matters. */
+    return lp_load_relaxed(&p->owed) != 0u && lp_xchg_acq_rel(&p->owed, 0u) != 0u;
 }
 
 /* BOUNDED: is some queued wait past the bound? Either the oldest (its cell's since), or one
@@ -551,12 +572,19 @@ static int lp__head_starving(lp__pool *p) {
 LP__COLD static void lp__after_unlock(lp__pool *p, uint32_t slot, int counted) {
     uint32_t expected = LP__FREE;
     if (p->mode == LP_RESTRICTED) {
-        /* A release whose hint missed the waiter: tick as lp__release_slow does, and if the
-         * oldest waiter is due, take the slot back (as FAIR below) and hand it over. */
-        if (!counted && lp__restricted_turn(p) && lp_cas_acquire(&p->slots[slot].state, &expected, LP__HELD))
-            lp__serve(p, slot);
-        else
-            lp__restricted_wake(p);
+        /* A release whose hint missed the waiter: tick as lp__release_slow does, and if this
+         * tick rotates, take the slot back (as FAIR below) and hand it over. If a running
+         * thread took the slot first, the rotation is owed to the next tick (else a lost
+         * rotation would stretch every wait behind it by bypass_turns ticks: pool/DESIGN.md). */
+        if (!counted && lp__restricted_turn(p)) {
+            /* acquire: we hold it again */
+            if (lp_cas_acquire(&p->slots[slot].state, &expected, LP__HELD)) {
+                lp__serve(p, slot);
+                return;
+            }
+            lp_store_relaxed(&p->owed, 1u); /* relaxed: read by the next tick, a counter on its line */
+        }
+        lp__restricted_wake(p);
     } else if (p->mode == LP_FAIR) {
         /* Take the slot back and hand it over. If the CAS fails, the taker (a waiter's
          * rescan, or a try_get that ran before the enqueue) is responsible for it.

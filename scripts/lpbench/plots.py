@@ -120,10 +120,10 @@ def _legend_outside(fig, handles, labels, title=None):
                    title_fontsize=8, **_LEGEND)
 
 
-def _design_handles(names):
+def _design_handles(run, names):
     hs = []
     for d in names:
-        st = dz.style(d)
+        st = dz.style(run, d)
         hs.append(plt.Line2D([], [], **st))
     return hs, list(names)
 
@@ -172,8 +172,8 @@ def _series(run, cfg, design, counter, reducer="median"):
     return xs, ys, lo, hi
 
 
-def _errorbar(ax, xs, ys, lo, hi, design, clamp=None, **kw):
-    st = dict(dz.style(design))
+def _errorbar(run, ax, xs, ys, lo, hi, design, clamp=None, **kw):
+    st = dict(dz.style(run, design))
     st.update(kw)
     if clamp is not None:
         ys, lo, hi = ([max(v, clamp) for v in s] for s in (ys, lo, hi))
@@ -204,9 +204,9 @@ def _grouped_bars(ax, run, cfg, designs, counter, fmt, ymax_floor=None):
             if math.isnan(c):
                 continue
             x = gi + (di - (n - 1) / 2) * width
-            st = dz.style(d)
-            ax.bar(x, c, width=width * 0.92, color=st["color"], hatch=dz.hatch(d),
-                   edgecolor="white" if dz.hatch(d) else st["color"], linewidth=0, gid=d)
+            st = dz.style(run, d)
+            ax.bar(x, c, width=width * 0.92, color=st["color"], hatch=dz.hatch(run, d),
+                   edgecolor="white" if dz.hatch(run, d) else st["color"], linewidth=0, gid=d)
             if hi > lo:
                 ax.errorbar(x, c, yerr=[[c - lo], [hi - c]], fmt="none", ecolor="#333333",
                             elinewidth=0.8, capsize=1.5)
@@ -237,14 +237,13 @@ def throughput(run, out_dir):
         for d in _grouped_bars(ax, run, cfg, designs, "ops_per_s", fmt_ops):
             if d not in shown:
                 shown.append(d)
-        unit = "queries" if cfg.workload == "sqlite_pool" else "get+put pairs"
-        ax.set_ylabel(f"{unit} / s, all threads", fontsize=8)
+        ax.set_ylabel(f"{run.op_unit(cfg.workload)[0]} / s, all threads", fontsize=8)
         ax.set_title(cfg_label(run, cfg), fontsize=9)
         ax.tick_params(axis="y", labelsize=7)
         ax.yaxis.set_major_formatter(_OPS_AXIS)
     for ax in list(axes.flat)[len(cfgs):]:
         ax.axis("off")
-    _legend_outside(fig, *_design_handles([d for d in designs if d in shown]), title="design")
+    _legend_outside(fig, *_design_handles(run, [d for d in designs if d in shown]), title="design")
     fig.suptitle("Throughput per workload (" + spread_note(run) + ")", fontsize=11)
     fig.tight_layout(rect=(0, 0.02, 0.85, 0.96))
     _footer(fig, run)
@@ -257,7 +256,8 @@ def throughput_caption(run):
         for cfg in configs(run, w):
             ws.append(f"{cfg_label(run, cfg)} at {threads_list(cfg_threads(run, cfg))}")
     cpus = run.context.get("num_cpus")
-    what = "get+put pairs" + (" (sqlite_pool: queries)" if "sqlite_pool" in run.workloads() else "")
+    queries = [w for w in run.workloads() if run.counts_queries(w)]
+    what = "get+put pairs" + (f" ({', '.join(queries)}: queries)" if queries else "")
     return (f"Completed {what} per second over all threads, linear axis from "
             f"zero, one bar per design with its value written above it ({spread_note(run)}). "
             f"Cases run: {'; '.join(ws)}."
@@ -274,7 +274,8 @@ def scaling(run, out_dir, workload, name=None):
     if not cfgs:
         return None
     designs = run.designs(workload)
-    p99 = "query_p99_ns" if workload == "sqlite_pool" else "lat_p99_ns"
+    unit, whose = run.op_unit(workload)
+    p99 = "query_p99_ns" if run.counts_queries(workload) else "lat_p99_ns"
     fig, axes = plt.subplots(len(cfgs), 2, figsize=(13.5, 4.0 * len(cfgs)), squeeze=False)
     shown = []
     for row, cfg in zip(axes, cfgs):
@@ -282,26 +283,24 @@ def scaling(run, out_dir, workload, name=None):
         for d in designs:
             xs, ys, lo, hi = _series(run, cfg, d, "ops_per_s")
             if xs:
-                _errorbar(row[0], xs, ys, lo, hi, d)
+                _errorbar(run, row[0], xs, ys, lo, hi, d)
                 if d not in shown:
                     shown.append(d)
             xs, ys, lo, hi = _series(run, cfg, d, p99)
             if xs:
-                _errorbar(row[1], xs, ys, lo, hi, d, clamp=1.0)
+                _errorbar(run, row[1], xs, ys, lo, hi, d, clamp=1.0)
         for ax in row:
             _threads_axis(ax, threads)
             ax.tick_params(labelsize=7)
         row[0].set_ylim(bottom=0)
         row[0].yaxis.set_major_formatter(_OPS_AXIS)
-        row[0].set_ylabel("queries / s" if workload == "sqlite_pool" else "get+put pairs / s, all threads",
-                          fontsize=8)
+        row[0].set_ylabel(f"{unit} / s, all threads", fontsize=8)
         row[0].set_title(f"throughput — {cfg_label(run, cfg)}", fontsize=9)
         row[1].set_yscale("log")
-        row[1].set_ylabel(("query" if workload == "sqlite_pool" else "get") + " latency p99 (ns, log)",
-                          fontsize=8)
+        row[1].set_ylabel(f"{whose} latency p99 (ns, log)", fontsize=8)
         row[1].set_title(f"p99 latency — {cfg_label(run, cfg)}", fontsize=9)
         row[1].grid(True, which="both", alpha=0.3)
-    _legend_outside(fig, *_design_handles([d for d in designs if d in shown]), title="design")
+    _legend_outside(fig, *_design_handles(run, [d for d in designs if d in shown]), title="design")
     fig.suptitle(f"Thread scaling — {workload} ({spread_note(run)})", fontsize=11)
     fig.tight_layout(rect=(0, 0.02, 0.85, 0.96))
     _footer(fig, run)
@@ -312,7 +311,7 @@ def scaling_caption(run, workload):
     parts = [f"{cfg_label(run, c)}: {threads_list(cfg_threads(run, c))}" for c in configs(run, workload)
              if len(cfg_threads(run, c)) > 1]
     cpus = run.context.get("num_cpus")
-    return (f"Throughput (linear, from zero) and p99 {'query' if workload == 'sqlite_pool' else 'get'} "
+    return (f"Throughput (linear, from zero) and p99 {run.op_unit(workload)[1]} "
             f"latency (log) against thread count, one line per design ({spread_note(run)}). "
             + "; ".join(parts) + "."
             + (f" Beyond {plural(cpus, 'logical CPU')}, threads time-share the CPUs." if cpus else ""))
@@ -336,13 +335,13 @@ def _latency_profile(run, cfg, designs):
                 lo.append(a)
                 hi.append(b)
         if xs:
-            _errorbar(ax, xs, ys, lo, hi, d, clamp=1.0)
+            _errorbar(run, ax, xs, ys, lo, hi, d, clamp=1.0)
     ax.set_xticks(range(len(labels)), labels)
     ax.set_xlabel("percentile of get latency")
     ax.set_yscale("log")
     ax.set_ylabel("get latency (ns, log; a 0 ns bucket drawn at 1 ns)")
     ax.grid(True, which="both", alpha=0.3)
-    _legend_outside(fig, *_design_handles(designs), title="design")
+    _legend_outside(fig, *_design_handles(run, designs), title="design")
     fig.suptitle(f"Get latency percentiles — {cfg_label(run, cfg)}, {plural(threads, 'thread')}\n"
                  f"({spread_note(run)}; max: the worst repetition)", fontsize=10)
     fig.tight_layout(rect=(0, 0.03, 0.85, 0.93))
@@ -381,8 +380,7 @@ def latency(run, out_dir, workload):
             _threads_axis(ax, cfg_threads(run, cfg))
             ax.set_yscale("log")
             ax.tick_params(labelsize=7)
-            ax.set_title(d, fontsize=10, color=dz.style(d)["color"],
-                         fontweight="bold" if dz.is_lockpool(d) else "normal")
+            ax.set_title(d, fontsize=10, color=dz.style(run, d)["color"])
             ax.set_ylabel("get latency (ns, log)", fontsize=8)
         for ax in list(axes.flat)[len(designs):]:
             ax.axis("off")
@@ -423,7 +421,7 @@ def latency_ccdf(run, out_dir, case=None):
     fig, ax = plt.subplots(figsize=(10, 5))
     for d in designs:
         xs, ys = results.ccdf(run.histogram(case._replace(design=d)))
-        st = dz.style(d)
+        st = dz.style(run, d)
         # where="pre": for x in (ub[i-1], ub[i]], P(latency >= x) <= ys[i] (bucket resolution).
         ax.step(xs, ys, where="pre", label=d, color=st["color"], linestyle=st["linestyle"],
                 linewidth=st["linewidth"])
@@ -432,7 +430,7 @@ def latency_ccdf(run, out_dir, case=None):
     ax.set_xlabel("get latency x (ns)")
     ax.set_ylabel("fraction of gets with latency ≥ x\n(histogram bucket resolution)")
     ax.grid(True, which="both", alpha=0.3)
-    _legend_outside(fig, *_design_handles(designs), title="design")
+    _legend_outside(fig, *_design_handles(run, designs), title="design")
     ax.set_title(f"Get-latency CCDF — {results.case_label(case)}", fontsize=10)
     fig.tight_layout(rect=(0, 0.03, 0.85, 1))
     _footer(fig, run)
@@ -467,7 +465,7 @@ def fairness(run, out_dir):
                 for d in designs:
                     xs, ys, lo, hi = _series(run, cfg, d, counter)
                     if xs:
-                        _errorbar(ax, xs, ys, lo, hi, d)
+                        _errorbar(run, ax, xs, ys, lo, hi, d)
                         present.append(d)
                 _threads_axis(ax, cfg_threads(run, cfg))
                 ax.set_ylim(-0.06, 1.06)  # a 0 sits above the axis line, visible
@@ -476,7 +474,7 @@ def fairness(run, out_dir):
             ax.set_ylabel(label + " (1 = fair)", fontsize=8)
             ax.tick_params(labelsize=7)
             ax.set_title(cfg_label(run, cfg), fontsize=9)
-    _legend_outside(fig, *_design_handles([d for d in designs if d in shown]), title="design")
+    _legend_outside(fig, *_design_handles(run, [d for d in designs if d in shown]), title="design")
     fig.suptitle(f"Fairness per design ({spread_note(run)})", fontsize=11)
     fig.tight_layout(rect=(0, 0.02, 0.85, 0.97))
     _footer(fig, run)
@@ -519,14 +517,18 @@ def thread_ops(run, out_dir, case=None):
         mean = sum(ops) / len(ops) if ops and sum(ops) > 0 else 1.0
         shares = [x / mean for x in ops]
         top = max(top, max(shares))
-        st = dz.style(d)
-        ax.bar(range(len(shares)), shares, color=st["color"], hatch=dz.hatch(d), edgecolor="white")
+        st = dz.style(run, d)
+        ax.bar(range(len(shares)), shares, color=st["color"], hatch=dz.hatch(run, d), edgecolor="white")
         zeros = [i for i, s in enumerate(shares) if s < 0.01]
         if zeros:  # a starved thread: a mark on the axis, not a bar too short to see
             ax.plot(zeros, [0] * len(zeros), "x", color="#cc0000", markersize=6, clip_on=False)
         ax.axhline(1.0, color="black", linewidth=0.8, linestyle="--")
-        ax.set_title(f"{d}\nJain {results.jain_index(ops):.3f}, min/max {results.minmax_share(ops):.2f}, "
-                     f"{sum(ops):.3g} pairs", fontsize=8)
+        # The bench's own fairness counters of the repetition drawn (the median of all where
+        # the run only has the per-thread sum over repetitions).
+        rep = run.median_repetition(k)
+        jain, mm = ((rep.get("jain"), rep.get("minmax_share")) if rep
+                    else (run.median(k, "jain"), run.median(k, "minmax_share")))
+        ax.set_title(f"{d}\nJain {jain:.3f}, min/max {mm:.2f}, {sum(ops):.3g} pairs", fontsize=8)
         ax.set_xlabel("thread index")
         ax.set_ylabel("pairs / fair share")
     for ax in axes.flat:

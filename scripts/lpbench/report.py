@@ -4,7 +4,6 @@ import os
 
 from . import designs as dz
 from . import plots, results, targets
-from .results import LOCKPOOL_DESIGNS
 
 _CONTEXT_KEYS = [("lp_cpu_model", "CPU"), ("num_cpus", "logical CPUs"), ("mhz_per_cpu", "MHz per CPU"),
                  ("lp_topology", "topology (hwloc)"), ("lp_governor", "cpufreq governor"),
@@ -68,7 +67,7 @@ def _throughput_tables(run):
     for w in run.workloads():
         for cfg in {k._replace(design="*", threads=0): None for k in run.keys(workload=w)}:
             threads = sorted({k.threads for k in run.keys(workload=w) if k._replace(design="*", threads=0) == cfg})
-            unit = "queries/s" if w == "sqlite_pool" else "pairs/s"
+            unit = _rate_unit(run, w)
             out.append(f"**{results.case_label(cfg, with_threads=False)}** — median {unit} "
                        f"(p99.9 get latency in brackets)")
             out.append("")
@@ -84,8 +83,7 @@ def _throughput_tables(run):
                     lat = run.median(k, "lat_p999_ns")
                     cells.append(_fmt_ops(run.median(k, "ops_per_s"))
                                  + ("" if math.isnan(lat) else f" ({targets._fmt_ns(lat)})"))
-                name = f"**{d}**" if d in LOCKPOOL_DESIGNS else d
-                out.append(f"| {name} | " + " | ".join(cells) + " |")
+                out.append(f"| {d} | " + " | ".join(cells) + " |")
             out.append("")
     return out
 
@@ -140,16 +138,16 @@ def _sqlite_ranking(run):
         if not keys:
             continue
         keys.sort(key=lambda k: -run.median(k, "ops_per_s", default=0.0))
-        ref = run.find(case, "pthread")
+        ref = run.find(case, targets.USUAL)
         ref_ops = run.median(ref, "ops_per_s") if ref else math.nan
         out += [f"**{results.case_label(case)}** — medians over repetitions (errors: the largest)", "",
-                "| rank | design | queries/s | vs pthread | query "
+                f"| rank | design | queries/s | vs {targets.USUAL} | query "
                 + " | ".join(label for label, _ in results.QUERY_PERCENTILES)
                 + " | get p99 | Jain | busy retries | errors | inside SQLite |",
                 "|---" * (9 + len(results.QUERY_PERCENTILES)) + "|"]
         for i, k in enumerate(keys, 1):
             q = [targets._fmt_ns(run.median(k, c)) for _, c in results.QUERY_PERCENTILES]
-            name = f"**{k.design}**" if k.design in LOCKPOOL_DESIGNS else k.design
+            name = k.design
             ops = run.median(k, "ops_per_s")
             errors = max(run.values(k, "errors") or [math.nan])
             share = run.median(k, "sqlite_share")
@@ -171,9 +169,9 @@ def _fastpath_table(fastpath):
     designs = (fastpath or {}).get("designs", {})
     if not designs:
         return ["(no fastpath.json: callgrind counts not measured)", ""]
-    ref = designs.get("pthread", {}).get("instr_per_pair")
-    cas = designs.get("bare-cas", {}).get("instr_per_pair")
-    out = ["| design | instr per try_get+put | vs pthread | vs bare-cas |", "|---|---|---|---|"]
+    ref = designs.get(targets.USUAL, {}).get("instr_per_pair")
+    cas = designs.get(targets.FLOOR, {}).get("instr_per_pair")
+    out = [f"| design | instr per try_get+put | vs {targets.USUAL} | vs {targets.FLOOR} |", "|---|---|---|---|"]
     for d, v in designs.items():
         ipp = v["instr_per_pair"]
         out.append(f"| {d} | {ipp:.1f} | {_fmt_ratio(ipp / ref) if ref else '-'} | "
@@ -220,20 +218,23 @@ def _ratio_table(run):
     rows = targets.ratio_summary(run)
     if not rows:
         return []
-    out = ["| case | mode | throughput vs pthread | vs spin-ttas | max latency: pthread ÷ mode "
-           "| spin-ttas ÷ mode |", "|---|---|---|---|---|---|"]
-    for case, mode, tp_p, tp_s, lat_p, lat_s in rows:
-        out.append(f"| {results.case_label(case)} | {mode} | {_fmt_ratio(tp_p)} | {_fmt_ratio(tp_s)} | "
-                   f"{_fmt_ratio(lat_p)} | {_fmt_ratio(lat_s)} |")
+    refs = targets.RATIO_REFS
+    out = ["| case | mode | " + " | ".join(f"throughput vs {r}" for r in refs) + " | "
+           + " | ".join(f"max latency: {r} ÷ mode" for r in refs) + " |", "|---|---|" + "---|" * (2 * len(refs))]
+    for case, mode, *ratios in rows:
+        out.append(f"| {results.case_label(case)} | {mode} | " + " | ".join(_fmt_ratio(r) for r in ratios) + " |")
     out.append("")
     return out
 
 
 def _p99_counter(run, workload):
-    """The tail a caller sees: the whole query for sqlite_pool, the get call otherwise."""
-    # Every row carries query_p99_ns; rows of workloads that measure no query have -1 (bench/JSON.md).
-    return "query_p99_ns" if any(v >= 0 for k in run.keys(workload=workload) for v in run.values(k, "query_p99_ns")) \
-        else "lat_p99_ns"
+    """The tail a caller sees: the whole query where the workload counts queries, else the get call."""
+    return "query_p99_ns" if run.counts_queries(workload) else "lat_p99_ns"
+
+
+def _rate_unit(run, workload):
+    """'queries/s' or 'pairs/s': what ops_per_s counts in this workload (results.Run.op_unit)."""
+    return "queries/s" if run.counts_queries(workload) else "pairs/s"
 
 
 def most_contended(run, workload):
@@ -257,10 +258,10 @@ def _pct(a, b):
 def verdict(run, case):
     """One sentence: the winner of a case among the pools (not the references), its margin over
     the runner-up, and whether the repetitions of the two overlap. None without two pools."""
-    pools = [k for k in ranked(run, case) if k.design not in dz.REFERENCES]
+    pools = [k for k in ranked(run, case) if not dz.is_reference(run, k.design)]
     if not pools:
         return None
-    unit = "queries/s" if case.workload == "sqlite_pool" else "pairs/s"
+    unit = _rate_unit(run, case.workload)
     first = pools[0]
     a = run.median(first, "ops_per_s")
     if len(pools) == 1:
@@ -298,7 +299,7 @@ def _ranking(run):
         p99 = _p99_counter(run, w)
         mx = "query_max_ns" if p99 == "query_p99_ns" else "lat_max_ns"
         what = "query" if p99 == "query_p99_ns" else "get"
-        unit = "queries/s" if w == "sqlite_pool" else "pairs/s"
+        unit = _rate_unit(run, w)
         where = "its most contended case" if len(run.cases(w)) > 1 else "its only case"
         out += [f"### {w} — {_md_escape(dz.workload_summary(w))}", "",
                 f"Ranked in {where}: {_md_escape(results.case_label(case))}.", ""]
@@ -308,14 +309,14 @@ def _ranking(run):
         out += [f"| rank | design | {unit} (min–max) | vs winner | {what} p99 | {what} max | Jain "
                 "| FIFO violations / M |", "|---|---|---|---|---|---|---|---|"]
         keys = ranked(run, case)
-        pools = [k for k in keys if k.design not in dz.REFERENCES]
+        pools = [k for k in keys if not dz.is_reference(run, k.design)]
         top = run.median(pools[0], "ops_per_s") if pools else math.nan
         for i, k in enumerate(keys, 1):
             vals = run.values(k, "ops_per_s")
             ops = run.median(k, "ops_per_s")
             rng = f" ({_fmt_ops(min(vals))}–{_fmt_ops(max(vals))})" if len(vals) > 1 else ""
-            name = f"**{k.design}**" if dz.is_lockpool(k.design) else k.design
-            if k.design in dz.REFERENCES:
+            name = f"**{k.design}**" if pools and k == pools[0] else k.design
+            if dz.is_reference(run, k.design):
                 name += " (reference, not a pool)"
             jain = run.median(k, "jain")
             out.append(f"| {i} | {name} | {_fmt_ops(ops)}{rng} | "
@@ -336,20 +337,18 @@ def _ranking(run):
                "p99 is the median over repetitions, max the worst repetition, Jain's index the median "
                "(1 = every thread served equally), FIFO violations (certain overtakings per million grants) "
                "the worst repetition (- where the workload does not count them); \"vs winner\": median "
-               "throughput against the winning pool's. A reference design is never named the winner.", ""] + out
+               "throughput against the winning pool's. A reference (a design whose registry promises do not include "
+               "`bounded`: no slot limit, so not a pool) is never named the winner.", ""] + out
     return out
 
 
 def _design_lines(run, fastpath):
     names = run.designs() + [d for d in (fastpath or {}).get("designs", {}) if d not in run.designs()]
-    try:
-        flags = run.design_flags() or {}
-    except ValueError:
-        flags = {}
+    flags = dz.flags(run)
     out = []
     for d in names:
         promise = f" Promises: {', '.join(flags[d])}." if flags.get(d) else ""
-        out.append(f"- **{d}** — {_md_escape(dz.summary(d, run.context))}.{promise}")
+        out.append(f"- **{d}** — {_md_escape(dz.summary(run, d))}.{promise}")
     return out + [""]
 
 
@@ -416,14 +415,14 @@ def write_report(run_dir, run, fastpath, plot_paths, meta, source=None):
     lines += ["## Remote NUMA memory (get_hold_local against get_hold_remote)", ""] + _remote_section(run)
     ratio = _ratio_table(run)
     if ratio:
-        lines += ["## LockPool against pthread and spin-ttas, every case", ""] + ratio
+        lines += [f"## LockPool's modes against {plots.join(targets.RATIO_REFS)}, every case", ""] + ratio
 
     lines += ["## Performance targets, computed from this run", ""]
-    lines += ["| # | target | measured | verdict |", "|---|---|---|---|"]
+    lines += ["| target | line | measured | verdict |", "|---|---|---|---|"]
     rows = targets.all_rows(run, fastpath)
     for r in rows:
         v = f"**{r.verdict}**" if r.verdict == targets.NOT_MET else r.verdict
-        lines.append(f"| {r.target} | {_md_escape(r.what)} | {_md_escape(r.measured)} | {v} |")
+        lines.append(f"| {targets.title(r.target)} | {_md_escape(r.what)} | {_md_escape(r.measured)} | {v} |")
     met = sum(r.verdict == targets.MET for r in rows)
     lines += ["", f"{met} of {len(rows)} met; "
               f"{sum(r.verdict == targets.NOT_MET for r in rows)} not met; "
@@ -436,7 +435,7 @@ def write_report(run_dir, run, fastpath, plot_paths, meta, source=None):
     why = targets.reasons(run, rows, fastpath)
     if why:
         lines += ["### Why the unmet targets are not met", ""]
-        lines += [f"- **Target {t}.** {text}" for t, text in why] + [""]
+        lines += [f"- **{targets.title(t)}.** {text}" for t, text in why] + [""]
     path = os.path.join(run_dir, "report.md")
     with open(path, "w") as f:
         f.write("\n".join(lines))

@@ -13,7 +13,6 @@ WORKLOADS = ["uncontended", "try_get_storm", "get_hold", "get_hold_local", "get_
              "async", "sqlite_pool"]
 # The remote-memory pair: get_hold with every thread on one NUMA node, storage on that node or another.
 LOCAL_WORKLOAD, REMOTE_WORKLOAD = "get_hold_local", "get_hold_remote"
-LOCKPOOL_DESIGNS = ["lockpool-fair", "lockpool-barging", "lockpool-bounded"]
 
 # (label, counter) pairs for the get-latency percentiles, in increasing order.
 PERCENTILES = [("p50", "lat_p50_ns"), ("p90", "lat_p90_ns"), ("p99", "lat_p99_ns"),
@@ -31,8 +30,18 @@ QUERY_PERCENTILES = [("p50", "query_p50_ns"), ("p90", "query_p90_ns"), ("p99", "
 RENAMED = {"cv_thread_ops": "cv"}
 
 # Context key with each design's promises (the LPD_* flags of the C design registry), a JSON
-# object {design: ["fifo", "bounded", ...]} (bench/JSON.md).
+# object {design: ["fifo", "bounded", ...]} in the registry's order (bench/JSON.md).
 DESIGN_FLAGS_KEY = "lp_design_flags"
+# Context key with each design's one-line description, {design: "..."}, same order.
+DESIGN_SUMMARIES_KEY = "lp_design_summaries"
+# Context key with each design's settings as its init applies them, {design: {setting: value}}
+# (LockPool: mode, bypass_bound, retry_wakes, fairness_bound_ns), same order.
+DESIGN_PARAMS_KEY = "lp_design_params"
+
+# Aggregates over the repetitions of one benchmark, defined here once and used by the report, the
+# plots and the targets: `median` is the typical repetition; `worst` the least favourable one
+# (the smallest value of a counter in HIGHER_IS_BETTER, the largest of any other). Per-repetition
+# values are the bench's own counters (Jain's index, min/max share, ...): nothing is recomputed.
 
 _NAME_RE = re.compile(
     r"^(?P<workload>[^/]+)/(?P<design>[^/]+)"
@@ -85,20 +94,6 @@ def numa_nodes(context):
     return text.split()
 
 
-def jain_index(xs):
-    """Jain's fairness index (sum x)^2 / (n * sum x^2), in [1/n, 1]; 1.0 for no data."""
-    xs = [float(x) for x in xs]
-    sq = sum(x * x for x in xs)
-    if not xs or sq == 0.0:
-        return 1.0
-    return sum(xs) ** 2 / (len(xs) * sq)
-
-
-def minmax_share(xs):
-    xs = [float(x) for x in xs]
-    if not xs or max(xs) == 0.0:
-        return 1.0
-    return min(xs) / max(xs)
 
 
 class Sample:
@@ -129,17 +124,6 @@ class Sample:
 
     def get(self, counter, default=math.nan):
         return self.counters.get(counter, default)
-
-    def jain(self):
-        """The harness's counter, or computed from per-thread ops if it is missing."""
-        if "jain" in self.counters:
-            return self.counters["jain"]
-        return jain_index(self.thread_ops) if self.thread_ops else math.nan
-
-    def minmax(self):
-        if "minmax_share" in self.counters:
-            return self.counters["minmax_share"]
-        return minmax_share(self.thread_ops) if self.thread_ops else math.nan
 
 
 class Run:
@@ -221,6 +205,17 @@ class Run:
             raise ValueError(f"context key {DESIGN_FLAGS_KEY} is not an object of flag lists")
         return {str(d): [str(f) for f in v] for d, v in flags.items()}
 
+    def design_params(self, design):
+        """{setting: value} of one design as the run's context records it ({} if the run does not
+        record settings, or the design has none)."""
+        raw = self.context.get(DESIGN_PARAMS_KEY)
+        try:
+            params = json.loads(raw) if isinstance(raw, str) else raw
+        except ValueError:
+            return {}
+        mine = params.get(design) if isinstance(params, dict) else None
+        return dict(mine) if isinstance(mine, dict) else {}
+
     # ---- selection -------------------------------------------------------------------
     def keys(self, workload=None, design=None, threads=None):
         return [k for k in self.samples
@@ -233,13 +228,41 @@ class Run:
         order = [w for w in WORKLOADS if w in seen]
         return order + sorted(set(seen) - set(order))
 
+    def design_order(self):
+        """Every design this run knows, in the C registry's order as the context lists it (its
+        promises, else its summaries), then any other design of the rows in their order. The
+        order is stable from run to run, so a design's place in it can pick its look."""
+        order = []
+        for key in (DESIGN_FLAGS_KEY, DESIGN_SUMMARIES_KEY):
+            raw = self.context.get(key)
+            try:
+                listed = json.loads(raw) if isinstance(raw, str) else raw
+            except ValueError:
+                listed = None
+            if isinstance(listed, dict) and listed:
+                order = [str(d) for d in listed]
+                break
+        for k in self.samples:
+            if k.design not in order:
+                order.append(k.design)
+        return order
+
     def designs(self, workload=None):
-        seen = []
-        for k in self.keys(workload=workload):
-            if k.design not in seen:
-                seen.append(k.design)
-        # LockPool's modes first, then the baselines in the order the harness ran them.
-        return [d for d in LOCKPOOL_DESIGNS if d in seen] + [d for d in seen if d not in LOCKPOOL_DESIGNS]
+        """The designs with rows (in this workload), in design_order()."""
+        seen = {k.design for k in self.keys(workload=workload)}
+        return [d for d in self.design_order() if d in seen]
+
+    def counts_queries(self, workload):
+        """Whether one op of this workload is a query rather than a get+put pair, as its rows say:
+        rows of a workload that measures queries carry query latencies, every other row -1
+        (bench/JSON.md); ops_per_s is then queries per second and the tail a caller sees is the
+        whole query's."""
+        return any(v >= 0 for k in self.keys(workload=workload) for v in self.values(k, "query_p99_ns"))
+
+    def op_unit(self, workload):
+        """("queries", "query") or ("get+put pairs", "get"): what ops_per_s counts in this workload,
+        and whose latency is the one its callers see."""
+        return ("queries", "query") if self.counts_queries(workload) else ("get+put pairs", "get")
 
     def threads(self, workload=None):
         return sorted({k.threads for k in self.keys(workload=workload)})
@@ -262,12 +285,7 @@ class Run:
         """Per-repetition values of one counter (NaN-free)."""
         vals = []
         for s in self.samples.get(key, []):
-            if counter == "jain":
-                v = s.jain()
-            elif counter == "minmax_share":
-                v = s.minmax()
-            else:
-                v = s.get(counter)
+            v = s.get(counter)
             if not math.isnan(v):
                 vals.append(v)
         return vals
@@ -292,14 +310,20 @@ class Run:
                 out[label] = v
         return out
 
+    def median_repetition(self, key):
+        """The repetition with the median throughput that has per-thread ops (a real, consistent
+        vector with its own counters), or None."""
+        samples = sorted((s for s in self.samples.get(key, []) if s.thread_ops),
+                         key=lambda s: s.get("ops_per_s", 0.0))
+        return samples[len(samples) // 2] if samples else None
+
     def thread_ops(self, key):
-        """Per-thread ops of the median-throughput repetition (a real, consistent vector)."""
-        samples = [s for s in self.samples.get(key, []) if s.thread_ops]
-        if not samples:
-            d = self.detail.get(key, {})
-            return [float(x) for x in d.get("thread_ops", [])]
-        samples.sort(key=lambda s: s.get("ops_per_s", 0.0))
-        return samples[len(samples) // 2].thread_ops
+        """Per-thread ops of the median-throughput repetition; without per-repetition vectors, the
+        detail file's sum over repetitions."""
+        s = self.median_repetition(key)
+        if s is None:
+            return [float(x) for x in self.detail.get(key, {}).get("thread_ops", [])]
+        return s.thread_ops
 
     def histogram(self, key):
         """[(upper_bound_ns, count), ...] sorted, from the detail file; [] if absent."""

@@ -17,7 +17,7 @@ import threading
 import time
 
 from . import fastpath as fastpath_mod
-from . import results
+from . import results, targets
 
 # Time budgets for the benchmark part (seconds) and repetitions, full suite and --quick.
 # 14 minutes keeps run_ms near 550 ms with 133 instances (sqlite_pool's 20 added 2 minutes).
@@ -33,8 +33,8 @@ QUICK_REPS = 3
 OVERHEAD_S = 0.15
 PROCESS_OVERHEAD_S = 0.3
 RUN_MS_RANGE = (25, 2000)
-FASTPATH_QUICK_DESIGNS = ["lockpool-fair", "lockpool-barging", "lockpool-bounded", "pthread",
-                          "bare-cas"]
+# --quick counts instructions only for the designs the fast-path target judges (targets.json).
+FASTPATH_QUICK_DESIGNS = targets.MODES + [targets.USUAL, targets.FLOOR]
 _START_RE = re.compile(r"^\[lockpool-bench\] #(\d+) (\S+)")
 
 
@@ -162,11 +162,14 @@ def workloads_of(fams):
 
 def run_suite(bench_bin, common, fams, reps, run_ms, out_dir):
     """One process per workload; if one fails (a design hangs or crashes), its families are
-    re-run one process each so only the failing family is lost. Returns
-    (bench doc, detail doc, failures)."""
+    re-run one process each so only the failing family is lost. Returns (bench doc, detail doc,
+    failures, load samples, calibration notes): the notes are each process's spin calibration
+    (its context's lp_spin_calibration) and any drift it found at its end (its detail file's
+    lp_calibration_drift), both from the JSON the harness wrote."""
     total = sum(len(v) for v in fams.values()) * reps
     progress = Progress(total)
     parts, detail, failures = [], {"benchmarks": {}}, {}
+    notes = {"spin_calibrations": [], "calibration_drift": []}
     tmp = os.path.join(out_dir, ".parts")
     os.makedirs(tmp, exist_ok=True)
     counter = [0]
@@ -191,13 +194,16 @@ def run_suite(bench_bin, common, fams, reps, run_ms, out_dir):
                 with open(part) as f:
                     doc = json.load(f)
                 with open(part_detail) as f:
-                    unit_detail = json.load(f).get("benchmarks", {})
+                    unit_detail = json.load(f)
             except (ValueError, OSError):
                 doc, note = None, "unreadable JSON"
         if doc is None:
             return note or "no output"
         parts.append(doc)
-        detail["benchmarks"].update(unit_detail)
+        detail["benchmarks"].update(unit_detail.get("benchmarks", {}))
+        notes["spin_calibrations"].append(str(doc.get("context", {}).get("lp_spin_calibration", "")))
+        if unit_detail.get("lp_calibration_drift"):
+            notes["calibration_drift"].append(str(unit_detail["lp_calibration_drift"]))
         return None
 
     load_samples = []
@@ -217,23 +223,7 @@ def run_suite(bench_bin, common, fams, reps, run_ms, out_dir):
                     print(f"  !! {fam}: {ferr}; its rows are missing from this run", flush=True)
     shutil.rmtree(tmp, ignore_errors=True)
     load_samples.append(round(os.getloadavg()[0], 2))
-    return merge(parts), detail, failures, load_samples
-
-
-def calibration_notes(log_path):
-    """Each harness process's spin calibration, and any drift it reported at its end (the CPU's
-    speed changed after calibrating, so that process's hold/think times were off), from bench.log."""
-    cal, drift = [], []
-    try:
-        with open(log_path, errors="replace") as f:
-            for line in f:
-                if line.startswith("[lockpool-bench] spin calibration:"):
-                    cal.append(line.split(":", 1)[1].strip())
-                elif line.startswith("[lockpool-bench] warning: spin calibration drifted"):
-                    drift.append(line.split("(", 1)[1].split(")", 1)[0])
-    except OSError:
-        return {}
-    return {"spin_calibrations": cal, "calibration_drift": drift}
+    return merge(parts), detail, failures, load_samples, notes
 
 
 def check_gate(top, baseline, gate_args):
@@ -262,7 +252,7 @@ def run_problems(doc, failures):
     return out
 
 
-def main(argv=None):
+def parse_args(argv):
     from . import cli
     ap = cli.Parser(prog="lp-suite", description="Run the default benchmark suite "
                                  "into a dated run folder (called by scripts/run-suite.sh). Exit "
@@ -292,94 +282,102 @@ def main(argv=None):
     ap.add_argument("--check-gate-only", action="store_true",
                     help="only validate --gate and --gate-arg, then exit (run-suite.sh does this "
                          "before building)")
-    a = ap.parse_args(argv)
+    return ap.parse_args(argv)
 
-    top = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
-    if a.gate or a.gate_arg:
-        if not a.gate:
-            print("lp-suite: error: --gate-arg without --gate BASELINE", file=sys.stderr)
-            return 2
-        err = check_gate(top, a.gate, a.gate_arg)
-        if err:
-            print(f"lp-suite: --gate {a.gate}: {err}; nothing measured", file=sys.stderr)
-            return 2
-    if a.check_gate_only:
-        return 0
-    results_dir = a.results or os.path.join(top, "results")
-    bench_bin = os.path.join(a.build, "bench", "lockpool-bench")
-    fp_bin = os.path.join(a.build, "baselines", "lp-fastpath")
-    if not os.access(bench_bin, os.X_OK):
-        sys.exit(f"lp-suite: no harness at {bench_bin} (build the lockpool-bench target)")
 
-    started = datetime.datetime.now()
-    reps = a.reps or (QUICK_REPS if a.quick else FULL_REPS)
-    budget = a.budget or (QUICK_BUDGET_S if a.quick else FULL_BUDGET_S)
-    common = list(a.harness_arg) + (["--quick"] if a.quick else [])
-    names = list_benchmarks(bench_bin, common)
-    if a.filter:
-        names = [n for n in names if re.search(a.filter, n)]
-    if not names:
-        sys.exit("lp-suite: the harness lists no benchmarks (for this filter)")
-    fams = families(names)
-    run_ms, bench_s = plan(len(names), budget, reps, a.run_ms, n_processes=len(workloads_of(fams)))
+def gate_problem(top, a):
+    """None if --gate/--gate-arg are usable (or absent), else the one-line complaint."""
+    if not (a.gate or a.gate_arg):
+        return None
+    if not a.gate:
+        return "lp-suite: error: --gate-arg without --gate BASELINE"
+    err = check_gate(top, a.gate, a.gate_arg)
+    return f"lp-suite: --gate {a.gate}: {err}; nothing measured" if err else None
 
-    fp_designs = []
-    do_fp = not a.no_fastpath and os.access(fp_bin, os.X_OK) and shutil.which("valgrind")
-    fp_iters = a.fastpath_iters or (20000 if a.quick else 200000)
-    if do_fp:
-        fp_designs = fastpath_mod.list_designs(fp_bin)
-        if a.quick:
-            fp_designs = [d for d in fp_designs if d in FASTPATH_QUICK_DESIGNS]
-    fp_s = len(fp_designs) * (2.0 if a.quick else 3.0)
-    analysis_s = 20.0
-    out_dir = a.out or run_folder(results_dir, a.quick, started)
-    os.makedirs(out_dir, exist_ok=True)
-    log(f"machine: {os.cpu_count()} CPUs, load average {os.getloadavg()[0]:.1f}; {len(names)} benchmarks "
-        f"({len(workloads_of(fams))} workloads) x {reps} repetitions x {run_ms} ms")
-    log(f"EXPECTED TOTAL: ~{fmt_dur(bench_s + fp_s + analysis_s)} (benchmarks ~{fmt_dur(bench_s)}, "
-        f"callgrind ~{fmt_dur(fp_s)}, plots+report ~{fmt_dur(analysis_s)})")
-    log(f"run folder: {out_dir}")
 
-    meta = {"command": a.command or " ".join(sys.argv), "started": f"{started:%Y-%m-%d %H:%M:%S}",
-            "quick": a.quick, "repetitions": reps, "run_ms": run_ms, "benchmarks": len(names),
-            "harness_args": common, "expected_s": round(bench_s + fp_s + analysis_s)}
+class Plan:
+    """What the suite will run: benchmarks, repetitions, run_ms, callgrind designs, expected time."""
+
+    def __init__(self, a, bench_bin, fp_bin):
+        self.reps = a.reps or (QUICK_REPS if a.quick else FULL_REPS)
+        budget = a.budget or (QUICK_BUDGET_S if a.quick else FULL_BUDGET_S)
+        self.common = list(a.harness_arg) + (["--quick"] if a.quick else [])
+        names = list_benchmarks(bench_bin, self.common)
+        if a.filter:
+            names = [n for n in names if re.search(a.filter, n)]
+        self.names = names
+        self.fams = families(names)
+        self.n_workloads = len(workloads_of(self.fams))
+        self.run_ms, self.bench_s = plan(len(names), budget, self.reps, a.run_ms, n_processes=self.n_workloads)
+        self.fp_designs = []
+        self.do_fp = bool(not a.no_fastpath and os.access(fp_bin, os.X_OK) and shutil.which("valgrind"))
+        self.fp_iters = a.fastpath_iters or (20000 if a.quick else 200000)
+        if self.do_fp:
+            self.fp_designs = fastpath_mod.list_designs(fp_bin)
+            if a.quick:
+                self.fp_designs = [d for d in self.fp_designs if d in FASTPATH_QUICK_DESIGNS]
+        self.fp_s = len(self.fp_designs) * (2.0 if a.quick else 3.0)
+        self.analysis_s = 20.0
+        self.total_s = self.bench_s + self.fp_s + self.analysis_s
+
+    def announce(self, out_dir):
+        log(f"machine: {os.cpu_count()} CPUs, load average {os.getloadavg()[0]:.1f}; {len(self.names)} benchmarks "
+            f"({self.n_workloads} workloads) x {self.reps} repetitions x {self.run_ms} ms")
+        log(f"EXPECTED TOTAL: ~{fmt_dur(self.total_s)} (benchmarks ~{fmt_dur(self.bench_s)}, "
+            f"callgrind ~{fmt_dur(self.fp_s)}, plots+report ~{fmt_dur(self.analysis_s)})")
+        log(f"run folder: {out_dir}")
+
+
+def _write_json(path, doc, indent=1):
+    with open(path, "w") as f:
+        json.dump(doc, f, indent=indent)
+
+
+def measure(bench_bin, p, out_dir, meta):
+    """The harness part: bench.json, detail.json and the run's notes into meta. False if the
+    harness produced no results at all."""
     t0 = time.time()
-    log(f"[1/3] lockpool-bench: {len(names) * reps} runs, one process per workload ...")
-    doc, detail, failures, load_samples = run_suite(bench_bin, common, fams, reps, run_ms, out_dir)
+    log(f"[1/3] lockpool-bench: {len(p.names) * p.reps} runs, one process per workload ...")
+    doc, detail, failures, load_samples, notes = run_suite(bench_bin, p.common, p.fams, p.reps, p.run_ms, out_dir)
     # Other processes on the machine are the first suspect for odd numbers: keep the evidence.
     meta["load_avg_1min_samples"] = load_samples
-    meta.update(calibration_notes(os.path.join(out_dir, "bench.log")))
+    meta.update(notes)
     meta["bench_s"] = round(time.time() - t0, 1)
     meta["failures"] = failures
     meta["problems"] = run_problems(doc, failures)
     if not doc["benchmarks"]:
         log(f"FAILED: lockpool-bench produced no results; see {out_dir}/bench.log")
-        return 1
-    with open(os.path.join(out_dir, "bench.json"), "w") as f:
-        json.dump(doc, f, indent=1)
-    with open(os.path.join(out_dir, "detail.json"), "w") as f:
-        json.dump(detail, f)
+        return False
+    _write_json(os.path.join(out_dir, "bench.json"), doc)
+    _write_json(os.path.join(out_dir, "detail.json"), detail, indent=None)
+    return True
 
-    if do_fp:
-        t1 = time.time()
-        log(f"[2/3] callgrind fast-path counts for {len(fp_designs)} designs (N = {fp_iters}) ...")
-        fp_doc = fastpath_mod.measure(fp_bin, fp_iters, fp_designs,
-                                      progress=lambda i, n, d: print(f"  [{i + 1}/{n}] {d}", flush=True))
-        fastpath_mod.write(os.path.join(out_dir, "fastpath.json"), fp_doc)
-        meta["fastpath_s"] = round(time.time() - t1, 1)
-    else:
+
+def count_instructions(fp_bin, p, out_dir, meta):
+    if not p.do_fp:
         log("[2/3] skipping callgrind counts (no lp-fastpath or valgrind, or --no-fastpath)")
+        return
+    t1 = time.time()
+    log(f"[2/3] callgrind fast-path counts for {len(p.fp_designs)} designs (N = {p.fp_iters}) ...")
+    fp_doc = fastpath_mod.measure(fp_bin, p.fp_iters, p.fp_designs,
+                                  progress=lambda i, n, d: print(f"  [{i + 1}/{n}] {d}", flush=True))
+    fastpath_mod.write(os.path.join(out_dir, "fastpath.json"), fp_doc)
+    meta["fastpath_s"] = round(time.time() - t1, 1)
 
+
+def report(out_dir, meta, t0):
     log("[3/3] plots and report ...")
     meta["duration_s"] = round(time.time() - t0, 1)
-    with open(os.path.join(out_dir, "run.json"), "w") as f:
-        json.dump(meta, f, indent=1)
+    _write_json(os.path.join(out_dir, "run.json"), meta)
     from . import analyze
-    report = analyze.analyze(out_dir)
+    path = analyze.analyze(out_dir)
     meta["duration_s"] = round(time.time() - t0, 1)
-    with open(os.path.join(out_dir, "run.json"), "w") as f:
-        json.dump(meta, f, indent=1)
-    log(f"done in {fmt_dur(time.time() - t0)} (expected ~{fmt_dur(meta['expected_s'])}): {report}")
+    _write_json(os.path.join(out_dir, "run.json"), meta)
+    log(f"done in {fmt_dur(time.time() - t0)} (expected ~{fmt_dur(meta['expected_s'])}): {path}")
+
+
+def afterwards(top, a, out_dir, meta):
+    """The run's own verdict, then --history and --gate: the exit status."""
     rc = 0
     if meta["problems"]:
         log(f"FAILED: {len(meta['problems'])} problem(s) in this run (first in its report): "
@@ -396,3 +394,36 @@ def main(argv=None):
         gate_rc = subprocess.call(gate_cmd)
         rc = gate_rc if gate_rc else rc
     return rc
+
+
+def main(argv=None):
+    a = parse_args(argv)
+    top = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+    problem = gate_problem(top, a)
+    if problem:
+        print(problem, file=sys.stderr)
+        return 2
+    if a.check_gate_only:
+        return 0
+    bench_bin = os.path.join(a.build, "bench", "lockpool-bench")
+    fp_bin = os.path.join(a.build, "baselines", "lp-fastpath")
+    if not os.access(bench_bin, os.X_OK):
+        print(f"lp-suite: no harness at {bench_bin} (build the lockpool-bench target)", file=sys.stderr)
+        return 2
+    started = datetime.datetime.now()
+    p = Plan(a, bench_bin, fp_bin)
+    if not p.names:
+        print("lp-suite: the harness lists no benchmarks (for this filter)", file=sys.stderr)
+        return 2
+    out_dir = a.out or run_folder(a.results or os.path.join(top, "results"), a.quick, started)
+    os.makedirs(out_dir, exist_ok=True)
+    p.announce(out_dir)
+    meta = {"command": a.command or " ".join(sys.argv), "started": f"{started:%Y-%m-%d %H:%M:%S}",
+            "quick": a.quick, "repetitions": p.reps, "run_ms": p.run_ms, "benchmarks": len(p.names),
+            "harness_args": p.common, "expected_s": round(p.total_s)}
+    t0 = time.time()
+    if not measure(bench_bin, p, out_dir, meta):
+        return 1
+    count_instructions(fp_bin, p, out_dir, meta)
+    report(out_dir, meta, t0)
+    return afterwards(top, a, out_dir, meta)

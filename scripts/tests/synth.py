@@ -16,6 +16,33 @@ _BASE_OPS = {"lockpool-fair": 4.0e7, "lockpool": 4.0e7, "lockpool-barging": 4.5e
              "malloc": 6.0e7}  # not in DESIGNS by default: pass designs=DESIGNS + ["malloc"]
 
 
+# A toy design registry, in the order a bench's context lists it (every design of the build,
+# whatever ran): {design: (promises, one-line summary)}. make_run writes it into the context as
+# the bench does (lp_design_flags, lp_design_summaries), unless registry=False (runs made before
+# the bench recorded it).
+REGISTRY = {
+    "lockpool": (["lock_free", "bounded", "blocking", "wait_queue", "bypass_bounded"],
+                 "synthetic default mode: bounded bypass"),
+    "lockpool-fair": (["fifo", "lock_free", "bounded", "blocking", "wait_queue"], "synthetic FIFO hand-off pool"),
+    "lockpool-barging": (["lock_free", "bounded", "blocking", "wait_queue"], "synthetic barging pool"),
+    "lockpool-bounded": (["lock_free", "bounded", "blocking", "wait_queue"], "synthetic barging pool with a bound"),
+    "pthread": (["bounded", "blocking", "wait_queue"], "synthetic mutex + condvar pool"),
+    "spin-ttas": (["bounded", "blocking", "wait_queue"], "synthetic spinlock pool"),
+    "malloc": ([], "synthetic no-pool reference: unbounded, nobody waits"),
+}
+
+
+def registry_context(registry=None):
+    """The context keys a bench writes for this registry (default REGISTRY)."""
+    reg = REGISTRY if registry is None else registry
+    params = {"lockpool": {"mode": "RESTRICTED", "bypass_bound": 64, "retry_wakes": 4},
+              "lockpool-fair": {"mode": "FAIR"}, "lockpool-barging": {"mode": "BARGING", "retry_wakes": 4},
+              "lockpool-bounded": {"mode": "BOUNDED", "retry_wakes": 4, "fairness_bound_ns": 1000000}}
+    return {"lp_design_flags": json.dumps({d: f for d, (f, _) in reg.items()}),
+            "lp_design_summaries": json.dumps({d: s for d, (_, s) in reg.items()}),
+            "lp_design_params": json.dumps({d: params.get(d, {}) for d in reg})}
+
+
 def bench_name(workload, design, threads, slots=2, waiters=16, hold_ns=0, think_ns=0):
     return (f"{workload}/{design}/slots:{slots}/waiters:{waiters}/hold_ns:{hold_ns}"
             f"/think_ns:{think_ns}/real_time/threads:{threads}")
@@ -51,7 +78,7 @@ def make_row(name, threads, ops_per_s, seed, rep=0, reps=1, unfair=False, fifo=0
 
 
 def make_run(seed=1, reps=5, noise=0.03, scale=None, designs=DESIGNS, workloads=WORKLOADS,
-             threads=THREADS, context=None):
+             threads=THREADS, context=None, registry=True):
     """A whole run. scale: {design: factor} multiplies throughput (e.g. 0.7 = 30% slower)."""
     rng = random.Random(seed)
     scale = scale or {}
@@ -64,7 +91,7 @@ def make_run(seed=1, reps=5, noise=0.03, scale=None, designs=DESIGNS, workloads=
                 contention = 1.0 / (1.0 + 0.3 * (t - 1)) if d in ("pthread", "spin-ttas") else 1.0
                 lat_scale = 100.0 * (t if d in ("pthread", "spin-ttas") else 1.0)
                 for r in range(reps):
-                    ops = (_BASE_OPS[d] * contention * scale.get(d, 1.0)
+                    ops = (_BASE_OPS.get(d, 1.0e7) * contention * scale.get(d, 1.0)
                            * (1.0 + rng.gauss(0.0, noise)))
                     rows.append(make_row(name, t, ops, seed=rng.random(), rep=r, reps=reps,
                                          unfair=(d == "spin-ttas"),
@@ -73,6 +100,8 @@ def make_run(seed=1, reps=5, noise=0.03, scale=None, designs=DESIGNS, workloads=
     ctx = {"date": "synthetic", "host_name": "synthetic-host", "num_cpus": 2,
            "lp_pin_policy": "spread", "lp_cpu_model": "Synthetic CPU", "lp_quick": "0",
            "lp_git_commit": "0000000", "lp_governor": "performance"}
+    if registry:
+        ctx.update(registry_context())
     ctx.update(context or {})
     return {"context": ctx, "benchmarks": rows}
 

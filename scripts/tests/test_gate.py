@@ -181,8 +181,10 @@ class DesignPromises(unittest.TestCase):
         with tempfile.TemporaryDirectory() as d:
             designs = ["lockpool", "pthread"]
             ctx = {"lp_design_flags": json.dumps(flags)} if flags is not None else {}
-            base = synth.make_run(seed=5, designs=designs, workloads=["get_hold"], threads=[2, 8], context=ctx)
-            cur = synth.make_run(seed=5, designs=designs, workloads=["get_hold"], threads=[2, 8], context=ctx)
+            base = synth.make_run(seed=5, designs=designs, workloads=["get_hold"], threads=[2, 8], context=ctx,
+                                  registry=flags is not None)
+            cur = synth.make_run(seed=5, designs=designs, workloads=["get_hold"], threads=[2, 8], context=ctx,
+                                 registry=flags is not None)
             for doc, v in ((base, 0.0), (cur, violations)):
                 for r in doc["benchmarks"]:
                     if "/lockpool/" in r["name"]:

@@ -75,36 +75,48 @@ class OneLookPerDesign(unittest.TestCase):
         cb = bar_colors(Drawn(plots.throughput, b).only())
         for d in ("lockpool-fair", "pthread"):
             self.assertEqual(ca[d], cb[d], d)
-            self.assertEqual(ca[d], {designs.style(d)["color"].lower()})
+            self.assertEqual(ca[d], {designs.style(a, d)["color"].lower()})
         self.assertEqual(len({c for cs in cb.values() for c in cs}), 4, "four designs, four colours")
 
     def test_the_same_colour_in_bars_lines_and_ccdf(self):
         doc = run_of(("lockpool-fair", "pthread"))
         run = results.Run(doc, synth.make_detail(doc))
-        want = {d: {designs.style(d)["color"].lower()} for d in ("lockpool-fair", "pthread")}
+        want = {d: {designs.style(run, d)["color"].lower()} for d in ("lockpool-fair", "pthread")}
         self.assertEqual(bar_colors(Drawn(plots.throughput, run).only()), want)
         self.assertEqual(line_colors(Drawn(plots.scaling, run, "get_hold").only()), want)
         self.assertEqual(line_colors(Drawn(plots.latency_ccdf, run).only()), want)
         self.assertEqual(line_colors(Drawn(plots.fairness, run).only()), want)
 
-    def test_unknown_designs_get_a_stable_look(self):
-        new = designs.style("lockpool-newmode")
-        self.assertEqual(new, designs.style("lockpool-newmode"))
-        self.assertEqual(new["color"], designs.style("lockpool")["color"], "a variant keeps its parent's colour")
-        self.assertNotEqual(new["linestyle"], "-", "... with its own line style")
-        other = designs.style("some-other-pool")
-        self.assertEqual(other, designs.style("some-other-pool"))
-        self.assertIn(other["color"], designs.PALETTE)
-        # Computed from the name (CRC), not from Python's per-process salted hash().
-        self.assertEqual(other["color"], designs.PALETTE[__import__("zlib").crc32(b"some-other-pool")
-                                                        % len(designs.PALETTE)])
+    def test_looks_follow_the_registry_order_in_the_context(self):
+        # A design the scripts have never heard of gets its look from its place in the
+        # registry the run records: no table of names to extend.
+        reg = dict(synth.REGISTRY)
+        reg["brand-new-pool"] = (["bounded", "blocking"], "a pool these scripts never heard of")
+        run = results.Run(synth.make_run(seed=3, reps=2, designs=["brand-new-pool", "pthread"],
+                                         workloads=["get_hold"], threads=[2],
+                                         context=synth.registry_context(reg)))
+        self.assertEqual(run.design_order()[:len(reg)], list(reg))
+        self.assertEqual(run.designs(), ["pthread", "brand-new-pool"], "registry order, not row order")
+        i = list(reg).index("brand-new-pool")
+        self.assertEqual(designs.style(run, "brand-new-pool")["color"], designs.PALETTE[i % len(designs.PALETTE)])
+        self.assertEqual(bar_colors(Drawn(plots.throughput, run).only())["brand-new-pool"],
+                         {designs.style(run, "brand-new-pool")["color"].lower()})
 
-    def test_known_designs_have_distinct_looks(self):
-        looks = {(designs.style(d)["color"], designs.style(d)["marker"], designs.style(d)["linestyle"])
-                 for d in designs._KNOWN}
-        self.assertEqual(len(looks), len(designs._KNOWN))
-        colours = [designs.style(d)["color"] for d in designs._KNOWN]
-        self.assertEqual(len(set(colours)), len(colours))
+    def test_registry_designs_have_distinct_looks(self):
+        reg = {f"design-{i}": (["bounded"], "") for i in range(3 * len(designs.PALETTE))}
+        run = results.Run(synth.make_run(seed=3, reps=1, designs=["pthread"], workloads=["get_hold"],
+                                         threads=[2], context=synth.registry_context(reg)))
+        looks = {tuple(designs.style(run, d)[k] for k in ("color", "marker", "linestyle")) for d in reg}
+        self.assertEqual(len(looks), len(reg))
+        first = [designs.style(run, d)["color"] for d in list(reg)[:len(designs.PALETTE)]]
+        self.assertEqual(len(set(first)), len(first), "one colour each, as far as the palette goes")
+
+    def test_a_run_without_a_registry_orders_by_its_rows(self):
+        run = results.Run(synth.make_run(seed=3, reps=1, designs=["spin-ttas", "pthread"], workloads=["get_hold"],
+                                         threads=[2], registry=False))
+        self.assertEqual(run.design_order(), ["spin-ttas", "pthread"])
+        self.assertEqual(designs.style(run, "pthread"), designs.style(run, "pthread"))
+        self.assertNotEqual(designs.style(run, "pthread")["color"], designs.style(run, "spin-ttas")["color"])
 
     def test_max_latency_is_not_a_pale_colour(self):
         r, g, b = to_rgb(plots._PCT_COLORS["max"])
@@ -175,7 +187,7 @@ class Zeros(unittest.TestCase):
         fig = Drawn(plots.fairness, results.Run(doc)).only()
         marks = [ln for ax in fig.axes for ln in ax.get_lines() if ln.get_gid() == "zero:spin-ttas"]
         self.assertEqual(len(marks), 2, "Jain and min/max panels each mark the zero")
-        self.assertEqual(to_hex(marks[0].get_color()), designs.style("spin-ttas")["color"].lower())
+        self.assertEqual(to_hex(marks[0].get_color()), designs.style(results.Run(doc), "spin-ttas")["color"].lower())
         self.assertIn("0.00", [t.get_text().strip() for ax in fig.axes for t in ax.texts])
         fig = Drawn(plots.throughput, results.Run(doc)).only()
         self.assertTrue([ln for ax in fig.axes for ln in ax.get_lines() if ln.get_gid() == "zero:spin-ttas"])

@@ -6,6 +6,7 @@ A workload family that fails makes the suite exit 1 and its report say so first;
 baseline that is not a run stops the suite (status 2) before the harness is started."""
 import json
 import os
+import re
 import stat
 import subprocess
 import sys
@@ -38,8 +39,12 @@ FAKE_BENCH = textwrap.dedent('''\
     rows = [r for r in ref["benchmarks"] if r.get("run_type") == "iteration" and r["run_name"] in names]
     for n in names:
         print("[lockpool-bench] #1 " + n, flush=True)
-    json.dump({{"context": ref["context"], "benchmarks": rows}}, open(args["--benchmark_out"], "w"))
-    json.dump({{"benchmarks": {{}}}}, open(args["--lp_detail_out"], "w"))
+    # Each process's calibration in its context, and (for the get_hold process) a drift found at
+    # its end in its detail file, as the harness writes them; nothing about either on the console.
+    ctx = dict(ref["context"], lp_spin_calibration="200ns=7%02dit" % len(names))
+    drift = "200 ns of work now takes 430 ns" if any(n.startswith("get_hold/") for n in names) else ""
+    json.dump({{"context": ctx, "benchmarks": rows}}, open(args["--benchmark_out"], "w"))
+    json.dump({{"lp_calibration_drift": drift, "benchmarks": {{}}}}, open(args["--lp_detail_out"], "w"))
 ''')
 
 
@@ -85,6 +90,20 @@ class SuiteVerdicts(unittest.TestCase):
         self.fake_bench("nothing-crashes")
         rc, out, _ = self.suite("--filter", "^uncontended/(lockpool-fair|pthread)/")
         self.assertEqual(rc, 0, out)
+
+    def test_calibration_notes_come_from_the_harness_json(self):
+        self.fake_bench("nothing-crashes")
+        rc, out, run = self.suite("--filter", "^(uncontended|get_hold)/pthread/")
+        self.assertEqual(rc, 0, out)
+        with open(os.path.join(run, "run.json")) as f:
+            meta = json.load(f)
+        self.assertEqual(len(meta["spin_calibrations"]), 2, "one per harness process")
+        self.assertTrue(all(re.fullmatch(r"200ns=7\d\dit", c) for c in meta["spin_calibrations"]), meta)
+        self.assertEqual(meta["calibration_drift"], ["200 ns of work now takes 430 ns"])
+        with open(os.path.join(run, "bench.log")) as f:
+            self.assertNotIn("calibration", f.read(), "the notes cannot have come from the log")
+        with open(os.path.join(run, "report.md")) as f:
+            self.assertIn("drift: 200 ns of work now takes 430 ns", f.read())
 
     def test_a_gate_baseline_that_is_no_run_stops_before_measuring(self):
         self.fake_bench("nothing-crashes")

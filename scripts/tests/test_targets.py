@@ -1,4 +1,5 @@
 """The performance-target table: each verdict computed from the run, on hand-made cases."""
+import json
 import os
 import sys
 import unittest
@@ -10,8 +11,17 @@ import synth  # noqa: E402
 from lpbench import results, targets  # noqa: E402
 
 
-def run_of(rows, cpus=None):
-    return results.Run({"context": {} if cpus is None else {"num_cpus": cpus}, "benchmarks": rows})
+# The settings a bench records for the modes (lp_design_params): BOUNDED's fairness bound and the
+# retry-wake limit, as the targets read them from the run.
+PARAMS = {"lockpool-bounded": {"mode": "BOUNDED", "retry_wakes": 4, "fairness_bound_ns": 1000000},
+          "lockpool-barging": {"mode": "BARGING", "retry_wakes": 4}, "pthread": {}}
+
+
+def run_of(rows, cpus=None, params=PARAMS, **context):
+    ctx = dict(context, **({} if cpus is None else {"num_cpus": cpus}))
+    if params is not None:
+        ctx["lp_design_params"] = json.dumps(params)
+    return results.Run({"context": ctx, "benchmarks": rows})
 
 
 def row(workload, design, threads, ops, slots=2, lat_max=None, jain=None, minmax=None, fifo=0.0, rep=0):
@@ -115,6 +125,27 @@ class BargingBoundedScaling(unittest.TestCase):
         self.assertEqual(v, {"get_hold-tp": targets.MET, "get_hold-lat": targets.MET,
                              "oversubscribed-lat": targets.NOT_MET})
 
+    def test_bounded_latency_limit_is_the_runs_own_bound(self):
+        rows = [row("get_hold", "lockpool-bounded", 4, 0.9e6, lat_max=5e6), row("get_hold", "lockpool-barging", 4, 1e6)]
+        params = json.loads(json.dumps(PARAMS))
+        lat = lambda run: next(r for r in targets.bounded_rows(run) if r.what.startswith("get_hold lockpool-bounded max"))  # noqa: E731
+        r = lat(run_of(rows))
+        self.assertEqual((r.what, r.verdict), ("get_hold lockpool-bounded max get latency ≤ 2× its bound (2.00 ms)",
+                                               targets.NOT_MET))
+        params["lockpool-bounded"]["fairness_bound_ns"] = 3000000
+        r = lat(run_of(rows, params=params))
+        self.assertEqual((r.what, r.verdict), ("get_hold lockpool-bounded max get latency ≤ 2× its bound (6.00 ms)",
+                                               targets.MET))
+        r = lat(run_of(rows, params=None))
+        self.assertEqual(r.verdict, targets.NO_DATA)
+        self.assertIn("does not record", r.measured)
+
+    def test_retry_wakes_from_the_design_params_first(self):
+        run = run_of([], params={"lockpool-barging": {"retry_wakes": 7}}, lp_retry_wakes="default (4)")
+        self.assertEqual(targets.retry_wakes(run), "7")
+        self.assertEqual(targets.retry_wakes(run_of([], params=None, lp_retry_wakes="default (4)")), "4")
+        self.assertIsNone(targets.retry_wakes(run_of([], params=None)))
+
     def test_scaling_to_16_threads(self):
         rows = []
         for t, ops in ((1, 10e6), (2, 12e6), (4, 8e6), (16, 5e6)):
@@ -194,7 +225,7 @@ class SameRunBounds(unittest.TestCase):
     def test_floor_above_what_fair_needs_is_unreachable(self):
         r = self.fair(cpus=16, malloc_max=50e3)[("threads=4", "pthread")]
         self.assertEqual(r.verdict, targets.NOT_MET)
-        self.assertEqual(r.measured, "FAIR 100.0 µs, pthread 200.0 µs: pthread ÷ FAIR = 2.00×; unreachable: "
+        self.assertEqual(r.measured, "lockpool-fair 100.0 µs, pthread 200.0 µs: pthread ÷ lockpool-fair = 2.00×; unreachable: "
                                      "needs ≤ 20.0 µs, below the no-wait floor 50.0 µs "
                                      "(malloc's max in this case)")
         self.assertEqual(r.bound, targets.UNREACHABLE)
@@ -221,7 +252,7 @@ class SameRunBounds(unittest.TestCase):
     def test_fair_rows_unchanged_without_malloc_or_cpu_count(self):
         plain = {k: r.measured for k, r in self.fair(cpus=16).items()}
         self.assertEqual(plain[("threads=4", "pthread")],
-                         "FAIR 100.0 µs, pthread 200.0 µs: pthread ÷ FAIR = 2.00×")
+                         "lockpool-fair 100.0 µs, pthread 200.0 µs: pthread ÷ lockpool-fair = 2.00×")
         self.assertEqual({k: r.measured for k, r in self.fair(cpus=None, malloc_max=50e3).items()}, plain)
 
     def bounded(self, cpus, malloc_max):
@@ -229,7 +260,7 @@ class SameRunBounds(unittest.TestCase):
         for t, m in zip((4, 16), malloc_max):
             rows += [row("get_hold", "lockpool-bounded", t, 1e6, lat_max=5e6),
                      row("get_hold", "malloc", t, 2e6, lat_max=m)]
-        (r,) = [r for r in targets.bounded_rows(run_of(rows, cpus)) if r.what.startswith("get_hold BOUNDED max")]
+        (r,) = [r for r in targets.bounded_rows(run_of(rows, cpus)) if r.what.startswith("get_hold lockpool-bounded max")]
         self.assertEqual(r.verdict, targets.NOT_MET)
         return r
 
@@ -311,7 +342,7 @@ class Reasons(unittest.TestCase):
             rows.append(row("get_hold", "lockpool-barging", t, 1.2e6, slots=1))
             rows.append(row("get_hold", "lockpool-bounded", t, 1.1e6, slots=1, lat_max=30e6))
             rows.append(row("get_hold", "malloc", t, 2e6, slots=1, lat_max=1e6))
-        return run_of(rows, cpus=2)
+        return run_of(rows, cpus=2, lp_retry_wakes="default (4)")
 
     def test_one_paragraph_per_unmet_target_with_its_figures(self):
         run = self._rows()
@@ -319,19 +350,19 @@ class Reasons(unittest.TestCase):
             "lp_try_get": 31.0, "lp_put": 21.0, "run_pairs": 13.0, "lockpool_try_get": 12.0, "lockpool_put": 4.0}},
             "pthread": {"instr_per_pair": 184.0}, "bare-cas": {"instr_per_pair": 23.0}}}
         rows = targets.all_rows(run, fp)
-        why = dict((t, text) for t, text in targets.reasons(run, rows, fp) if t != "3")
-        why3 = [text for t, text in targets.reasons(run, rows, fp) if t == "3"]
-        self.assertIn("library lp_* 52.0", why["1"])
-        self.assertIn("46 instructions", why["1"])                     # 0.25 x 184
+        why = dict((t, text) for t, text in targets.reasons(run, rows, fp) if t != "fair")
+        why3 = [text for t, text in targets.reasons(run, rows, fp) if t == "fair"]
+        self.assertIn("library lp_* 52.0", why["fast-path"])
+        self.assertIn("46 instructions", why["fast-path"])                     # 0.25 x 184
         self.assertIn("0 FIFO violations in every repetition", why3[0])  # fairness rows unmet at 8 threads
         self.assertIn("Jain 0.9999", why3[0])                           # threads <= CPUs
         self.assertIn("has 1.00 ms as its smallest worst case", why3[1])  # latency rows unmet
-        self.assertIn("FAIR keeps 2%", why["6"])                        # 1e5 / 4e6
-        self.assertIn("spin-ticket 0%", why["6"])
-        self.assertIn("BARGING keeps 40% and BOUNDED 60%", why["6"])
-        self.assertIn("(lockpool-barging-wakeall) keeps 20%", why["6"])  # the same run without the limit
-        self.assertIn("Below 50%", why["6"])                              # BARGING's row is unmet
-        self.assertIn("30.00 ms", why["5"])
+        self.assertIn("lockpool-fair keeps 2%", why["scaling"])                        # 1e5 / 4e6
+        self.assertIn("spin-ticket 0%", why["scaling"])
+        self.assertIn("lockpool-barging keeps 40% and lockpool-bounded 60%, with at most 4 waiters", why["scaling"])
+        self.assertIn("(lockpool-barging-wakeall) keeps 20%", why["scaling"])  # the same run without the limit
+        self.assertIn("Below 50%", why["scaling"])                              # BARGING's row is unmet
+        self.assertIn("30.00 ms", why["bounded"])
 
     def test_storm_reason_compares_each_design_with_its_own_uncontended_rate(self):
         rows = [row("uncontended", d, 1, ops, slots=16) for d, ops in (("lockpool-fair", 60e6), ("pthread", 80e6))]
@@ -340,24 +371,25 @@ class Reasons(unittest.TestCase):
                   ("pthread", 12e6), ("spin-ttas", 2e6))]
         run = run_of(rows, cpus=2)
         why = dict(targets.reasons(run, targets.all_rows(run)))
-        self.assertIn("slowest mode completes 108M pairs/s", why["2"])
-        self.assertIn("90% of 2 CPUs × its own single-thread uncontended rate (60M/s)", why["2"])  # 108/120
-        self.assertIn("pthread reaches 12.0M/s, 8% of its own 2 × 80M/s", why["2"])               # 12/160
+        self.assertIn("slowest mode completes 108M pairs/s", why["storm"])
+        self.assertIn("90% of 2 CPUs × its own single-thread uncontended rate (60M/s)", why["storm"])  # 108/120
+        self.assertIn("pthread reaches 12.0M/s, 8% of its own 2 × 80M/s", why["storm"])               # 12/160
 
     def test_scaling_reason_without_a_mode_below_half_names_no_fix(self):
         rows = [row("oversubscribed", d, t, ops) for t in (2, 16)
                 for d, ops in (("lockpool-fair", 4e6 if t == 2 else 1e5), ("lockpool-barging", 5e6 if t == 2 else 4e6),
                                ("lockpool-bounded", 5e6 if t == 2 else 3e6))]
-        run = run_of(rows, cpus=2)
-        text = dict(targets.reasons(run, targets.all_rows(run)))["6"]
-        self.assertIn("BARGING keeps 80% and BOUNDED 60%, with at most 4 waiters", text)
+        run = run_of(rows, cpus=2, params={"lockpool-barging": {"retry_wakes": 3}})  # the run's own limit
+        text = dict(targets.reasons(run, targets.all_rows(run)))["scaling"]
+        self.assertIn("lockpool-barging keeps 80% and lockpool-bounded 60%, with at most 3 waiters", text)
+        self.assertIn("at 16 threads on 2 slots", text)
         self.assertNotIn("Below 50%", text)
         self.assertNotIn("wakeall", text)                                  # not in this run
 
     def test_fifo_violations_are_not_called_queue_order(self):
         run = self._rows(fair_fifo=12.0)
         rows = targets.all_rows(run)
-        why3 = [text for t, text in targets.reasons(run, rows) if t == "3"]
+        why3 = [text for t, text in targets.reasons(run, rows) if t == "fair"]
         self.assertIn("reach 12 per million", why3[0])
         self.assertNotIn("queue order", why3[0])
 
@@ -421,16 +453,16 @@ class Sqlite(unittest.TestCase):
         run = run_of(rows, cpus=2)
         rs = targets.all_rows(run)
         why = dict(targets.reasons(run, rs))
-        self.assertIn("7", why)
-        self.assertIn("lockpool-fair 12% inside SQLite", why["7"])
-        self.assertIn("pthread 30% inside SQLite", why["7"])
-        self.assertIn("FIFO collapse", why["7"])
-        self.assertNotIn("lockpool-barging 45%", why["7"])  # met: not explained
-        self.assertNotIn("BARGING lets", why["7"])
+        self.assertIn("sqlite", why)
+        self.assertIn("lockpool-fair 12% inside SQLite", why["sqlite"])
+        self.assertIn("pthread 30% inside SQLite", why["sqlite"])
+        self.assertIn("FIFO collapse", why["sqlite"])
+        self.assertNotIn("lockpool-barging 45%", why["sqlite"])  # met: not explained
+        self.assertNotIn("lockpool-barging lets", why["sqlite"])
         rows = [sqlite_row("lockpool-barging", 8, 30e3, 9e5, share=0.45, reacq=0.99),
                 sqlite_row("pthread", 8, 60e3, 5e5, share=0.3, reacq=0.77)]
         run = run_of(rows, cpus=2)
         why = dict(targets.reasons(run, targets.all_rows(run)))
-        self.assertIn("lockpool-barging 45% inside SQLite, 99% of grants back to the releasing thread", why["7"])
-        self.assertIn("BARGING lets the releasing thread take its connection straight back", why["7"])
-        self.assertNotIn("FIFO collapse", why["7"])
+        self.assertIn("lockpool-barging 45% inside SQLite, 99% of grants back to the releasing thread", why["sqlite"])
+        self.assertIn("lockpool-barging lets the releasing thread take its connection straight back", why["sqlite"])
+        self.assertNotIn("FIFO collapse", why["sqlite"])
