@@ -130,10 +130,10 @@
  *                            limit reached left its free slot to nobody (lost wake-up, with QUIT)
  *   BUG_NO_ROTATION          RESTRICTED never hands off for age (the clock is ignored): a
  *                            running process can take every slot while process 0 waits (A7)
- *   BUG_LATE_ROTATION        RESTRICTED rotates every BOUND + 1 ticks instead of every BOUND-th (A7)
  *   BUG_CLAIMING_HIDES       RESTRICTED's turn looks past a CLAIMING wait, as the C did before
  *                            the fix: a starving lp_get_async wait that is CLAIMING at every
- *                            release's look is never handed a slot (LTL served)
+ *                            release's look is never handed a slot (LTL served; not registered:
+ *                            async waits still fail `served` without it, README.md)
  *   BUG_DROP_LOOK_FIRST      lp__token_drop looks at the queue and slots before its decrement:
  *                            a release between the look and the decrement skips, and the
  *                            look missed its unlock (the Dekker order broken; with QUIT)
@@ -473,11 +473,7 @@ inline restricted_turn() {
     if
     :: ok -> d_step { /* turns++ (every begun wait ages by one), then the rule: a rotation
                        * every BOUND ticks, or a wait starving */
-#ifndef BUG_LATE_ROTATION
             tclk = (tclk + 1) % BOUND;
-#else
-            tclk = (tclk + 1) % (BOUND + 1);   /* seeded: a rotation every BOUND + 1 ticks */
-#endif
             if :: inwait[0] && age[0] < BOUND -> age[0]++ :: else fi;
             if :: NPROC > 1 && inwait[1] && age[1] < BOUND -> age[1]++ :: else fi;
             if :: NPROC > 2 && inwait[2] && age[2] < BOUND -> age[2]++ :: else fi;
