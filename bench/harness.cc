@@ -1,7 +1,6 @@
 // harness.cc — see harness.h.
 #include "harness.h"
 
-#include <regex.h>
 #include <sched.h>
 
 #include <algorithm>
@@ -220,7 +219,7 @@ double Run::finish_and_time_per_op(int) {
 std::string Case::name(int threads) const {
     return std::string(family->name) + "/" + design->name + "/slots:" + std::to_string(slots) +
            "/waiters:" + std::to_string(waiters) + "/hold_ns:" + std::to_string(hold_ns) +
-           "/think_ns:" + std::to_string(think_ns) + "/manual_time/threads:" + std::to_string(threads);
+           "/think_ns:" + std::to_string(think_ns) + "/iterations:1/manual_time/threads:" + std::to_string(threads);
 }
 
 // ---- detail file ---------------------------------------------------------------------------
@@ -250,23 +249,36 @@ void note_unmeasured(const std::vector<std::string> &names, const std::string &w
     for (const std::string &n : names) unmeasured().emplace_back(n, why);
 }
 
-bool filter_selects_unmeasured(const std::string &filter, std::string *why) {
-    // As Google Benchmark reads --benchmark_filter: "" and "all" select everything, '-' negates.
-    const bool negate = !filter.empty() && filter[0] == '-';
-    std::string spec = negate ? filter.substr(1) : filter;
-    if (spec.empty() || spec == "all") spec = ".";
-    regex_t re;
-    if (regcomp(&re, spec.c_str(), REG_EXTENDED | REG_NOSUB) != 0) return false;
-    bool any = false;
+bool BenchmarkFilter::compile(const std::string &filter, std::string *err) {
+    // In GB's order: "" and "all" first, then the '-'.
+    std::string spec = filter.empty() || filter == "all" ? "." : filter;
+    negate_ = spec[0] == '-';
+    if (negate_) spec.erase(0, 1);
+    try {
+        re_ = std::regex(spec, std::regex::extended);
+    } catch (const std::regex_error &e) {
+        *err = std::string("not a regular expression: ") + e.what();
+        return false;
+    }
+    return true;
+}
+
+bool BenchmarkFilter::selects(const std::string &name) const {
+    try {
+        return std::regex_search(name, re_) != negate_;
+    } catch (const std::regex_error &) {  // too complex for std::regex on this name
+        return false;
+    }
+}
+
+bool filter_selects_unmeasured(const BenchmarkFilter &filter, std::string *why) {
     for (const auto &u : unmeasured()) {
-        if ((regexec(&re, u.first.c_str(), 0, nullptr, 0) == 0) != negate) {
+        if (filter.selects(u.first)) {
             *why = u.second;
-            any = true;
-            break;
+            return true;
         }
     }
-    regfree(&re);
-    return any;
+    return false;
 }
 
 int max_registered_threads() { return g_max_threads; }
@@ -511,7 +523,7 @@ void run_case(benchmark::State &state, const Case &c) {
         ThreadStats &s = *r.stats[static_cast<std::size_t>(tid)];
         s.pin_ok = pin_ok;
         s.pu = plan[static_cast<std::size_t>(tid)];
-        if (!r.ready || s.enter_ns != 0) continue;  // a failed setup, or GB asked for a 2nd iteration
+        if (!r.ready) continue;  // a failed setup: reported after the loop
         // Each thread samples its own hold/think lengths, before the start line: untimed.
         const Options &o = options();
         if (r.hold_iters_per_ns > 0) s.hold.fill(o.hold, r.hold_iters_per_ns, thread_seed(kWorkSeed, 0, tid));
@@ -609,6 +621,7 @@ void register_one(const Case &registered, const std::vector<int> &registered_thr
         b->Threads(t);
         g_max_threads = std::max(g_max_threads, t);
     }
+    b->Iterations(1);    // one time-bounded run per thread: run_case
     b->UseManualTime();  // time per operation: run_case
     std::vector<uint64_t> work{c.hold_ns, c.think_ns};
     if (o.hold_given && o.hold.random()) work.push_back(work_reference_ns(o.hold));

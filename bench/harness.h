@@ -3,8 +3,8 @@
 // the driver that runs one design under one workload on Google Benchmark's threads.
 //
 // Timing model (decided once for all workloads): every benchmark instance runs exactly ONE
-// Google Benchmark iteration per thread (we force --benchmark_min_time to a tiny value so GB does
-// not grow the count), and inside it each thread loops until a deadline shared by all threads
+// Google Benchmark iteration per thread (registered with Iterations(1), so GB never grows the
+// count), and inside it each thread loops until a deadline shared by all threads
 // (set by the last thread to reach our own start line, run_ms later: GB's barrier releases the
 // threads, but with more threads than cores some are not scheduled for several ms, and a deadline
 // set by the first would leave them nothing). So runs are time-bounded: no thread finishes early
@@ -21,6 +21,7 @@
 #include <cstdint>
 #include <ctime>
 #include <memory>
+#include <regex>
 #include <string>
 #include <vector>
 
@@ -392,9 +393,22 @@ void write_detail_file(const std::string &path, const std::string &calibration_d
  *  benchmarks it would have had and why not, so a filter that selects only those is answered
  *  with that reason and exit status 0 rather than as a filter matching nothing. */
 void note_unmeasured(const std::vector<std::string> &names, const std::string &why);
-/** True if Google Benchmark's filter `filter` (POSIX extended regex; a leading '-' negates)
- *  selects one of the noted benchmarks; *why is the reason they were not registered. */
-bool filter_selects_unmeasured(const std::string &filter, std::string *why);
+/** --benchmark_filter read as Google Benchmark reads it: "" and "all" select everything, a leading
+ *  '-' negates, the rest is a std::regex in POSIX extended syntax, searched for in the name. */
+class BenchmarkFilter {
+public:
+    /** false with std::regex's reason if the filter is not a regular expression (GB itself only
+     *  says so on stderr and runs nothing). */
+    bool compile(const std::string &filter, std::string *err);
+    bool selects(const std::string &name) const;
+
+private:
+    std::regex re_;
+    bool negate_ = false;
+};
+/** True if `filter` selects one of the noted benchmarks; *why is the reason they were not
+ *  registered. */
+bool filter_selects_unmeasured(const BenchmarkFilter &filter, std::string *why);
 
 int max_registered_threads();
 /** Every hold/think length registered so far, to calibrate them all before the first run. */

@@ -28,7 +28,7 @@ GB_KEYS = {"name", "family_index", "per_family_instance_index", "run_name", "run
            "repetition_index", "threads", "iterations", "real_time", "cpu_time", "time_unit",
            "aggregate_name", "aggregate_unit", "error_occurred", "error_message", "label"}
 NAME = re.compile(r"^(?P<wl>[a-z_]+)/(?P<design>[a-z0-9-]+)/slots:(\d+)/waiters:(\d+)/hold_ns:(\d+)"
-                  r"/think_ns:(\d+)/manual_time/threads:(?P<threads>\d+)$")
+                  r"/think_ns:(\d+)/iterations:1/manual_time/threads:(?P<threads>\d+)$")
 
 failures = []
 
