@@ -5,72 +5,50 @@ row's pin_ok says the affinity the threads got was the one asked for.
 
 usage: pin_cpus.py BENCH
 """
-import json
 import os
-import subprocess
 import sys
 import tempfile
 
-failures = []
-
-
-def check(cond, what):
-    if not cond:
-        failures.append(what)
-        print("FAIL:", what, file=sys.stderr)
-
-
-def run(bench, *args):
-    return subprocess.run([bench] + list(args), stdout=subprocess.PIPE, stderr=subprocess.PIPE,
-                          universal_newlines=True, timeout=300)
+from bench_checks import command_line, expect, expect_usage_error, finish, iteration_rows, run, run_json
 
 
 def main():
-    bench = sys.argv[1]
+    bench = command_line(__doc__, 1)[0]
     cpus = sorted(os.sched_getaffinity(0))
 
-    r = run(bench, "--help")
-    check(r.returncode == 0 and "cpus:LIST" in r.stdout, "--help exits 0 and documents --pin=cpus:LIST")
+    r = run([bench, "--help"])
+    expect(r.returncode == 0 and "cpus:LIST" in r.stdout, "--help exits 0 and documents --pin=cpus:LIST")
 
     bad = ["cpus:", "cpus:1,", "cpus:,1", "cpus:3-1", "cpus:a", "cpus:-1", "cpus:1--2", "cpus:0,0",
            "cpus:0-99999999", "cpus:%d" % (cpus[-1] + 1), "cpus:0,%d" % (cpus[-1] + 100)]
     for pin in bad:
-        r = run(bench, "--pin=" + pin, "--quick", "--benchmark_filter=^uncontended/lockpool-fair/")
-        lines = r.stderr.splitlines()
-        check(r.returncode == 2, "--pin=%s: exit %d, want 2" % (pin, r.returncode))
-        check(len(lines) == 1 and lines[0].startswith("lockpool-bench: "),
-              "--pin=%s: want one line on stderr, got %r" % (pin, r.stderr))
-        check(r.stdout == "", "--pin=%s: nothing may run, stdout was %r" % (pin, r.stdout[:200]))
+        r = run([bench, "--pin=" + pin, "--quick", "--benchmark_filter=^uncontended/lockpool-fair/"])
+        expect_usage_error(r, "--pin=" + pin)
+        expect(r.stdout == "", "--pin=%s: nothing may run, stdout was %r" % (pin, r.stdout[:200]))
 
     # Reverse order, so the placement cannot be the compact default by accident.
     order = list(reversed(cpus))[:4]
     pin = "cpus:" + ",".join(str(c) for c in order)
     with tempfile.TemporaryDirectory() as tmp:
         out = os.path.join(tmp, "out.json")
-        r = run(bench, "--pin=" + pin, "--quick", "--run_ms=3", "--benchmark_out_format=json",
-                "--benchmark_out=" + out, "--benchmark_filter=^(uncontended|try_get_storm)/lockpool-fair/")
-        check(r.returncode == 0, "--pin=%s: exit %d: %s" % (pin, r.returncode, r.stderr[-500:]))
-        if r.returncode == 0:
-            with open(out) as f:
-                doc = json.load(f)
+        r, doc = run_json(bench, ["--pin=" + pin, "--quick", "--run_ms=3",
+                                  "--benchmark_filter=^(uncontended|try_get_storm)/lockpool-fair/"], out)
+        expect(r.returncode == 0, "--pin=%s: exit %d: %s" % (pin, r.returncode, r.stderr[-500:]))
+        if doc:
             ctx = doc["context"]
             # A descending list has no ascending run to write as a range: recorded as given.
-            check(ctx.get("lp_pin_policy") == pin,
+            expect(ctx.get("lp_pin_policy") == pin,
                   "context lp_pin_policy %r, want %r" % (ctx.get("lp_pin_policy"), pin))
             placement = ctx.get("lp_placement", "").split()
-            check(len(placement) > 0, "context has a placement")
+            expect(len(placement) > 0, "context has a placement")
             for i, p in enumerate(placement):
-                check(p == "t%d:pu%d" % (i, order[i % len(order)]), "placement %s: want thread %d on CPU %d"
+                expect(p == "t%d:pu%d" % (i, order[i % len(order)]), "placement %s: want thread %d on CPU %d"
                       % (p, i, order[i % len(order)]))
-            rows = [b for b in doc["benchmarks"] if b.get("run_type", "iteration") == "iteration"]
-            check(len(rows) >= 2, "both workloads ran (%d rows)" % len(rows))
+            rows = iteration_rows(doc)
+            expect(len(rows) >= 2, "both workloads ran (%d rows)" % len(rows))
             for b in rows:
-                check(b.get("pin_ok") == 1, "%s: pin_ok %r, want 1" % (b["name"], b.get("pin_ok")))
-    if failures:
-        print("%d failure(s)" % len(failures), file=sys.stderr)
-        return 1
-    print("pin_cpus: %d bad lists refused, %s placed and verified" % (len(bad), pin))
-    return 0
+                expect(b.get("pin_ok") == 1, "%s: pin_ok %r, want 1" % (b["name"], b.get("pin_ok")))
+    return finish("pin_cpus: %d bad lists refused, %s placed and verified" % (len(bad), pin))
 
 
 if __name__ == "__main__":

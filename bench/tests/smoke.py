@@ -7,9 +7,10 @@ usage: smoke.py BENCH [bench flags...]
 import json
 import os
 import re
-import subprocess
 import sys
 import tempfile
+
+from bench_checks import command_line, fail, finish, iteration_rows, load_json, run
 
 WORKLOADS = ["uncontended", "try_get_storm", "get_hold", "oversubscribed", "async", "sqlite_pool"]
 ASYNC_DESIGNS = {"lockpool-fair", "lockpool-barging", "lockpool-bounded"}
@@ -30,50 +31,47 @@ GB_KEYS = {"name", "family_index", "per_family_instance_index", "run_name", "run
 NAME = re.compile(r"^(?P<wl>[a-z_]+)/(?P<design>[a-z0-9-]+)/slots:(\d+)/waiters:(\d+)/hold_ns:(\d+)"
                   r"/think_ns:(\d+)/iterations:1/manual_time/threads:(?P<threads>\d+)$")
 
-failures = []
-
-
-def fail(msg):
-    failures.append(msg)
-    print("FAIL:", msg, file=sys.stderr)
-
-
-def main():
-    bench, flags = sys.argv[1], sys.argv[2:]
+def run_everything(bench, flags):
+    """The listed names, the JSON document and the detail file of one run with `flags`."""
     with tempfile.TemporaryDirectory() as tmp:
         out, detail = os.path.join(tmp, "out.json"), os.path.join(tmp, "detail.json")
-        listed = subprocess.run([bench, "--benchmark_list_tests"] + flags, check=True,
-                                stdout=subprocess.PIPE, universal_newlines=True).stdout.split()
-        subprocess.run([bench, "--benchmark_out=" + out, "--benchmark_out_format=json",
-                        "--lp_detail_out=" + detail] + flags, check=True)
-        with open(out) as f:
-            doc = json.load(f)
-        with open(detail) as f:
-            det_doc = json.load(f)
-        det = det_doc["benchmarks"]
+        listing = run([bench, "--benchmark_list_tests"] + flags)
+        p = run([bench, "--benchmark_out=" + out, "--benchmark_out_format=json", "--lp_detail_out=" + detail] + flags,
+                timeout=None)
+        sys.stderr.write(p.stderr)
+        if listing.returncode != 0 or p.returncode != 0:
+            fail("the bench exited %d (listing) and %d (run)" % (listing.returncode, p.returncode))
+            return None
+        return listing.stdout.split(), load_json(out), load_json(detail)
+
+
+def context_json(doc, key):
+    """A context value that is JSON, parsed; None (and a failure) if it is not."""
+    try:
+        return json.loads(doc["context"].get(key, "{}"))
+    except ValueError:
+        fail("context %s is not JSON" % key)
+        return None
+
+
+def check_context(doc, det_doc):
     if not isinstance(det_doc.get("lp_calibration_drift"), str):
         fail("detail file: lp_calibration_drift missing or not a string")
-
     for key in CONTEXT:
         if not str(doc["context"].get(key, "")):
             fail("context key %s missing or empty" % key)
 
-    try:
-        flags = json.loads(doc["context"].get("lp_design_flags", "{}"))
-    except ValueError:
-        flags = None
-        fail("context lp_design_flags is not JSON")
 
-    rows = [b for b in doc["benchmarks"] if b.get("run_type", "iteration") == "iteration"]
-    names = [b["name"] for b in rows]
-    # GB's CSV reporter aborts when a row has a counter the first row lacked: one fixed set.
+def check_counter_sets(rows):
+    """GB's CSV reporter aborts when a row has a counter the first row lacked: one fixed set."""
     counter_sets = {tuple(sorted(k for k in b if k not in GB_KEYS)) for b in rows if not b.get("error_occurred")}
     if len(counter_sets) > 1:
         fail("rows carry different counter sets: %s" % sorted(set.union(*map(set, counter_sets))
                                                                - set.intersection(*map(set, counter_sets))))
-    if sorted(set(names)) != sorted(set(listed)):
-        fail("ran %s, listed %s" % (sorted(set(names)), sorted(set(listed))))
-    designs = set()
+
+
+def check_rows(rows, det, flags):
+    """Every row against JSON.md and its detail entry; the (workload, design) pairs seen."""
     seen = set()
     for b in rows:
         m = NAME.match(b["name"])
@@ -81,7 +79,6 @@ def main():
             fail("name does not follow JSON.md: " + b["name"])
             continue
         wl, design, threads = m.group("wl"), m.group("design"), int(m.group("threads"))
-        designs.add(design)
         seen.add((wl, design))
         if b.get("error_occurred"):
             fail("%s: error: %s" % (b["name"], b.get("error_message")))
@@ -102,35 +99,52 @@ def main():
         if flags is not None and "fifo" in flags.get(design, []) and wl in ("get_hold", "oversubscribed") \
                 and b["fifo_violations_per_m"] < 0:
             fail("%s: a design that promises FIFO is not measured for it" % b["name"])
+    return seen
+
+
+def check_design_context(doc, designs, flags):
+    """Every design that ran has promises, and every design of the build a description."""
     if flags is not None and not designs <= set(flags):
         fail("lp_design_flags lacks designs %s" % sorted(designs - set(flags)))
-    try:
-        summaries = json.loads(doc["context"].get("lp_design_summaries", "{}"))
-    except ValueError:
-        summaries = {}
-        fail("context lp_design_summaries is not JSON")
+    summaries = context_json(doc, "lp_design_summaries") or {}
     if set(summaries) != set(flags or {}) or not all(isinstance(v, str) and v for v in summaries.values()):
         fail("lp_design_summaries does not give every design of lp_design_flags a description")
 
-    if not flags_filter(sys.argv[2:]):
-        for design in designs:
-            for wl in WORKLOADS:
-                promises = (flags or {}).get(design, [])
-                sqlite_runs = "bounded" in promises and "blocking" in promises
-                if ((wl != "async" or design in ASYNC_DESIGNS) and (wl != "sqlite_pool" or sqlite_runs)
-                        and (wl, design) not in seen):
-                    fail("workload %s missing for design %s" % (wl, design))
-        if not ASYNC_DESIGNS & designs:
-            fail("no LockPool design in the registry")
-    if failures:
-        print("%d failure(s)" % len(failures), file=sys.stderr)
-        return 1
-    print("smoke: %d benchmarks over %d designs checked" % (len(rows), len(designs)))
-    return 0
+
+def check_coverage(seen, flags):
+    """Without a filter, every design ran every workload that applies to it."""
+    designs = {design for _, design in seen}
+    for design in designs:
+        for wl in WORKLOADS:
+            promises = (flags or {}).get(design, [])
+            sqlite_runs = "bounded" in promises and "blocking" in promises
+            if ((wl != "async" or design in ASYNC_DESIGNS) and (wl != "sqlite_pool" or sqlite_runs)
+                    and (wl, design) not in seen):
+                fail("workload %s missing for design %s" % (wl, design))
+    if not ASYNC_DESIGNS & designs:
+        fail("no LockPool design in the registry")
 
 
-def flags_filter(flags):
-    return any(f.startswith("--benchmark_filter") for f in flags)
+def main():
+    args = command_line(__doc__, 1)
+    bench, bench_flags = args[0], args[1:]
+    ran = run_everything(bench, bench_flags)
+    if ran is None:
+        return finish("")
+    listed, doc, det_doc = ran
+    check_context(doc, det_doc)
+    flags = context_json(doc, "lp_design_flags")
+    rows = iteration_rows(doc)
+    names = sorted({b["name"] for b in rows})
+    if names != sorted(set(listed)):
+        fail("ran %s, listed %s" % (names, sorted(set(listed))))
+    check_counter_sets(rows)
+    seen = check_rows(rows, det_doc["benchmarks"], flags)
+    designs = {design for _, design in seen}
+    check_design_context(doc, designs, flags)
+    if not any(f.startswith("--benchmark_filter") for f in bench_flags):
+        check_coverage(seen, flags)
+    return finish("smoke: %d benchmarks over %d designs checked" % (len(rows), len(designs)))
 
 
 def check_row(b, wl, design, threads, thread_ops, promises):

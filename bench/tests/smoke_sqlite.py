@@ -13,13 +13,9 @@ import sys
 import tempfile
 import time
 
+from bench_checks import command_line, expect, expect_usage_error, fail, finish, run
+
 HERE = os.path.dirname(os.path.abspath(__file__))
-failures = []
-
-
-def fail(msg):
-    failures.append(msg)
-    print("FAIL:", msg, file=sys.stderr)
 
 
 def leftovers(tmp):
@@ -27,49 +23,44 @@ def leftovers(tmp):
            [d for d, _, _ in os.walk(tmp) if d != tmp]
 
 
+def check_run_leaves_nothing(bench, flags, tmp, env):
+    """smoke.py's checks on a mix of all three query kinds; then no database file is left."""
+    rc = subprocess.call([sys.executable, os.path.join(HERE, "smoke.py"), bench, "--benchmark_filter=^sqlite_pool/",
+                          "--lp_sqlite_mix=select:60,update:30,range:10"] + flags, env=env)
+    expect(rc == 0, "smoke.py on sqlite_pool exited %d" % rc)
+    left = leftovers(tmp)
+    expect(not left, "database files left after the run: %s" % left)
+
+
+def check_sigterm_leaves_nothing(bench, tmp, env):
+    """Stopped from outside while its connections are open: the files go too (SIGTERM handler)."""
+    p = subprocess.Popen([bench, "--benchmark_filter=^sqlite_pool/pthread/", "--quick", "--run_ms=20000"],
+                         env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    deadline = time.time() + 60
+    while time.time() < deadline and not any(f.endswith("bench.db") for f in leftovers(tmp)) and p.poll() is None:
+        time.sleep(0.05)
+    if p.poll() is not None:
+        fail("the harness ended before the database appeared (rc %s)" % p.returncode)
+        return
+    time.sleep(0.3)  # inside the run now, connections open
+    p.send_signal(signal.SIGTERM)
+    p.wait(timeout=60)
+    expect(p.returncode == -signal.SIGTERM, "after SIGTERM the harness exited %s, not by the signal" % p.returncode)
+    left = leftovers(tmp)
+    expect(not left, "database files left after SIGTERM: %s" % left)
+
+
 def main():
-    bench, flags = sys.argv[1], sys.argv[2:]
+    args = command_line(__doc__, 1)
+    bench, flags = args[0], args[1:]
     with tempfile.TemporaryDirectory() as tmp:
         env = dict(os.environ, TMPDIR=tmp)
-        rc = subprocess.call([sys.executable, os.path.join(HERE, "smoke.py"), bench, "--benchmark_filter=^sqlite_pool/",
-                              "--lp_sqlite_mix=select:60,update:30,range:10"] + flags, env=env)
-        if rc != 0:
-            fail("smoke.py on sqlite_pool exited %d" % rc)
-        left = leftovers(tmp)
-        if left:
-            fail("database files left after the run: %s" % left)
-
-        # Stopped from outside: the files go too (SIGTERM handler).
-        p = subprocess.Popen([bench, "--benchmark_filter=^sqlite_pool/pthread/", "--quick", "--run_ms=20000"],
-                             env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-        deadline = time.time() + 60
-        while time.time() < deadline and not any(f.endswith("bench.db") for f in leftovers(tmp)) and p.poll() is None:
-            time.sleep(0.05)
-        if p.poll() is not None:
-            fail("the harness ended before the database appeared (rc %s)" % p.returncode)
-        else:
-            time.sleep(0.3)  # inside the run now, connections open
-            p.send_signal(signal.SIGTERM)
-            p.wait(timeout=60)
-            if p.returncode != -signal.SIGTERM:
-                fail("after SIGTERM the harness exited %s, not by the signal" % p.returncode)
-            left = leftovers(tmp)
-            if left:
-                fail("database files left after SIGTERM: %s" % left)
-
+        check_run_leaves_nothing(bench, flags, tmp, env)
+        check_sigterm_leaves_nothing(bench, tmp, env)
     for bad in ("--hold=exp:-1", "--think=lognormal:1000", "--hold=bimodal:1,2,3", "--hold=uniform:5",
                 "--lp_sqlite_mix=select:90", "--lp_sqlite_mix=select:90,delete:10"):
-        r = subprocess.run([bench, bad, "--benchmark_list_tests"], stdout=subprocess.DEVNULL,
-                           stderr=subprocess.PIPE, universal_newlines=True)
-        lines = r.stderr.strip().splitlines()
-        if r.returncode != 2 or len(lines) != 1 or bad.split("=")[0] not in lines[0]:
-            fail("%s: want exit 2 and one line naming the flag, got %d: %r" % (bad, r.returncode, r.stderr))
-
-    if failures:
-        print("%d failure(s)" % len(failures), file=sys.stderr)
-        return 1
-    print("smoke_sqlite: ok")
-    return 0
+        expect_usage_error(run([bench, bad, "--benchmark_list_tests"]), bad, bad.split("=")[0])
+    return finish("smoke_sqlite: ok")
 
 
 if __name__ == "__main__":
