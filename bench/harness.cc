@@ -203,7 +203,7 @@ void Run::start() {
 }
 
 double Run::finish_and_time_per_op(int) {
-    // acq_rel: the last thread to leave must see every thread's stats.
+    // release: publishes our stats; acquire (and the load below): every thread reads all of them.
     left.fetch_add(1, std::memory_order_acq_rel);
     while (left.load(std::memory_order_acquire) < threads) sched_yield();  // acquire: pairs with the add
     uint64_t ops = 0, first = UINT64_MAX, last = 0;
@@ -539,7 +539,7 @@ void run_case(benchmark::State &state, const Case &c) {
         if (per_thread) r.d->thread_exit(r.self);
         // GB's reported time is time per operation (compare.py then sees throughput): every
         // thread waits for all to leave their loops, then reports threads x span / ops, which
-        // GB averages over threads and divides by its iteration count (one per thread).
+        // GB averages over threads and divides by the iterations of all threads (one each).
         state.SetIterationTime(r.finish_and_time_per_op(tid));
     }
     if (tid == 0) {
@@ -636,27 +636,29 @@ void register_one(const Case &registered, const std::vector<int> &registered_thr
 namespace {
 constexpr uint64_t kSampleEvery = 16;  // try_get loops time one op in 16: the clock costs ~2 ops
 
-// A get that outlives the run by this much is stuck (a lost wake-up, or a convoy of preempted
-// spinners that takes seconds per hand-off): it is counted as an error and the run ends, instead
-// of hanging the whole suite. Spin-ticket/MCS designs at 32 threads on 2 cores reach ~8 s.
+// A get that outlives the run by this much (or by 10 runs' length, if longer) is stuck (a lost
+// wake-up, or a convoy of preempted spinners that takes seconds per hand-off): it is counted as an
+// error and the run ends, instead of hanging the whole suite. Spin-ticket/MCS designs at 32
+// threads on 2 cores reach ~8 s.
 constexpr uint64_t kStuckGraceNs = 10000000000ull;
-// Wait storage for a split get (lp_wait is 32 bytes); a design needing more uses its plain get.
+// Wait storage for a split get (enough for lp_wait); a design needing more uses its plain get.
 constexpr std::size_t kWaitBytes = 256;
 
-// A blocking get for any design: its own get_timeout, bounded by deadline + kStuckGraceNs (for
-// LockPool lp_get is lp_get_timeout(LP_FOREVER): the bound costs one clock read), or, for designs
-// without one, try_get + yield as a user of a non-blocking pool would. LP_EFULL (MAX_WAITERS
-// waiting) is counted and retried.
-// A get that may block, after a failed try_get. `queued` (may be null: no FIFO record) is set
-// when the design queued us; *ticket is then the FIFO ticket: taken between the halves of a split
-// get (after the design fixed our place in line), else just before the blocking get.
+// A get that may block, after a failed try_get, for any design: its split get (get_begin +
+// get_finish) or its get_timeout, bounded by the deadline plus the stuck grace (LockPool's lp_get
+// is lp_get_timeout(LP_FOREVER): the bound costs one clock read); for designs without a blocking
+// get, try_get + yield as a user of a non-blocking pool would. LP_EFULL (MAX_WAITERS waiting) is
+// counted and retried. `queued` (may be null: no FIFO record) is set when the design queued us;
+// *ticket is then the FIFO ticket: taken between the halves of a split get (after the design
+// fixed our place in line), else just before the blocking get.
 int blocking_get(Run &r, ThreadStats &s, uintptr_t *h, uint64_t deadline, bool *queued, uint64_t *ticket) {
     const bool has_get = (r.d->flags & LPD_BLOCKING) != 0;
     const bool split = has_get && r.d->get_begin && r.d->wait_size <= kWaitBytes;
     alignas(LPD_ALIGN) unsigned char wait[kWaitBytes];
     for (;;) {
         const uint64_t now = now_ns();
-        const uint64_t limit = (deadline > now ? deadline - now : 0) + std::max(kStuckGraceNs, 10 * r.run_ns);
+        const uint64_t grace = std::max(kStuckGraceNs, 10 * r.run_ns);
+        const uint64_t limit = (deadline > now ? deadline - now : 0) + grace;
         int st;
         if (split) {
             st = r.d->get_begin(r.self, wait, h);
@@ -674,7 +676,7 @@ int blocking_get(Run &r, ThreadStats &s, uintptr_t *h, uint64_t deadline, bool *
         }
         if (st == LP_ETIMEDOUT) {
             std::fprintf(stderr, "[lockpool-bench] %s: a get is stuck %.1f s after the deadline (lost wake-up or convoy)\n",
-                         r.c->name(r.threads).c_str(), static_cast<double>(kStuckGraceNs) / 1e9);
+                         r.c->name(r.threads).c_str(), static_cast<double>(grace) / 1e9);
             return LP_EINVAL;  // an error, not the normal end of the run
         }
         if (st == LP_OK) return LP_OK;

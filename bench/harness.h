@@ -132,7 +132,7 @@ struct alignas(128) ThreadStats {
     uint64_t attempts = 0;  // try_get calls
     uint64_t empty = 0;     // try_get calls that found no slot
     uint64_t efull = 0;     // LP_EFULL returns (MAX_WAITERS reached)
-    uint64_t max_wait_ns = 0;  // longest get that had to wait (its try_get failed)
+    uint64_t max_wait_ns = 0;  // longest get the design queued (recorded where the FIFO metric is)
     uint64_t errors = 0;    // any status the workload did not expect
     uint64_t grants = 0;
     uint64_t reacquires = 0;
@@ -173,10 +173,9 @@ struct alignas(128) ThreadStats {
  * enqueue can be overtaken even in a FIFO design.
  * Measured only where a handle names a slot and get can block (LPD_BOUNDED and LPD_BLOCKING,
  * i.e. not malloc) in the workloads that queue; -1 elsewhere.
- * Cost on the measured path (none inside a timed get without split, one fetch_add inside a
- * split one): one shared load per attempt, one fetch_add per wait; per release one shared
- * fetch_add and one store before put, one fetch_add(0) after it; 24- and 16-byte appends to
- * thread-local logs.
+ * Cost on the measured path: one shared load per attempt, before its timed get; one fetch_add
+ * per wait, inside the timed get (the ticket); per release one shared fetch_add and one store
+ * before put, one fetch_add(0) after it; 24- and 16-byte appends to thread-local logs.
  */
 class FifoTracker {
 public:
@@ -329,8 +328,8 @@ struct Run {
     void start();
     /** Our finish line, called by each thread after its loop: waits until all threads have left
      *  theirs, then returns the manual time this thread reports to GB, threads x span / ops
-     *  seconds, so that GB's time per iteration (its mean over threads / one iteration per
-     *  thread) is the run's time per operation. */
+     *  seconds. GB averages these over the threads and divides by the iterations of all threads
+     *  (one each), so its time per iteration is span / ops, the run's time per operation. */
     double finish_and_time_per_op(int thread);
     /** The shared deadline (valid after start()). */
     uint64_t deadline() const { return deadline_ns.load(std::memory_order_acquire); }  // acquire: pairs with start()
@@ -363,7 +362,8 @@ void default_teardown(Run &r);
 /** The benchmark function body for every family. */
 void run_case(benchmark::State &state, const Case &c);
 
-/** Register `c` under Google Benchmark with its args and the given thread counts. */
+/** Register `c` under Google Benchmark with its args and the given thread counts, or those of
+ *  --lp_slots/--lp_waiters/--lp_threads where given. */
 void register_case(const Case &c, const std::vector<int> &thread_counts);
 
 /** get_hold's case for design `d` at SLOTS = `slots` (wl_get_hold.cc), under `family`, and
@@ -372,7 +372,7 @@ Case get_hold_case(const Family *family, const lpd_design *d, uint32_t slots);
 const std::vector<uint32_t> &get_hold_slots();
 
 // The two loops shared by several workload files.
-void loop_try_get(Run &run, int thread, ThreadStats &stats);   // try_get until OK, put
+void loop_try_get(Run &run, int thread, ThreadStats &stats);   // try_get until OK; hold; put; think
 void loop_blocking(Run &run, int thread, ThreadStats &stats);  // try_get, else get; hold; put; think
 
 /** One get of a blocking workload: try_get, else the design's blocking get (bounded: see
@@ -397,7 +397,6 @@ std::vector<const lpd_design *> all_designs();
  *  calibration drift (calibration_drift(), "" if none). */
 void write_detail_file(const std::string &path, const std::string &calibration_drift);
 
-/** Largest thread count registered so far (for the placement shown in the context). */
 /** A workload that cannot be measured on this machine registers nothing and records here the
  *  benchmarks it would have had and why not, so a filter that selects only those is answered
  *  with that reason and exit status 0 rather than as a filter matching nothing. */
@@ -419,6 +418,7 @@ private:
  *  registered. */
 bool filter_selects_unmeasured(const BenchmarkFilter &filter, std::string *why);
 
+/** Largest thread count registered so far (for the placement shown in the context). */
 int max_registered_threads();
 /** Every hold/think length registered so far, to calibrate them all before the first run. */
 std::vector<uint64_t> registered_work_ns();
