@@ -18,31 +18,21 @@
 
 namespace lpb {
 
-namespace {
-
-struct ModeOf {
-    const char *design;
-    lp_mode mode;
-};
-const ModeOf kModes[] = {{"lockpool", LP_MODE_DEFAULT},
-                         {"lockpool-fair", LP_FAIR},
-                         {"lockpool-barging", LP_BARGING},
-                         {"lockpool-bounded", LP_BOUNDED}};
-}  // namespace
-
-bool mode_of(const char *design, lp_mode *mode) {
-    for (const ModeOf &m : kModes)
-        if (std::strcmp(m.design, design) == 0) {
-            *mode = m.mode;
-            return true;
-        }
-    return false;
+std::vector<lpd_param> design_params(const lpd_design *d) {
+    lpd_param buf[LPD_MAX_PARAMS];
+    const unsigned n = d->params ? d->params(buf) : 0;
+    std::vector<lpd_param> out(buf, buf + n);
+    for (lpd_param &p : out)
+        if (options().retry_wakes >= 0 && std::strcmp(p.name, "retry_wakes") == 0)
+            p.num = static_cast<uint64_t>(options().retry_wakes);
+    return out;
 }
 
-lp_status apply_retry_wakes(lp_pool *pool, lp_mode mode) {
-    const int n = options().retry_wakes;
-    if (n < 0 || mode == LP_FAIR) return LP_OK;
-    return lp_set_retry_wakes(pool, static_cast<uint32_t>(n));
+int apply_overrides(const lpd_design *d, void *self) {
+    if (options().retry_wakes < 0 || !d->set_param) return LP_OK;
+    for (const lpd_param &p : design_params(d))
+        if (std::strcmp(p.name, "retry_wakes") == 0) return d->set_param(self, p.name, p.num);
+    return LP_OK;
 }
 
 std::string SqliteMix::str() const {
@@ -342,9 +332,7 @@ bool default_setup(Run &r) {
     }
     r.self = r.mem.ptr;  // page aligned, so LPD_ALIGN holds
     int st = r.d->init(r.self, r.c->slots, r.c->waiters);
-    lp_mode mode;
-    // A LockPool design's storage starts with its lp_pool (baselines/designs/lockpool.c).
-    if (st == LP_OK && mode_of(r.d->name, &mode)) st = apply_retry_wakes(static_cast<lp_pool *>(r.self), mode);
+    if (st == LP_OK) st = apply_overrides(r.d, r.self);
     if (st != LP_OK) {
         r.error = std::string("design init failed: ") + lp_status_str(static_cast<lp_status>(st));
         machine().free(r.mem);
@@ -530,7 +518,7 @@ void run_case(benchmark::State &state, const Case &c) {
         else s.hold.set_fixed(r.hold_iters);
         if (r.think_iters_per_ns > 0) s.think.fill(o.think, r.think_iters_per_ns, thread_seed(kWorkSeed, 1, tid));
         else s.think.set_fixed(r.think_iters);
-        const bool per_thread = r.pool == nullptr && r.d->thread_enter != nullptr;
+        const bool per_thread = r.d->thread_enter != nullptr;
         if (per_thread) r.d->thread_enter(r.self);
         r.start();
         s.enter_ns = now_ns();

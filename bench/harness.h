@@ -19,7 +19,6 @@
 
 #include <atomic>
 #include <cstdint>
-#include <ctime>
 #include <memory>
 // Under -fsanitize=address GCC (12 to 14 at least) warns -Wmaybe-uninitialized inside libstdc++'s
 // <regex> (GCC bug 105616, a false positive): silenced for that header only.
@@ -40,6 +39,7 @@
 #include "histogram.h"
 #include "topology.h"
 #include "lockpool.h"
+#include "lp_support.h"
 
 namespace lpb {
 
@@ -66,7 +66,7 @@ struct Options {
     std::vector<uint32_t> slots;    // --lp_slots=S1,S2,...: each case once per value (interleavable)
     uint32_t waiters = 0;           // --lp_waiters=W
     std::vector<int> threads;       // --lp_threads=T1,T2,...
-    int retry_wakes = -1;           // --lp_retry_wakes=N: lp_set_retry_wakes of lockpool-barging/-bounded (-1: default)
+    int retry_wakes = -1;           // --lp_retry_wakes=N: setting retry_wakes of every design that has it (-1: its own)
     // --hold=SPEC / --think=SPEC (distribution.h): replace every case's fixed hold / think time (hold:
     // the workloads whose hold is a spin; think: every workload). A random one is sampled per
     // thread from a seeded generator before the run (WorkSeq); the case's name carries its mean.
@@ -85,27 +85,17 @@ Machine &machine();
  *  -1 for interleave, or for local storage of an unpinned thread. */
 int intended_node_os(const Topology &topo, const MemPolicy &policy, int pu_os);
 
-/** The mode of a LockPool design by name (lockpool-fair/-barging/-bounded only: variants such as
- *  lockpool-barging-wakeall keep their own settings). */
-bool mode_of(const char *design, lp_mode *mode);
-/** lp_set_retry_wakes(--lp_retry_wakes) on a BARGING/BOUNDED pool; LP_OK if unset or FAIR. */
-lp_status apply_retry_wakes(lp_pool *pool, lp_mode mode);
+/** The settings `d` runs with (its params), with the --lp_* overrides this run applies to it
+ *  (apply_overrides) in place of its own values. */
+std::vector<lpd_param> design_params(const lpd_design *d);
+/** Apply the run's overrides (--lp_retry_wakes) to an initialised instance of `d`, through its
+ *  set_param, for each setting its params list: LP_OK, or the error set_param gave. */
+int apply_overrides(const lpd_design *d, void *self);
 
 // ---- time and calibrated work ------------------------------------------------------------
 
-inline uint64_t now_ns() {
-    timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);  // vDSO: no syscall with a TSC clocksource
-    return static_cast<uint64_t>(ts.tv_sec) * 1000000000u + static_cast<uint64_t>(ts.tv_nsec);
-}
-
-inline void cpu_relax() {
-#if defined(__x86_64__) || defined(__i386__)
-    __builtin_ia32_pause();
-#elif defined(__aarch64__)
-    asm volatile("yield" ::: "memory");
-#endif
-}
+inline uint64_t now_ns() { return lps_now_ns(); }
+inline void cpu_relax() { lps_cpu_relax(); }
 
 /** Busy work of `iters` loop iterations (the compiler may not elide or merge them). */
 inline void spin_iters(uint64_t iters) {
@@ -257,7 +247,8 @@ private:
  *  only by the slot's current holder. Non-slot handles (malloc's addresses) are hashed. */
 class ReacquireTable {
 public:
-    static constexpr std::size_t kEntries = 1024;
+    static constexpr int kEntryBits = 10;
+    static constexpr std::size_t kEntries = std::size_t{1} << kEntryBits;
     ReacquireTable();
     bool note_grant(uintptr_t handle, int thread) {
         Entry &e = entries_[index_of(handle)];
@@ -275,7 +266,8 @@ private:
     };
     static std::size_t index_of(uintptr_t h) {
         if (h < kEntries) return static_cast<std::size_t>(h);
-        return static_cast<std::size_t>((static_cast<uint64_t>(h) * 0x9E3779B97F4A7C15ull) >> 54);
+        // Fibonacci hashing: the product's top kEntryBits bits index the table.
+        return static_cast<std::size_t>((static_cast<uint64_t>(h) * 0x9E3779B97F4A7C15ull) >> (64 - kEntryBits));
     }
     std::unique_ptr<Entry[]> entries_;
 };
@@ -306,8 +298,7 @@ struct Run {
     const Case *c = nullptr;
     const lpd_design *d = nullptr;
     int threads = 0;
-    void *self = nullptr;       // the design's storage (or the lp_pool for async)
-    lp_pool *pool = nullptr;    // async: the LockPool instance driven directly
+    void *self = nullptr;       // the design's storage
     Machine::Region mem;
     bool ready = false;
     std::string error;

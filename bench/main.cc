@@ -40,7 +40,8 @@ const char kUsage[] =
     "  --lp_slots=S[,S2,...] --lp_waiters=W  override SLOTS / MAX_WAITERS of every case (tuning sweeps;\n"
     "                                     several SLOTS: every case once per value)\n"
     "  --lp_threads=T1,T2,...             override the thread counts of every case (tuning sweeps)\n"
-    "  --lp_retry_wakes=N                 lp_set_retry_wakes(N) for lockpool-barging/-bounded (0: no limit)\n"
+    "  --lp_retry_wakes=N                 setting retry_wakes (lp_set_retry_wakes) of every design that has\n"
+    "                                     one (lp_design_params in the context lists them; 0: no limit)\n"
     "  --hold=SPEC --think=SPEC           replace every case's hold / think time (ns) by SPEC: N (fixed),\n"
     "                                     exp:MEAN, lognormal:MEDIAN,SIGMA or bimodal:SHORT,LONG,P (LONG with\n"
     "                                     probability P); sampled per thread from a seeded generator before\n"
@@ -135,6 +136,24 @@ std::string design_summaries_json() {
     std::string out = "{";
     for (const lpd_design *d : all_designs())
         out += (out.size() > 1 ? ", " : "") + json_string(d->name) + ": " + json_string(d->summary);
+    return out + "}";
+}
+
+// Each design's settings (the registry's params: LockPool's mode, bypass bound, retry wakes,
+// fairness bound), as this run applies them (--lp_* overrides included): a JSON object of
+// objects, {"lockpool": {"mode": "RESTRICTED", "bypass_bound": 64, ...}, "pthread": {}, ...}.
+std::string design_params_json() {
+    std::string out = "{";
+    for (const lpd_design *d : all_designs()) {
+        out += (out.size() > 1 ? ", " : "") + json_string(d->name) + ": {";
+        bool first = true;
+        for (const lpd_param &p : design_params(d)) {
+            out += (first ? "" : ", ") + json_string(p.name) + ": " +
+                   (p.text ? json_string(p.text) : std::to_string(p.num));
+            first = false;
+        }
+        out += "}";
+    }
     return out + "}";
 }
 
@@ -425,6 +444,7 @@ void add_design_context() {
     benchmark::AddCustomContext("lp_designs_skipped", lpd_skipped());
     benchmark::AddCustomContext("lp_design_flags", design_flags_json());
     benchmark::AddCustomContext("lp_design_summaries", design_summaries_json());
+    benchmark::AddCustomContext("lp_design_params", design_params_json());
 }
 
 void announce(Machine &m, const std::vector<int> &plan, const std::string &mem_policy) {

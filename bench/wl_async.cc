@@ -1,37 +1,43 @@
-// wl_async.cc — many waiters through lp_get_async, driven by a small event loop per thread.
+// wl_async.cc — many waiters through a design's async path (lpd_async: LockPool's lp_get_async),
+// driven by a small event loop per thread.
 //
-// LockPool designs only: lp_get_async is LockPool's own API (the design-neutral interface has no
-// async path), so this workload drives an lp_pool directly, in the mode the design's name says.
-// Each of the `threads` loops owns MAX_WAITERS / threads tasks. A task tries lp_try_get; on EMPTY
-// it calls lp_get_async (and, once queued, takes a FIFO ticket); when its waker fires (on the releasing thread,
-// maybe another loop) the task is pushed on its loop's ready stack; the loop polls it, holds the
-// slot for hold_ns (synchronously: the loop is busy meanwhile), and puts it. Latency is from the
-// task's first try to the slot in hand. At the deadline, pending waits are cancelled.
+// Every design with an async path runs it, set up by its own init (its settings are its own).
+// Each of the `threads` loops owns MAX_WAITERS / threads tasks. A task tries try_get; on EMPTY it
+// calls the design's async get (and, once queued, takes a FIFO ticket); when its waker fires (on
+// the releasing thread, maybe another loop) the task is pushed on its loop's ready stack; the loop
+// polls it, holds the slot for hold_ns (synchronously: the loop is busy meanwhile), and puts it.
+// Latency is from the task's first try to the slot in hand. At the deadline, pending waits are
+// cancelled.
 // FIFO metric: as for threads (FifoTracker), with tasks as the waiters: every attempt's start is
-// the arrival counter loaded before its lp_try_get, a queued task's ticket is taken after
-// lp_get_async queued it (the async API is a split get); the holder stamps the slot before every
-// lp_put and logs the release's end after it, and a task's grant reads the stamp when lp_try_get,
-// lp_get_async or lp_wait_poll hands it the slot. Waits cancelled at the deadline record nothing.
+// the arrival counter loaded before its try_get, a queued task's ticket is taken after the async
+// get queued it (the async API is a split get); the holder stamps the slot before every put and
+// logs the release's end after it, and a task's grant reads the stamp when try_get, the async get
+// or its poll hands it the slot. Waits cancelled at the deadline record nothing.
 #include <sched.h>
 
-#include <cstring>
+#include <algorithm>
+#include <vector>
 
 #include "harness.h"
-
-#include <algorithm>
 
 namespace lpb {
 namespace {
 
+constexpr std::size_t kAsyncWaitBytes = 256;  // a design whose wait record is larger runs no async case
+
 struct Loop;
 
+struct alignas(LPD_ALIGN) WaitStorage {
+    unsigned char bytes[kAsyncWaitBytes];
+};
+
 struct Task {
-    lp_wait wait = LP_WAIT_INIT;
+    WaitStorage wait;  // the design's wait record (lpd_design.wait_size bytes)
     Task *next_ready = nullptr;
     Loop *loop = nullptr;
     uint64_t t0 = 0;
     uint64_t start = 0;   // FIFO metric: arrivals seen before the attempt
-    uint64_t ticket = 0;  // FIFO metric: taken once lp_get_async queued the task
+    uint64_t ticket = 0;  // FIFO metric: taken once the async get queued the task
     bool pending = false;
 };
 
@@ -54,152 +60,158 @@ std::size_t tasks_per_loop(const Run &r) {
 }
 
 bool async_setup(Run &r) {
-    lp_mode mode = LP_FAIR;
-    if (!mode_of(r.d->name, &mode)) {
-        r.error = "async: not a LockPool design";
+    if (!r.d->async || r.d->wait_size > kAsyncWaitBytes) {
+        r.error = "async: the design has no async path (or its wait record is too large)";
         return false;
     }
-    const std::size_t len = lp_storage_size(r.c->slots, r.c->waiters);
-    r.mem = machine().alloc(len, r.c->mem_policy(), r.placement.empty() ? -1 : r.placement[0]);
-    if (!r.mem.ptr) {
-        r.error = "async: cannot allocate the pool";
-        return false;
-    }
-    // lp_storage_size's layout: header, then the slots, then the cells.
-    lp_pool *pool = static_cast<lp_pool *>(r.mem.ptr);
-    lp_slot *slots = reinterpret_cast<lp_slot *>(pool + 1);
-    lp_cell *cells = reinterpret_cast<lp_cell *>(slots + r.c->slots);
-    lp_status st = lp_init(pool, slots, r.c->slots, cells, r.c->waiters, mode);
-    if (st == LP_OK && mode == LP_BOUNDED) st = lp_set_fairness_bound(pool, 0, lp_clock_ns);
-    if (st == LP_OK) st = apply_retry_wakes(pool, mode);
-    if (st != LP_OK) {
-        r.error = std::string("async: lp_init: ") + lp_status_str(st);
-        machine().free(r.mem);
-        return false;
-    }
-    r.pool = pool;
-    r.self = pool;
-    return true;
+    return default_setup(r);
 }
 
 void async_teardown(Run &r) {
-    // Every task put its slot back and cancelled its wait: the pool must be idle again.
-    if (lp_debug_held(r.pool) != 0 || lp_debug_queued(r.pool) != 0) {
+    // Every task put its slot back and cancelled its wait: the design must be idle again, every
+    // slot free and nobody queued.
+    const uint32_t queued = r.d->waiting ? r.d->waiting(r.self) : 0;
+    std::vector<uintptr_t> taken;
+    uintptr_t h = 0;
+    while (taken.size() < r.c->slots && r.d->try_get(r.self, &h) == LP_OK) taken.push_back(h);
+    if (queued != 0 || taken.size() != r.c->slots) {
         ++r.teardown_errors;
-        std::fprintf(stderr, "[lockpool-bench] async: pool not idle after the run (held %u, queued %u)\n",
-                     lp_debug_held(r.pool), lp_debug_queued(r.pool));
+        std::fprintf(stderr, "[lockpool-bench] async: design not idle after the run (%zu of %u slots free, %u queued)\n",
+                     taken.size(), r.c->slots, queued);
     }
-    machine().free(r.mem);
+    for (uintptr_t t : taken) r.d->put(r.self, t);
+    default_teardown(r);
 }
 
-void loop_async(Run &r, int thread, ThreadStats &s) {
-    lp_pool *pool = r.pool;
-    const uint64_t deadline = r.deadline();
-    const std::size_t ntasks = tasks_per_loop(r);
-    Loop loop;
-    std::vector<Task> tasks(ntasks);
-    s.task_ops.assign(ntasks, 0);
-    for (Task &t : tasks) t.loop = &loop;
-    const bool fifo = r.fifo.measured();
-    auto complete = [&](Task &t, uint32_t slot, bool waited) {
-        const uint64_t lat = now_ns() - t.t0;
-        s.hist.record(lat);
-        if (waited) s.max_wait_ns = std::max(s.max_wait_ns, lat);
-        ++s.grants;
-        if (fifo) r.fifo.note_grant(s.fifo_log, slot, t.start, waited, t.ticket);
-        if (r.reacquire.note_grant(slot, thread)) ++s.reacquires;
-        spin_iters(s.hold.next());
-        if (r.fifo.stamped_put(s.release_log, slot, [&] { return static_cast<int>(lp_put(pool, slot)); }) != LP_OK)
-            ++s.errors;
-        ++s.ops;
-        ++s.task_ops[static_cast<std::size_t>(&t - tasks.data())];
-        t.pending = false;
-        spin_iters(s.think.next());  // 0 unless --think: the loop's own work between tasks
-    };
-    uint64_t idle_rounds = 0;
-    while (now_ns() < deadline) {
+// One loop thread's tasks and bookkeeping: start attempts, collect woken waits, shut down.
+class AsyncLoop {
+public:
+    AsyncLoop(Run &r, int thread, ThreadStats &s)
+        : r_(r), d_(*r.d), self_(r.self), thread_(thread), s_(s), fifo_(r.fifo.measured()), tasks_(tasks_per_loop(r)) {
+        s_.task_ops.assign(tasks_.size(), 0);
+        for (Task &t : tasks_) t.loop = &loop_;
+    }
+
+    /** Every idle task tries once: try_get, else the async get. True if a task got a slot. */
+    bool start_idle_tasks() {
         bool progressed = false;
-        for (Task &t : tasks) {
-            if (t.pending) continue;
-            // Loaded before the timed try_get, so it costs the latency nothing.
-            t.start = fifo ? r.fifo.arrivals_seen() : 0;
-            t.t0 = now_ns();
-            ++s.attempts;
-            uint32_t slot = 0;
-            lp_status st = lp_try_get(pool, &slot);
-            if (st == LP_OK) {
-                complete(t, slot, false);
-                progressed = true;
-                continue;
-            }
-            if (st != LP_EMPTY) {
-                ++s.errors;
-                continue;
-            }
-            ++s.empty;
-            st = lp_get_async(pool, &t.wait, lp_waker{wake_task, &t}, &slot);
-            if (st == LP_OK) {
-                complete(t, slot, false);  // a slot came free during the enqueue: never queued
-                progressed = true;
-            } else if (st == LP_PENDING) {
-                // Queued: the ticket follows the enqueue, so it orders us as the queue does.
-                if (fifo) t.ticket = r.fifo.arrive();
-                t.pending = true;
-            } else {
-                if (st == LP_EFULL) ++s.efull;
-                else ++s.errors;
-            }
-        }
+        for (Task &t : tasks_)
+            if (!t.pending) progressed |= attempt(t);
+        return progressed;
+    }
+
+    /** Poll every task whose waker fired since the last call. True if a task got a slot. */
+    bool collect_woken() {
+        bool progressed = false;
         // acquire: pairs with wake_task's release, so each task's next_ready is visible.
-        Task *woken = loop.ready.exchange(nullptr, std::memory_order_acquire);
+        Task *woken = loop_.ready.exchange(nullptr, std::memory_order_acquire);
         while (woken) {
             Task &t = *woken;
             woken = t.next_ready;
-            uint32_t slot = 0;
-            const lp_status st = lp_wait_poll(pool, &t.wait, nullptr, &slot);
+            uintptr_t h = 0;
+            const int st = d_.async->poll(self_, t.wait.bytes, &h);
             if (st == LP_OK) {
-                complete(t, slot, true);
+                complete(t, h, true);
                 progressed = true;
-            } else if (st == LP_PENDING) {
-                // BARGING/BOUNDED: the wake meant "retry", the retry lost and re-queued; a new wake follows.
-            } else {
-                if (st == LP_EFULL) ++s.efull;
-                else ++s.errors;
+            } else if (st != LP_PENDING) {  // LP_PENDING: the wake meant "retry", it lost and re-queued
+                count_failure(st);
                 t.pending = false;
             }
         }
-        if (progressed) {
-            idle_rounds = 0;
-        } else if (++idle_rounds % 64 == 0) {
-            sched_yield();  // every task waits on another loop's holder: let it run
-        } else {
-            cpu_relax();
-        }
+        return progressed;
     }
-    // Shutdown: withdraw every pending wait; a slot already handed to one is put back.
-    for (Task &t : tasks) {
-        if (!t.pending) continue;
-        uint32_t slot = 0;
-        const lp_status st = lp_wait_cancel(pool, &t.wait, &slot);
-        if (st == LP_OK) {
-            // every put is stamped: the next holder reads it
-            if (r.fifo.stamped_put(s.release_log, slot, [&] { return static_cast<int>(lp_put(pool, slot)); }) != LP_OK)
-                ++s.errors;
-        } else if (st != LP_CANCELLED) {
-            ++s.errors;
+
+    /** At the deadline: withdraw every pending wait; a slot already handed to one is put back. */
+    void shutdown() {
+        for (Task &t : tasks_) {
+            if (!t.pending) continue;
+            uintptr_t h = 0;
+            const int st = d_.async->cancel(self_, t.wait.bytes, &h);
+            if (st == LP_OK) put(h);  // every put is stamped: the next holder reads it
+            else if (st != LP_CANCELLED) ++s_.errors;
+            t.pending = false;
         }
+        // After cancel returns no waker runs for these tasks again; drop queued wake-ups.
+        loop_.ready.exchange(nullptr, std::memory_order_acquire);  // acquire: as in collect_woken
+    }
+
+private:
+    bool attempt(Task &t) {
+        // Loaded before the timed try_get, so it costs the latency nothing.
+        t.start = fifo_ ? r_.fifo.arrivals_seen() : 0;
+        t.t0 = now_ns();
+        ++s_.attempts;
+        uintptr_t h = 0;
+        int st = d_.try_get(self_, &h);
+        if (st == LP_EMPTY) {
+            ++s_.empty;
+            st = d_.async->get(self_, t.wait.bytes, lp_waker{wake_task, &t}, &h);
+            if (st == LP_PENDING) {
+                // Queued: the ticket follows the enqueue, so it orders us as the queue does.
+                if (fifo_) t.ticket = r_.fifo.arrive();
+                t.pending = true;
+                return false;
+            }
+        }
+        if (st != LP_OK) {
+            count_failure(st);
+            return false;
+        }
+        complete(t, h, false);  // free at once, or a slot came free during the enqueue
+        return true;
+    }
+
+    void complete(Task &t, uintptr_t h, bool waited) {
+        const uint64_t lat = now_ns() - t.t0;
+        s_.hist.record(lat);
+        if (waited) s_.max_wait_ns = std::max(s_.max_wait_ns, lat);
+        ++s_.grants;
+        if (fifo_) r_.fifo.note_grant(s_.fifo_log, h, t.start, waited, t.ticket);
+        if (r_.reacquire.note_grant(h, thread_)) ++s_.reacquires;
+        spin_iters(s_.hold.next());
+        put(h);
+        ++s_.ops;
+        ++s_.task_ops[static_cast<std::size_t>(&t - tasks_.data())];
         t.pending = false;
+        spin_iters(s_.think.next());  // 0 unless --think: the loop's own work between tasks
     }
-    // After lp_wait_cancel returns no waker runs for these tasks again; drop queued wake-ups.
-    loop.ready.exchange(nullptr, std::memory_order_acquire);  // acquire: as above
+
+    void put(uintptr_t h) { stamped_put(r_, s_, h); }
+
+    void count_failure(int st) {
+        if (st == LP_EFULL) ++s_.efull;
+        else ++s_.errors;
+    }
+
+    Run &r_;
+    const lpd_design &d_;
+    void *self_;
+    int thread_;
+    ThreadStats &s_;
+    bool fifo_;
+    Loop loop_;
+    std::vector<Task> tasks_;
+};
+
+void loop_async(Run &r, int thread, ThreadStats &s) {
+    AsyncLoop loop(r, thread, s);
+    const uint64_t deadline = r.deadline();
+    uint64_t idle_rounds = 0;
+    while (now_ns() < deadline) {
+        const bool started = loop.start_idle_tasks();
+        const bool collected = loop.collect_woken();
+        if (started || collected) idle_rounds = 0;
+        else if (++idle_rounds % 64 == 0) sched_yield();  // every task waits on another loop's holder: let it run
+        else cpu_relax();
+    }
+    loop.shutdown();
 }
 
 const Family kAsync{"async", loop_async, /*measures_fifo=*/true, async_setup, async_teardown};
 
 void register_async() {
     for (const lpd_design *d : all_designs()) {
-        lp_mode mode;
-        if (!mode_of(d->name, &mode)) continue;
+        if (!d->async || d->wait_size > kAsyncWaitBytes) continue;
         Case c;
         c.family = &kAsync;
         c.design = d;

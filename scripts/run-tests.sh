@@ -9,15 +9,18 @@
 # Phase "numa" boots a two-node qemu guest and checks the bench's thread and memory placement
 # inside it (scripts/check-numa-vm.sh: needs root and the Debian mirror; without root it is
 # reported as skipped, and fails under --only numa).
+# Phase "prim_none" builds the pool without a platform layer (-DLP_PRIM=none, as for a platform
+# without futexes) and runs the pool tests that build there: the blocking calls answer LP_ENOSYS.
 # Phase "container" builds the Dockerfile's image and runs its main job in it, with no daemon
 # and no registry (scripts/check-container.sh).
-#   scripts/run-tests.sh [--no-deps] [--only normal|soak|asan|tsan|history|numa|container]
+#   scripts/run-tests.sh [--no-deps] [--only normal|soak|prim_none|asan|tsan|history|numa|container]
 set -euo pipefail
 top=$(cd "$(dirname "$0")/.." && pwd)
-usage="usage: $0 [--no-deps] [--only normal|soak|asan|tsan|history|numa|container]
+usage="usage: $0 [--no-deps] [--only normal|soak|prim_none|asan|tsan|history|numa|container]
   --no-deps   do not install the packages (scripts/install-deps.sh) first
-  --only P    run one phase: a build + ctest (normal, soak, asan, tsan), lp-history's tests
-              (history), the two-node qemu guest (numa) or the container image (container)"
+  --only P    run one phase: a build + ctest (normal, soak, asan, tsan), the pool built without
+              a platform layer (prim_none), lp-history's tests (history), the two-node qemu
+              guest (numa) or the container image (container)"
 deps=1; only=""
 while [ $# -gt 0 ]; do
   case "$1" in
@@ -30,18 +33,19 @@ while [ $# -gt 0 ]; do
   shift
 done
 case "$only" in
-  ""|normal|soak|asan|tsan|history|numa|container) ;;
-  *) echo "$0: --only wants normal, soak, asan, tsan, history, numa or container, not '$only'" >&2; exit 2 ;;
+  ""|normal|soak|prim_none|asan|tsan|history|numa|container) ;;
+  *) echo "$0: --only wants normal, soak, prim_none, asan, tsan, history, numa or container, not '$only'" >&2; exit 2 ;;
 esac
 [ "$deps" -eq 0 ] || "$top/scripts/install-deps.sh"
 
 jobs=$(nproc 2>/dev/null || echo 2)
-run_build() {  # phase, build name, sanitizer, extra ctest args...
+run_build() {  # phase, build name, sanitizer, extra ctest args... (cmake -D options first: -DX=Y)
   local phase=$1 name=$2 san=$3; shift 3
   [ -z "$only" ] || [ "$only" = "$phase" ] || return 0
-  local dir="$top/build/test-$name"
+  local dir="$top/build/test-$name" defs=()
+  while [ $# -gt 0 ] && [ "${1#-D}" != "$1" ]; do defs+=("$1"); shift; done
   echo "=== [$phase] configure + build (sanitizer: ${san:-none}) ==="
-  cmake -S "$top" -B "$dir" -DCMAKE_BUILD_TYPE=RelWithDebInfo -DLP_SANITIZER="$san" >"$dir.configure.log" 2>&1 \
+  cmake -S "$top" -B "$dir" -DCMAKE_BUILD_TYPE=RelWithDebInfo -DLP_SANITIZER="$san" "${defs[@]}" >"$dir.configure.log" 2>&1 \
     || { cat "$dir.configure.log"; return 1; }
   grep -E '^-- lockpool' "$dir.configure.log" || true
   cmake --build "$dir" -j "$jobs"
@@ -52,6 +56,14 @@ mkdir -p "$top/build"
 start=$(date +%s)
 run_build normal normal "" -LE "soak|history"
 run_build soak normal "" -L soak
+run_prim_none() {
+  [ -z "$only" ] || [ "$only" = prim_none ] || return 0
+  local t0; t0=$(date +%s)
+  run_build prim_none prim-none "" -DLP_PRIM=none -DLP_BUILD_BASELINES=OFF -DLP_BUILD_BENCH=OFF \
+    -DLP_BUILD_VERIFY=OFF -R '^pool\.'
+  echo "=== [prim_none] passed in $(( $(date +%s) - t0 )) s ==="
+}
+run_prim_none
 run_history() {
   [ -z "$only" ] || [ "$only" = history ] || return 0
   local dir="$top/build/test-normal" t0

@@ -43,7 +43,7 @@ static inline void ticket_acquire(ticket_lock *l) {
         /* Proportional backoff: wait about as long as the holders ahead of us need. */
         unsigned ahead = ticket - serving;
         for (unsigned i = 0; i < ahead * TICKET_BACKOFF_PER_WAITER; i++)
-            lpd_cpu_relax();
+            lps_cpu_relax();
     }
 }
 

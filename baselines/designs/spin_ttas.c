@@ -27,12 +27,12 @@ static inline void ttas_lock(atomic_uint *locked) {
     for (;;) {
         /* relaxed: the "test" only waits for the line to show unlocked, in our cache */
         while (atomic_load_explicit(locked, memory_order_relaxed) != 0)
-            lpd_cpu_relax();
+            lps_cpu_relax();
         /* acquire: the stack writes of the previous holder happen before ours */
         if (atomic_exchange_explicit(locked, 1, memory_order_acquire) == 0)
             return;
         for (unsigned i = 0; i < backoff; i++)
-            lpd_cpu_relax();
+            lps_cpu_relax();
         if (backoff < TTAS_BACKOFF_MAX)
             backoff *= 2;
     }

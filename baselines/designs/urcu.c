@@ -185,7 +185,7 @@ static int urcu_get_timeout(void *self, uintptr_t *handle, uint64_t timeout_ns) 
             break;
         struct timespec rel, *timeout = NULL;
         if (deadline != UINT64_MAX) {
-            uint64_t now = lpd_now_ns();
+            uint64_t now = lps_now_ns();
             if (now >= deadline) {
                 st = LP_ETIMEDOUT;
                 break;

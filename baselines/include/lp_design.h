@@ -37,6 +37,32 @@ enum {
                                       number of grants (LockPool RESTRICTED: pool/DESIGN.md) */
 };
 
+/** One setting of a design (LockPool: its mode, bypass bound, retry-wake limit, fairness
+ *  bound), as its init applies it: the benchmark writes them into its JSON context. */
+typedef struct lpd_param {
+    const char *name; /**< "mode", "bypass_bound", "retry_wakes", "fairness_bound_ns", ... */
+    const char *text; /**< a named value ("RESTRICTED"), or NULL: the value is `num` */
+    uint64_t num;
+} lpd_param;
+
+/** The most settings a design reports (lpd_design.params). */
+#define LPD_MAX_PARAMS 8
+
+/** The async path of a design whose waiters need no thread of their own (LockPool's
+ *  lp_get_async): a wait is caller storage of lpd_design.wait_size bytes, LPD_ALIGN-aligned,
+ *  alive from get until poll returns LP_OK or LP_EFULL, or cancel returns. */
+typedef struct lpd_async {
+    /** LP_OK (*handle: taken now, the waker is never called), LP_PENDING (queued: the waker
+     *  will be called, from a releasing thread, when the wait should poll), LP_EFULL. */
+    int (*get)(void *self, void *wait, lp_waker waker, uintptr_t *handle);
+    /** After a wake: LP_OK (*handle), LP_PENDING (queued again; another wake follows), LP_EFULL
+     *  (a re-queue found the queue full: the wait has ended). */
+    int (*poll)(void *self, void *wait, uintptr_t *handle);
+    /** Withdraw a pending wait: LP_CANCELLED, or LP_OK if a slot had reached it (*handle: the
+     *  caller now holds it). After it returns the waker is never called for this wait. */
+    int (*cancel)(void *self, void *wait, uintptr_t *handle);
+} lpd_async;
+
 typedef struct lpd_design {
     const char *name;        /**< short, stable: "lockpool-fair", "pthread", "spin-ttas", ... */
     const char *blocking;    /**< how a blocked get waits: "futex", "condvar", "spin", ... */
@@ -77,6 +103,15 @@ typedef struct lpd_design {
      *  the slot has been released (discarded): the caller no longer holds it. A caller of a
      *  design without it keeps its own per-slot state (the usual pool does exactly that). */
     int (*slot_ensure)(void *self, uintptr_t handle, lp_create_fn create, void *ctx);
+    /** Optional (NULL if the design has none): the async path, see lpd_async. */
+    const lpd_async *async;
+    /** Optional (NULL if the design has no settings): fills out[] with the settings init
+     *  applies (at most LPD_MAX_PARAMS) and returns how many. */
+    unsigned (*params)(lpd_param out[LPD_MAX_PARAMS]);
+    /** Optional (NULL if nothing can be tuned): change setting `name` of an initialised,
+     *  not yet shared instance (a tuning sweep's override). LP_OK; LP_ENOSYS if the design has
+     *  no such setting (params does not list it); LP_EINVAL for a value it cannot take. */
+    int (*set_param)(void *self, const char *name, uint64_t value);
 } lpd_design;
 
 /** Every design compiled into this build, LockPool's modes first. */

@@ -7,7 +7,7 @@
  *   - a free stack of slot indices with a per-slot "held" byte, guarded by the caller's lock
  *     (lpd_locked_stack.h builds the whole spinlock-guarded design on it);
  *   - the polling blocking-get loop of the spinning designs;
- *   - a monotonic clock and deadlines;
+ *   - deadlines (on lps_now_ns, support/lp_support.h);
  *   - TSan annotations for synchronisation done in assembly (ck, liburcu), which TSan
  *     cannot see: we tell it about the happens-before edge the library really provides.
  */
@@ -23,17 +23,10 @@
 #include <time.h>
 
 #include "lp_design.h"
+#include "lp_support.h" /* LPS_TSAN, lps_now_ns, lps_cpu_relax */
 
-/* ---- sanitizer detection ---------------------------------------------------------- */
-#if defined(__SANITIZE_THREAD__)
-#define LPD_TSAN 1
-#elif defined(__has_feature)
-#if __has_feature(thread_sanitizer)
-#define LPD_TSAN 1
-#endif
-#endif
-
-#ifdef LPD_TSAN
+/* ---- TSan annotations --------------------------------------------------------------- */
+#ifdef LPS_TSAN
 void __tsan_acquire(void *addr);
 void __tsan_release(void *addr);
 /** After taking a lock/node whose synchronisation TSan cannot see. */
@@ -67,16 +60,10 @@ static inline bool lpd_init_args_ok(const void *self, uint32_t slots, uint32_t m
     return lpd_storage_ok(self) && lpd_counts_ok(slots, max_waiters);
 }
 
-/* ---- clock ------------------------------------------------------------------------ */
-static inline uint64_t lpd_now_ns(void) {
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (uint64_t)ts.tv_sec * 1000000000u + (uint64_t)ts.tv_nsec;
-}
-
+/* ---- deadlines --------------------------------------------------------------------- */
 /** Absolute deadline, computed once per call; saturates (LP_FOREVER never expires). */
 static inline uint64_t lpd_deadline(uint64_t timeout_ns) {
-    uint64_t now = lpd_now_ns();
+    uint64_t now = lps_now_ns();
     return timeout_ns > UINT64_MAX - now ? UINT64_MAX : now + timeout_ns;
 }
 
@@ -92,14 +79,6 @@ static inline int lpd_get_timeout_unsupported(void *self, uintptr_t *handle, uin
     (void)handle;
     (void)timeout_ns;
     return LP_ENOSYS;
-}
-
-static inline void lpd_cpu_relax(void) {
-#if defined(__x86_64__) || defined(__i386__)
-    __builtin_ia32_pause();
-#elif defined(__aarch64__)
-    __asm__ __volatile__("yield" ::: "memory");
-#endif
 }
 
 _Noreturn static inline void lpd_fatal(const char *msg) {
@@ -227,9 +206,9 @@ static inline int lpd_spin_get(void *self, uintptr_t *handle, uint64_t timeout_n
             backoff = backoff < 1024 ? backoff * 2 : backoff; /* lost a race: back off */
         }
         for (unsigned i = 0; i < backoff; i++)
-            lpd_cpu_relax();
+            lps_cpu_relax();
         /* The clock costs ~20 ns: read it every 64 polls, not every one. */
-        if (deadline != UINT64_MAX && (polls & 63) == 0 && lpd_now_ns() >= deadline) {
+        if (deadline != UINT64_MAX && (polls & 63) == 0 && lps_now_ns() >= deadline) {
             int st = try_get(self, handle); /* one last look: never time out past a free slot */
             lpd_waiter_exit(waiting);
             return st == LP_OK ? LP_OK : LP_ETIMEDOUT;

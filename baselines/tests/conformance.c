@@ -18,7 +18,7 @@
 
 #define HANG_NS (30ull * 1000000000ull)
 
-#ifdef LPD_TSAN
+#ifdef LPS_TSAN
 enum { STRESS_THREADS = 4, STRESS_MS = 400, WAKE_GETTERS = 4, WAKE_ROUNDS = 20 };
 #else
 enum { STRESS_THREADS = 8, STRESS_MS = 1000, WAKE_GETTERS = 6, WAKE_ROUNDS = 50 };
@@ -144,7 +144,7 @@ static void disown(uintptr_t h, unsigned me) {
 
 static void hold_briefly(unsigned i) {
     for (unsigned k = 0; k < (i & 15u); k++)
-        lpd_cpu_relax();
+        lps_cpu_relax();
 }
 
 /* ---- tests ------------------------------------------------------------------------ */
@@ -211,9 +211,9 @@ static void test_blocking_contract(void) {
     }
     CHECK_ST(design->get_timeout(p.self, &h, 0), LP_ETIMEDOUT);
     const uint64_t timeout = 20000000; /* 20 ms */
-    uint64_t start = lpd_now_ns();
+    uint64_t start = lps_now_ns();
     CHECK_ST(design->get_timeout(p.self, &h, timeout), LP_ETIMEDOUT);
-    uint64_t waited = lpd_now_ns() - start;
+    uint64_t waited = lps_now_ns() - start;
     /* A deadline is a promise not to give up early (a correctness bound, not a speed one). */
     CHECK(waited >= timeout, "timed out after %llu ns, before the %llu ns deadline",
           (unsigned long long)waited, (unsigned long long)timeout);
@@ -270,7 +270,7 @@ static void start(worker *w, void *(*fn)(void *)) {
 /* Wait for a counter to reach `want`, or fail after HANG_NS without progress. */
 static void await_progress(atomic_uint *counter, unsigned want, const char *what) {
     unsigned last = 0;
-    uint64_t last_change = lpd_now_ns();
+    uint64_t last_change = lps_now_ns();
     for (;;) {
         /* relaxed: we only watch the count move; joins order the rest */
         unsigned now = atomic_load_explicit(counter, memory_order_relaxed);
@@ -278,9 +278,9 @@ static void await_progress(atomic_uint *counter, unsigned want, const char *what
             return;
         if (now != last) {
             last = now;
-            last_change = lpd_now_ns();
+            last_change = lps_now_ns();
         }
-        CHECK(lpd_now_ns() - last_change < HANG_NS, "hang: %s stuck at %u of %u for 30 s", what,
+        CHECK(lps_now_ns() - last_change < HANG_NS, "hang: %s stuck at %u of %u for 30 s", what,
               now, want);
         sleep_ns(1000000);
     }
@@ -312,13 +312,13 @@ static void test_waiter_limit(void) {
     start(&w, efull_waiter);
     /* Once the waiter is counted, the one waiter place is taken: we must get LP_EFULL.
      * Until then our own timed get may wait (and time out) in its place. */
-    uint64_t began = lpd_now_ns();
+    uint64_t began = lps_now_ns();
     for (;;) {
         int st = design->get_timeout(p.self, &h, 2000000);
         if (st == LP_EFULL)
             break;
         CHECK(st == LP_ETIMEDOUT, "timed get returned %s", lp_status_str(st));
-        CHECK(lpd_now_ns() - began < HANG_NS, "hang: the waiter never occupied the waiter place");
+        CHECK(lps_now_ns() - began < HANG_NS, "hang: the waiter never occupied the waiter place");
         sleep_ns(1000000); /* leave the place free for the waiter to take */
     }
     CHECK_ST(design->put(p.self, held), LP_OK);
@@ -333,7 +333,7 @@ static void test_waiter_limit(void) {
 static void *stress_worker(void *arg) {
     worker *w = arg;
     worker_enter(w);
-    for (unsigned i = 0; lpd_now_ns() < w->stop_at_ns; i++) {
+    for (unsigned i = 0; lps_now_ns() < w->stop_at_ns; i++) {
         uintptr_t h;
         int st;
         unsigned way = has(LPD_BLOCKING) ? i % 4 : 0;
@@ -369,7 +369,7 @@ static void test_mutual_exclusion(void) {
     const uint32_t max_waiters = STRESS_THREADS - 2;
     pool p = pool_new(STRESS_SLOTS, max_waiters);
     worker w[STRESS_THREADS];
-    uint64_t stop = lpd_now_ns() + (uint64_t)STRESS_MS * 1000000u;
+    uint64_t stop = lps_now_ns() + (uint64_t)STRESS_MS * 1000000u;
     for (unsigned t = 0; t < STRESS_THREADS; t++) {
         w[t] = (worker){.p = p, .id = t + 1, .stop_at_ns = stop};
         start(&w[t], stress_worker);
@@ -455,9 +455,9 @@ static void test_fifo(void) {
         start(&w[i], fifo_waiter);
         if (design->waiting) {
             /* Observably queued before the next one starts. */
-            uint64_t began = lpd_now_ns();
+            uint64_t began = lps_now_ns();
             while (design->waiting(p.self) < i + 1) {
-                CHECK(lpd_now_ns() - began < HANG_NS, "hang: waiter %u never queued", i + 1);
+                CHECK(lps_now_ns() - began < HANG_NS, "hang: waiter %u never queued", i + 1);
                 sleep_ns(100000);
             }
         } else {
@@ -546,10 +546,10 @@ static void test_bypass_bounded(void) {
         atomic_uint done = 0;
         worker w = {.p = p, .id = 1, .progress = &done};
         start(&w, bypass_waiter);
-        uint64_t began = lpd_now_ns();
+        uint64_t began = lps_now_ns();
         if (design->waiting)
             while (design->waiting(p.self) < 1) {
-                CHECK(lpd_now_ns() - began < HANG_NS, "hang: the waiter never queued");
+                CHECK(lps_now_ns() - began < HANG_NS, "hang: the waiter never queued");
                 sleep_ns(100000);
             }
         else
@@ -561,10 +561,10 @@ static void test_bypass_bounded(void) {
             while (design->try_get(p.self, &h) != LP_OK) {
                 if (atomic_load_explicit(&done, memory_order_relaxed) != 0 && design->try_get(p.self, &h) == LP_OK)
                     break;
-                CHECK(lpd_now_ns() - began < HANG_NS, "hang: the slot never came back to the barger");
+                CHECK(lps_now_ns() - began < HANG_NS, "hang: the slot never came back to the barger");
             }
             barged++;
-            CHECK(lpd_now_ns() - began < HANG_NS, "hang: the waiter starved while %lu grants went to a barger",
+            CHECK(lps_now_ns() - began < HANG_NS, "hang: the waiter starved while %lu grants went to a barger",
                   barged);
         }
         pthread_join(w.thread, NULL);
@@ -625,6 +625,65 @@ static void test_slot_ensure(void) {
     pool_free(p);
 }
 
+/* ---- async path (optional: lpd_async) ---------------------------------------------- */
+static void count_wake(void *ctx) {
+    /* relaxed: a counter, read by this thread after the design's put returned */
+    atomic_fetch_add_explicit((atomic_uint *)ctx, 1, memory_order_relaxed);
+}
+
+/* From one thread: a wait queued while every slot is held is woken by a put and then served
+ * (FIFO: handed the slot; barging: its retry finds it free); a cancelled wait is never woken. */
+static void test_async(void) {
+    if (!design->async)
+        return;
+    begin("async path (get / poll / cancel)");
+    CHECK(design->wait_size > 0, "an async path without wait_size");
+    pool p = pool_new(1, 4);
+    void *wait = alloc_storage(design->wait_size);
+    atomic_uint wakes;
+    atomic_init(&wakes, 0);
+    const lp_waker waker = {count_wake, &wakes};
+    uintptr_t held, got = 0;
+    CHECK_ST(design->async->get(p.self, wait, waker, &held), LP_OK); /* free: taken at once */
+    CHECK_ST(design->async->get(p.self, wait, waker, &got), LP_PENDING);
+    CHECK_ST(design->put(p.self, held), LP_OK);
+    CHECK(atomic_load(&wakes) == 1, "%u wakes after the put, expected 1", atomic_load(&wakes));
+    CHECK_ST(design->async->poll(p.self, wait, &got), LP_OK);
+    CHECK(got == held, "the woken wait got handle %ju, not the released %ju", (uintmax_t)got, (uintmax_t)held);
+    /* A wait withdrawn before any put: cancelled, never woken, nothing left behind. */
+    CHECK_ST(design->async->get(p.self, wait, waker, &held), LP_PENDING);
+    CHECK_ST(design->async->cancel(p.self, wait, &held), LP_CANCELLED);
+    CHECK_ST(design->put(p.self, got), LP_OK);
+    CHECK(atomic_load(&wakes) == 1, "a cancelled wait was woken");
+    check_no_leak(p);
+    free(wait);
+    pool_free(p);
+}
+
+/* ---- settings (optional: params / set_param) ---------------------------------------- */
+/* Each listed setting has a name once; set_param takes each numeric one at its own value on a
+ * fresh instance, and answers LP_ENOSYS for a name the design does not list. */
+static void test_params(void) {
+    if (!design->params)
+        return;
+    begin("settings (params / set_param)");
+    lpd_param prm[LPD_MAX_PARAMS];
+    unsigned n = design->params(prm);
+    CHECK(n >= 1 && n <= LPD_MAX_PARAMS, "params returned %u settings", n);
+    pool p = pool_new(2, 4);
+    for (unsigned i = 0; i < n; i++) {
+        CHECK(prm[i].name && prm[i].name[0], "setting %u has no name", i);
+        for (unsigned j = 0; j < i; j++)
+            CHECK(strcmp(prm[i].name, prm[j].name) != 0, "setting %s listed twice", prm[i].name);
+        if (design->set_param && prm[i].text == NULL)
+            CHECK_ST(design->set_param(p.self, prm[i].name, prm[i].num), LP_OK);
+    }
+    if (design->set_param)
+        CHECK_ST(design->set_param(p.self, "no_such_setting", 1), LP_ENOSYS);
+    check_no_leak(p);
+    pool_free(p);
+}
+
 /* ---- registry ----------------------------------------------------------------------- */
 static int check_registry(const char *expected_csv) {
     begin("registry");
@@ -654,6 +713,10 @@ static int check_registry(const char *expected_csv) {
               "get_begin, get_finish and wait_size: all or none");
         CHECK(!has(LPD_WAIT_QUEUE) || has(LPD_BLOCKING), "waiter queue without blocking get");
         CHECK(!design->slot_ensure || has(LPD_BOUNDED), "slot_ensure without slot handles");
+        CHECK(!design->async || (design->async->get && design->async->poll && design->async->cancel &&
+                                 design->wait_size > 0),
+              "an async path without get, poll, cancel or wait_size");
+        CHECK(!design->set_param || design->params, "set_param without params");
         CHECK(has(LPD_PER_THREAD) == (design->thread_enter != NULL && design->thread_exit != NULL),
               "LPD_PER_THREAD and thread_enter/exit disagree");
     }
@@ -691,6 +754,8 @@ int main(int argc, char **argv) {
     test_bypass_bounded();
     test_split_get();
     test_slot_ensure();
+    test_async();
+    test_params();
     printf("design %s: all conformance tests passed\n", design->name);
     return 0;
 }

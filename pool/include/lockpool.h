@@ -10,7 +10,8 @@
  *   core   (lp_init, lp_try_get, lp_get_async, lp_wait_*, lp_put, ...): freestanding C11,
  *          no libc, no OS. Async callers are woken through an lp_waker callback.
  *   sync   (lp_get, lp_get_timeout, lp_get_begin/finish, lp_get_or_create, lp_clock_ns): blocking for
- *          threads; bounded spin then a Linux futex. Built only where the OS has one.
+ *          threads; bounded spin, then the platform's way to sleep (Linux: a futex). A build for a
+ *          platform without one (CMake -DLP_PRIM=none) answers every blocking call LP_ENOSYS.
  *
  * Compiles as C11 and as C++ (no _Atomic in this header).
  */
@@ -27,6 +28,16 @@ extern "C" {
 #define LP_VERSION_MAJOR 0
 #define LP_VERSION_MINOR 1
 #define LP_VERSION_PATCH 0
+
+/** Marks what the library exports: it is built with hidden visibility, so only the functions
+ *  declared here with LP_API are in its dynamic symbol table (a test compares the two). */
+#ifndef LP_API
+#if defined(__GNUC__) || defined(__clang__)
+#define LP_API __attribute__((visibility("default")))
+#else
+#define LP_API
+#endif
+#endif
 
 /** Cache line size the slot and waiter-cell layouts are padded to. */
 #define LP_CACHELINE 64
@@ -162,19 +173,36 @@ typedef struct lp_wait {
  * @param mode    LP_RESTRICTED (LP_MODE_DEFAULT), LP_FAIR, LP_BARGING or LP_BOUNDED
  * @return LP_OK or LP_EINVAL
  */
-lp_status lp_init(lp_pool *pool, lp_slot *slots, uint32_t nslots, lp_cell *cells,
-                  uint32_t ncells, lp_mode mode);
+LP_API lp_status lp_init(lp_pool *pool, lp_slot *slots, uint32_t nslots, lp_cell *cells,
+                         uint32_t ncells, lp_mode mode);
 
-/** Bytes of storage for a pool of the given counts (header + slots + cells), for
- *  callers that carve it out of their own buffers. 0 if the counts are out of range. */
-size_t lp_storage_size(uint32_t nslots, uint32_t ncells);
+/** Bytes of storage for a pool of the given counts (header + slots + cells): what lp_init_in
+ *  needs. 0 if the counts are out of range. */
+LP_API size_t lp_storage_size(uint32_t nslots, uint32_t ncells);
 
-/** LP_BOUNDED: hand the release to a waiter older than bound_ns (0 = 1 ms; any value up
- *  to UINT64_MAX), using clock_ns: a monotonic clock in ns that does not wrap (the sync
- *  layer offers lp_clock_ns; a test may pass a fake one to age waits at will). Ages are
+/**
+ * Set up a pool in one block of caller memory, laid out by the library: the header at `mem`,
+ * then nslots lp_slot, then ncells lp_cell. On LP_OK `mem` is the pool: pass (lp_pool *)mem
+ * to every other call. Validates as lp_init does; on error nothing is usable.
+ * @param mem     LP_CACHELINE-aligned storage of `len` bytes (e.g. from a NUMA-aware allocator)
+ * @param len     at least lp_storage_size(nslots, ncells)
+ * @param nslots  1..LP_MAX_SLOTS
+ * @param ncells  0..LP_MAX_WAITERS
+ * @param mode    as lp_init
+ * @return LP_OK or LP_EINVAL (mem NULL or misaligned, len too small, counts or mode out of range)
+ */
+LP_API lp_status lp_init_in(void *mem, size_t len, uint32_t nslots, uint32_t ncells, lp_mode mode);
+
+/** The default of lp_set_fairness_bound: 1 ms. */
+#define LP_FAIRNESS_BOUND_DEFAULT_NS 1000000u
+
+/** LP_BOUNDED: hand the release to a waiter older than bound_ns (0 = the default,
+ *  LP_FAIRNESS_BOUND_DEFAULT_NS; any value up to UINT64_MAX), using clock_ns: a monotonic clock
+ *  in ns that does not wrap (the sync layer offers lp_clock_ns; a test may pass a fake one to
+ *  age waits at will). Ages are
  *  exact in ns for any wait length. Until a clock is set, LP_BOUNDED behaves as
  *  LP_BARGING. LP_EINVAL for other modes or NULL clock. */
-lp_status lp_set_fairness_bound(lp_pool *pool, uint64_t bound_ns, uint64_t (*clock_ns)(void));
+LP_API lp_status lp_set_fairness_bound(lp_pool *pool, uint64_t bound_ns, uint64_t (*clock_ns)(void));
 
 /** The default of lp_set_bypass_bound. */
 #define LP_BYPASS_BOUND_DEFAULT 64u
@@ -185,7 +213,7 @@ lp_status lp_set_fairness_bound(lp_pool *pool, uint64_t bound_ns, uint64_t (*clo
  *  until it is served. Smaller: fairer over short windows, more hand-offs to parked threads
  *  (each a wake-up the slot waits for). Set it before the pool is shared.
  *  LP_EINVAL for other modes, 0, > INT32_MAX, or a NULL pool. */
-lp_status lp_set_bypass_bound(lp_pool *pool, uint32_t releases);
+LP_API lp_status lp_set_bypass_bound(lp_pool *pool, uint32_t releases);
 
 /** The default of lp_set_retry_wakes. */
 #define LP_RETRY_WAKES_DEFAULT 4u
@@ -196,22 +224,22 @@ lp_status lp_set_bypass_bound(lp_pool *pool, uint32_t releases);
  *  retry ends. 0 = no limit (every release with waiters wakes one). Default
  *  LP_RETRY_WAKES_DEFAULT. Set it before the pool is shared. LP_EINVAL for LP_FAIR (it
  *  hands slots over and wakes no one to retry) or a NULL pool. */
-lp_status lp_set_retry_wakes(lp_pool *pool, uint32_t max_in_flight);
+LP_API lp_status lp_set_retry_wakes(lp_pool *pool, uint32_t max_in_flight);
 
 /** The counts and mode given to lp_init; 0 (LP_MODE_INVALID) for a pool it did not set up. */
-uint32_t lp_slot_count(const lp_pool *pool);
-uint32_t lp_waiter_capacity(const lp_pool *pool);
-lp_mode lp_pool_mode(const lp_pool *pool);
+LP_API uint32_t lp_slot_count(const lp_pool *pool);
+LP_API uint32_t lp_waiter_capacity(const lp_pool *pool);
+LP_API lp_mode lp_pool_mode(const lp_pool *pool);
 
 /**
  * Take a free slot without waiting. The scan starts at a per-caller hint (derived from
  * the caller's stack address, so threads start at different slots).
  * @return LP_OK (*slot set), LP_EMPTY, or LP_EINVAL
  */
-lp_status lp_try_get(lp_pool *pool, uint32_t *slot);
+LP_API lp_status lp_try_get(lp_pool *pool, uint32_t *slot);
 
 /** As lp_try_get, with an explicit start hint (e.g. a worker index). */
-lp_status lp_try_get_from(lp_pool *pool, uint32_t hint, uint32_t *slot);
+LP_API lp_status lp_try_get_from(lp_pool *pool, uint32_t hint, uint32_t *slot);
 
 /**
  * Release a held slot. FAIR: if anyone waits, the slot goes straight to the oldest
@@ -219,27 +247,27 @@ lp_status lp_try_get_from(lp_pool *pool, uint32_t hint, uint32_t *slot);
  * @return LP_OK, LP_EINVAL (slot out of range) or LP_ENOTHELD (not held: never taken, or put
  *         already). A slot has no owner: a put of a slot another caller holds releases it.
  */
-lp_status lp_put(lp_pool *pool, uint32_t slot);
+LP_API lp_status lp_put(lp_pool *pool, uint32_t slot);
 
 /** Release a slot whose object is broken: the next taker re-creates it (see
  *  lp_try_get_or_create / lp_get_or_create). Same statuses as lp_put. */
-lp_status lp_put_discard(lp_pool *pool, uint32_t slot);
+LP_API lp_status lp_put_discard(lp_pool *pool, uint32_t slot);
 
 /** Was the object of this held slot created (and not discarded since)? 0 or 1. */
-int lp_slot_created(const lp_pool *pool, uint32_t slot);
+LP_API int lp_slot_created(const lp_pool *pool, uint32_t slot);
 
 /** Object constructor for the *_or_create calls: 0 on success. */
 typedef int (*lp_create_fn)(void *ctx, uint32_t slot);
 
 /** If the held slot's object is not created yet, create it. On failure the slot is
  *  released (discarded) and LP_ECREATE returned. */
-lp_status lp_slot_ensure(lp_pool *pool, uint32_t slot, lp_create_fn create, void *ctx);
+LP_API lp_status lp_slot_ensure(lp_pool *pool, uint32_t slot, lp_create_fn create, void *ctx);
 
 /** lp_try_get, then lp_slot_ensure. */
-lp_status lp_try_get_or_create(lp_pool *pool, uint32_t *slot, lp_create_fn create, void *ctx);
+LP_API lp_status lp_try_get_or_create(lp_pool *pool, uint32_t *slot, lp_create_fn create, void *ctx);
 
 /** Reset a wait record (same as = LP_WAIT_INIT). */
-void lp_wait_init(lp_wait *wait);
+LP_API void lp_wait_init(lp_wait *wait);
 
 /**
  * Get a slot, or queue the caller-owned record `wait` to be handed one.
@@ -257,7 +285,7 @@ void lp_wait_init(lp_wait *wait);
  * mode such a wait keeps the slot it was handed.) In every mode, a call that returns LP_OK
  * has not called the waker and never will for that wait.
  */
-lp_status lp_get_async(lp_pool *pool, lp_wait *wait, lp_waker waker, uint32_t *slot);
+LP_API lp_status lp_get_async(lp_pool *pool, lp_wait *wait, lp_waker waker, uint32_t *slot);
 
 /**
  * Collect the result of a pending wait.
@@ -271,7 +299,7 @@ lp_status lp_get_async(lp_pool *pool, lp_wait *wait, lp_waker waker, uint32_t *s
  *         re-queue found the queue full; the wait has ended), LP_ESTATE (not pending),
  *         LP_EINVAL (e.g. a record pending on another pool: nothing changed)
  */
-lp_status lp_wait_poll(lp_pool *pool, lp_wait *wait, const lp_waker *new_waker, uint32_t *slot);
+LP_API lp_status lp_wait_poll(lp_pool *pool, lp_wait *wait, const lp_waker *new_waker, uint32_t *slot);
 
 /**
  * Withdraw a pending wait. After it returns the pool never touches `wait` again.
@@ -282,28 +310,31 @@ lp_status lp_wait_poll(lp_pool *pool, lp_wait *wait, const lp_waker *new_waker, 
  * @return LP_CANCELLED, LP_OK (slot handed over), LP_ESTATE (not pending: never begun,
  *         finished, or cancelled already), LP_EINVAL (e.g. a record pending on another pool)
  */
-lp_status lp_wait_cancel(lp_pool *pool, lp_wait *wait, uint32_t *slot);
+LP_API lp_status lp_wait_cancel(lp_pool *pool, lp_wait *wait, uint32_t *slot);
 
 /** Diagnostics (racy snapshots, for tests and tools): slots currently held, and queue
  *  tickets outstanding (waiters plus not-yet-reclaimed cancelled cells). */
-uint32_t lp_debug_held(const lp_pool *pool);
-uint32_t lp_debug_queued(const lp_pool *pool);
+LP_API uint32_t lp_debug_held(const lp_pool *pool);
+LP_API uint32_t lp_debug_queued(const lp_pool *pool);
 /** BARGING/BOUNDED/RESTRICTED: waiters woken to retry whose retry has not ended (lp_set_retry_wakes);
  *  0 whenever the pool is idle. */
-uint32_t lp_debug_woken(const lp_pool *pool);
+LP_API uint32_t lp_debug_woken(const lp_pool *pool);
 
 /** Human-readable name of a status. */
-const char *lp_status_str(lp_status st);
+LP_API const char *lp_status_str(lp_status st);
 
-/* ---- sync layer (Linux futex; LP_ENOSYS elsewhere) ------------------------------ */
+/* ---- sync layer (Linux futex; LP_ENOSYS in a build without a platform layer) ------- */
+/* Built with -DLP_PRIM=none (no way to sleep), lp_get, lp_get_timeout, lp_get_begin,
+ * lp_get_finish and lp_get_or_create return LP_ENOSYS whatever their arguments, and change
+ * nothing; the core above (lp_get_async included) works as everywhere. */
 
 /** Block until a slot is free (or handed over). Bounded spin, then park on a futex.
  *  @return LP_OK, LP_EFULL (MAX_WAITERS already waiting), LP_EINVAL */
-lp_status lp_get(lp_pool *pool, uint32_t *slot);
+LP_API lp_status lp_get(lp_pool *pool, uint32_t *slot);
 
 /** As lp_get, giving up after timeout_ns (0: do not wait). The deadline is computed
  *  once, on CLOCK_MONOTONIC. @return LP_OK, LP_ETIMEDOUT, LP_EFULL, LP_EINVAL */
-lp_status lp_get_timeout(lp_pool *pool, uint32_t *slot, uint64_t timeout_ns);
+LP_API lp_status lp_get_timeout(lp_pool *pool, uint32_t *slot, uint64_t timeout_ns);
 
 /** lp_get in two halves. lp_get_begin never blocks: it takes a free slot (LP_OK) or
  *  joins the queue (LP_PENDING), and from then on the caller's place in line is fixed
@@ -315,15 +346,15 @@ lp_status lp_get_timeout(lp_pool *pool, uint32_t *slot, uint64_t timeout_ns);
  *  begin:  LP_OK, LP_PENDING, LP_EFULL, LP_EINVAL, LP_ESTATE (record already pending)
  *  finish: LP_OK, LP_ETIMEDOUT (withdrawn, nothing taken), LP_EFULL (BARGING re-queue
  *          found the queue full), LP_EINVAL, LP_ESTATE (not a pending lp_get_begin wait) */
-lp_status lp_get_begin(lp_pool *pool, lp_wait *wait, uint32_t *slot);
-lp_status lp_get_finish(lp_pool *pool, lp_wait *wait, uint32_t *slot, uint64_t timeout_ns);
+LP_API lp_status lp_get_begin(lp_pool *pool, lp_wait *wait, uint32_t *slot);
+LP_API lp_status lp_get_finish(lp_pool *pool, lp_wait *wait, uint32_t *slot, uint64_t timeout_ns);
 
 /** lp_get_timeout, then lp_slot_ensure (connection-pool style). */
-lp_status lp_get_or_create(lp_pool *pool, uint32_t *slot, uint64_t timeout_ns,
-                           lp_create_fn create, void *ctx);
+LP_API lp_status lp_get_or_create(lp_pool *pool, uint32_t *slot, uint64_t timeout_ns,
+                                  lp_create_fn create, void *ctx);
 
-/** CLOCK_MONOTONIC in ns (for lp_set_fairness_bound). */
-uint64_t lp_clock_ns(void);
+/** CLOCK_MONOTONIC in ns (for lp_set_fairness_bound); 0 in a build without a platform layer. */
+LP_API uint64_t lp_clock_ns(void);
 
 /** Wait-forever value for lp_get_timeout. */
 #define LP_FOREVER UINT64_MAX
@@ -362,7 +393,8 @@ uint64_t lp_clock_ns(void);
  *                   lp_set_retry_wakes: LP_FAIR)
  *   COUNT           slot count 0 or above LP_MAX_SLOTS, waiter count above LP_MAX_WAITERS
  *   STORAGE         slots NULL, cells NULL with ncells > 0 (or not NULL with 0), slots or
- *                   cells misaligned
+ *                   cells misaligned; lp_init_in: mem NULL or misaligned, len below
+ *                   lp_storage_size (0 included)
  *   STATUS          a value that is not an lp_status
  *   NO_INPUT        the call takes nothing that could be bad (listed so that every
  *                   function of this header has a row; pool.misuse checks that it does)
@@ -379,6 +411,9 @@ uint64_t lp_clock_ns(void);
     X(lp_init,              COUNT,          LP_EINVAL)                                   \
     X(lp_init,              MODE,           LP_EINVAL)                                   \
     X(lp_storage_size,      COUNT,          0)                                           \
+    X(lp_init_in,           STORAGE,        LP_EINVAL)                                   \
+    X(lp_init_in,           COUNT,          LP_EINVAL)                                   \
+    X(lp_init_in,           MODE,           LP_EINVAL)                                   \
     X(lp_set_fairness_bound, BAD_POOL,      LP_EINVAL)                                   \
     X(lp_set_fairness_bound, NULL_FN,       LP_EINVAL)                                   \
     X(lp_set_fairness_bound, MODE,          LP_EINVAL)                                   \

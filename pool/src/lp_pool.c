@@ -116,7 +116,7 @@ lp_status lp_init(lp_pool *pool, lp_slot *slots, uint32_t nslots, lp_cell *cells
     p->ncells = ncells;
     p->mode = (uint32_t)mode;
     p->fair_mask = mode == LP_FAIR ? ~0u : 0u;
-    p->bound_ns = 1000000u; /* 1 ms */
+    p->bound_ns = LP_FAIRNESS_BOUND_DEFAULT_NS;
     p->clock_ns = 0;
     p->retry_wakes = LP_RETRY_WAKES_DEFAULT;
     p->bypass_turns = LP_BYPASS_BOUND_DEFAULT;
@@ -140,6 +140,21 @@ lp_status lp_init(lp_pool *pool, lp_slot *slots, uint32_t nslots, lp_cell *cells
     return LP_OK;
 }
 
+lp_status lp_init_in(void *mem, size_t len, uint32_t nslots, uint32_t ncells, lp_mode mode) {
+    if (!mem || lp__misaligned(mem)) return LP_EINVAL;
+    const size_t need = lp_storage_size(nslots, ncells);
+    if (need == 0u || len < need) {
+        /* as a failed lp_init: storage that held a pool no longer passes for one */
+        if (len >= sizeof(lp_pool)) lp__of((lp_pool *)mem)->magic = 0u;
+        return LP_EINVAL;
+    }
+    /* lp_storage_size's layout; every piece is a whole number of cache lines, so each stays aligned */
+    lp_pool *pool = (lp_pool *)mem;
+    lp_slot *slots = (lp_slot *)(void *)(pool + 1);
+    lp_cell *cells = ncells ? (lp_cell *)(void *)(slots + nslots) : 0;
+    return lp_init(pool, slots, nslots, cells, ncells, mode);
+}
+
 lp_status lp__test_set_rounds(lp_pool *pool, uint32_t rounds) {
     if (!lp__valid(pool)) return LP_EINVAL;
     lp__pool *p = lp__of(pool);
@@ -157,7 +172,7 @@ lp_status lp_set_fairness_bound(lp_pool *pool, uint64_t bound_ns, uint64_t (*clo
     if (!lp__valid(pool) || !clock_ns) return LP_EINVAL;
     lp__pool *p = lp__of(pool);
     if (p->mode != LP_BOUNDED) return LP_EINVAL;
-    p->bound_ns = bound_ns == 0u ? 1000000u : bound_ns;
+    p->bound_ns = bound_ns == 0u ? LP_FAIRNESS_BOUND_DEFAULT_NS : bound_ns;
     p->clock_ns = clock_ns;
     return LP_OK;
 }

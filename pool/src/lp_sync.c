@@ -1,7 +1,7 @@
 /*
  * lp_sync.c — blocking gets for threads, on top of the async core: queue a wait record
- * whose waker is a futex word, spin briefly, then park. Only this file and the prim
- * layer touch the OS.
+ * whose waker is a futex word, spin briefly, then park (lp_prim.h: the platform's way to
+ * sleep). Only this file and the prim layer touch the OS.
  */
 #include "lockpool.h"
 #include "lp_atomic.h"
@@ -69,6 +69,7 @@ static uint64_t lp__deadline_of(uint64_t timeout_ns) {
 }
 
 lp_status lp_get_timeout(lp_pool *pool, uint32_t *slot, uint64_t timeout_ns) {
+    if (!lp_prim_blocks) return LP_ENOSYS;
     lp_status st = lp_try_get(pool, slot);
     if (st != LP_EMPTY || timeout_ns == 0u) return st == LP_EMPTY ? LP_ETIMEDOUT : st;
 
@@ -81,11 +82,14 @@ lp_status lp_get_timeout(lp_pool *pool, uint32_t *slot, uint64_t timeout_ns) {
 }
 
 lp_status lp_get_begin(lp_pool *pool, lp_wait *wait, uint32_t *slot) {
+    /* a wait begun here could only be finished by sleeping */
+    if (!lp_prim_blocks) return LP_ENOSYS;
     /* checks the pool, the pointers and the record (LP_ESTATE if pending) itself */
     return lp__get_async_parked(pool, wait, lp__park_wake, slot);
 }
 
 lp_status lp_get_finish(lp_pool *pool, lp_wait *wait, uint32_t *slot, uint64_t timeout_ns) {
+    if (!lp_prim_blocks) return LP_ENOSYS;
     if (!slot) return LP_EINVAL;
     lp_status bad = lp__wait_check(pool, wait);
     if (bad != LP_OK) return bad;
@@ -98,6 +102,7 @@ lp_status lp_get(lp_pool *pool, uint32_t *slot) { return lp_get_timeout(pool, sl
 
 lp_status lp_get_or_create(lp_pool *pool, uint32_t *slot, uint64_t timeout_ns, lp_create_fn create,
                            void *ctx) {
+    if (!lp_prim_blocks) return LP_ENOSYS;
     if (!create) return LP_EINVAL; /* lp_get_timeout checks the pool and slot */
     lp_status st = lp_get_timeout(pool, slot, timeout_ns);
     return st == LP_OK ? lp_slot_ensure(pool, *slot, create, ctx) : st;

@@ -350,6 +350,39 @@ static void drive_lp_storage_size(env *e, enum input in, outcome *o) {
     see_num(o, (unsigned long)lp_storage_size(UINT32_MAX, UINT32_MAX), "UINT32_MAX");
 }
 
+static driver drive_lp_init_in;
+static void drive_lp_init_in(env *e, enum input in, outcome *o) {
+    void *mem = &store_c; /* LP_POOL_DEFINE's layout is lp_init_in's: header, slots, cells */
+    const size_t len = sizeof store_c, need = lp_storage_size(NSLOTS, NCELLS);
+    CHECK(need == len, "lp_storage_size(%d, %d) = %zu, LP_POOL_DEFINE holds %zu", NSLOTS, NCELLS, need, len);
+    EXPECT(lp_init_in(mem, len, NSLOTS, NCELLS, e->mode), LP_OK); /* a pool the failures must undo */
+    switch (in) {
+    case IN_STORAGE:
+        see_st(o, lp_init_in(NULL, len, NSLOTS, NCELLS, e->mode), "mem NULL");
+        see_st(o, lp_init_in((char *)mem + 8, len - 8, NSLOTS, NCELLS - 1, e->mode), "mem misaligned");
+        see_st(o, lp_init_in(mem, 0, NSLOTS, NCELLS, e->mode), "len 0");
+        see_st(o, lp_init_in(mem, need - 1, NSLOTS, NCELLS, e->mode), "len one byte short");
+        see_st(o, lp_init_in(mem, sizeof(lp_pool), NSLOTS, 0, e->mode), "len of the header alone");
+        break;
+    case IN_COUNT:
+        see_st(o, lp_init_in(mem, len, 0, NCELLS, e->mode), "0 slots");
+        see_st(o, lp_init_in(mem, SIZE_MAX, LP_MAX_SLOTS + 1u, NCELLS, e->mode), "LP_MAX_SLOTS + 1");
+        see_st(o, lp_init_in(mem, SIZE_MAX, NSLOTS, LP_MAX_WAITERS + 1u, e->mode), "LP_MAX_WAITERS + 1");
+        break;
+    case IN_MODE:
+        see_st(o, lp_init_in(mem, len, NSLOTS, NCELLS, LP_MODE_INVALID), "LP_MODE_INVALID");
+        see_st(o, lp_init_in(mem, len, NSLOTS, NCELLS, (lp_mode)1000), "1000");
+        break;
+    default:
+        NO_SCENARIO(o);
+    }
+    /* the storage held a pool before the failed calls: none is left */
+    CHECK(lp_slot_count(LP_POOL(store_c)) == 0u, "a failed lp_init_in left the pool usable");
+    EXPECT(lp_init_in(mem, len, NSLOTS, NCELLS, e->mode), LP_OK);
+    CHECK(lp_slot_count(LP_POOL(store_c)) == NSLOTS && lp_waiter_capacity(LP_POOL(store_c)) == NCELLS,
+          "lp_init_in with valid input did not set up the pool");
+}
+
 static driver drive_lp_set_fairness_bound;
 static void drive_lp_set_fairness_bound(env *e, enum input in, outcome *o) {
     switch (in) {

@@ -489,9 +489,9 @@ int main(int argc, char **argv) {
 
     stress_rng rng;
     stress_rng_seed(&rng, o->seed);
-    uint64_t t0 = stress_now_ns(), budget = (uint64_t)(o->seconds * 1e9);
+    uint64_t t0 = lps_now_ns(), budget = (uint64_t)(o->seconds * 1e9);
     long epoch = 0;
-    for (; stress_now_ns() - t0 < budget; epoch++) {
+    for (; lps_now_ns() - t0 < budget; epoch++) {
         int mi = (int)(epoch % o->nmodes);
         S.mode = o->modes[mi];
         static const uint32_t slot_choices[] = {1, 2, 3, 4, 8, 16, 64};
@@ -518,8 +518,8 @@ int main(int argc, char **argv) {
         atomic_store(&S.stop, 0);
 
         stress_barrier_wait(&S.start); /* go */
-        uint64_t epoch_end = stress_now_ns() + (uint64_t)o->epoch_ms * 1000000u;
-        while (stress_now_ns() < epoch_end && stress_now_ns() - t0 < budget)
+        uint64_t epoch_end = lps_now_ns() + (uint64_t)o->epoch_ms * 1000000u;
+        while (lps_now_ns() < epoch_end && lps_now_ns() - t0 < budget)
             stress_sleep_ns(5 * 1000 * 1000);
         atomic_store(&S.stop, 1);
         stress_barrier_wait(&S.end); /* every worker done: nothing held, no wait pending */
@@ -539,7 +539,7 @@ int main(int argc, char **argv) {
     for (unsigned i = 0; i < o->threads; i++)
         pthread_join(S.workers[i].thread, NULL);
     stress_watchdog_stop(&S.wd);
-    double secs = (double)(stress_now_ns() - t0) / 1e9;
+    double secs = (double)(lps_now_ns() - t0) / 1e9;
 
     uint64_t all_ops = 0, all_acq = 0;
     for (int m = 0; m < o->nmodes; m++) {

@@ -122,116 +122,141 @@ static void wait_either(stress_flag_waker *a, stress_flag_waker *b) {
 
 enum fate { FATE_COLLECT, FATE_CANCEL_WITH_SLOT, FATE_CANCEL_NULL, FATE_REPLACE_WAKER };
 
-static void async_episode(worker *w) {
-    shared *sh = w->sh;
-    lp_pool *pool = sh->pool;
-    const int fair = sh->cfg.mode == LP_FAIR;
-    stress_flag_waker *fw = take_waker(w), *fw2 = NULL;
-    uint32_t linger = stress_below(&w->rng, 8) == 0 ? stress_below(&w->rng, 4000) : 0;
-    stress_flag_open(fw, linger);
+/* One lp_get_async wait from its begin to its end, whichever way it ends. */
+typedef struct episode {
+    worker *w;
+    int fair;
+    stress_flag_waker *fw, *fw2; /* the waker it began with; the replacement (FATE_REPLACE_WAKER) */
+    uint32_t linger;
     lp_wait rec;
-    lp_wait_init(&rec);
-    uint32_t slot = UINT32_MAX;
-    int pendings = 0, have = 0;
+    uint32_t slot;
+    int pendings; /* calls that returned LP_PENDING: each queued one ticket */
+    int have;     /* it ended holding a slot */
+    int ended;    /* it ended without one (cancelled, or LP_EFULL on a re-queue) */
+} episode;
 
-    lp_status st = lp_get_async(pool, &rec, stress_flag_waker_of(fw), &slot);
+/* Begin the wait. Returns 1 if it queued (LP_PENDING), 0 if it ended at once (LP_EFULL, or
+ * LP_OK: the slot is then held and released here). */
+static int episode_begin(episode *e) {
+    lp_status st = lp_get_async(e->w->sh->pool, &e->rec, stress_flag_waker_of(e->fw), &e->slot);
     if (st == LP_EFULL) {
-        expect_efull_allowed(w, "lp_get_async");
-        w->efull++;
-        stress_flag_close(fw);
-        STRESS_CHECK(stress_flag_wakes(fw) == 0, "LP_EFULL wait was woken");
-        return;
+        expect_efull_allowed(e->w, "lp_get_async");
+        e->w->efull++;
+        stress_flag_close(e->fw);
+        STRESS_CHECK(stress_flag_wakes(e->fw) == 0, "LP_EFULL wait was woken");
+        return 0;
     }
     if (st == LP_OK) {
-        stress_flag_close(fw);
+        stress_flag_close(e->fw);
         /* FAIR: LP_OK means the waker is never called. BARGING/BOUNDED: a call that queued,
          * rescanned and won a slot may have been reached by a retry wake first; that one
          * wake happens inside the call (it waits for the waker to return), so allow it. */
-        STRESS_CHECK(stress_flag_wakes(fw) <= (fair ? 0 : 1), "lp_get_async returned LP_OK after %d wakes",
-                     stress_flag_wakes(fw));
-        hold_and_release(w, slot);
-        return;
+        STRESS_CHECK(stress_flag_wakes(e->fw) <= (e->fair ? 0 : 1), "lp_get_async returned LP_OK after %d wakes",
+                     stress_flag_wakes(e->fw));
+        hold_and_release(e->w, e->slot);
+        return 0;
     }
     STRESS_CHECK(st == LP_PENDING, "lp_get_async returned %s", lp_status_str(st));
-    pendings = 1;
+    e->pendings = 1;
+    return 1;
+}
 
-    enum fate fate = FATE_COLLECT;
-    if (!sh->cfg.nocancel) {
-        uint32_t r = stress_below(&w->rng, 100);
-        fate = r < 45 ? FATE_COLLECT : r < 65 ? FATE_CANCEL_WITH_SLOT : r < 80 ? FATE_CANCEL_NULL
-                                                                          : FATE_REPLACE_WAKER;
+/* Replace the waker while the wait may be served at the same moment. */
+static void episode_replace_waker(episode *e) {
+    stress_spin(stress_below(&e->w->rng, 3000));
+    e->fw2 = take_waker(e->w);
+    stress_flag_open(e->fw2, e->linger);
+    const lp_waker replacement = stress_flag_waker_of(e->fw2);
+    lp_status st = lp_wait_poll(e->w->sh->pool, &e->rec, &replacement, &e->slot);
+    if (st == LP_OK) {
+        e->have = 1;
+    } else if (st == LP_EFULL) { /* BARGING re-queue found the ring full: the wait has ended */
+        expect_efull_allowed(e->w, "lp_wait_poll (replacing the waker)");
+        e->ended = 1;
+    } else {
+        STRESS_CHECK(st == LP_PENDING, "poll with a new waker returned %s", lp_status_str(st));
+        e->pendings++;
     }
-    int ended = 0;
-    if (fate == FATE_REPLACE_WAKER) {
-        stress_spin(stress_below(&w->rng, 3000));
-        fw2 = take_waker(w);
-        stress_flag_open(fw2, linger);
-        const lp_waker replacement = stress_flag_waker_of(fw2);
-        st = lp_wait_poll(pool, &rec, &replacement, &slot);
-        if (st == LP_OK)
-            have = 1;
-        else if (st == LP_EFULL) /* BARGING re-queue found the ring full: the wait has ended */
-            ended = 1;
-        else {
-            STRESS_CHECK(st == LP_PENDING, "poll with a new waker returned %s", lp_status_str(st));
-            pendings++;
-        }
-        if (st == LP_EFULL)
-            expect_efull_allowed(w, "lp_wait_poll (replacing the waker)");
+}
+
+/* Withdraw the wait at a random point: before, during or after the hand-off. */
+static void episode_cancel(episode *e, int with_slot) {
+    stress_spin(stress_below(&e->w->rng, 5000));
+    if (stress_below(&e->w->rng, 4) == 0)
+        sched_yield();
+    lp_status st = lp_wait_cancel(e->w->sh->pool, &e->rec, with_slot ? &e->slot : NULL);
+    e->w->cancels++;
+    if (!with_slot) {
+        STRESS_CHECK(st == LP_CANCELLED, "cancel(NULL) returned %s", lp_status_str(st));
+        if (e->fair)
+            STRESS_CHECK(stress_flag_wakes(e->fw) <= 1, "FAIR: %d wakes for one wait", stress_flag_wakes(e->fw));
+    } else {
+        STRESS_CHECK(st == LP_CANCELLED || st == LP_OK, "cancel(&slot) returned %s", lp_status_str(st));
+        e->have = st == LP_OK;
+        e->w->cancel_got_slot += (uint64_t)e->have;
+        /* FAIR: a slot comes with exactly one wake (the waker returned before cancel did) */
+        if (e->fair)
+            STRESS_CHECK(stress_flag_wakes(e->fw) == e->have, "FAIR: cancel returned %s after %d wakes",
+                         lp_status_str(st), stress_flag_wakes(e->fw));
     }
-    if (fate == FATE_CANCEL_WITH_SLOT || fate == FATE_CANCEL_NULL) {
-        /* a random point: before, during or after the hand-off */
-        stress_spin(stress_below(&w->rng, 5000));
-        if (stress_below(&w->rng, 4) == 0)
-            sched_yield();
-        st = lp_wait_cancel(pool, &rec, fate == FATE_CANCEL_WITH_SLOT ? &slot : NULL);
-        w->cancels++;
-        if (fate == FATE_CANCEL_NULL) {
-            STRESS_CHECK(st == LP_CANCELLED, "cancel(NULL) returned %s", lp_status_str(st));
-            if (fair)
-                STRESS_CHECK(stress_flag_wakes(fw) <= 1, "FAIR: %d wakes for one wait", stress_flag_wakes(fw));
-        } else {
-            STRESS_CHECK(st == LP_CANCELLED || st == LP_OK, "cancel(&slot) returned %s", lp_status_str(st));
-            have = st == LP_OK;
-            w->cancel_got_slot += (uint64_t)have;
-            /* FAIR: a slot comes with exactly one wake (the waker returned before cancel did) */
-            if (fair)
-                STRESS_CHECK(stress_flag_wakes(fw) == have, "FAIR: cancel returned %s after %d wakes",
-                             lp_status_str(st), stress_flag_wakes(fw));
-        }
-        ended = 1;
-    }
-    while (!have && !ended) {
-        wait_either(fw, fw2);
-        st = lp_wait_poll(pool, &rec, NULL, &slot);
+    e->ended = 1;
+}
+
+/* Wait for wakes and poll until the wait ends. */
+static void episode_collect(episode *e) {
+    while (!e->have && !e->ended) {
+        wait_either(e->fw, e->fw2);
+        lp_status st = lp_wait_poll(e->w->sh->pool, &e->rec, NULL, &e->slot);
         if (st == LP_OK) {
-            have = 1;
+            e->have = 1;
         } else if (st == LP_PENDING) {
             /* FAIR: the one wake means the slot is ours: no second wake would ever come */
-            STRESS_CHECK(!fair, "FAIR: poll after the wake returned LP_PENDING (a waker call still in "
-                                "flight?) and no further wake will come");
-            pendings++;
-            w->requeues++;
+            STRESS_CHECK(!e->fair, "FAIR: poll after the wake returned LP_PENDING (a waker call still in "
+                                   "flight?) and no further wake will come");
+            e->pendings++;
+            e->w->requeues++;
         } else if (st == LP_EFULL) {
-            expect_efull_allowed(w, "lp_wait_poll (re-queue)");
-            w->efull++;
-            ended = 1;
+            expect_efull_allowed(e->w, "lp_wait_poll (re-queue)");
+            e->w->efull++;
+            e->ended = 1;
         } else {
             STRESS_CHECK(0, "poll after a wake returned %s", lp_status_str(st));
         }
     }
-    stress_flag_close(fw);
-    if (fw2)
-        stress_flag_close(fw2);
-    int wakes = wakes_of(fw, fw2);
+}
+
+static void async_episode(worker *w) {
+    episode e = {.w = w, .fair = w->sh->cfg.mode == LP_FAIR, .fw = take_waker(w), .slot = UINT32_MAX};
+    e.linger = stress_below(&w->rng, 8) == 0 ? stress_below(&w->rng, 4000) : 0;
+    stress_flag_open(e.fw, e.linger);
+    lp_wait_init(&e.rec);
+    if (!episode_begin(&e))
+        return;
+
+    enum fate fate = FATE_COLLECT;
+    if (!w->sh->cfg.nocancel) {
+        uint32_t r = stress_below(&w->rng, 100);
+        fate = r < 45 ? FATE_COLLECT : r < 65 ? FATE_CANCEL_WITH_SLOT : r < 80 ? FATE_CANCEL_NULL
+                                                                          : FATE_REPLACE_WAKER;
+    }
+    if (fate == FATE_REPLACE_WAKER)
+        episode_replace_waker(&e);
+    if (fate == FATE_CANCEL_WITH_SLOT || fate == FATE_CANCEL_NULL)
+        episode_cancel(&e, fate == FATE_CANCEL_WITH_SLOT);
+    episode_collect(&e);
+
+    stress_flag_close(e.fw);
+    if (e.fw2)
+        stress_flag_close(e.fw2);
+    int wakes = wakes_of(e.fw, e.fw2);
     /* Every wake answers one ticket of ours, and every ticket but the last came from a call
      * that returned LP_PENDING. BARGING/BOUNDED: the call that finally returned LP_OK may
-     * have queued a ticket that was woken during the call (see lp_get_async above). */
-    STRESS_CHECK(wakes <= pendings + (fair ? 0 : have), "%d wakes for %d times queued", wakes, pendings);
-    if (fair && fate == FATE_COLLECT)
+     * have queued a ticket that was woken during the call (see episode_begin). */
+    STRESS_CHECK(wakes <= e.pendings + (e.fair ? 0 : e.have), "%d wakes for %d times queued", wakes, e.pendings);
+    if (e.fair && fate == FATE_COLLECT)
         STRESS_CHECK(wakes == 1, "FAIR: %d wakes for one hand-off", wakes);
-    if (have)
-        hold_and_release(w, slot);
+    if (e.have)
+        hold_and_release(w, e.slot);
 }
 
 static void one_op(worker *w) {
@@ -399,7 +424,7 @@ int main(int argc, char **argv) {
     if (cfg->bound) snprintf(wakes + strlen(wakes), sizeof wakes - strlen(wakes), " bound=%u", cfg->bound);
     snprintf(name, sizeof name, "pool_stress %s slots=%u cells=%u threads=%u%s%s", cfg->mode_name, cfg->slots,
              cfg->cells, cfg->threads, cfg->nocancel ? " nocancel" : "", wakes);
-    uint64_t t0 = stress_now_ns();
+    uint64_t t0 = lps_now_ns();
     stress_watchdog_start(&sh.wd, name, dump, &sh);
     for (uint32_t i = 0; i < cfg->threads; i++) {
         worker *w = &sh.workers[i];
@@ -424,7 +449,7 @@ int main(int argc, char **argv) {
         requeues += w->requeues;
     }
     stress_watchdog_stop(&sh.wd);
-    double secs = (double)(stress_now_ns() - t0) / 1e9;
+    double secs = (double)(lps_now_ns() - t0) / 1e9;
 
     STRESS_CHECK(stress_total_uses(&sh.slots) == acquired, "per-slot uses %" PRIu64 " != acquisitions %" PRIu64,
                  stress_total_uses(&sh.slots), acquired);

@@ -507,7 +507,7 @@ int main(int argc, char **argv) {
     char name[96];
     snprintf(name, sizeof name, "pool_races %s %s slots=%u", scenario, argv[2], r.slots);
     stress_slots_init(&r.owners, r.slots);
-    uint64_t t0 = stress_now_ns();
+    uint64_t t0 = lps_now_ns();
 
     if (!strcmp(scenario, "fair_fifo")) {
         STRESS_CHECK(r.mode == LP_FAIR, "fair_fifo is a FAIR-mode property");
@@ -523,7 +523,7 @@ int main(int argc, char **argv) {
          * waker_replace: a server finishing between poll's load and its UPDATING CAS is a
          * window of a few instructions, hit about once per 10^5 iterations under TSan). */
         long base = 50000;
-#if defined(STRESS_TSAN)
+#if defined(LPS_TSAN)
         base = !strcmp(scenario, "waker_replace") ? 2000000 : 200000; /* x 25% = 500k / 50k */
 #endif
         r.iterations = stress_scale(base);
@@ -541,7 +541,7 @@ int main(int argc, char **argv) {
     }
     stress_watchdog_stop(&r.wd);
     stress_check_quiescent(r.pool, name);
-    printf("%s: %ld iterations in %.2f s: OK\n", name, r.iterations, (double)(stress_now_ns() - t0) / 1e9);
+    printf("%s: %ld iterations in %.2f s: OK\n", name, r.iterations, (double)(lps_now_ns() - t0) / 1e9);
     stress_slots_free(&r.owners);
     free(storage);
     return 0;

@@ -27,22 +27,7 @@
 #include <time.h>
 
 #include "lockpool.h"
-
-/* ---- sanitizer detection: scale work down where every access is instrumented ---------- */
-#if defined(__SANITIZE_THREAD__)
-#define STRESS_TSAN 1
-#elif defined(__has_feature)
-#if __has_feature(thread_sanitizer)
-#define STRESS_TSAN 1
-#endif
-#endif
-#if defined(__SANITIZE_ADDRESS__)
-#define STRESS_ASAN 1
-#elif defined(__has_feature)
-#if __has_feature(address_sanitizer)
-#define STRESS_ASAN 1
-#endif
-#endif
+#include "lp_support.h" /* LPS_TSAN / LPS_ASAN scale work down; lps_now_ns */
 
 #define STRESS_STALL_SECONDS 60
 
@@ -79,9 +64,9 @@ _Noreturn static inline void stress_fail(const char *file, int line, const char 
  * overrides, e.g. LP_STRESS_SCALE=10 under qemu. */
 static inline long stress_scale(long iterations) {
     long percent = 100;
-#if defined(STRESS_TSAN)
+#if defined(LPS_TSAN)
     percent = 25;
-#elif defined(STRESS_ASAN)
+#elif defined(LPS_ASAN)
     percent = 40;
 #endif
     const char *env = getenv("LP_STRESS_SCALE");
@@ -91,13 +76,7 @@ static inline long stress_scale(long iterations) {
     return n > 0 ? n : 1;
 }
 
-/* ---- time, pauses --------------------------------------------------------------------- */
-
-static inline uint64_t stress_now_ns(void) {
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (uint64_t)ts.tv_sec * 1000000000u + (uint64_t)ts.tv_nsec;
-}
+/* ---- pauses --------------------------------------------------------------------- */
 
 static inline void stress_sleep_ns(long ns) {
     struct timespec ts = {ns / 1000000000L, ns % 1000000000L};
@@ -157,13 +136,13 @@ typedef struct stress_watchdog {
 
 static inline void *stress_watchdog_main(void *arg) {
     stress_watchdog *wd = arg;
-    uint64_t last_progress = 0, last_change = stress_now_ns();
+    uint64_t last_progress = 0, last_change = lps_now_ns();
     /* acquire: pairs with the release store of `done` in stress_watchdog_stop */
     while (!atomic_load_explicit(&wd->done, memory_order_acquire)) {
         stress_sleep_ns(50 * 1000 * 1000);
         /* relaxed: only the number matters, it orders nothing */
         uint64_t p = atomic_load_explicit(&wd->progress, memory_order_relaxed);
-        uint64_t now = stress_now_ns();
+        uint64_t now = lps_now_ns();
         if (p != last_progress) {
             last_progress = p;
             last_change = now;

@@ -200,7 +200,7 @@ static void run(lp_mode mode, const char *mode_name) {
     }
     char name[64];
     snprintf(name, sizeof name, "pool_libuv %s", mode_name);
-    uint64_t t0 = stress_now_ns();
+    uint64_t t0 = lps_now_ns();
     stress_watchdog_start(&t.wd, name, dump, &t);
 
     STRESS_CHECK(uv_loop_init(&t.loop) == 0, "uv_loop_init");
@@ -230,7 +230,7 @@ static void run(lp_mode mode, const char *mode_name) {
            " releaser cycles in %.2f s: OK\n",
            name, LOOP_WAITS, t.target, t.wake_callbacks, t.cancels,
            (uint64_t)atomic_load_explicit(&t.releaser_total, memory_order_relaxed),
-           (double)(stress_now_ns() - t0) / 1e9);
+           (double)(lps_now_ns() - t0) / 1e9);
     stress_slots_free(&t.owners);
 }
 

@@ -1,6 +1,6 @@
 /*
  * unit_api.c — the synchronous, non-blocking surface of the core: lp_init validation,
- * lp_storage_size, getters, try_get / try_get_from / put / put_discard, the created flag
+ * lp_storage_size and lp_init_in, getters, try_get / try_get_from / put / put_discard, the created flag
  * and the *_or_create calls, lp_status_str, lp_wait_init.
  */
 #include <stdlib.h>
@@ -116,24 +116,43 @@ static void storage_size_matches_layout_and_rejects_bad_counts(void **state) {
     assert_int_equal(lp_storage_size(UINT32_MAX, UINT32_MAX), 0);
 }
 
-/* A caller carving header, slots and cells out of one buffer of lp_storage_size bytes. */
-static void storage_size_is_enough_to_carve_a_pool(void **state) {
+static void count_wake(void *ctx) { ++*(int *)ctx; }
+
+/* lp_init_in in a buffer of exactly lp_storage_size bytes, in every mode: every slot and
+ * every waiter cell is usable, and all of it lies inside the buffer (ASan checks the bytes). */
+static void init_in_uses_exactly_storage_size(void **state) {
     (void)state;
-    const uint32_t nslots = 3, ncells = 4;
-    size_t bytes = lp_storage_size(nslots, ncells);
+    enum { NSLOTS = 3, NCELLS = 4 };
+    const lp_mode modes[] = {LP_RESTRICTED, LP_FAIR, LP_BARGING, LP_BOUNDED};
+    size_t bytes = lp_storage_size(NSLOTS, NCELLS);
     assert_true(bytes > 0);
     assert_int_equal(bytes % LP_CACHELINE, 0);
     unsigned char *buf = aligned_alloc(LP_CACHELINE, bytes);
     assert_non_null(buf);
-    lp_pool *pool = (lp_pool *)buf;
-    lp_slot *slots = (lp_slot *)(buf + sizeof(lp_pool));
-    lp_cell *cells = (lp_cell *)(buf + sizeof(lp_pool) + nslots * sizeof(lp_slot));
-    assert_true((unsigned char *)(cells + ncells) == buf + bytes);
-    assert_status(lp_init(pool, slots, nslots, cells, ncells, LP_FAIR), LP_OK);
-    uint32_t held[4];
-    assert_int_equal(take_all(pool, held, 4), nslots);
-    for (uint32_t i = 0; i < nslots; i++)
-        assert_status(lp_put(pool, held[i]), LP_OK);
+    for (size_t m = 0; m < sizeof modes / sizeof modes[0]; m++) {
+        assert_status(lp_init_in(buf, bytes, NSLOTS, NCELLS, modes[m]), LP_OK);
+        lp_pool *pool = (lp_pool *)(void *)buf;
+        assert_int_equal(lp_slot_count(pool), NSLOTS);
+        assert_int_equal(lp_waiter_capacity(pool), NCELLS);
+        assert_int_equal(lp_pool_mode(pool), modes[m]);
+        uint32_t held[NSLOTS + 1], slot;
+        assert_int_equal(take_all(pool, held, NSLOTS + 1), NSLOTS);
+        lp_wait waits[NCELLS + 1];
+        int wakes = 0;
+        for (int i = 0; i <= NCELLS; i++) {
+            lp_wait_init(&waits[i]);
+            assert_status(lp_get_async(pool, &waits[i], (lp_waker){count_wake, &wakes}, &slot),
+                          i < NCELLS ? LP_PENDING : LP_EFULL);
+        }
+        for (int i = 0; i < NCELLS; i++)
+            assert_true(lp_wait_cancel(pool, &waits[i], NULL) == LP_CANCELLED);
+        for (uint32_t i = 0; i < NSLOTS; i++)
+            assert_status(lp_put(pool, held[i]), LP_OK);
+        assert_int_equal(lp_debug_queued(pool), 0);
+    }
+    /* a buffer one byte short is refused, and what it held is no pool any more */
+    assert_status(lp_init_in(buf, bytes - 1, NSLOTS, NCELLS, LP_FAIR), LP_EINVAL);
+    assert_int_equal(lp_slot_count((lp_pool *)(void *)buf), 0);
     free(buf);
 }
 
@@ -351,7 +370,7 @@ int main(void) {
         cmocka_unit_test(init_zero_cells_means_no_waiting),
         cmocka_unit_test(getters_report_init_arguments),
         cmocka_unit_test(storage_size_matches_layout_and_rejects_bad_counts),
-        cmocka_unit_test(storage_size_is_enough_to_carve_a_pool),
+        cmocka_unit_test(init_in_uses_exactly_storage_size),
         cmocka_unit_test(try_get_hands_out_each_slot_once_then_empty),
         cmocka_unit_test(try_get_from_starts_at_the_hint),
         cmocka_unit_test(try_get_rejects_null),

@@ -8,10 +8,11 @@
 
 #include <errno.h>
 #include <linux/futex.h>
-#include <sched.h>
 #include <sys/syscall.h>
 #include <time.h>
 #include <unistd.h>
+
+const int lp_prim_blocks = 1;
 
 int lp_prim_wait(uint32_t *addr, uint32_t expected, uint64_t deadline_ns) {
     struct timespec ts, *tsp = NULL;
@@ -37,5 +38,3 @@ uint64_t lp_prim_now_ns(void) {
     clock_gettime(CLOCK_MONOTONIC, &ts);
     return (uint64_t)ts.tv_sec * 1000000000u + (uint64_t)ts.tv_nsec;
 }
-
-void lp_prim_yield(void) { sched_yield(); }

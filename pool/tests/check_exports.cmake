@@ -1,0 +1,58 @@
+# The shared library exports exactly the functions lockpool.h declares, and the header marks
+# every one of them LP_API: nothing internal (lp__*, lp_prim_*) leaks, nothing public is
+# missing. The instrumentation symbols of a sanitizer build are not the library's.
+#   cmake -DHEADER=lockpool.h -DLIB=liblockpool.so -DNM=nm -P check_exports.cmake
+foreach(v HEADER LIB NM)
+  if(NOT DEFINED ${v} OR "${${v}}" STREQUAL "")
+    message(FATAL_ERROR "check_exports: -D${v}=... missing")
+  endif()
+endforeach()
+
+# Declarations start in column 0 ("LP_API lp_status lp_put(", "LP_API const char *lp_status_str(").
+file(STRINGS "${HEADER}" lines REGEX "^[A-Za-z_][A-Za-z0-9_ ]*[ *]lp_[a-z0-9_]+\\(")
+set(declared "")
+foreach(line IN LISTS lines)
+  if(line MATCHES "^typedef")
+    continue()
+  endif()
+  string(REGEX MATCH "lp_[a-z0-9_]+\\(" name "${line}")
+  string(REPLACE "(" "" name "${name}")
+  if(NOT line MATCHES "^LP_API ")
+    message(FATAL_ERROR "check_exports: ${HEADER} declares ${name} without LP_API:\n  ${line}")
+  endif()
+  list(APPEND declared ${name})
+endforeach()
+list(LENGTH declared ndeclared)
+if(ndeclared LESS 25)
+  message(FATAL_ERROR "check_exports: found only ${ndeclared} declarations in ${HEADER}")
+endif()
+
+execute_process(COMMAND "${NM}" -D --defined-only "${LIB}" RESULT_VARIABLE rc OUTPUT_VARIABLE out ERROR_VARIABLE err)
+if(NOT rc EQUAL 0)
+  message(FATAL_ERROR "check_exports: ${NM} -D ${LIB} failed: ${err}")
+endif()
+string(REPLACE "\n" ";" out "${out}")
+set(exported "")
+foreach(line IN LISTS out)
+  # "<address> <type> <name>": code and data alike (a leaked variable is a leak too)
+  if(NOT line MATCHES "^[0-9a-fA-F]* *[A-Za-z] ([^ ]+)$")
+    continue()
+  endif()
+  set(sym "${CMAKE_MATCH_1}")
+  if(sym MATCHES "^(__(odr_asan|asan|tsan|ubsan|sanitizer)|_init$|_fini$)")
+    continue()
+  endif()
+  list(APPEND exported ${sym})
+endforeach()
+
+set(extra ${exported})
+list(REMOVE_ITEM extra ${declared})
+set(missing ${declared})
+list(REMOVE_ITEM missing ${exported})
+if(extra OR missing)
+  message(FATAL_ERROR "check_exports: ${LIB} and ${HEADER} disagree:\n"
+                      "  exported but not declared LP_API: ${extra}\n"
+                      "  declared but not exported: ${missing}")
+endif()
+list(LENGTH exported nexported)
+message(STATUS "check_exports: ${LIB} exports exactly the ${nexported} functions lockpool.h declares")
