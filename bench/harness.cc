@@ -415,75 +415,95 @@ OrderMetrics order_metrics(const Run &r) {
     return m;
 }
 
-void finish_run(benchmark::State &state, Run &r) {
-    const int n = r.threads;
-    Hist merged;
-    std::vector<uint64_t> per_thread(static_cast<std::size_t>(n));
-    std::vector<uint64_t> per_task;
-    uint64_t ops = 0, attempts = 0, empty = 0, efull = 0, errors = r.teardown_errors, grants = 0, reacq = 0;
-    uint64_t wait_max = 0;
+// Every thread's stats of a finished run, summed (or merged, or the extremes).
+struct RunTotals {
+    Hist merged;                      // latency of every thread
+    std::vector<uint64_t> per_thread;  // ops per thread
+    std::vector<uint64_t> per_task;    // async: ops per task, every thread's
+    uint64_t ops = 0, attempts = 0, empty = 0, efull = 0, errors = 0, grants = 0, reacq = 0, wait_max = 0;
     uint64_t min_enter = UINT64_MAX, max_enter = 0, min_exit = UINT64_MAX, max_exit = 0;
     bool pin_ok = true;
-    for (int t = 0; t < n; ++t) {
-        const ThreadStats &s = *r.stats[static_cast<std::size_t>(t)];
-        merged.merge(s.hist);
-        per_thread[static_cast<std::size_t>(t)] = s.ops;
-        per_task.insert(per_task.end(), s.task_ops.begin(), s.task_ops.end());
-        ops += s.ops;
-        attempts += s.attempts;
-        empty += s.empty;
-        efull += s.efull;
-        wait_max = std::max(wait_max, s.max_wait_ns);
-        errors += s.errors;
-        grants += s.grants;
-        reacq += s.reacquires;
-        pin_ok = pin_ok && s.pin_ok;
-        min_enter = std::min(min_enter, s.enter_ns);
-        max_enter = std::max(max_enter, s.enter_ns);
-        min_exit = std::min(min_exit, s.exit_ns);
-        max_exit = std::max(max_exit, s.exit_ns);
-    }
-    const OrderMetrics order = order_metrics(r);
-    const double span_s = max_exit > min_enter ? static_cast<double>(max_exit - min_enter) / 1e9 : 0;
-    const double overlap = min_exit > max_enter ? static_cast<double>(min_exit - max_enter) / 1e9 : 0;
-    const Fairness f = fairness_of(per_thread);
+};
 
-    auto &ctr = state.counters;
-    ctr["ops_per_s"] = span_s > 0 ? static_cast<double>(ops) / span_s : 0;
-    ctr["ops"] = static_cast<double>(ops);
-    ctr["lat_p50_ns"] = static_cast<double>(merged.quantile(0.50));
-    ctr["lat_p90_ns"] = static_cast<double>(merged.quantile(0.90));
-    ctr["lat_p99_ns"] = static_cast<double>(merged.quantile(0.99));
-    ctr["lat_p999_ns"] = static_cast<double>(merged.quantile(0.999));
-    ctr["lat_p9999_ns"] = static_cast<double>(merged.quantile(0.9999));
-    ctr["lat_max_ns"] = static_cast<double>(merged.max());
-    ctr["lat_samples"] = static_cast<double>(merged.total());
+RunTotals sum_threads(const Run &r) {
+    RunTotals t;
+    t.errors = r.teardown_errors;
+    for (const auto &sp : r.stats) {
+        const ThreadStats &s = *sp;
+        t.merged.merge(s.hist);
+        t.per_thread.push_back(s.ops);
+        t.per_task.insert(t.per_task.end(), s.task_ops.begin(), s.task_ops.end());
+        t.ops += s.ops;
+        t.attempts += s.attempts;
+        t.empty += s.empty;
+        t.efull += s.efull;
+        t.wait_max = std::max(t.wait_max, s.max_wait_ns);
+        t.errors += s.errors;
+        t.grants += s.grants;
+        t.reacq += s.reacquires;
+        t.pin_ok = t.pin_ok && s.pin_ok;
+        t.min_enter = std::min(t.min_enter, s.enter_ns);
+        t.max_enter = std::max(t.max_enter, s.enter_ns);
+        t.min_exit = std::min(t.min_exit, s.exit_ns);
+        t.max_exit = std::max(t.max_exit, s.exit_ns);
+    }
+    return t;
+}
+
+double fraction(uint64_t part, uint64_t whole) {
+    return whole ? static_cast<double>(part) / static_cast<double>(whole) : 0;
+}
+
+// The counters every row carries (bench/JSON.md).
+void set_common_counters(benchmark::UserCounters &ctr, const Run &r, const RunTotals &t) {
+    const OrderMetrics order = order_metrics(r);
+    const double span_s = t.max_exit > t.min_enter ? static_cast<double>(t.max_exit - t.min_enter) / 1e9 : 0;
+    const double overlap = t.min_exit > t.max_enter ? static_cast<double>(t.min_exit - t.max_enter) / 1e9 : 0;
+    const Fairness f = fairness_of(t.per_thread);
+    ctr["ops_per_s"] = span_s > 0 ? static_cast<double>(t.ops) / span_s : 0;
+    ctr["ops"] = static_cast<double>(t.ops);
+    ctr["lat_p50_ns"] = static_cast<double>(t.merged.quantile(0.50));
+    ctr["lat_p90_ns"] = static_cast<double>(t.merged.quantile(0.90));
+    ctr["lat_p99_ns"] = static_cast<double>(t.merged.quantile(0.99));
+    ctr["lat_p999_ns"] = static_cast<double>(t.merged.quantile(0.999));
+    ctr["lat_p9999_ns"] = static_cast<double>(t.merged.quantile(0.9999));
+    ctr["lat_max_ns"] = static_cast<double>(t.merged.max());
+    ctr["lat_samples"] = static_cast<double>(t.merged.total());
     ctr["jain"] = f.jain;
     ctr["minmax_share"] = f.minmax_share;
     ctr["cv_thread_ops"] = f.cv;
     ctr["fifo_violations_per_m"] = order.fifo_violations_per_m;
     ctr["max_bypass"] = order.max_bypass;
-    ctr["max_wait_ns"] = order.fifo_violations_per_m < 0 ? -1 : static_cast<double>(wait_max);
-    ctr["reacquire_frac"] = grants ? static_cast<double>(reacq) / static_cast<double>(grants) : 0;
+    ctr["max_wait_ns"] = order.fifo_violations_per_m < 0 ? -1 : static_cast<double>(t.wait_max);
+    ctr["reacquire_frac"] = fraction(t.reacq, t.grants);
     ctr["full_concurrency"] = span_s > 0 ? std::min(1.0, overlap / span_s) : 0;
-    ctr["empty_frac"] = attempts ? static_cast<double>(empty) / static_cast<double>(attempts) : 0;
-    ctr["efull"] = static_cast<double>(efull);
-    ctr["errors"] = static_cast<double>(errors);
-    ctr["pin_ok"] = r.c->pin_policy().kind == PinKind::None ? -1 : (pin_ok ? 1 : 0);
+    ctr["empty_frac"] = fraction(t.empty, t.attempts);
+    ctr["efull"] = static_cast<double>(t.efull);
+    ctr["errors"] = static_cast<double>(t.errors);
+    ctr["pin_ok"] = r.c->pin_policy().kind == PinKind::None ? -1 : (t.pin_ok ? 1 : 0);
     ctr["mem_node"] = r.mem.node_os;
+    ctr["task_jain"] = t.per_task.empty() ? -1 : fairness_of(t.per_task).jain;
+}
+
+// For --lp_detail_out. GB calls each repetition of an instance in turn (interleaved or not), so
+// the append order is the repetition index; histograms and thread ops add over repetitions.
+void keep_detail(const Run &r, const RunTotals &t) {
+    Detail &d = details()[r.c->name(r.threads)];
+    d.hist.merge(t.merged);
+    d.thread_ops.resize(t.per_thread.size(), 0);
+    for (std::size_t i = 0; i < t.per_thread.size(); ++i) d.thread_ops[i] += t.per_thread[i];
+    d.per_rep_ops.push_back(t.per_thread);
+}
+
+void finish_run(benchmark::State &state, Run &r) {
+    const RunTotals t = sum_threads(r);
+    set_common_counters(state.counters, r, t);
     // Every row carries the same counters (GB's CSV reporter aborts on a counter the first row
     // lacked): -1 where not applicable, including every other registered workload's own counters.
     // Per-thread ops, whose number varies, go to the detail file.
-    ctr["task_jain"] = per_task.empty() ? -1 : fairness_of(per_task).jain;
-    for (const char *name : family_counter_names()) ctr[name] = -1;
-    if (r.c->family->counters) r.c->family->counters(r, ctr);
-
-    // GB calls each repetition of an instance in turn (interleaved or not): append = repetition index.
-    Detail &d = details()[r.c->name(n)];  // repetitions merge: histograms add, thread ops add
-    d.hist.merge(merged);
-    d.thread_ops.resize(per_thread.size(), 0);
-    for (std::size_t t = 0; t < per_thread.size(); ++t) d.thread_ops[t] += per_thread[t];
-    d.per_rep_ops.push_back(per_thread);
+    for (const char *name : family_counter_names()) state.counters[name] = -1;
+    if (r.c->family->counters) r.c->family->counters(r, state.counters);
+    keep_detail(r, t);
 }
 }  // namespace
 
