@@ -63,6 +63,17 @@ uint64_t brute_bypass(const std::vector<GrantRecord> &v, const std::vector<Relea
     return best;
 }
 
+// The shape of a random record set: grants, arrivals (tickets 0..arrivals-1), release stamps.
+struct SetShape {
+    std::size_t grants;
+    uint64_t arrivals, seqs;
+};
+SetShape random_shape(std::mt19937_64 &rng) {
+    const std::size_t grants = 1 + rng() % 60;
+    const uint64_t arrivals = 1 + rng() % 20, seqs = 1 + rng() % 30;
+    return SetShape{grants, arrivals, seqs};
+}
+
 // Release records for stamps 1..seqs-1, about two in three of them, each ending 0-3 later.
 std::vector<ReleaseRecord> random_releases(std::mt19937_64 &rng, uint64_t seqs) {
     std::vector<ReleaseRecord> rel;
@@ -132,14 +143,14 @@ void test_overlapping_releases_and_split_get() {
 void test_count_matches_definition() {
     for (uint32_t seed = 1; seed <= 200; ++seed) {
         std::mt19937_64 rng(seed);
-        const std::size_t n = 1 + rng() % 60;
-        const uint64_t arrivals = 1 + rng() % 20, seqs = 1 + rng() % 30;
+        const SetShape shape = random_shape(rng);
+        const uint64_t arrivals = shape.arrivals, seqs = shape.seqs;
         std::vector<GrantRecord> v;
         std::vector<uint64_t> tickets(arrivals);
         for (uint64_t t = 0; t < arrivals; ++t) tickets[t] = t;
         std::shuffle(tickets.begin(), tickets.end(), rng);
         std::size_t next_ticket = 0;
-        for (std::size_t k = 0; k < n; ++k) {
+        for (std::size_t k = 0; k < shape.grants; ++k) {
             const bool waited = next_ticket < tickets.size() && rng() % 2 == 0;  // tickets are unique
             const uint64_t seq = rng() % seqs;
             if (waited) {
@@ -199,14 +210,13 @@ void test_bypass_cases() {
 void test_bypass_matches_definition() {
     for (uint32_t seed = 1; seed <= 300; ++seed) {
         std::mt19937_64 rng(seed);
-        const std::size_t n = 1 + rng() % 60;
-        const uint64_t arrivals = 1 + rng() % 20, seqs = 1 + rng() % 30;
+        const SetShape shape = random_shape(rng);
         std::vector<GrantRecord> v;
-        for (std::size_t k = 0; k < n; ++k) {
-            const uint64_t seq = rng() % seqs, t = rng() % arrivals;
+        for (std::size_t k = 0; k < shape.grants; ++k) {
+            const uint64_t seq = rng() % shape.seqs, t = rng() % shape.arrivals;
             v.push_back(rng() % 2 ? W(t, seq) : rng() % 2 ? WS(t - rng() % (t + 1), t, seq) : F(t, seq));
         }
-        const std::vector<ReleaseRecord> rel = random_releases(rng, seqs);
+        const std::vector<ReleaseRecord> rel = random_releases(rng, shape.seqs);
         CHECK(max_bypass(v, {}) == brute_bypass(v));
         CHECK(max_bypass(v, rel) == brute_bypass(v, rel));
     }
