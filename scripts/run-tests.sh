@@ -9,18 +9,22 @@
 # Phase "numa" boots a two-node qemu guest and checks the bench's thread and memory placement
 # inside it (scripts/check-numa-vm.sh: needs root and the Debian mirror; without root it is
 # reported as skipped, and fails under --only numa).
+# Phase "walkthrough" does baselines/README.md's "Adding a design" in a copy of the tree (one
+# design file, one registry line, a Release build of lockpool-bench, a short run, the report) and
+# checks the new design reaches the JSON, the report and the plots (ctest label "walkthrough").
 # Phase "prim_none" builds the pool without a platform layer (-DLP_PRIM=none, as for a platform
 # without futexes) and runs the pool tests that build there: the blocking calls answer LP_ENOSYS.
 # Phase "container" builds the Dockerfile's image and runs its main job in it, with no daemon
 # and no registry (scripts/check-container.sh).
-#   scripts/run-tests.sh [--no-deps] [--only normal|soak|prim_none|asan|tsan|history|numa|container]
+#   scripts/run-tests.sh [--no-deps] [--only normal|soak|prim_none|asan|tsan|history|walkthrough|numa|container]
 set -euo pipefail
 top=$(cd "$(dirname "$0")/.." && pwd)
-usage="usage: $0 [--no-deps] [--only normal|soak|prim_none|asan|tsan|history|numa|container]
+usage="usage: $0 [--no-deps] [--only normal|soak|prim_none|asan|tsan|history|walkthrough|numa|container]
   --no-deps   do not install the packages (scripts/install-deps.sh) first
   --only P    run one phase: a build + ctest (normal, soak, asan, tsan), the pool built without
-              a platform layer (prim_none), lp-history's tests (history), the two-node qemu
-              guest (numa) or the container image (container)"
+              a platform layer (prim_none), lp-history's tests (history), adding a design as
+              baselines/README.md says (walkthrough), the two-node qemu guest (numa) or the
+              container image (container)"
 deps=1; only=""
 while [ $# -gt 0 ]; do
   case "$1" in
@@ -33,8 +37,8 @@ while [ $# -gt 0 ]; do
   shift
 done
 case "$only" in
-  ""|normal|soak|prim_none|asan|tsan|history|numa|container) ;;
-  *) echo "$0: --only wants normal, soak, prim_none, asan, tsan, history, numa or container, not '$only'" >&2; exit 2 ;;
+  ""|normal|soak|prim_none|asan|tsan|history|walkthrough|numa|container) ;;
+  *) echo "$0: --only wants normal, soak, prim_none, asan, tsan, history, walkthrough, numa or container, not '$only'" >&2; exit 2 ;;
 esac
 [ "$deps" -eq 0 ] || "$top/scripts/install-deps.sh"
 
@@ -54,7 +58,7 @@ run_build() {  # phase, build name, sanitizer, extra ctest args... (cmake -D opt
 }
 mkdir -p "$top/build"
 start=$(date +%s)
-run_build normal normal "" -LE "soak|history"
+run_build normal normal "" -LE "soak|history|walkthrough"
 run_build soak normal "" -L soak
 run_prim_none() {
   [ -z "$only" ] || [ "$only" = prim_none ] || return 0
@@ -64,19 +68,24 @@ run_prim_none() {
   echo "=== [prim_none] passed in $(( $(date +%s) - t0 )) s ==="
 }
 run_prim_none
-run_history() {
-  [ -z "$only" ] || [ "$only" = history ] || return 0
+# A phase that runs one ctest label in the normal build's folder: phase, label, ctest timeout,
+# then the targets its tests need built first, if any.
+run_on_normal() {
+  local phase=$1 label=$2 timeout=$3; shift 3
+  [ -z "$only" ] || [ "$only" = "$phase" ] || return 0
   local dir="$top/build/test-normal" t0
   t0=$(date +%s)
-  echo "=== [history] configure + build (the normal build's folder) ==="
+  echo "=== [$phase] configure + build (the normal build's folder) ==="
   cmake -S "$top" -B "$dir" -DCMAKE_BUILD_TYPE=RelWithDebInfo -DLP_SANITIZER="" >"$dir.configure.log" 2>&1 \
     || { cat "$dir.configure.log"; return 1; }
-  cmake --build "$dir" -j "$jobs" --target lockpool-bench
-  echo "=== [history] ctest -L history ==="
-  (cd "$dir" && ctest --output-on-failure -j "$jobs" --timeout 600 -L history)
-  echo "=== [history] passed in $(( $(date +%s) - t0 )) s ==="
+  [ $# -eq 0 ] || cmake --build "$dir" -j "$jobs" --target "$@"
+  echo "=== [$phase] ctest -L $label ==="
+  (cd "$dir" && ctest --output-on-failure -j "$jobs" --timeout "$timeout" -L "$label")
+  echo "=== [$phase] passed in $(( $(date +%s) - t0 )) s ==="
 }
-run_history
+run_on_normal history history 600 lockpool-bench
+# The walkthrough builds its own copy of the tree.
+run_on_normal walkthrough walkthrough 1800
 run_build asan asan "address;undefined" -LE verify
 TSAN_OPTIONS="halt_on_error=1 second_deadlock_stack=1" run_build tsan tsan "thread" -LE verify
 run_numa() {

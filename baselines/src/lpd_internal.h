@@ -216,11 +216,6 @@ static inline int lpd_spin_get(void *self, uintptr_t *handle, uint64_t timeout_n
     }
 }
 
-/* ---- the designs (registry.c lists the ones this build has) ------------------------- */
-extern const lpd_design lpd_lockpool, lpd_lockpool_fair, lpd_lockpool_barging, lpd_lockpool_bounded,
-    lpd_lockpool_fair_scan0, lpd_lockpool_barging_wakeall, lpd_pthread, lpd_spin_ttas, lpd_spin_ticket, lpd_urcu, lpd_ck_mcs,
-    lpd_malloc;
-
 /** designs/malloc.c: the jemalloc version measured ("" if jemalloc is unusable). */
 const char *lpd_malloc_jemalloc_version(void);
 

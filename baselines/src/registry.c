@@ -1,30 +1,21 @@
 /*
- * registry.c — the designs compiled into this build, LockPool's modes first.
+ * registry.c — the designs compiled into this build, LockPool's modes first (the list is
+ * registry.def).
  */
 #include <string.h>
 
 #include "lpd_config.h"
 #include "lpd_internal.h"
 
+/* Each design's symbol, declared and then listed from the one list in registry.def. */
+#define LPD_DESIGN(sym) extern const lpd_design sym;
+#include "registry.def"
+#undef LPD_DESIGN
+
 static const lpd_design *const all_designs[] = {
-    &lpd_lockpool,
-    &lpd_lockpool_fair,
-    &lpd_lockpool_barging,
-    &lpd_lockpool_bounded,
-    &lpd_lockpool_fair_scan0,
-    &lpd_lockpool_barging_wakeall,
-    &lpd_pthread,
-    &lpd_spin_ttas,
-    &lpd_spin_ticket,
-#if LPD_HAVE_URCU
-    &lpd_urcu,
-#endif
-#if LPD_HAVE_CK
-    &lpd_ck_mcs,
-#endif
-#if LPD_HAVE_JEMALLOC
-    &lpd_malloc,
-#endif
+#define LPD_DESIGN(sym) &sym,
+#include "registry.def"
+#undef LPD_DESIGN
 };
 
 const lpd_design *const *lpd_designs(size_t *count) {

@@ -1,7 +1,8 @@
 /*
  * fuzz_init.c — libFuzzer target for the set-up calls with hostile arguments: lp_init with
  * random counts, NULL and misaligned pointers, bad modes; lp_storage_size with random
- * counts; lp_set_fairness_bound and lp_set_bypass_bound on every mode. Nothing may crash, and each call must
+ * counts; lp_init_in with hostile lengths and alignment; lp_set_fairness_bound and
+ * lp_set_bypass_bound on every mode. Nothing may crash, and each call must
  * answer what the header promises (LP_OK only for valid input; a valid pool must work; after
  * a failed lp_init, calls on that pool answer LP_EINVAL).
  */
@@ -83,10 +84,44 @@ static void check_pool_works(lp_pool *pool, uint32_t nslots, uint32_t ncells, ui
     CHECK(lp_debug_held(pool) == 0u && lp_debug_queued(pool) == 0u, "pool not empty after use");
 }
 
-/* Input: counts (bytes 0-3, 4-7), flags (8: small counts, NULL pointers, no clock, bound shift),
- * mode (9), misalignment (10), slot hint (11); bytes 8-11 are also the bounds' value. */
+/* lp_init_in with the same counts and mode, in storage of a hostile length and alignment: LP_OK
+ * exactly for valid input in an aligned block of at least lp_storage_size bytes (the length is
+ * never more than the block really has, so a wrong answer cannot write past it). */
+static LP_POOL_DEFINE(room_in, ROOM_SLOTS, ROOM_CELLS);
+static void fuzz_init_in(const uint8_t *data) {
+    uint32_t nslots = rd32(data), ncells = rd32(data + 4);
+    uint8_t flags = data[8], misalign = data[10], shrink = data[11];
+    if (flags & 0x80) nslots %= ROOM_SLOTS + 1;
+    if (flags & 0x40) ncells %= ROOM_CELLS + 1;
+    lp_mode mode = (lp_mode)(data[9] % 6); /* 4 and 5 are not modes */
+    size_t need = lp_storage_size(nslots, ncells), offset = (misalign & 4) ? 8u : 0u;
+    size_t have = sizeof room_in - offset;
+    size_t len = (flags & 0x20) ? shrink : (need && need <= have ? need - (shrink & 1u) : have - shrink);
+    if (len > have) len = have;
+    void *mem = (flags & 0x10) ? NULL : (char *)&room_in + offset;
+    lp_status st = lp_init_in(mem, len, nslots, ncells, mode);
+    int valid = mem && !offset && need != 0u && len >= need && (int)mode <= 3;
+    CHECK((st == LP_OK) == valid, "lp_init_in(len=%zu of %zu needed, n=%u, c=%u, offset=%zu, mode=%d) = %s", len,
+          need, nslots, ncells, offset, (int)mode, lp_status_str(st));
+    if (st != LP_OK) {
+        CHECK(st == LP_EINVAL, "lp_init_in failed with %s", lp_status_str(st));
+        CHECK(mem == NULL || len < sizeof(lp_pool) || offset || lp_slot_count((lp_pool *)mem) == 0u,
+              "a failed lp_init_in left a pool");
+        return;
+    }
+    lp_pool *pool = (lp_pool *)mem;
+    CHECK(lp_slot_count(pool) == nslots && lp_waiter_capacity(pool) == ncells && lp_pool_mode(pool) == mode,
+          "accessors disagree with lp_init_in");
+    check_pool_works(pool, nslots, ncells, shrink);
+    memset(&room_in, 0, sizeof room_in);
+}
+
+/* Input: counts (bytes 0-3, 4-7), flags (8: small counts, NULL pointers, no clock, bound shift;
+ * for lp_init_in NULL storage and the kind of length), mode (9), misalignment (10), slot hint and
+ * lp_init_in's length cut (11); bytes 8-11 are also the bounds' value. */
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
     if (size < 12) return 0;
+    fuzz_init_in(data);
     uint32_t nslots = rd32(data), ncells = rd32(data + 4);
     uint8_t flags = data[8], mode_byte = data[9], misalign = data[10];
     /* Small counts often, so valid pools are exercised too. */

@@ -34,6 +34,9 @@ RENAMED = {"cv_thread_ops": "cv"}
 DESIGN_FLAGS_KEY = "lp_design_flags"
 # Context key with each design's one-line description, {design: "..."}, same order.
 DESIGN_SUMMARIES_KEY = "lp_design_summaries"
+# Context key with each design's settings as its init applies them, {design: {setting: value}}
+# (LockPool: mode, bypass_bound, retry_wakes, fairness_bound_ns), same order.
+DESIGN_PARAMS_KEY = "lp_design_params"
 
 # Aggregates over the repetitions of one benchmark, defined here once and used by the report, the
 # plots and the targets: `median` is the typical repetition; `worst` the least favourable one
@@ -201,6 +204,17 @@ class Run:
         if not isinstance(flags, dict) or not all(isinstance(v, list) for v in flags.values()):
             raise ValueError(f"context key {DESIGN_FLAGS_KEY} is not an object of flag lists")
         return {str(d): [str(f) for f in v] for d, v in flags.items()}
+
+    def design_params(self, design):
+        """{setting: value} of one design as the run's context records it ({} if the run does not
+        record settings, or the design has none)."""
+        raw = self.context.get(DESIGN_PARAMS_KEY)
+        try:
+            params = json.loads(raw) if isinstance(raw, str) else raw
+        except ValueError:
+            return {}
+        mine = params.get(design) if isinstance(params, dict) else None
+        return dict(mine) if isinstance(mine, dict) else {}
 
     # ---- selection -------------------------------------------------------------------
     def keys(self, workload=None, design=None, threads=None):

@@ -366,7 +366,7 @@ def _bounded_latency_row(run, workload, limit):
             floors[key._replace(design="*")] = floor
         elif why:
             whys.append(why)
-    what = fill(t["what"]["latency"], workload=workload, limit=_fmt_ns(limit))
+    what = fill(t["what"]["latency"], workload=workload, multiple=t["limits"]["bound_multiple"], limit=_fmt_ns(limit))
     if at is None:
         return Row("bounded", what, "-", None)
     measured, bound = f"{_fmt_ns(lat)} ({_threads(at.threads)})", None
@@ -403,7 +403,13 @@ def bounded_rows(run):
     what = fill(t["what"]["throughput"], limit=f"{limit:g}", ref=BARGING)
     rows = [Row("bounded", what, "-" if where is None else f"worst {_fmt_ratio(worst)} ({_where(where)})",
                 None if where is None else worst >= limit)]
-    return rows + [_bounded_latency_row(run, w, t["limits"]["max_wait_ns"]) for w in t["workloads"]]
+    limit = bounded_limit_ns(run)
+    if limit is None:
+        return rows + [Row("bounded", fill(t["what"]["latency"], workload=w, multiple=t["limits"]["bound_multiple"],
+                                           limit="?"),
+                           f"this run does not record {BOUNDED}'s fairness bound (lp_design_params)", None)
+                       for w in t["workloads"]]
+    return rows + [_bounded_latency_row(run, w, limit) for w in t["workloads"]]
 
 
 def scaling_rows(run):
@@ -594,12 +600,25 @@ def _reason_bounded(run):
     if math.isnan(f) or math.isnan(b):
         return None
     return fill(T["bounded"]["why"], fair_max=_fmt_ns(f), mode_max=_fmt_ns(b),
-                limit=_fmt_ns(T["bounded"]["limits"]["max_wait_ns"]))
+                limit=_fmt_ns(bounded_limit_ns(run) or math.nan))
+
+
+def bounded_limit_ns(run):
+    """The bounded target's latency limit: its multiple of the fairness bound the run's bounded
+    mode ran with (lp_design_params' fairness_bound_ns); None if the run does not record it."""
+    bound = run.design_params(BOUNDED).get("fairness_bound_ns")
+    if not isinstance(bound, (int, float)) or isinstance(bound, bool) or bound <= 0:
+        return None
+    return T["bounded"]["limits"]["bound_multiple"] * bound
 
 
 def retry_wakes(run):
-    """The retry-wake limit the run's BARGING-style modes ran with, from its context (lp_retry_wakes:
-    "default (4)" or the number given), as text; None if the run does not record it."""
+    """The retry-wake limit the run's barging mode ran with, from its context (lp_design_params'
+    retry_wakes; runs made before it: lp_retry_wakes, "default (4)" or the number given), as text;
+    None if the run does not record it."""
+    wakes = run.design_params(BARGING).get("retry_wakes")
+    if isinstance(wakes, int) and not isinstance(wakes, bool):
+        return str(wakes)
     m = re.search(r"\d+", str(run.context.get("lp_retry_wakes", "")))
     return m.group(0) if m else None
 

@@ -35,8 +35,12 @@ REGISTRY = {
 def registry_context(registry=None):
     """The context keys a bench writes for this registry (default REGISTRY)."""
     reg = REGISTRY if registry is None else registry
+    params = {"lockpool": {"mode": "RESTRICTED", "bypass_bound": 64, "retry_wakes": 4},
+              "lockpool-fair": {"mode": "FAIR"}, "lockpool-barging": {"mode": "BARGING", "retry_wakes": 4},
+              "lockpool-bounded": {"mode": "BOUNDED", "retry_wakes": 4, "fairness_bound_ns": 1000000}}
     return {"lp_design_flags": json.dumps({d: f for d, (f, _) in reg.items()}),
-            "lp_design_summaries": json.dumps({d: s for d, (_, s) in reg.items()})}
+            "lp_design_summaries": json.dumps({d: s for d, (_, s) in reg.items()}),
+            "lp_design_params": json.dumps({d: params.get(d, {}) for d in reg})}
 
 
 def bench_name(workload, design, threads, slots=2, waiters=16, hold_ns=0, think_ns=0):

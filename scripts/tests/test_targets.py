@@ -1,4 +1,5 @@
 """The performance-target table: each verdict computed from the run, on hand-made cases."""
+import json
 import os
 import sys
 import unittest
@@ -10,8 +11,16 @@ import synth  # noqa: E402
 from lpbench import results, targets  # noqa: E402
 
 
-def run_of(rows, cpus=None, **context):
+# The settings a bench records for the modes (lp_design_params): BOUNDED's fairness bound and the
+# retry-wake limit, as the targets read them from the run.
+PARAMS = {"lockpool-bounded": {"mode": "BOUNDED", "retry_wakes": 4, "fairness_bound_ns": 1000000},
+          "lockpool-barging": {"mode": "BARGING", "retry_wakes": 4}, "pthread": {}}
+
+
+def run_of(rows, cpus=None, params=PARAMS, **context):
     ctx = dict(context, **({} if cpus is None else {"num_cpus": cpus}))
+    if params is not None:
+        ctx["lp_design_params"] = json.dumps(params)
     return results.Run({"context": ctx, "benchmarks": rows})
 
 
@@ -115,6 +124,27 @@ class BargingBoundedScaling(unittest.TestCase):
              for r in targets.bounded_rows(run_of(rows))}
         self.assertEqual(v, {"get_hold-tp": targets.MET, "get_hold-lat": targets.MET,
                              "oversubscribed-lat": targets.NOT_MET})
+
+    def test_bounded_latency_limit_is_the_runs_own_bound(self):
+        rows = [row("get_hold", "lockpool-bounded", 4, 0.9e6, lat_max=5e6), row("get_hold", "lockpool-barging", 4, 1e6)]
+        params = json.loads(json.dumps(PARAMS))
+        lat = lambda run: next(r for r in targets.bounded_rows(run) if r.what.startswith("get_hold lockpool-bounded max"))  # noqa: E731
+        r = lat(run_of(rows))
+        self.assertEqual((r.what, r.verdict), ("get_hold lockpool-bounded max get latency ≤ 2× its bound (2.00 ms)",
+                                               targets.NOT_MET))
+        params["lockpool-bounded"]["fairness_bound_ns"] = 3000000
+        r = lat(run_of(rows, params=params))
+        self.assertEqual((r.what, r.verdict), ("get_hold lockpool-bounded max get latency ≤ 2× its bound (6.00 ms)",
+                                               targets.MET))
+        r = lat(run_of(rows, params=None))
+        self.assertEqual(r.verdict, targets.NO_DATA)
+        self.assertIn("does not record", r.measured)
+
+    def test_retry_wakes_from_the_design_params_first(self):
+        run = run_of([], params={"lockpool-barging": {"retry_wakes": 7}}, lp_retry_wakes="default (4)")
+        self.assertEqual(targets.retry_wakes(run), "7")
+        self.assertEqual(targets.retry_wakes(run_of([], params=None, lp_retry_wakes="default (4)")), "4")
+        self.assertIsNone(targets.retry_wakes(run_of([], params=None)))
 
     def test_scaling_to_16_threads(self):
         rows = []
@@ -349,7 +379,7 @@ class Reasons(unittest.TestCase):
         rows = [row("oversubscribed", d, t, ops) for t in (2, 16)
                 for d, ops in (("lockpool-fair", 4e6 if t == 2 else 1e5), ("lockpool-barging", 5e6 if t == 2 else 4e6),
                                ("lockpool-bounded", 5e6 if t == 2 else 3e6))]
-        run = run_of(rows, cpus=2, lp_retry_wakes="3")  # the run's own limit, not a default
+        run = run_of(rows, cpus=2, params={"lockpool-barging": {"retry_wakes": 3}})  # the run's own limit
         text = dict(targets.reasons(run, targets.all_rows(run)))["scaling"]
         self.assertIn("lockpool-barging keeps 80% and lockpool-bounded 60%, with at most 3 waiters", text)
         self.assertIn("at 16 threads on 2 slots", text)
