@@ -274,7 +274,7 @@ bool filter_selects_unmeasured(const BenchmarkFilter &filter, std::string *why) 
 int max_registered_threads() { return g_max_threads; }
 std::vector<uint64_t> registered_work_ns() { return g_work_ns; }
 
-void write_detail_file(const std::string &path, const std::string &calibration_drift) {
+bool write_detail_file(const std::string &path, const std::string &calibration_drift) {
     std::ofstream out(path);
     // Known only once every run is over, so it cannot be in the JSON's context (written first).
     out << "{\"lp_calibration_drift\": \"" << calibration_drift << "\",\n \"benchmarks\": {";
@@ -299,6 +299,8 @@ void write_detail_file(const std::string &path, const std::string &calibration_d
         out << "]}";
     }
     out << "\n}}\n";
+    out.close();
+    return static_cast<bool>(out);
 }
 
 // ---- the driver ----------------------------------------------------------------------------

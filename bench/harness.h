@@ -385,8 +385,8 @@ void register_all_workloads();
 std::vector<const lpd_design *> all_designs();
 
 /** Histograms and per-thread ops per benchmark name, for --lp_detail_out, and the process's
- *  calibration drift (calibration_drift(), "" if none). */
-void write_detail_file(const std::string &path, const std::string &calibration_drift);
+ *  calibration drift (calibration_drift(), "" if none); false if the file could not be written. */
+bool write_detail_file(const std::string &path, const std::string &calibration_drift);
 
 /** A workload that cannot be measured on this machine registers nothing and records here the
  *  benchmarks it would have had and why not, so a filter that selects only those is answered

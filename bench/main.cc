@@ -54,8 +54,8 @@ const char kUsage[] =
     "(Every instance is one time-bounded run: one iteration per thread, so --benchmark_min_time has no\n"
     "effect. GB's reported time is the run's time per get+put pair, so GB's compare.py compares throughput.)\n"
     "Exit status: 0 done (also when the filter selects only workloads this machine cannot measure, e.g.\n"
-    "  get_hold_remote on one NUMA node: it says why), 2 a bad flag, a filter that is not a regular\n"
-    "  expression, or one that matches no benchmark.\n";
+    "  get_hold_remote on one NUMA node: it says why), 1 the detail file could not be written at the end,\n"
+    "  2 a bad flag, a filter that is not a regular expression, or one that matches no benchmark.\n";
 
 bool take_value(const char *arg, const char *flag, std::string *value) {
     const std::size_t n = std::strlen(flag);
@@ -157,50 +157,6 @@ std::string design_params_json() {
     return out + "}";
 }
 
-// Google Benchmark flags whose bad values GB itself does not reject (a negative repetition
-// count dies in std::vector::reserve; an unknown format prints GB's usage and exits 0).
-// Returns false with a message for a bad value.
-bool check_gb_flag(const char *arg, std::string *err) {
-    for (const char *flag : {"--benchmark_format", "--benchmark_out_format"}) {
-        std::string v;
-        if (take_value(arg, flag, &v) && v != "console" && v != "json" && v != "csv") {
-            *err = std::string(flag) + " must be console, json or csv, not '" + v + "'";
-            return false;
-        }
-    }
-    static const char *const kPositiveInts[] = {"--benchmark_repetitions"};
-    for (const char *flag : kPositiveInts) {
-        std::string v;
-        if (!take_value(arg, flag, &v)) continue;
-        char *end = nullptr;
-        errno = 0;
-        const long n = std::strtol(v.c_str(), &end, 10);
-        if (v.empty() || *end != '\0' || errno != 0 || n < 1 || n > 1000000) {
-            *err = std::string(flag) + " must be a whole number 1..1000000, not '" + v + "'";
-            return false;
-        }
-    }
-    return true;
-}
-
-std::string governor() {
-    const std::string g = read_first_line("/sys/devices/system/cpu/cpu0/cpufreq/scaling_governor");
-    return g.empty() ? "unavailable (no cpufreq: VM or container)" : g;
-}
-
-std::string allocator() {
-#ifdef LP_BENCH_JEMALLOC
-    const char *version = nullptr;
-    std::size_t len = sizeof version;
-    if (mallctl("version", &version, &len, nullptr, 0) == 0 && version) return std::string("jemalloc ") + version;
-    return "jemalloc";
-#else
-    return "libc malloc (jemalloc not linked: sanitizer build or not found)";
-#endif
-}
-
-// ---- our flags ------------------------------------------------------------------------------
-
 // A whole number lo..hi in plain decimal digits (no sign, no blanks) at the start of `text`;
 // *end: the first character after it.
 bool parse_whole(const char *text, unsigned long lo, unsigned long hi, unsigned long *out, const char **end) {
@@ -233,6 +189,44 @@ bool parse_whole_list(const std::string &text, unsigned long lo, unsigned long h
     }
 }
 
+// Google Benchmark flags whose bad values GB itself does not reject (a negative repetition
+// count dies in std::vector::reserve; an unknown format prints GB's usage and exits 0).
+// Returns false with a message for a bad value.
+bool check_gb_flag(const char *arg, std::string *err) {
+    for (const char *flag : {"--benchmark_format", "--benchmark_out_format"}) {
+        std::string v;
+        if (take_value(arg, flag, &v) && v != "console" && v != "json" && v != "csv") {
+            *err = std::string(flag) + " must be console, json or csv, not '" + v + "'";
+            return false;
+        }
+    }
+    std::string v;
+    unsigned long n = 0;
+    if (take_value(arg, "--benchmark_repetitions", &v) && !parse_one_whole(v, 1, 1000000, &n)) {
+        *err = "--benchmark_repetitions must be a whole number 1..1000000, not '" + v + "'";
+        return false;
+    }
+    return true;
+}
+
+std::string governor() {
+    const std::string g = read_first_line("/sys/devices/system/cpu/cpu0/cpufreq/scaling_governor");
+    return g.empty() ? "unavailable (no cpufreq: VM or container)" : g;
+}
+
+std::string allocator() {
+#ifdef LP_BENCH_JEMALLOC
+    const char *version = nullptr;
+    std::size_t len = sizeof version;
+    if (mallctl("version", &version, &len, nullptr, 0) == 0 && version) return std::string("jemalloc ") + version;
+    return "jemalloc";
+#else
+    return "libc malloc (jemalloc not linked: sanitizer build or not found)";
+#endif
+}
+
+// ---- our flags ------------------------------------------------------------------------------
+
 // Each setter reads the value of one flag into the options; false with the one-line reason.
 using Setter = bool (*)(const std::string &value, Options &opt, std::string *err);
 
@@ -251,7 +245,12 @@ bool set_run_ms(const std::string &v, Options &opt, std::string *err) {
     return true;
 }
 
-bool set_detail_out(const std::string &v, Options &opt, std::string *) {
+bool set_detail_out(const std::string &v, Options &opt, std::string *err) {
+    // Found out now, not after a run whose details would be lost (the file is rewritten at the end).
+    if (v.empty() || !std::ofstream(v, std::ios::app)) {
+        *err = "--lp_detail_out=" + v + ": cannot write that file";
+        return false;
+    }
     opt.detail_out = v;
     return true;
 }
@@ -477,7 +476,11 @@ int run_selected(const BenchmarkFilter &filter) {
     if (!drift.empty())
         std::fprintf(stderr, "[lockpool-bench] warning: spin calibration drifted (%s): this process's hold/think "
                              "times were not what the case names say; compare its results with care\n", drift.c_str());
-    if (!options().detail_out.empty()) write_detail_file(options().detail_out, drift);
+    const std::string &detail_out = options().detail_out;
+    if (!detail_out.empty() && !write_detail_file(detail_out, drift)) {
+        std::fprintf(stderr, "lockpool-bench: --lp_detail_out=%s: writing it failed\n", detail_out.c_str());
+        return 1;
+    }
     return 0;
 }
 

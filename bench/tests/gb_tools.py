@@ -7,7 +7,8 @@ thresholds: only that the tools run and agree with our counters.
     is exactly their ops_per_s ratio, repetition by repetition;
   - no counter ends in a GB aggregate suffix (_mean, _median, _stddev, _cv, ...);
   - bad flags, and a filter that matches nothing, exit non-zero with a message, never a crash;
-  - a filter that is not a regular expression exits 2 with one line, and nothing runs.
+  - a filter that is not a regular expression, and a bad value of one of our flags (an unwritable
+    --lp_detail_out included), exit 2 with one line, and nothing runs.
 
 usage: gb_tools.py BENCH COMPARE_PY [bench flags...]   (COMPARE_PY may be '-': that check is skipped)
 """
@@ -21,6 +22,9 @@ AGGREGATE_SUFFIXES = ("_mean", "_median", "_stddev", "_cv", "_min", "_max")
 PAIR = "^uncontended/(lockpool-fair|pthread)/"
 # Not regular expressions (as GB reads them: POSIX extended), negated or not.
 BAD_FILTERS = ["(", "-(", "[a", "a{1,0}", "x\\", "^get_hold_remote/(", "[[:nosuch:]]"]
+# Our own flags with bad values: exit 2, one line naming the flag.
+BAD_VALUES = ["--run_ms=+5", "--run_ms=", "--lp_slots=0", "--lp_slots=1,,2", "--lp_waiters=0", "--lp_threads=",
+              "--lp_threads=2,x", "--lp_retry_wakes=70000", "--lp_detail_out=", "--lp_detail_out=/nonexistent/d.json"]
 
 
 def check_formats(bench, flags):
@@ -52,6 +56,8 @@ def check_bad_flags(bench, flags):
         expect(p.returncode != 0 and not crashed and p.stderr.strip(),
                "%s: status %d (want a message and a non-zero status, no crash); stderr: %s"
                % (" ".join(extra), p.returncode, p.stderr.strip()[-300:]))
+    for flag in BAD_VALUES:
+        expect_usage_error(run([bench] + flags + [flag, "--benchmark_list_tests"]), flag, flag.split("=")[0])
     for regex in BAD_FILTERS:
         flag = "--benchmark_filter=" + regex
         for extra in ([flag], [flag, "--benchmark_list_tests"]):
