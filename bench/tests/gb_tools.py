@@ -16,7 +16,7 @@ import os
 import sys
 import tempfile
 
-from bench_checks import command_line, expect, expect_usage_error, fail, finish, iteration_rows, load_json, run, run_json
+from checks import check, check_usage_error, command_line, fail, iteration_rows, load_json, run, run_json, verdict
 
 AGGREGATE_SUFFIXES = ("_mean", "_median", "_stddev", "_cv", "_min", "_max")
 PAIR = "^uncontended/(lockpool-fair|pthread)/"
@@ -33,7 +33,7 @@ def check_formats(bench, flags):
         p = run([bench, "--benchmark_format=" + fmt, "--benchmark_filter=^(uncontended|async)/",
                  "--benchmark_repetitions=2"] + flags)
         rows = [line for line in p.stdout.splitlines() if "/threads:" in line]
-        expect(p.returncode == 0 and rows, "--benchmark_format=%s: status %d, %d rows; stderr tail: %s"
+        check(p.returncode == 0 and rows, "--benchmark_format=%s: status %d, %d rows; stderr tail: %s"
                % (fmt, p.returncode, len(rows), p.stderr.strip().splitlines()[-3:]))
 
 
@@ -41,7 +41,7 @@ def check_counter_names(doc):
     """No counter is named like one of GB's aggregates."""
     for row in doc["benchmarks"]:
         bad = [k for k in row if k.endswith(AGGREGATE_SUFFIXES) and k != "run_name"]
-        expect(not bad, "%s: counters named like GB aggregates: %s" % (row["name"], bad))
+        check(not bad, "%s: counters named like GB aggregates: %s" % (row["name"], bad))
 
 
 def check_bad_flags(bench, flags):
@@ -53,17 +53,17 @@ def check_bad_flags(bench, flags):
     for extra in bad_flags:
         p = run([bench] + flags + extra)
         crashed = p.returncode < 0 or "terminate called" in p.stderr or "length_error" in p.stderr
-        expect(p.returncode != 0 and not crashed and p.stderr.strip(),
+        check(p.returncode != 0 and not crashed and p.stderr.strip(),
                "%s: status %d (want a message and a non-zero status, no crash); stderr: %s"
                % (" ".join(extra), p.returncode, p.stderr.strip()[-300:]))
     for flag in BAD_VALUES:
-        expect_usage_error(run([bench] + flags + [flag, "--benchmark_list_tests"]), flag, flag.split("=")[0])
+        check_usage_error(run([bench] + flags + [flag, "--benchmark_list_tests"]), flag, flag.split("=")[0])
     for regex in BAD_FILTERS:
         flag = "--benchmark_filter=" + regex
         for extra in ([flag], [flag, "--benchmark_list_tests"]):
             p = run([bench] + flags + extra)
-            expect_usage_error(p, " ".join(extra), flag)
-            expect(p.stdout == "", "%s: nothing may run, stdout was %r" % (" ".join(extra), p.stdout[:200]))
+            check_usage_error(p, " ".join(extra), flag)
+            check(p.stdout == "", "%s: nothing may run, stdout was %r" % (" ".join(extra), p.stdout[:200]))
 
 
 def main():
@@ -73,13 +73,13 @@ def main():
     with tempfile.TemporaryDirectory() as tmp:
         out = os.path.join(tmp, "pair.json")
         p, doc = run_json(bench, ["--benchmark_filter=" + PAIR, "--benchmark_repetitions=3"] + flags, out)
-        if not expect(doc is not None, "pair run: status %d: %s" % (p.returncode, p.stderr[-500:])):
-            return finish("")
+        if not check(doc is not None, "pair run: status %d: %s" % (p.returncode, p.stderr[-500:])):
+            return verdict("")
         check_counter_names(doc)
         if compare != "-":
             check_compare(compare, out, doc, tmp)
     check_bad_flags(bench, flags)
-    return finish("gb_tools: csv, console, compare.py and flag checks ok")
+    return verdict("gb_tools: csv, console, compare.py and flag checks ok")
 
 
 def check_compare(compare, out, doc, tmp):

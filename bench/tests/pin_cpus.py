@@ -9,7 +9,7 @@ import os
 import sys
 import tempfile
 
-from bench_checks import command_line, expect, expect_usage_error, finish, iteration_rows, run, run_json
+from checks import check, check_usage_error, command_line, iteration_rows, run, run_json, verdict
 
 
 def main():
@@ -17,14 +17,14 @@ def main():
     cpus = sorted(os.sched_getaffinity(0))
 
     r = run([bench, "--help"])
-    expect(r.returncode == 0 and "cpus:LIST" in r.stdout, "--help exits 0 and documents --pin=cpus:LIST")
+    check(r.returncode == 0 and "cpus:LIST" in r.stdout, "--help exits 0 and documents --pin=cpus:LIST")
 
     bad = ["cpus:", "cpus:1,", "cpus:,1", "cpus:3-1", "cpus:a", "cpus:-1", "cpus:1--2", "cpus:0,0",
            "cpus:0-99999999", "cpus:%d" % (cpus[-1] + 1), "cpus:0,%d" % (cpus[-1] + 100)]
     for pin in bad:
         r = run([bench, "--pin=" + pin, "--quick", "--benchmark_filter=^uncontended/lockpool-fair/"])
-        expect_usage_error(r, "--pin=" + pin)
-        expect(r.stdout == "", "--pin=%s: nothing may run, stdout was %r" % (pin, r.stdout[:200]))
+        check_usage_error(r, "--pin=" + pin)
+        check(r.stdout == "", "--pin=%s: nothing may run, stdout was %r" % (pin, r.stdout[:200]))
 
     # Reverse order, so the placement cannot be the compact default by accident.
     order = list(reversed(cpus))[:4]
@@ -33,22 +33,22 @@ def main():
         out = os.path.join(tmp, "out.json")
         r, doc = run_json(bench, ["--pin=" + pin, "--quick", "--run_ms=3",
                                   "--benchmark_filter=^(uncontended|try_get_storm)/lockpool-fair/"], out)
-        expect(r.returncode == 0, "--pin=%s: exit %d: %s" % (pin, r.returncode, r.stderr[-500:]))
+        check(r.returncode == 0, "--pin=%s: exit %d: %s" % (pin, r.returncode, r.stderr[-500:]))
         if doc:
             ctx = doc["context"]
             # A descending list has no ascending run to write as a range: recorded as given.
-            expect(ctx.get("lp_pin_policy") == pin,
+            check(ctx.get("lp_pin_policy") == pin,
                   "context lp_pin_policy %r, want %r" % (ctx.get("lp_pin_policy"), pin))
             placement = ctx.get("lp_placement", "").split()
-            expect(len(placement) > 0, "context has a placement")
+            check(len(placement) > 0, "context has a placement")
             for i, p in enumerate(placement):
-                expect(p == "t%d:pu%d" % (i, order[i % len(order)]), "placement %s: want thread %d on CPU %d"
+                check(p == "t%d:pu%d" % (i, order[i % len(order)]), "placement %s: want thread %d on CPU %d"
                       % (p, i, order[i % len(order)]))
             rows = iteration_rows(doc)
-            expect(len(rows) >= 2, "both workloads ran (%d rows)" % len(rows))
+            check(len(rows) >= 2, "both workloads ran (%d rows)" % len(rows))
             for b in rows:
-                expect(b.get("pin_ok") == 1, "%s: pin_ok %r, want 1" % (b["name"], b.get("pin_ok")))
-    return finish("pin_cpus: %d bad lists refused, %s placed and verified" % (len(bad), pin))
+                check(b.get("pin_ok") == 1, "%s: pin_ok %r, want 1" % (b["name"], b.get("pin_ok")))
+    return verdict("pin_cpus: %d bad lists refused, %s placed and verified" % (len(bad), pin))
 
 
 if __name__ == "__main__":

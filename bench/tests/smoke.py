@@ -10,7 +10,7 @@ import re
 import sys
 import tempfile
 
-from bench_checks import command_line, fail, finish, iteration_rows, load_json, run
+from checks import command_line, fail, iteration_rows, load_json, run, verdict
 
 WORKLOADS = ["uncontended", "try_get_storm", "get_hold", "oversubscribed", "async", "sqlite_pool"]
 ASYNC_DESIGNS = {"lockpool-fair", "lockpool-barging", "lockpool-bounded"}
@@ -130,7 +130,7 @@ def main():
     bench, bench_flags = args[0], args[1:]
     ran = run_everything(bench, bench_flags)
     if ran is None:
-        return finish("")
+        return verdict("")
     listed, doc, det_doc = ran
     check_context(doc, det_doc)
     flags = context_json(doc, "lp_design_flags")
@@ -144,59 +144,59 @@ def main():
     check_design_context(doc, designs, flags)
     if not any(f.startswith("--benchmark_filter") for f in bench_flags):
         check_coverage(seen, flags)
-    return finish("smoke: %d benchmarks over %d designs checked" % (len(rows), len(designs)))
+    return verdict("smoke: %d benchmarks over %d designs checked" % (len(rows), len(designs)))
 
 
 def check_row(b, wl, design, threads, thread_ops, promises):
     name = b["name"]
 
-    def expect(cond, what):
+    def check(cond, what):
         if not cond:
             fail("%s: %s (%s)" % (name, what, {k: b.get(k) for k in COUNTERS}))
 
-    expect(b["errors"] == 0, "errors == 0")
-    expect(b["ops"] > 0 and b["ops_per_s"] > 0, "ops > 0")
-    expect(0 < b["jain"] <= 1 and b["jain"] >= 1.0 / threads - 1e-9, "1/N <= jain <= 1")
-    expect(0 <= b["minmax_share"] <= 1 and b["cv_thread_ops"] >= 0, "0 <= minmax_share <= 1, cv_thread_ops >= 0")
+    check(b["errors"] == 0, "errors == 0")
+    check(b["ops"] > 0 and b["ops_per_s"] > 0, "ops > 0")
+    check(0 < b["jain"] <= 1 and b["jain"] >= 1.0 / threads - 1e-9, "1/N <= jain <= 1")
+    check(0 <= b["minmax_share"] <= 1 and b["cv_thread_ops"] >= 0, "0 <= minmax_share <= 1, cv_thread_ops >= 0")
     # GB's time is the time per pair (compare.py compares throughput through it).
-    expect(b["time_unit"] == "ns" and abs(b["real_time"] * b["ops_per_s"] / 1e9 - 1) < 1e-6,
+    check(b["time_unit"] == "ns" and abs(b["real_time"] * b["ops_per_s"] / 1e9 - 1) < 1e-6,
            "real_time = 1e9 / ops_per_s ns")
     lat = [b[k] for k in ("lat_p50_ns", "lat_p90_ns", "lat_p99_ns", "lat_p999_ns", "lat_p9999_ns", "lat_max_ns")]
-    expect(b["lat_samples"] > 0 and lat == sorted(lat), "p50 <= p90 <= p99 <= p99.9 <= p99.99 <= max")
-    expect(0 <= b["full_concurrency"] <= 1, "0 <= full_concurrency <= 1")
-    expect(0 <= b["empty_frac"] <= 1 and 0 <= b["reacquire_frac"] <= 1, "fractions in [0,1]")
+    check(b["lat_samples"] > 0 and lat == sorted(lat), "p50 <= p90 <= p99 <= p99.9 <= p99.99 <= max")
+    check(0 <= b["full_concurrency"] <= 1, "0 <= full_concurrency <= 1")
+    check(0 <= b["empty_frac"] <= 1 and 0 <= b["reacquire_frac"] <= 1, "fractions in [0,1]")
     fifo = b["fifo_violations_per_m"]
     if wl in ("uncontended", "try_get_storm"):
-        expect(fifo == -1, "fifo not measured for try_get workloads")
+        check(fifo == -1, "fifo not measured for try_get workloads")
     elif promises is None:
         fail("%s: design missing from lp_design_flags" % name)
     elif not ("bounded" in promises and "blocking" in promises):
         # Handles that name no slot, or a get that cannot block: the metric is not defined.
-        expect(fifo == -1, "fifo not measured without slot identity or a blocking get")
+        check(fifo == -1, "fifo not measured without slot identity or a blocking get")
     else:
-        expect(0 <= fifo <= 1e6, "0 <= fifo_violations_per_m <= 1e6")
-    expect(thread_ops is not None and len(thread_ops) == threads and sum(thread_ops) == b["ops"],
+        check(0 <= fifo <= 1e6, "0 <= fifo_violations_per_m <= 1e6")
+    check(thread_ops is not None and len(thread_ops) == threads and sum(thread_ops) == b["ops"],
            "this repetition's per-thread ops (detail file) sum to ops")
-    expect(b["pin_ok"] in (-1, 1), "every pin took effect")
+    check(b["pin_ok"] in (-1, 1), "every pin took effect")
     if wl == "async":
-        expect(0 < b["task_jain"] <= 1, "0 < task_jain <= 1")
+        check(0 < b["task_jain"] <= 1, "0 < task_jain <= 1")
     else:
-        expect(b["task_jain"] == -1, "task_jain -1 outside async")
+        check(b["task_jain"] == -1, "task_jain -1 outside async")
     if wl == "sqlite_pool":
         missing = [c for c in SQLITE_COUNTERS if c not in b]
-        expect(not missing, "sqlite_pool counters present: missing %s" % missing)
+        check(not missing, "sqlite_pool counters present: missing %s" % missing)
         if missing:
             return
         q = [b[k] for k in SQLITE_COUNTERS[:5]]
-        expect(q == sorted(q), "query p50 <= p90 <= p99 <= p99.9 <= max")
+        check(q == sorted(q), "query p50 <= p90 <= p99 <= p99.9 <= max")
         # A query's latency includes its get: every quantile of it is at least the get's.
-        expect(all(b[qk] >= b[gk] for qk, gk in (("query_p50_ns", "lat_p50_ns"), ("query_p99_ns", "lat_p99_ns"),
+        check(all(b[qk] >= b[gk] for qk, gk in (("query_p50_ns", "lat_p50_ns"), ("query_p99_ns", "lat_p99_ns"),
                                                  ("query_max_ns", "lat_max_ns"))), "query latency >= get latency")
         slots = int(NAME.match(name).group(3))
-        expect(1 <= b["conns_opened"] <= slots, "1 <= connections opened <= SLOTS (lazily)")
-        expect(0 < b["sqlite_share"] <= 1 and b["busy_retries"] >= 0, "0 < sqlite_share <= 1, busy_retries >= 0")
-        expect(b["cpu_s"] >= 0, "cpu_s >= 0")
-        expect(b["conns_by_design"] == (1 if design.startswith("lockpool") else 0),
+        check(1 <= b["conns_opened"] <= slots, "1 <= connections opened <= SLOTS (lazily)")
+        check(0 < b["sqlite_share"] <= 1 and b["busy_retries"] >= 0, "0 < sqlite_share <= 1, busy_retries >= 0")
+        check(b["cpu_s"] >= 0, "cpu_s >= 0")
+        check(b["conns_by_design"] == (1 if design.startswith("lockpool") else 0),
                "connections opened through the design's create path exactly for LockPool designs")
 
 

@@ -13,7 +13,7 @@ import sys
 import tempfile
 import time
 
-from bench_checks import command_line, expect, expect_usage_error, fail, finish, run
+from checks import check, check_usage_error, command_line, fail, run, verdict
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 
@@ -27,9 +27,9 @@ def check_run_leaves_nothing(bench, flags, tmp, env):
     """smoke.py's checks on a mix of all three query kinds; then no database file is left."""
     rc = subprocess.call([sys.executable, os.path.join(HERE, "smoke.py"), bench, "--benchmark_filter=^sqlite_pool/",
                           "--lp_sqlite_mix=select:60,update:30,range:10"] + flags, env=env)
-    expect(rc == 0, "smoke.py on sqlite_pool exited %d" % rc)
+    check(rc == 0, "smoke.py on sqlite_pool exited %d" % rc)
     left = leftovers(tmp)
-    expect(not left, "database files left after the run: %s" % left)
+    check(not left, "database files left after the run: %s" % left)
 
 
 def check_sigterm_leaves_nothing(bench, tmp, env):
@@ -45,9 +45,9 @@ def check_sigterm_leaves_nothing(bench, tmp, env):
     time.sleep(0.3)  # inside the run now, connections open
     p.send_signal(signal.SIGTERM)
     p.wait(timeout=60)
-    expect(p.returncode == -signal.SIGTERM, "after SIGTERM the harness exited %s, not by the signal" % p.returncode)
+    check(p.returncode == -signal.SIGTERM, "after SIGTERM the harness exited %s, not by the signal" % p.returncode)
     left = leftovers(tmp)
-    expect(not left, "database files left after SIGTERM: %s" % left)
+    check(not left, "database files left after SIGTERM: %s" % left)
 
 
 def main():
@@ -59,8 +59,8 @@ def main():
         check_sigterm_leaves_nothing(bench, tmp, env)
     for bad in ("--hold=exp:-1", "--think=lognormal:1000", "--hold=bimodal:1,2,3", "--hold=uniform:5",
                 "--lp_sqlite_mix=select:90", "--lp_sqlite_mix=select:90,delete:10"):
-        expect_usage_error(run([bench, bad, "--benchmark_list_tests"]), bad, bad.split("=")[0])
-    return finish("smoke_sqlite: ok")
+        check_usage_error(run([bench, bad, "--benchmark_list_tests"]), bad, bad.split("=")[0])
+    return verdict("smoke_sqlite: ok")
 
 
 if __name__ == "__main__":

@@ -18,9 +18,10 @@ import time
 from . import history
 
 # Oversubscribed (the retry-wake limit's case), the blocking get_hold case with one slot, and
-# the uncontended single thread, for LockPool's three modes and pthread, whose code no commit
-# touches: its series is the control for what the machine alone does.
-_DESIGNS = "(lockpool-fair|lockpool-barging|lockpool-bounded|pthread)"
+# the uncontended single thread, for LockPool's default (`lockpool`, where a commit has it), its
+# named modes, and pthread, whose code no commit touches: its series is the control for what the
+# machine alone does.
+_DESIGNS = "(lockpool|lockpool-fair|lockpool-barging|lockpool-bounded|pthread)"
 DEFAULT_FILTER = rf"^(oversubscribed|uncontended)/{_DESIGNS}/|^get_hold/{_DESIGNS}/slots:1/"
 DEFAULT_REPS = 5
 DEFAULT_RUN_MS = 200

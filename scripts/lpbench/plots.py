@@ -237,8 +237,7 @@ def throughput(run, out_dir):
         for d in _grouped_bars(ax, run, cfg, designs, "ops_per_s", fmt_ops):
             if d not in shown:
                 shown.append(d)
-        unit = "queries" if cfg.workload == "sqlite_pool" else "get+put pairs"
-        ax.set_ylabel(f"{unit} / s, all threads", fontsize=8)
+        ax.set_ylabel(f"{run.op_unit(cfg.workload)[0]} / s, all threads", fontsize=8)
         ax.set_title(cfg_label(run, cfg), fontsize=9)
         ax.tick_params(axis="y", labelsize=7)
         ax.yaxis.set_major_formatter(_OPS_AXIS)
@@ -257,7 +256,8 @@ def throughput_caption(run):
         for cfg in configs(run, w):
             ws.append(f"{cfg_label(run, cfg)} at {threads_list(cfg_threads(run, cfg))}")
     cpus = run.context.get("num_cpus")
-    what = "get+put pairs" + (" (sqlite_pool: queries)" if "sqlite_pool" in run.workloads() else "")
+    queries = [w for w in run.workloads() if run.counts_queries(w)]
+    what = "get+put pairs" + (f" ({', '.join(queries)}: queries)" if queries else "")
     return (f"Completed {what} per second over all threads, linear axis from "
             f"zero, one bar per design with its value written above it ({spread_note(run)}). "
             f"Cases run: {'; '.join(ws)}."
@@ -274,7 +274,8 @@ def scaling(run, out_dir, workload, name=None):
     if not cfgs:
         return None
     designs = run.designs(workload)
-    p99 = "query_p99_ns" if workload == "sqlite_pool" else "lat_p99_ns"
+    unit, whose = run.op_unit(workload)
+    p99 = "query_p99_ns" if run.counts_queries(workload) else "lat_p99_ns"
     fig, axes = plt.subplots(len(cfgs), 2, figsize=(13.5, 4.0 * len(cfgs)), squeeze=False)
     shown = []
     for row, cfg in zip(axes, cfgs):
@@ -293,12 +294,10 @@ def scaling(run, out_dir, workload, name=None):
             ax.tick_params(labelsize=7)
         row[0].set_ylim(bottom=0)
         row[0].yaxis.set_major_formatter(_OPS_AXIS)
-        row[0].set_ylabel("queries / s" if workload == "sqlite_pool" else "get+put pairs / s, all threads",
-                          fontsize=8)
+        row[0].set_ylabel(f"{unit} / s, all threads", fontsize=8)
         row[0].set_title(f"throughput — {cfg_label(run, cfg)}", fontsize=9)
         row[1].set_yscale("log")
-        row[1].set_ylabel(("query" if workload == "sqlite_pool" else "get") + " latency p99 (ns, log)",
-                          fontsize=8)
+        row[1].set_ylabel(f"{whose} latency p99 (ns, log)", fontsize=8)
         row[1].set_title(f"p99 latency — {cfg_label(run, cfg)}", fontsize=9)
         row[1].grid(True, which="both", alpha=0.3)
     _legend_outside(fig, *_design_handles(run, [d for d in designs if d in shown]), title="design")
@@ -312,7 +311,7 @@ def scaling_caption(run, workload):
     parts = [f"{cfg_label(run, c)}: {threads_list(cfg_threads(run, c))}" for c in configs(run, workload)
              if len(cfg_threads(run, c)) > 1]
     cpus = run.context.get("num_cpus")
-    return (f"Throughput (linear, from zero) and p99 {'query' if workload == 'sqlite_pool' else 'get'} "
+    return (f"Throughput (linear, from zero) and p99 {run.op_unit(workload)[1]} "
             f"latency (log) against thread count, one line per design ({spread_note(run)}). "
             + "; ".join(parts) + "."
             + (f" Beyond {plural(cpus, 'logical CPU')}, threads time-share the CPUs." if cpus else ""))

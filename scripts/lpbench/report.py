@@ -67,7 +67,7 @@ def _throughput_tables(run):
     for w in run.workloads():
         for cfg in {k._replace(design="*", threads=0): None for k in run.keys(workload=w)}:
             threads = sorted({k.threads for k in run.keys(workload=w) if k._replace(design="*", threads=0) == cfg})
-            unit = "queries/s" if w == "sqlite_pool" else "pairs/s"
+            unit = _rate_unit(run, w)
             out.append(f"**{results.case_label(cfg, with_threads=False)}** — median {unit} "
                        f"(p99.9 get latency in brackets)")
             out.append("")
@@ -228,10 +228,13 @@ def _ratio_table(run):
 
 
 def _p99_counter(run, workload):
-    """The tail a caller sees: the whole query for sqlite_pool, the get call otherwise."""
-    # Every row carries query_p99_ns; rows of workloads that measure no query have -1 (bench/JSON.md).
-    return "query_p99_ns" if any(v >= 0 for k in run.keys(workload=workload) for v in run.values(k, "query_p99_ns")) \
-        else "lat_p99_ns"
+    """The tail a caller sees: the whole query where the workload counts queries, else the get call."""
+    return "query_p99_ns" if run.counts_queries(workload) else "lat_p99_ns"
+
+
+def _rate_unit(run, workload):
+    """'queries/s' or 'pairs/s': what ops_per_s counts in this workload (results.Run.op_unit)."""
+    return "queries/s" if run.counts_queries(workload) else "pairs/s"
 
 
 def most_contended(run, workload):
@@ -258,7 +261,7 @@ def verdict(run, case):
     pools = [k for k in ranked(run, case) if not dz.is_reference(run, k.design)]
     if not pools:
         return None
-    unit = "queries/s" if case.workload == "sqlite_pool" else "pairs/s"
+    unit = _rate_unit(run, case.workload)
     first = pools[0]
     a = run.median(first, "ops_per_s")
     if len(pools) == 1:
@@ -296,7 +299,7 @@ def _ranking(run):
         p99 = _p99_counter(run, w)
         mx = "query_max_ns" if p99 == "query_p99_ns" else "lat_max_ns"
         what = "query" if p99 == "query_p99_ns" else "get"
-        unit = "queries/s" if w == "sqlite_pool" else "pairs/s"
+        unit = _rate_unit(run, w)
         where = "its most contended case" if len(run.cases(w)) > 1 else "its only case"
         out += [f"### {w} — {_md_escape(dz.workload_summary(w))}", "",
                 f"Ranked in {where}: {_md_escape(results.case_label(case))}.", ""]

@@ -252,6 +252,18 @@ class Run:
         seen = {k.design for k in self.keys(workload=workload)}
         return [d for d in self.design_order() if d in seen]
 
+    def counts_queries(self, workload):
+        """Whether one op of this workload is a query rather than a get+put pair, as its rows say:
+        rows of a workload that measures queries carry query latencies, every other row -1
+        (bench/JSON.md); ops_per_s is then queries per second and the tail a caller sees is the
+        whole query's."""
+        return any(v >= 0 for k in self.keys(workload=workload) for v in self.values(k, "query_p99_ns"))
+
+    def op_unit(self, workload):
+        """("queries", "query") or ("get+put pairs", "get"): what ops_per_s counts in this workload,
+        and whose latency is the one its callers see."""
+        return ("queries", "query") if self.counts_queries(workload) else ("get+put pairs", "get")
+
     def threads(self, workload=None):
         return sorted({k.threads for k in self.keys(workload=workload)})
 

@@ -24,11 +24,18 @@ import json
 import math
 import os
 import re
+import sys
 
 MET, NOT_MET, NO_DATA = "met", "NOT met", "no data"
 REACHABLE, UNREACHABLE = "reachable", "unreachable"   # Row.bound (None: no same-run bound)
 
-TARGETS_FILE = os.path.join(os.path.dirname(os.path.abspath(__file__)), "targets.json")
+# The targets file: targets.json next to this module, or the file LP_TARGETS names (to judge runs
+# by targets of one's own, in the same shape).
+TARGETS_FILE = os.environ.get("LP_TARGETS") or os.path.join(os.path.dirname(os.path.abspath(__file__)),
+                                                           "targets.json")
+_ROLES = ("fair", "barging", "bounded", "default", "barging_unlimited", "usual", "spinlock", "no_pool", "floor",
+          "fifo_locks")
+_TARGETS = ("fast-path", "storm", "fair", "barging", "bounded", "scaling", "sqlite")
 
 
 def load(path=TARGETS_FILE):
@@ -40,10 +47,17 @@ def load(path=TARGETS_FILE):
         raise ValueError(f"targets file {path}: {e}") from None
     if not isinstance(data, dict) or not all(isinstance(data.get(k), (dict, list)) for k in ("roles", "modes", "targets")):
         raise ValueError(f"targets file {path}: wants objects 'roles' and 'targets' and a list 'modes'")
+    missing = [r for r in _ROLES if r not in data["roles"]] + [t for t in _TARGETS if t not in data["targets"]]
+    if missing or len(data["modes"]) != 3 or any(m not in data["roles"] for m in data["modes"]):
+        raise ValueError(f"targets file {path}: missing {', '.join(missing) or 'three modes named in roles'}")
     return data
 
 
-DATA = load()
+try:
+    DATA = load()
+except ValueError as e:  # every lp-* tool imports this: one line and status 2, as for any bad input
+    print(f"lpbench: {e}", file=sys.stderr)
+    sys.exit(2)
 ROLES = DATA["roles"]
 T = DATA["targets"]
 FAIR, BARGING, BOUNDED = (ROLES[m] for m in DATA["modes"])

@@ -60,6 +60,41 @@ def one_line_error(case, p, status=2):
     return lines[0]
 
 
+class TargetsFile(unittest.TestCase):
+    """The targets are data (lpbench/targets.json, or the file LP_TARGETS names): a bad one is bad
+    input to every tool that reads it, one line and status 2."""
+
+    def report(self, targets_text):
+        with tempfile.TemporaryDirectory() as d:
+            path = os.path.join(d, "targets.json")
+            with open(path, "w") as f:
+                f.write(targets_text)
+            doc = os.path.join(d, "run.json")
+            synth.write(doc, synth.make_run(seed=1, reps=1, designs=["pthread"], workloads=["get_hold"], threads=[2]))
+            p = subprocess.run([PY, os.path.join(SCRIPTS, "lp-report"), doc, "--out", os.path.join(d, "out")],
+                               capture_output=True, text=True, env=dict(ENV, LP_TARGETS=path), timeout=300)
+            report = os.path.join(d, "out", "report.md")
+            p.report = open(report).read() if os.path.exists(report) else ""
+            return p
+
+    def test_a_bad_targets_file_is_one_line_and_status_2(self):
+        with open(os.path.join(SCRIPTS, "lpbench", "targets.json")) as f:
+            good = json.load(f)
+        no_usual = json.loads(json.dumps(good))
+        del no_usual["roles"]["usual"]
+        for text, words in (("{not json", "targets file"), ("[]", "wants objects"),
+                            (json.dumps(no_usual), "missing usual")):
+            with self.subTest(words=words):
+                self.assertIn(words, one_line_error(self, self.report(text)))
+
+    def test_a_targets_file_of_ones_own_is_used(self):
+        mine = json.loads(open(os.path.join(SCRIPTS, "lpbench", "targets.json")).read())
+        mine["targets"]["fast-path"]["title"] = "MY OWN FAST PATH"
+        p = self.report(json.dumps(mine))
+        self.assertEqual(p.returncode, 0, p.stderr)
+        self.assertIn("| MY OWN FAST PATH |", p.report)
+
+
 class EveryTool(unittest.TestCase):
     def test_the_tools_are_found(self):
         self.assertTrue({"lp-report", "lp-sweep", "lp-gate", "lp-suite"} <= set(TOOLS), TOOLS)

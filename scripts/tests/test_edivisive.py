@@ -1,6 +1,8 @@
 """E-Divisive means on synthetic series: planted shifts are found where they were planted,
 pure noise yields no change, one outlier is not a change; the fast pairwise sums agree with
-the direct n x n computation."""
+the direct n x n computation, and change_points gives exactly what a plain implementation
+(n x n distances, the values themselves shuffled) gives."""
+import math
 import unittest
 
 import numpy as np
@@ -39,6 +41,96 @@ class PairSums(unittest.TestCase):
         tau, q = ed.best_split(x, 3)
         self.assertEqual(tau, 20)
         self.assertGreater(q, 0)
+
+
+def plain_best(x, min_size):
+    """(tau, Q) straight from the n x n distance matrix."""
+    n = len(x)
+    d = np.abs(x[:, None] - x[None, :])
+    best = (None, -math.inf)
+    for tau in range(min_size, n - min_size + 1):
+        m = n - tau
+        cross = d[:tau, tau:].sum()
+        wl = np.triu(d[:tau, :tau], 1).sum() / (tau * (tau - 1) / 2)
+        wr = np.triu(d[tau:, tau:], 1).sum() / (m * (m - 1) / 2)
+        q = tau * m / n * (2 * cross / (tau * m) - wl - wr)
+        if q > best[1]:
+            best = (tau, q)
+    return best
+
+
+def plain_change_points(x, alpha=0.05, permutations=99, min_size=3, seed=1):
+    """E-Divisive written the obvious way, with the same random draws: [(index, p, shuffles)]."""
+    rng = np.random.default_rng(seed)
+    give_up = 0
+    while (1.0 + give_up) / (1.0 + permutations) <= alpha:
+        give_up += 1
+    cuts, found = [0, len(x)], []
+    while True:
+        cands = [(a, b) + plain_best(x[a:b], min_size) for a, b in zip(cuts[:-1], cuts[1:])
+                 if b - a >= 2 * min_size]
+        if not cands:
+            break
+        a, b, tau, q = max(cands, key=lambda c: c[3])
+        segs = [np.array(x[lo:hi]) for lo, hi in zip(cuts[:-1], cuts[1:]) if hi - lo >= 2 * min_size]
+        hits, used = 0, permutations
+        for r in range(permutations):
+            best = -math.inf
+            for s in segs:
+                rng.shuffle(s)
+                best = max(best, plain_best(s, min_size)[1])
+            if best >= q * (1.0 - 1e-12):
+                hits += 1
+                if hits >= give_up:
+                    used = r + 1
+                    break
+        p = (1.0 + hits) / (1.0 + used)
+        if p > alpha:
+            break
+        found.append((a + tau, p, used))
+        cuts = sorted(cuts + [a + tau])
+    return sorted(found)
+
+
+class SameAsPlain(unittest.TestCase):
+    """The fast routes (merge sums, shuffled index permutations, the dense cut-over) change
+    nothing: every change, p-value and shuffle count is the plain implementation's."""
+
+    def test_same_changes_pvalues_and_shuffles(self):
+        rng = np.random.default_rng(21)
+        saved = ed._DIRECT_MAX
+        try:
+            ed._DIRECT_MAX = 16             # the merge route from 17 points on, in small series
+            cases = [noise(rng, 40, "normal"), noise(rng, 60, "bimodal"), noise(rng, 45, "lognormal")]
+            for at, factor in ((20, 1.5), (33, 0.6)):
+                x = noise(rng, 50, "lognormal")
+                x[at:] *= factor
+                cases.append(x)
+            x = noise(rng, 70, "normal")
+            x[25:] *= 1.4
+            x[50:] *= 0.6
+            cases.append(x)
+            for i, x in enumerate(cases):
+                with self.subTest(case=i):
+                    fast = [(c.index, c.pvalue, c.permutations) for c in ed.change_points(x, seed=i)]
+                    self.assertEqual(fast, plain_change_points(x, seed=i))
+        finally:
+            ed._DIRECT_MAX = saved
+
+    def test_shuffled_segment_matches_a_shuffle_of_its_values(self):
+        rng = np.random.default_rng(9)
+        x = noise(rng, 1500, "bimodal")
+        x[::7] = x[3]                         # ties
+        seg = ed._Shuffled(x)
+        mine, theirs = np.random.default_rng(4), np.random.default_rng(4)
+        y = x.copy()
+        for _ in range(3):
+            q = seg.shuffle_stat(mine, 3)
+            theirs.shuffle(y)
+            d = np.abs(y[:, None] - y[None, :])
+            upper = np.triu(d, 1)
+            ref = ed._best(ed._split_q(upper.sum(axis=0), upper.sum(axis=1), 3), 3)[1]
+            self.assertAlmostEqual(q, ref, delta=1e-9 * abs(ref))
 
 
 class ChangePoints(unittest.TestCase):

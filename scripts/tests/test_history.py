@@ -4,6 +4,7 @@ HistoryCases also runs against PostgreSQL (test_history_pg.py)."""
 import csv
 import json
 import os
+import re
 import shutil
 import sqlite3
 import subprocess
@@ -414,6 +415,20 @@ class Backfill(unittest.TestCase):
         rc, out, err = hs.lp_history("backfill", "nope..HEAD", "--db", os.path.join(self.tmp, "h.sqlite"))
         self.assertEqual(rc, 2)
         self.assertIn("unknown commit", err)
+
+
+class BackfillSet(unittest.TestCase):
+    def test_default_set(self):
+        """The default design, the named modes and the control; nothing else, whatever a name begins with."""
+        rx = re.compile(backfill.DEFAULT_FILTER)
+        tail = "/slots:2/waiters:64/hold_ns:200/think_ns:0/manual_time/threads:16"
+        for d in ("lockpool", "lockpool-fair", "lockpool-barging", "lockpool-bounded", "pthread"):
+            self.assertTrue(rx.search("oversubscribed/" + d + tail), d)
+            self.assertTrue(rx.search(f"get_hold/{d}/slots:1/waiters:64/hold_ns:1000/think_ns:1000/real_time/threads:8"), d)
+        for d in ("lockpool-fair-scan0", "lockpool-barging-wakeall", "spin-ttas"):
+            self.assertFalse(rx.search("oversubscribed/" + d + tail), d)
+        self.assertFalse(rx.search("get_hold/lockpool/slots:4/waiters:64/hold_ns:1000/think_ns:1000/real_time/threads:8"))
+        self.assertFalse(rx.search("sqlite_pool/lockpool/slots:4/waiters:64/hold_ns:0/think_ns:5000/manual_time/threads:8"))
 
 
 @unittest.skipUnless(os.environ.get("LP_HISTORY_REAL_BACKFILL"), "set LP_HISTORY_REAL_BACKFILL=1 (ctest does)")

@@ -164,6 +164,17 @@ class Fairness(unittest.TestCase):
         self.assertEqual(run.thread_ops(key), rep.thread_ops)
 
 
+class Units(unittest.TestCase):
+    def test_what_an_op_is_comes_from_the_rows_not_the_workload_name(self):
+        doc = synth.make_run(seed=1, reps=1, designs=["pthread"], workloads=["get_hold", "brand_new"], threads=[2])
+        for r in doc["benchmarks"]:
+            r["query_p99_ns"] = 5e5 if r["name"].startswith("brand_new/") else -1
+        run = results.Run(doc)
+        self.assertEqual(run.op_unit("brand_new"), ("queries", "query"))
+        self.assertEqual(run.op_unit("get_hold"), ("get+put pairs", "get"))
+        self.assertFalse(run.counts_queries("no_such_workload"))
+
+
 class Histogram(unittest.TestCase):
     HIST = [(100.0, 90.0), (200.0, 9.0), (400.0, 1.0)]
 

@@ -1,8 +1,7 @@
-"""What the harness's test scripts share: failures collected and reported together, runs of
-lockpool-bench with their JSON, and the usage-error convention (exit 2, one line on stderr).
-
-Every check is a named expectation; a script calls finish() last for its exit status (1 if any
-expectation failed, each already printed as "FAIL: ...").
+"""What the harness's Python tests share: failures collected without stopping at the first and
+the verdict at the end (exit status 1 with the count, or 0 with one line saying what passed); the
+script's arguments; runs of lockpool-bench with their JSON; the usage-error convention (exit 2,
+one line on stderr).
 """
 import json
 import os
@@ -36,8 +35,8 @@ def fail(what):
     print("FAIL:", what, file=sys.stderr)
 
 
-def expect(cond, what):
-    """Record `what` as a failure unless `cond`; returns cond."""
+def check(cond, what):
+    """fail(what) unless cond; returns cond."""
     if not cond:
         fail(what)
     return bool(cond)
@@ -65,19 +64,19 @@ def iteration_rows(doc):
     return [b for b in doc["benchmarks"] if b.get("run_type", "iteration") == "iteration"]
 
 
-def expect_usage_error(p, what, mentions=""):
+def check_usage_error(p, what, mentions=""):
     """A rejected input: exit 2, exactly one line on stderr, from lockpool-bench, naming `mentions`."""
     lines = [line for line in p.stderr.splitlines() if line.strip()]
-    return expect(p.returncode == 2 and len(lines) == 1 and lines[0].startswith("lockpool-bench: ")
+    return check(p.returncode == 2 and len(lines) == 1 and lines[0].startswith("lockpool-bench: ")
                   and mentions in lines[0],
                   "%s: want exit 2 and one line%s on stderr, got %d: %r"
                   % (what, " naming " + mentions if mentions else "", p.returncode, p.stderr[-300:]))
 
 
-def finish(ok_message):
-    """The script's exit status: 1 after a summary if anything failed, else 0 after `ok_message`."""
+def verdict(ok_line):
+    """main's return value: 1 (and the count) if anything failed, else 0 (and ok_line)."""
     if failures:
         print("%d failure(s)" % len(failures), file=sys.stderr)
         return 1
-    print(ok_message)
+    print(ok_line)
     return 0
