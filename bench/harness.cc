@@ -22,16 +22,24 @@ std::vector<lpd_param> design_params(const lpd_design *d) {
     lpd_param buf[LPD_MAX_PARAMS];
     const unsigned n = d->params ? d->params(buf) : 0;
     std::vector<lpd_param> out(buf, buf + n);
-    for (lpd_param &p : out)
+    for (lpd_param &p : out) {
         if (options().retry_wakes >= 0 && std::strcmp(p.name, "retry_wakes") == 0)
             p.num = static_cast<uint64_t>(options().retry_wakes);
+        if (options().bypass_bound != 0 && std::strcmp(p.name, "bypass_bound") == 0) p.num = options().bypass_bound;
+    }
     return out;
 }
 
 int apply_overrides(const lpd_design *d, void *self) {
-    if (options().retry_wakes < 0 || !d->set_param) return LP_OK;
-    for (const lpd_param &p : design_params(d))
-        if (std::strcmp(p.name, "retry_wakes") == 0) return d->set_param(self, p.name, p.num);
+    if ((options().retry_wakes < 0 && options().bypass_bound == 0) || !d->set_param) return LP_OK;
+    for (const lpd_param &p : design_params(d)) {
+        const bool given = std::strcmp(p.name, "retry_wakes") == 0 ? options().retry_wakes >= 0
+                           : std::strcmp(p.name, "bypass_bound") == 0 ? options().bypass_bound != 0
+                                                                       : false;
+        if (!given) continue;
+        const int st = d->set_param(self, p.name, p.num);
+        if (st != LP_OK) return st;
+    }
     return LP_OK;
 }
 

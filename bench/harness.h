@@ -67,6 +67,7 @@ struct Options {
     uint32_t waiters = 0;           // --lp_waiters=W
     std::vector<int> threads;       // --lp_threads=T1,T2,...
     int retry_wakes = -1;           // --lp_retry_wakes=N: setting retry_wakes of every design that has it (-1: its own)
+    uint32_t bypass_bound = 0;      // --lp_bypass_turns=N: setting bypass_bound of every design that has it (0: its own)
     // --hold=SPEC / --think=SPEC (distribution.h): replace every case's fixed hold / think time (hold:
     // the workloads whose hold is a spin; think: every workload). A random one is sampled per
     // thread from a seeded generator before the run (WorkSeq); the case's name carries its mean.
@@ -88,7 +89,7 @@ int intended_node_os(const Topology &topo, const MemPolicy &policy, int pu_os);
 /** The settings `d` runs with (its params), with the --lp_* overrides this run applies to it
  *  (apply_overrides) in place of its own values. */
 std::vector<lpd_param> design_params(const lpd_design *d);
-/** Apply the run's overrides (--lp_retry_wakes) to an initialised instance of `d`, through its
+/** Apply the run's overrides (--lp_retry_wakes, --lp_bypass_turns) to an initialised instance of `d`, through its
  *  set_param, for each setting its params list: LP_OK, or the error set_param gave. */
 int apply_overrides(const lpd_design *d, void *self);
 

@@ -42,6 +42,8 @@ const char kUsage[] =
     "  --lp_threads=T1,T2,...             override the thread counts of every case (tuning sweeps)\n"
     "  --lp_retry_wakes=N                 setting retry_wakes (lp_set_retry_wakes) of every design that has\n"
     "                                     one (lp_design_params in the context lists them; 0: no limit)\n"
+    "  --lp_bypass_turns=N                setting bypass_bound (lp_set_bypass_bound: lockpool, RESTRICTED) of\n"
+    "                                     every design that has one, N = 1..1000000\n"
     "  --hold=SPEC --think=SPEC           replace every case's hold / think time (ns) by SPEC: N (fixed),\n"
     "                                     exp:MEAN, lognormal:MEDIAN,SIGMA or bimodal:SHORT,LONG,P (LONG with\n"
     "                                     probability P); sampled per thread from a seeded generator before\n"
@@ -295,6 +297,16 @@ bool set_retry_wakes(const std::string &v, Options &opt, std::string *err) {
     return true;
 }
 
+bool set_bypass_turns(const std::string &v, Options &opt, std::string *err) {
+    unsigned long n = 0;
+    if (!parse_one_whole(v, 1, 1000000, &n)) {
+        *err = "--lp_bypass_turns must be 1..1000000";
+        return false;
+    }
+    opt.bypass_bound = static_cast<uint32_t>(n);
+    return true;
+}
+
 bool set_hold(const std::string &v, Options &opt, std::string *err) {
     if (!parse_dist(v, &opt.hold, err)) {
         *err = "--hold: " + *err;
@@ -332,6 +344,7 @@ const struct {
     {"--lp_waiters", set_waiters},
     {"--lp_threads", set_threads},
     {"--lp_retry_wakes", set_retry_wakes},
+    {"--lp_bypass_turns", set_bypass_turns},
     {"--hold", set_hold},
     {"--think", set_think},
     {"--lp_sqlite_mix", set_sqlite_mix},

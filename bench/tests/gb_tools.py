@@ -49,7 +49,8 @@ def check_bad_flags(bench, flags):
     bad_flags = [["--benchmark_repetitions=-3"], ["--benchmark_repetitions=0"], ["--benchmark_repetitions=x"],
                  ["--benchmark_filter=nosuch"], ["--benchmark_filter=^get_hold/no-such-design/"],
                  ["--benchmark_filter=nosuch", "--benchmark_list_tests"], ["--nosuch_flag"], ["--pin=bogus"],
-                 ["--run_ms=0"], ["--benchmark_format=bogus"]]
+                 ["--run_ms=0"], ["--benchmark_format=bogus"], ["--lp_retry_wakes=-1"], ["--lp_bypass_turns=0"],
+                 ["--lp_bypass_turns="], ["--lp_bypass_turns=64x"], ["--lp_bypass_turns=1000001"]]
     for extra in bad_flags:
         p = run([bench] + flags + extra)
         crashed = p.returncode < 0 or "terminate called" in p.stderr or "length_error" in p.stderr

@@ -205,7 +205,7 @@ LP_API lp_status lp_init_in(void *mem, size_t len, uint32_t nslots, uint32_t nce
 LP_API lp_status lp_set_fairness_bound(lp_pool *pool, uint64_t bound_ns, uint64_t (*clock_ns)(void));
 
 /** The default of lp_set_bypass_bound. */
-#define LP_BYPASS_BOUND_DEFAULT 64u
+#define LP_BYPASS_BOUND_DEFAULT 2048u
 
 /** LP_RESTRICTED: every `releases`-th release that finds a waiter is handed straight to the
  *  oldest waiter (1..INT32_MAX; default LP_BYPASS_BOUND_DEFAULT); an lp_get_async wait that

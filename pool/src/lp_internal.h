@@ -85,8 +85,10 @@ typedef struct lp__pool {
     /* Line 2: RESTRICTED's bypass clock, written by every release that finds waiters. Not on
      * the queue line, which every try_get reads: those reads would miss after each tick. */
     _Alignas(LP_CACHELINE) lp_atomic_u32 turns;
-    uint32_t bypass_turns;  /* RESTRICTED: hand off to a waiter that queued this many turns ago (set once,
+    uint32_t bypass_turns;  /* RESTRICTED: every bypass_turns-th tick hands off to the head (set once,
                              * read right after the tick on this line) */
+    lp_atomic_u32 owed;     /* RESTRICTED: 1 when a rotation tick could not hand off (its slot was
+                             * taken by a running thread): the next tick does */
 } lp__pool;
 
 _Static_assert(sizeof(lp__slot) == sizeof(lp_slot), "lp_slot storage size");

@@ -121,6 +121,7 @@ lp_status lp_init(lp_pool *pool, lp_slot *slots, uint32_t nslots, lp_cell *cells
     p->retry_wakes = LP_RETRY_WAKES_DEFAULT;
     p->bypass_turns = LP_BYPASS_BOUND_DEFAULT;
     lp_store_relaxed(&p->turns, 0u);
+    lp_store_relaxed(&p->owed, 0u);
     lp_store_relaxed(&p->starving, 0u);
     lp_store_relaxed(&p->woken, 0u);
     for (uint32_t i = 0; i < nslots; i++) {
@@ -525,7 +526,7 @@ static int lp__oldest_waiter(lp__pool *p, uint32_t *born) {
         case LP__CELL_EMPTY:
         case LP__CELL_CLAIMING:
         case LP__CELL_CANCELLED: continue;
-        default: return 0; /* GRANTED/READY: head moved past it since we read it */
+        default: continue; /* GRANTED/READY: being served (head moved past it since we read it) */
         }
     }
     return 0;
@@ -535,13 +536,18 @@ static int lp__oldest_waiter(lp__pool *p, uint32_t *born) {
  * (and every tick while a wait starves) is a hand-off to the queue's head. A rate, not an age:
  * with Q waiters each due after B ticks, the pool would hand off on every release (the FIFO
  * convoy: pool/DESIGN.md); at one hand-off per B ticks, a waiter with k waiters ahead is served
- * within (k + 1) * B ticks. relaxed RMW: a counter on its own line; no ordering hangs on it. */
+ * within (k + 1) * B ticks, plus, with several slots, what the other slots grant while a rotating
+ * releaser is descheduled between its tick and its hand-off (pool/DESIGN.md, "The bound"). relaxed RMW: a counter on its own line; no ordering hangs on it. */
 static int lp__restricted_turn(lp__pool *p) {
     uint32_t born;
     if (!lp__oldest_waiter(p, &born)) return 0;
     uint32_t t = lp_fetch_add_relaxed(&p->turns, 1u) + 1u;
     /* relaxed: a stale count only delays or prolongs the hand-offs by one release */
-    return lp_load_relaxed(&p->starving) != 0u || t % p->bypass_turns == 0u;
+    if (lp_load_relaxed(&p->starving) != 0u || t % p->bypass_turns == 0u) return 1;
+    /* A rotation lp__after_unlock could not make is made by the next tick. The exchange lets
+     * one release claim it (relaxed load first: the line is ours from the tick anyway, but no
+     * RMW on the common path). acq_rel: any order suffices; only one claimer matters. */
+    return lp_load_relaxed(&p->owed) != 0u && lp_xchg_acq_rel(&p->owed, 0u) != 0u;
 }
 
 /* BOUNDED: is some queued wait past the bound? Either the oldest (its cell's since), or one
@@ -567,12 +573,19 @@ static int lp__head_starving(lp__pool *p) {
 LP__COLD static void lp__after_unlock(lp__pool *p, uint32_t slot, int counted) {
     uint32_t expected = LP__FREE;
     if (p->mode == LP_RESTRICTED) {
-        /* A release whose hint missed the waiter: tick as lp__release_slow does, and if the
-         * oldest waiter is due, take the slot back (as FAIR below) and hand it over. */
-        if (!counted && lp__restricted_turn(p) && lp_cas_acquire(&p->slots[slot].state, &expected, LP__HELD))
-            lp__serve(p, slot);
-        else
-            lp__restricted_wake(p);
+        /* A release whose hint missed the waiter: tick as lp__release_slow does, and if this
+         * tick rotates, take the slot back (as FAIR below) and hand it over. If a running
+         * thread took the slot first, the rotation is owed to the next tick (else a lost
+         * rotation would stretch every wait behind it by bypass_turns ticks: pool/DESIGN.md). */
+        if (!counted && lp__restricted_turn(p)) {
+            /* acquire: we hold it again */
+            if (lp_cas_acquire(&p->slots[slot].state, &expected, LP__HELD)) {
+                lp__serve(p, slot);
+                return;
+            }
+            lp_store_relaxed(&p->owed, 1u); /* relaxed: read by the next tick, a counter on its line */
+        }
+        lp__restricted_wake(p);
     } else if (p->mode == LP_FAIR) {
         /* Take the slot back and hand it over. If the CAS fails, the taker (a waiter's
          * rescan, or a try_get that ran before the enqueue) is responsible for it.

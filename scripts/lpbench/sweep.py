@@ -326,3 +326,96 @@ def scaling_lines(run, workload):
         lines.append(f"{results.case_label(case)}: fastest {best.design}, "
                      f"{run.median(best, 'ops_per_s'):,.0f} ops/s (median of {len(run.samples[best])})")
     return lines
+
+
+# ---- parameter tuning (lp-sweep --tune) ------------------------------------------------------
+
+# The pool parameters lp-sweep --tune can vary, and the harness flag that sets each.
+TUNE_FLAGS = {"bypass_turns": "--lp_bypass_turns", "retry_wakes": "--lp_retry_wakes"}
+
+TUNE_COLUMNS = ["value", "case", "threads", "ops_per_s", "ratios", "jain_min", "minmax_min",
+                "max_bypass", "bypass_bound", "lat_max_ns"]
+
+
+def bypass_bound(turns, threads, slots):
+    """RESTRICTED's documented bypass bound (pool/DESIGN.md): T x bypass_turns + S + T - 1."""
+    return threads * turns + slots + threads - 1
+
+
+def tune_rows(runs, design, references, param=None):
+    """One row per (value, case) of the tuned design. `runs` is [(value, Run), ...], one Run per
+    harness process (several per value: rounds). A ratio to a reference design is taken within
+    each process (median over its repetitions, design over reference), then the median over the
+    processes of that value: load that differs between processes cancels. jain/minmax are the
+    lowest repetition, max_bypass and lat_max_ns the highest; bypass_bound only for bypass_turns."""
+    by_case = {}
+    for value, run in runs:
+        for key in run.keys(design=design):
+            row = by_case.setdefault((value, results.case_of(key)), {
+                "ops": [], "ratios": {r: [] for r in references}, "jain": [], "minmax": [],
+                "bypass": [], "lat_max": []})
+            row["ops"] += run.values(key, "ops_per_s")
+            mine = run.median(key, "ops_per_s")
+            for ref in references:
+                other = run.find(results.case_of(key), ref)
+                theirs = run.median(other, "ops_per_s") if other else math.nan
+                if theirs and not math.isnan(theirs) and not math.isnan(mine):
+                    row["ratios"][ref].append(mine / theirs)
+            row["jain"] += run.values(key, "jain")
+            row["minmax"] += run.values(key, "minmax_share")
+            row["bypass"] += [v for v in run.values(key, "max_bypass") if v >= 0]
+            row["lat_max"] += run.values(key, "lat_max_ns")
+    out = []
+    for (value, case), r in sorted(by_case.items(), key=lambda kv: (kv[0][0], kv[0][1].workload, kv[0][1].slots,
+                                                                    kv[0][1].threads)):
+        out.append({
+            "value": value,
+            "case": f"{case.workload} slots={case.slots}",
+            "threads": case.threads,
+            "ops_per_s": statistics.median(r["ops"]) if r["ops"] else math.nan,
+            "ratios": {ref: statistics.median(v) if v else math.nan for ref, v in r["ratios"].items()},
+            "jain_min": min(r["jain"]) if r["jain"] else math.nan,
+            "minmax_min": min(r["minmax"]) if r["minmax"] else math.nan,
+            "max_bypass": max(r["bypass"]) if r["bypass"] else math.nan,
+            "bypass_bound": (bypass_bound(value, case.threads, case.slots)
+                             if param == "bypass_turns" else math.nan),
+            "lat_max_ns": max(r["lat_max"]) if r["lat_max"] else math.nan,
+        })
+    return out
+
+
+def _cell(v, fmt):
+    return "-" if isinstance(v, float) and math.isnan(v) else format(v, fmt)
+
+
+def write_tune_csv(rows, references, path):
+    import csv
+    with open(path, "w", newline="") as f:
+        w = csv.writer(f)
+        w.writerow(["value", "case", "threads", "ops_per_s"] + [f"x_{r}" for r in references] +
+                   ["jain_min", "minmax_min", "max_bypass", "bypass_bound", "lat_max_ns"])
+        for r in rows:
+            w.writerow([r["value"], r["case"], r["threads"], _cell(r["ops_per_s"], ".0f")] +
+                       [_cell(r["ratios"][ref], ".3f") for ref in references] +
+                       [_cell(r["jain_min"], ".4f"), _cell(r["minmax_min"], ".3f"), _cell(r["max_bypass"], ".0f"),
+                        _cell(r["bypass_bound"], ".0f"), _cell(r["lat_max_ns"], ".0f")])
+    return path
+
+
+def tune_lines(rows, param, design, references):
+    """A fixed-width table, one line per (value, case)."""
+    head = (f"{param:>12} {'case':<34} {'pairs/s':>9} " + " ".join(f"{'x ' + r:>18}" for r in references) +
+            f" {'Jain min':>8} {'min/max':>7} {'bypass':>8} {'bound':>7} {'max get':>9}")
+    lines = [f"{design}: medians over repetitions; ratios within each harness process, median over processes",
+             head]
+    for r in rows:
+        value = str(r["value"])
+        case = f"{r['case']} threads={r['threads']}"
+        ops = _cell(r["ops_per_s"] / 1e6, ".3f") + "M"
+        lat = _cell(r["lat_max_ns"] / 1e6, ".1f") + "ms"
+        lines.append(f"{value:>12} {case:<34} {ops:>9} " +
+                     " ".join(f"{_cell(r['ratios'][ref], '.2f'):>18}" for ref in references) +
+                     f" {_cell(r['jain_min'], '.3f'):>8} {_cell(r['minmax_min'], '.2f'):>7}"
+                     f" {_cell(r['max_bypass'], '.0f'):>8} {_cell(r['bypass_bound'], '.0f'):>7}"
+                     f" {lat:>9}")
+    return lines

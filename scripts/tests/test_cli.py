@@ -322,7 +322,14 @@ class LpSweep(unittest.TestCase):
                           (["--analyze", bad_json], "not JSON"),
                           (["--analyze", other, "--design", "lockpool-fair"], "no get_hold/lockpool-fair results"),
                           (["--scaling", "--analyze", other, "--workload", "async"], "no async results"),
-                          (["--scaling", "--analyze", other, "--design", "urcu"], "no get_hold results for urcu")):
+                          (["--scaling", "--analyze", other, "--design", "urcu"], "no get_hold results for urcu"),
+                          (["--tune", "spin=1", "--filter", "x"], "PARAM one of"),
+                          (["--tune", "bypass_turns=8,x", "--filter", "x"], "distinct integers"),
+                          (["--tune", "bypass_turns=0,8", "--filter", "x"], "distinct integers >= 1"),
+                          (["--tune", "bypass_turns=8,8", "--filter", "x"], "distinct integers"),
+                          (["--tune", "bypass_turns=8"], "needs --filter"),
+                          (["--tune", "bypass_turns=8", "--filter", "x", "--reference", "a|b"], "design name"),
+                          (["--filter", "x"], "go with --tune")):
             with self.subTest(args=args):
                 out = os.path.join(self.dir, "never")
                 line = one_line_error(self, tool("lp-sweep", *args, "--out", out, "--build", self.build))

@@ -159,3 +159,38 @@ class SizingUnderNoise(unittest.TestCase):
     def test_single_repetitions_decide_by_tolerance_only(self):
         sr = self.series({2: [50], 4: [100]})
         self.assertEqual(sweep.smallest_pool(sr, 0.05, alpha=0.05)[0], 4)
+
+
+class Tune(unittest.TestCase):
+    """lp-sweep --tune: ratios within each harness process, then the median over processes."""
+
+    @staticmethod
+    def process(lockpool_ops, pthread_ops, bypass):
+        rows = []
+        for design, ops in (("lockpool", lockpool_ops), ("pthread", pthread_ops)):
+            r = synth.make_row(synth.bench_name("get_hold", design, 8, slots=1, waiters=64), 8, ops, seed=1)
+            r["max_bypass"] = bypass if design == "lockpool" else -1
+            rows.append(r)
+        return results.Run({"context": {}, "benchmarks": rows})
+
+    def test_ratio_within_process(self):
+        # The second process ran on a machine twice as slow: its ratio is the same, and the
+        # ratio of medians across processes (3e6 / 1.5e6 = 2) would not be.
+        runs = [(16, self.process(2e6, 1e6, 100)), (16, self.process(1e6, 0.5e6, 130)),
+                (64, self.process(1e6, 2e6, 500))]
+        rows = sweep.tune_rows(runs, "lockpool", ["pthread"], "bypass_turns")
+        self.assertEqual([(r["value"], r["threads"]) for r in rows], [(16, 8), (64, 8)])
+        self.assertAlmostEqual(rows[0]["ratios"]["pthread"], 2.0)
+        self.assertAlmostEqual(rows[1]["ratios"]["pthread"], 0.5)
+        self.assertEqual(rows[0]["max_bypass"], 130)
+        self.assertEqual(rows[0]["bypass_bound"], 8 * 16 + 1 + 8 - 1)
+        self.assertEqual(rows[1]["bypass_bound"], 8 * 64 + 1 + 8 - 1)
+        lines = sweep.tune_lines(rows, "bypass_turns", "lockpool", ["pthread"])
+        self.assertIn("2.00", lines[2])
+        with tempfile.TemporaryDirectory() as d:
+            with open(sweep.write_tune_csv(rows, ["pthread"], os.path.join(d, "t.csv"))) as f:
+                self.assertEqual(f.readline().split(",")[4], "x_pthread")
+
+    def test_bound_only_for_bypass_turns(self):
+        rows = sweep.tune_rows([(4, self.process(1e6, 1e6, 10))], "lockpool", ["pthread"], "retry_wakes")
+        self.assertTrue(math.isnan(rows[0]["bypass_bound"]))
