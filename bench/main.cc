@@ -229,6 +229,15 @@ std::string allocator() {
 
 // ---- our flags ------------------------------------------------------------------------------
 
+// `value` of `flag` as a whole number lo..hi; else false and the reason ("FLAG must be lo..hi",
+// then `note`).
+bool whole_value(const char *flag, const std::string &value, unsigned long lo, unsigned long hi, const char *note,
+                 unsigned long *n, std::string *err) {
+    if (parse_one_whole(value, lo, hi, n)) return true;
+    *err = std::string(flag) + " must be " + std::to_string(lo) + ".." + std::to_string(hi) + note;
+    return false;
+}
+
 // Each setter reads the value of one flag into the options; false with the one-line reason.
 using Setter = bool (*)(const std::string &value, Options &opt, std::string *err);
 
@@ -238,10 +247,7 @@ bool set_mem(const std::string &v, Options &opt, std::string *err) { return pars
 
 bool set_run_ms(const std::string &v, Options &opt, std::string *err) {
     unsigned long ms = 0;
-    if (!parse_one_whole(v, 1, 3600000, &ms)) {
-        *err = "--run_ms must be 1..3600000";
-        return false;
-    }
+    if (!whole_value("--run_ms", v, 1, 3600000, "", &ms, err)) return false;
     opt.run_ms = ms;
     opt.run_ms_given = true;
     return true;
@@ -269,10 +275,7 @@ bool set_slots(const std::string &v, Options &opt, std::string *err) {
 
 bool set_waiters(const std::string &v, Options &opt, std::string *err) {
     unsigned long n = 0;
-    if (!parse_one_whole(v, 1, LP_MAX_WAITERS, &n)) {
-        *err = "--lp_waiters must be 1.." + std::to_string(LP_MAX_WAITERS);
-        return false;
-    }
+    if (!whole_value("--lp_waiters", v, 1, LP_MAX_WAITERS, "", &n, err)) return false;
     opt.waiters = static_cast<uint32_t>(n);
     return true;
 }
@@ -289,20 +292,14 @@ bool set_threads(const std::string &v, Options &opt, std::string *err) {
 
 bool set_retry_wakes(const std::string &v, Options &opt, std::string *err) {
     unsigned long n = 0;
-    if (!parse_one_whole(v, 0, 65535, &n)) {
-        *err = "--lp_retry_wakes must be 0..65535 (0: no limit)";
-        return false;
-    }
+    if (!whole_value("--lp_retry_wakes", v, 0, 65535, " (0: no limit)", &n, err)) return false;
     opt.retry_wakes = static_cast<int>(n);
     return true;
 }
 
 bool set_bypass_turns(const std::string &v, Options &opt, std::string *err) {
     unsigned long n = 0;
-    if (!parse_one_whole(v, 1, 1000000, &n)) {
-        *err = "--lp_bypass_turns must be 1..1000000";
-        return false;
-    }
+    if (!whole_value("--lp_bypass_turns", v, 1, 1000000, "", &n, err)) return false;
     opt.bypass_bound = static_cast<uint32_t>(n);
     return true;
 }
