@@ -65,6 +65,77 @@ double Dist::mean() const {
     return a;
 }
 
+namespace {
+
+// Each kind's check of its values (already numbers) and its Dist; false with *err's reason.
+// `text` is the whole spec, quoted in the message.
+bool fixed_dist(const std::string &text, const std::vector<double> &v, Dist *d, std::string *err) {
+    if (v[0] < 0 || v[0] > kMaxSampleNs) {
+        *err = "'" + text + "': a fixed time must be 0.." + num(kMaxSampleNs) + " ns";
+        return false;
+    }
+    d->kind = Dist::Kind::Fixed;
+    d->a = v[0];
+    d->spec = num(v[0]);
+    return true;
+}
+
+bool exp_dist(const std::string &text, const std::vector<double> &v, Dist *d, std::string *err) {
+    const double max_mean = kMaxSampleNs / -std::log(kMaxTail);
+    if (!(v[0] > 0) || v[0] > max_mean) {
+        *err = "'" + text + "': MEAN must be > 0 and <= " + num(std::floor(max_mean)) +
+               " ns (more would exceed the 1 s cap on a sample too often)";
+        return false;
+    }
+    d->kind = Dist::Kind::Exp;
+    d->a = v[0];
+    d->spec = "exp:" + num(v[0]);
+    return true;
+}
+
+bool lognormal_dist(const std::string &text, const std::vector<double> &v, Dist *d, std::string *err) {
+    if (!(v[0] > 0) || !(v[1] > 0) || v[1] > 4) {
+        *err = "'" + text + "': MEDIAN must be > 0 and SIGMA in (0, 4]";
+        return false;
+    }
+    if (std::log(kMaxSampleNs / v[0]) < kTailZ * v[1]) {
+        *err = "'" + text + "': MEDIAN x exp(4.75 SIGMA) must stay <= 1 s (the cap on a sample)";
+        return false;
+    }
+    d->kind = Dist::Kind::LogNormal;
+    d->a = v[0];
+    d->b = v[1];
+    d->spec = "lognormal:" + num(v[0]) + "," + num(v[1]);
+    return true;
+}
+
+bool bimodal_dist(const std::string &text, const std::vector<double> &v, Dist *d, std::string *err) {
+    if (v[0] < 0 || v[1] < 0 || v[0] > kMaxSampleNs || v[1] > kMaxSampleNs || v[2] < 0 || v[2] > 1) {
+        *err = "'" + text + "': SHORT and LONG must be 0..1e9 ns and P (the chance of LONG) in [0, 1]";
+        return false;
+    }
+    d->kind = Dist::Kind::Bimodal;
+    d->a = v[0];
+    d->b = v[1];
+    d->p = v[2];
+    d->spec = "bimodal:" + num(v[0]) + "," + num(v[1]) + "," + num(v[2]);
+    return true;
+}
+
+const struct {
+    const char *kind;  // before the ':' ("" for a plain number)
+    std::size_t values;
+    const char *usage;  // what a wrong number of values is told
+    bool (*make)(const std::string &text, const std::vector<double> &v, Dist *d, std::string *err);
+} kKinds[] = {
+    {"", 1, "", fixed_dist},
+    {"exp", 1, "one value: exp:MEAN", exp_dist},
+    {"lognormal", 2, "two values: lognormal:MEDIAN,SIGMA", lognormal_dist},
+    {"bimodal", 3, "three values: bimodal:SHORT,LONG,P", bimodal_dist},
+};
+
+}  // namespace
+
 bool parse_dist(const std::string &text, Dist *out, std::string *err) {
     const auto colon = text.find(':');
     const std::string kind = colon == std::string::npos ? "" : text.substr(0, colon);
@@ -80,61 +151,19 @@ bool parse_dist(const std::string &text, Dist *out, std::string *err) {
         }
         v.push_back(x);
     }
-    auto wrong_count = [&](const char *want) {
-        *err = "'" + text + "': " + kind + " wants " + want;
-        return false;
-    };
-    Dist d;
-    if (colon == std::string::npos) {
-        if (v[0] < 0 || v[0] > kMaxSampleNs) {
-            *err = "'" + text + "': a fixed time must be 0.." + num(kMaxSampleNs) + " ns";
+    for (const auto &k : kKinds) {
+        if (kind != k.kind || (colon == std::string::npos) != (*k.kind == '\0')) continue;  // ":5" is no kind
+        if (v.size() != k.values) {
+            *err = "'" + text + "': " + kind + " wants " + k.usage;
             return false;
         }
-        d.kind = Dist::Kind::Fixed;
-        d.a = v[0];
-        d.spec = num(v[0]);
-    } else if (kind == "exp") {
-        if (v.size() != 1) return wrong_count("one value: exp:MEAN");
-        const double max_mean = kMaxSampleNs / -std::log(kMaxTail);
-        if (!(v[0] > 0) || v[0] > max_mean) {
-            *err = "'" + text + "': MEAN must be > 0 and <= " + num(std::floor(max_mean)) +
-                   " ns (more would exceed the 1 s cap on a sample too often)";
-            return false;
-        }
-        d.kind = Dist::Kind::Exp;
-        d.a = v[0];
-        d.spec = "exp:" + num(v[0]);
-    } else if (kind == "lognormal") {
-        if (v.size() != 2) return wrong_count("two values: lognormal:MEDIAN,SIGMA");
-        if (!(v[0] > 0) || !(v[1] > 0) || v[1] > 4) {
-            *err = "'" + text + "': MEDIAN must be > 0 and SIGMA in (0, 4]";
-            return false;
-        }
-        if (std::log(kMaxSampleNs / v[0]) < kTailZ * v[1]) {
-            *err = "'" + text + "': MEDIAN x exp(4.75 SIGMA) must stay <= 1 s (the cap on a sample)";
-            return false;
-        }
-        d.kind = Dist::Kind::LogNormal;
-        d.a = v[0];
-        d.b = v[1];
-        d.spec = "lognormal:" + num(v[0]) + "," + num(v[1]);
-    } else if (kind == "bimodal") {
-        if (v.size() != 3) return wrong_count("three values: bimodal:SHORT,LONG,P");
-        if (v[0] < 0 || v[1] < 0 || v[0] > kMaxSampleNs || v[1] > kMaxSampleNs || v[2] < 0 || v[2] > 1) {
-            *err = "'" + text + "': SHORT and LONG must be 0..1e9 ns and P (the chance of LONG) in [0, 1]";
-            return false;
-        }
-        d.kind = Dist::Kind::Bimodal;
-        d.a = v[0];
-        d.b = v[1];
-        d.p = v[2];
-        d.spec = "bimodal:" + num(v[0]) + "," + num(v[1]) + "," + num(v[2]);
-    } else {
-        *err = "'" + text + "': unknown distribution '" + kind + "' (want exp, lognormal or bimodal)";
-        return false;
+        Dist d;
+        if (!k.make(text, v, &d, err)) return false;
+        *out = d;
+        return true;
     }
-    *out = d;
-    return true;
+    *err = "'" + text + "': unknown distribution '" + kind + "' (want exp, lognormal or bimodal)";
+    return false;
 }
 
 Rng::Rng(uint64_t seed) {

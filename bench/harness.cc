@@ -1,7 +1,6 @@
 // harness.cc — see harness.h.
 #include "harness.h"
 
-#include <regex.h>
 #include <sched.h>
 
 #include <algorithm>
@@ -202,7 +201,7 @@ void Run::start() {
 }
 
 double Run::finish_and_time_per_op(int) {
-    // acq_rel: the last thread to leave must see every thread's stats.
+    // release: publishes our stats; acquire (and the load below): every thread reads all of them.
     left.fetch_add(1, std::memory_order_acq_rel);
     while (left.load(std::memory_order_acquire) < threads) sched_yield();  // acquire: pairs with the add
     uint64_t ops = 0, first = UINT64_MAX, last = 0;
@@ -218,7 +217,7 @@ double Run::finish_and_time_per_op(int) {
 std::string Case::name(int threads) const {
     return std::string(family->name) + "/" + design->name + "/slots:" + std::to_string(slots) +
            "/waiters:" + std::to_string(waiters) + "/hold_ns:" + std::to_string(hold_ns) +
-           "/think_ns:" + std::to_string(think_ns) + "/manual_time/threads:" + std::to_string(threads);
+           "/think_ns:" + std::to_string(think_ns) + "/iterations:1/manual_time/threads:" + std::to_string(threads);
 }
 
 // ---- detail file ---------------------------------------------------------------------------
@@ -248,29 +247,42 @@ void note_unmeasured(const std::vector<std::string> &names, const std::string &w
     for (const std::string &n : names) unmeasured().emplace_back(n, why);
 }
 
-bool filter_selects_unmeasured(const std::string &filter, std::string *why) {
-    // As Google Benchmark reads --benchmark_filter: "" and "all" select everything, '-' negates.
-    const bool negate = !filter.empty() && filter[0] == '-';
-    std::string spec = negate ? filter.substr(1) : filter;
-    if (spec.empty() || spec == "all") spec = ".";
-    regex_t re;
-    if (regcomp(&re, spec.c_str(), REG_EXTENDED | REG_NOSUB) != 0) return false;
-    bool any = false;
+bool BenchmarkFilter::compile(const std::string &filter, std::string *err) {
+    // In GB's order: "" and "all" first, then the '-'.
+    std::string spec = filter.empty() || filter == "all" ? "." : filter;
+    negate_ = spec[0] == '-';
+    if (negate_) spec.erase(0, 1);
+    try {
+        re_ = std::regex(spec, std::regex::extended);
+    } catch (const std::regex_error &e) {
+        *err = std::string("not a regular expression: ") + e.what();
+        return false;
+    }
+    return true;
+}
+
+bool BenchmarkFilter::selects(const std::string &name) const {
+    try {
+        return std::regex_search(name, re_) != negate_;
+    } catch (const std::regex_error &) {  // too complex for std::regex on this name
+        return false;
+    }
+}
+
+bool filter_selects_unmeasured(const BenchmarkFilter &filter, std::string *why) {
     for (const auto &u : unmeasured()) {
-        if ((regexec(&re, u.first.c_str(), 0, nullptr, 0) == 0) != negate) {
+        if (filter.selects(u.first)) {
             *why = u.second;
-            any = true;
-            break;
+            return true;
         }
     }
-    regfree(&re);
-    return any;
+    return false;
 }
 
 int max_registered_threads() { return g_max_threads; }
 std::vector<uint64_t> registered_work_ns() { return g_work_ns; }
 
-void write_detail_file(const std::string &path, const std::string &calibration_drift) {
+bool write_detail_file(const std::string &path, const std::string &calibration_drift) {
     std::ofstream out(path);
     // Known only once every run is over, so it cannot be in the JSON's context (written first).
     out << "{\"lp_calibration_drift\": \"" << calibration_drift << "\",\n \"benchmarks\": {";
@@ -295,6 +307,8 @@ void write_detail_file(const std::string &path, const std::string &calibration_d
         out << "]}";
     }
     out << "\n}}\n";
+    out.close();
+    return static_cast<bool>(out);
 }
 
 // ---- the driver ----------------------------------------------------------------------------
@@ -411,75 +425,95 @@ OrderMetrics order_metrics(const Run &r) {
     return m;
 }
 
-void finish_run(benchmark::State &state, Run &r) {
-    const int n = r.threads;
-    Hist merged;
-    std::vector<uint64_t> per_thread(static_cast<std::size_t>(n));
-    std::vector<uint64_t> per_task;
-    uint64_t ops = 0, attempts = 0, empty = 0, efull = 0, errors = r.teardown_errors, grants = 0, reacq = 0;
-    uint64_t wait_max = 0;
+// Every thread's stats of a finished run, summed (or merged, or the extremes).
+struct RunTotals {
+    Hist merged;                      // latency of every thread
+    std::vector<uint64_t> per_thread;  // ops per thread
+    std::vector<uint64_t> per_task;    // async: ops per task, every thread's
+    uint64_t ops = 0, attempts = 0, empty = 0, efull = 0, errors = 0, grants = 0, reacq = 0, wait_max = 0;
     uint64_t min_enter = UINT64_MAX, max_enter = 0, min_exit = UINT64_MAX, max_exit = 0;
     bool pin_ok = true;
-    for (int t = 0; t < n; ++t) {
-        const ThreadStats &s = *r.stats[static_cast<std::size_t>(t)];
-        merged.merge(s.hist);
-        per_thread[static_cast<std::size_t>(t)] = s.ops;
-        per_task.insert(per_task.end(), s.task_ops.begin(), s.task_ops.end());
-        ops += s.ops;
-        attempts += s.attempts;
-        empty += s.empty;
-        efull += s.efull;
-        wait_max = std::max(wait_max, s.max_wait_ns);
-        errors += s.errors;
-        grants += s.grants;
-        reacq += s.reacquires;
-        pin_ok = pin_ok && s.pin_ok;
-        min_enter = std::min(min_enter, s.enter_ns);
-        max_enter = std::max(max_enter, s.enter_ns);
-        min_exit = std::min(min_exit, s.exit_ns);
-        max_exit = std::max(max_exit, s.exit_ns);
-    }
-    const OrderMetrics order = order_metrics(r);
-    const double span_s = max_exit > min_enter ? static_cast<double>(max_exit - min_enter) / 1e9 : 0;
-    const double overlap = min_exit > max_enter ? static_cast<double>(min_exit - max_enter) / 1e9 : 0;
-    const Fairness f = fairness_of(per_thread);
+};
 
-    auto &ctr = state.counters;
-    ctr["ops_per_s"] = span_s > 0 ? static_cast<double>(ops) / span_s : 0;
-    ctr["ops"] = static_cast<double>(ops);
-    ctr["lat_p50_ns"] = static_cast<double>(merged.quantile(0.50));
-    ctr["lat_p90_ns"] = static_cast<double>(merged.quantile(0.90));
-    ctr["lat_p99_ns"] = static_cast<double>(merged.quantile(0.99));
-    ctr["lat_p999_ns"] = static_cast<double>(merged.quantile(0.999));
-    ctr["lat_p9999_ns"] = static_cast<double>(merged.quantile(0.9999));
-    ctr["lat_max_ns"] = static_cast<double>(merged.max());
-    ctr["lat_samples"] = static_cast<double>(merged.total());
+RunTotals sum_threads(const Run &r) {
+    RunTotals t;
+    t.errors = r.teardown_errors;
+    for (const auto &sp : r.stats) {
+        const ThreadStats &s = *sp;
+        t.merged.merge(s.hist);
+        t.per_thread.push_back(s.ops);
+        t.per_task.insert(t.per_task.end(), s.task_ops.begin(), s.task_ops.end());
+        t.ops += s.ops;
+        t.attempts += s.attempts;
+        t.empty += s.empty;
+        t.efull += s.efull;
+        t.wait_max = std::max(t.wait_max, s.max_wait_ns);
+        t.errors += s.errors;
+        t.grants += s.grants;
+        t.reacq += s.reacquires;
+        t.pin_ok = t.pin_ok && s.pin_ok;
+        t.min_enter = std::min(t.min_enter, s.enter_ns);
+        t.max_enter = std::max(t.max_enter, s.enter_ns);
+        t.min_exit = std::min(t.min_exit, s.exit_ns);
+        t.max_exit = std::max(t.max_exit, s.exit_ns);
+    }
+    return t;
+}
+
+double fraction(uint64_t part, uint64_t whole) {
+    return whole ? static_cast<double>(part) / static_cast<double>(whole) : 0;
+}
+
+// The counters every row carries (bench/JSON.md).
+void set_common_counters(benchmark::UserCounters &ctr, const Run &r, const RunTotals &t) {
+    const OrderMetrics order = order_metrics(r);
+    const double span_s = t.max_exit > t.min_enter ? static_cast<double>(t.max_exit - t.min_enter) / 1e9 : 0;
+    const double overlap = t.min_exit > t.max_enter ? static_cast<double>(t.min_exit - t.max_enter) / 1e9 : 0;
+    const Fairness f = fairness_of(t.per_thread);
+    ctr["ops_per_s"] = span_s > 0 ? static_cast<double>(t.ops) / span_s : 0;
+    ctr["ops"] = static_cast<double>(t.ops);
+    ctr["lat_p50_ns"] = static_cast<double>(t.merged.quantile(0.50));
+    ctr["lat_p90_ns"] = static_cast<double>(t.merged.quantile(0.90));
+    ctr["lat_p99_ns"] = static_cast<double>(t.merged.quantile(0.99));
+    ctr["lat_p999_ns"] = static_cast<double>(t.merged.quantile(0.999));
+    ctr["lat_p9999_ns"] = static_cast<double>(t.merged.quantile(0.9999));
+    ctr["lat_max_ns"] = static_cast<double>(t.merged.max());
+    ctr["lat_samples"] = static_cast<double>(t.merged.total());
     ctr["jain"] = f.jain;
     ctr["minmax_share"] = f.minmax_share;
     ctr["cv_thread_ops"] = f.cv;
     ctr["fifo_violations_per_m"] = order.fifo_violations_per_m;
     ctr["max_bypass"] = order.max_bypass;
-    ctr["max_wait_ns"] = order.fifo_violations_per_m < 0 ? -1 : static_cast<double>(wait_max);
-    ctr["reacquire_frac"] = grants ? static_cast<double>(reacq) / static_cast<double>(grants) : 0;
+    ctr["max_wait_ns"] = order.fifo_violations_per_m < 0 ? -1 : static_cast<double>(t.wait_max);
+    ctr["reacquire_frac"] = fraction(t.reacq, t.grants);
     ctr["full_concurrency"] = span_s > 0 ? std::min(1.0, overlap / span_s) : 0;
-    ctr["empty_frac"] = attempts ? static_cast<double>(empty) / static_cast<double>(attempts) : 0;
-    ctr["efull"] = static_cast<double>(efull);
-    ctr["errors"] = static_cast<double>(errors);
-    ctr["pin_ok"] = r.c->pin_policy().kind == PinKind::None ? -1 : (pin_ok ? 1 : 0);
+    ctr["empty_frac"] = fraction(t.empty, t.attempts);
+    ctr["efull"] = static_cast<double>(t.efull);
+    ctr["errors"] = static_cast<double>(t.errors);
+    ctr["pin_ok"] = r.c->pin_policy().kind == PinKind::None ? -1 : (t.pin_ok ? 1 : 0);
     ctr["mem_node"] = r.mem.node_os;
+    ctr["task_jain"] = t.per_task.empty() ? -1 : fairness_of(t.per_task).jain;
+}
+
+// For --lp_detail_out. GB calls each repetition of an instance in turn (interleaved or not), so
+// the append order is the repetition index; histograms and thread ops add over repetitions.
+void keep_detail(const Run &r, const RunTotals &t) {
+    Detail &d = details()[r.c->name(r.threads)];
+    d.hist.merge(t.merged);
+    d.thread_ops.resize(t.per_thread.size(), 0);
+    for (std::size_t i = 0; i < t.per_thread.size(); ++i) d.thread_ops[i] += t.per_thread[i];
+    d.per_rep_ops.push_back(t.per_thread);
+}
+
+void finish_run(benchmark::State &state, Run &r) {
+    const RunTotals t = sum_threads(r);
+    set_common_counters(state.counters, r, t);
     // Every row carries the same counters (GB's CSV reporter aborts on a counter the first row
     // lacked): -1 where not applicable, including every other registered workload's own counters.
     // Per-thread ops, whose number varies, go to the detail file.
-    ctr["task_jain"] = per_task.empty() ? -1 : fairness_of(per_task).jain;
-    for (const char *name : family_counter_names()) ctr[name] = -1;
-    if (r.c->family->counters) r.c->family->counters(r, ctr);
-
-    // GB calls each repetition of an instance in turn (interleaved or not): append = repetition index.
-    Detail &d = details()[r.c->name(n)];  // repetitions merge: histograms add, thread ops add
-    d.hist.merge(merged);
-    d.thread_ops.resize(per_thread.size(), 0);
-    for (std::size_t t = 0; t < per_thread.size(); ++t) d.thread_ops[t] += per_thread[t];
-    d.per_rep_ops.push_back(per_thread);
+    for (const char *name : family_counter_names()) state.counters[name] = -1;
+    if (r.c->family->counters) r.c->family->counters(r, state.counters);
+    keep_detail(r, t);
 }
 }  // namespace
 
@@ -507,7 +541,7 @@ void run_case(benchmark::State &state, const Case &c) {
         ThreadStats &s = *r.stats[static_cast<std::size_t>(tid)];
         s.pin_ok = pin_ok;
         s.pu = plan[static_cast<std::size_t>(tid)];
-        if (!r.ready || s.enter_ns != 0) continue;  // a failed setup, or GB asked for a 2nd iteration
+        if (!r.ready) continue;  // a failed setup: reported after the loop
         // Each thread samples its own hold/think lengths, before the start line: untimed.
         const Options &o = options();
         if (r.hold_iters_per_ns > 0) s.hold.fill(o.hold, r.hold_iters_per_ns, thread_seed(kWorkSeed, 0, tid));
@@ -523,7 +557,7 @@ void run_case(benchmark::State &state, const Case &c) {
         if (per_thread) r.d->thread_exit(r.self);
         // GB's reported time is time per operation (compare.py then sees throughput): every
         // thread waits for all to leave their loops, then reports threads x span / ops, which
-        // GB averages over threads and divides by its iteration count (one per thread).
+        // GB averages over threads and divides by the iterations of all threads (one each).
         state.SetIterationTime(r.finish_and_time_per_op(tid));
     }
     if (tid == 0) {
@@ -605,6 +639,7 @@ void register_one(const Case &registered, const std::vector<int> &registered_thr
         b->Threads(t);
         g_max_threads = std::max(g_max_threads, t);
     }
+    b->Iterations(1);    // one time-bounded run per thread: run_case
     b->UseManualTime();  // time per operation: run_case
     std::vector<uint64_t> work{c.hold_ns, c.think_ns};
     if (o.hold_given && o.hold.random()) work.push_back(work_reference_ns(o.hold));
@@ -619,27 +654,29 @@ void register_one(const Case &registered, const std::vector<int> &registered_thr
 namespace {
 constexpr uint64_t kSampleEvery = 16;  // try_get loops time one op in 16: the clock costs ~2 ops
 
-// A get that outlives the run by this much is stuck (a lost wake-up, or a convoy of preempted
-// spinners that takes seconds per hand-off): it is counted as an error and the run ends, instead
-// of hanging the whole suite. Spin-ticket/MCS designs at 32 threads on 2 cores reach ~8 s.
+// A get that outlives the run by this much (or by 10 runs' length, if longer) is stuck (a lost
+// wake-up, or a convoy of preempted spinners that takes seconds per hand-off): it is counted as an
+// error and the run ends, instead of hanging the whole suite. Spin-ticket/MCS designs at 32
+// threads on 2 cores reach ~8 s.
 constexpr uint64_t kStuckGraceNs = 10000000000ull;
-// Wait storage for a split get (lp_wait is 32 bytes); a design needing more uses its plain get.
+// Wait storage for a split get (enough for lp_wait); a design needing more uses its plain get.
 constexpr std::size_t kWaitBytes = 256;
 
-// A blocking get for any design: its own get_timeout, bounded by deadline + kStuckGraceNs (for
-// LockPool lp_get is lp_get_timeout(LP_FOREVER): the bound costs one clock read), or, for designs
-// without one, try_get + yield as a user of a non-blocking pool would. LP_EFULL (MAX_WAITERS
-// waiting) is counted and retried.
-// A get that may block, after a failed try_get. `queued` (may be null: no FIFO record) is set
-// when the design queued us; *ticket is then the FIFO ticket: taken between the halves of a split
-// get (after the design fixed our place in line), else just before the blocking get.
+// A get that may block, after a failed try_get, for any design: its split get (get_begin +
+// get_finish) or its get_timeout, bounded by the deadline plus the stuck grace (LockPool's lp_get
+// is lp_get_timeout(LP_FOREVER): the bound costs one clock read); for designs without a blocking
+// get, try_get + yield as a user of a non-blocking pool would. LP_EFULL (MAX_WAITERS waiting) is
+// counted and retried. `queued` (may be null: no FIFO record) is set when the design queued us;
+// *ticket is then the FIFO ticket: taken between the halves of a split get (after the design
+// fixed our place in line), else just before the blocking get.
 int blocking_get(Run &r, ThreadStats &s, uintptr_t *h, uint64_t deadline, bool *queued, uint64_t *ticket) {
     const bool has_get = (r.d->flags & LPD_BLOCKING) != 0;
     const bool split = has_get && r.d->get_begin && r.d->wait_size <= kWaitBytes;
     alignas(LPD_ALIGN) unsigned char wait[kWaitBytes];
     for (;;) {
         const uint64_t now = now_ns();
-        const uint64_t limit = (deadline > now ? deadline - now : 0) + std::max(kStuckGraceNs, 10 * r.run_ns);
+        const uint64_t grace = std::max(kStuckGraceNs, 10 * r.run_ns);
+        const uint64_t limit = (deadline > now ? deadline - now : 0) + grace;
         int st;
         if (split) {
             st = r.d->get_begin(r.self, wait, h);
@@ -657,7 +694,7 @@ int blocking_get(Run &r, ThreadStats &s, uintptr_t *h, uint64_t deadline, bool *
         }
         if (st == LP_ETIMEDOUT) {
             std::fprintf(stderr, "[lockpool-bench] %s: a get is stuck %.1f s after the deadline (lost wake-up or convoy)\n",
-                         r.c->name(r.threads).c_str(), static_cast<double>(kStuckGraceNs) / 1e9);
+                         r.c->name(r.threads).c_str(), static_cast<double>(grace) / 1e9);
             return LP_EINVAL;  // an error, not the normal end of the run
         }
         if (st == LP_OK) return LP_OK;

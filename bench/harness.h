@@ -3,8 +3,8 @@
 // the driver that runs one design under one workload on Google Benchmark's threads.
 //
 // Timing model (decided once for all workloads): every benchmark instance runs exactly ONE
-// Google Benchmark iteration per thread (we force --benchmark_min_time to a tiny value so GB does
-// not grow the count), and inside it each thread loops until a deadline shared by all threads
+// Google Benchmark iteration per thread (registered with Iterations(1), so GB never grows the
+// count), and inside it each thread loops until a deadline shared by all threads
 // (set by the last thread to reach our own start line, run_ms later: GB's barrier releases the
 // threads, but with more threads than cores some are not scheduled for several ms, and a deadline
 // set by the first would leave them nothing). So runs are time-bounded: no thread finishes early
@@ -20,6 +20,16 @@
 #include <atomic>
 #include <cstdint>
 #include <memory>
+// Under -fsanitize=address GCC (12 to 14 at least) warns -Wmaybe-uninitialized inside libstdc++'s
+// <regex> (GCC bug 105616, a false positive): silenced for that header only.
+#if defined(__GNUC__) && !defined(__clang__)
+#pragma GCC diagnostic push
+#pragma GCC diagnostic ignored "-Wmaybe-uninitialized"
+#endif
+#include <regex>
+#if defined(__GNUC__) && !defined(__clang__)
+#pragma GCC diagnostic pop
+#endif
 #include <string>
 #include <vector>
 
@@ -113,7 +123,7 @@ struct alignas(128) ThreadStats {
     uint64_t attempts = 0;  // try_get calls
     uint64_t empty = 0;     // try_get calls that found no slot
     uint64_t efull = 0;     // LP_EFULL returns (MAX_WAITERS reached)
-    uint64_t max_wait_ns = 0;  // longest get that had to wait (its try_get failed)
+    uint64_t max_wait_ns = 0;  // longest get the design queued (recorded where the FIFO metric is)
     uint64_t errors = 0;    // any status the workload did not expect
     uint64_t grants = 0;
     uint64_t reacquires = 0;
@@ -154,10 +164,9 @@ struct alignas(128) ThreadStats {
  * enqueue can be overtaken even in a FIFO design.
  * Measured only where a handle names a slot and get can block (LPD_BOUNDED and LPD_BLOCKING,
  * i.e. not malloc) in the workloads that queue; -1 elsewhere.
- * Cost on the measured path (none inside a timed get without split, one fetch_add inside a
- * split one): one shared load per attempt, one fetch_add per wait; per release one shared
- * fetch_add and one store before put, one fetch_add(0) after it; 24- and 16-byte appends to
- * thread-local logs.
+ * Cost on the measured path: one shared load per attempt, before its timed get; one fetch_add
+ * per wait, inside the timed get (the ticket); per release one shared fetch_add and one store
+ * before put, one fetch_add(0) after it; 24- and 16-byte appends to thread-local logs.
  */
 class FifoTracker {
 public:
@@ -311,8 +320,8 @@ struct Run {
     void start();
     /** Our finish line, called by each thread after its loop: waits until all threads have left
      *  theirs, then returns the manual time this thread reports to GB, threads x span / ops
-     *  seconds, so that GB's time per iteration (its mean over threads / one iteration per
-     *  thread) is the run's time per operation. */
+     *  seconds. GB averages these over the threads and divides by the iterations of all threads
+     *  (one each), so its time per iteration is span / ops, the run's time per operation. */
     double finish_and_time_per_op(int thread);
     /** The shared deadline (valid after start()). */
     uint64_t deadline() const { return deadline_ns.load(std::memory_order_acquire); }  // acquire: pairs with start()
@@ -345,7 +354,8 @@ void default_teardown(Run &r);
 /** The benchmark function body for every family. */
 void run_case(benchmark::State &state, const Case &c);
 
-/** Register `c` under Google Benchmark with its args and the given thread counts. */
+/** Register `c` under Google Benchmark with its args and the given thread counts, or those of
+ *  --lp_slots/--lp_waiters/--lp_threads where given. */
 void register_case(const Case &c, const std::vector<int> &thread_counts);
 
 /** get_hold's case for design `d` at SLOTS = `slots` (wl_get_hold.cc), under `family`, and
@@ -354,7 +364,7 @@ Case get_hold_case(const Family *family, const lpd_design *d, uint32_t slots);
 const std::vector<uint32_t> &get_hold_slots();
 
 // The two loops shared by several workload files.
-void loop_try_get(Run &run, int thread, ThreadStats &stats);   // try_get until OK, put
+void loop_try_get(Run &run, int thread, ThreadStats &stats);   // try_get until OK; hold; put; think
 void loop_blocking(Run &run, int thread, ThreadStats &stats);  // try_get, else get; hold; put; think
 
 /** One get of a blocking workload: try_get, else the design's blocking get (bounded: see
@@ -376,18 +386,31 @@ void register_all_workloads();
 std::vector<const lpd_design *> all_designs();
 
 /** Histograms and per-thread ops per benchmark name, for --lp_detail_out, and the process's
- *  calibration drift (calibration_drift(), "" if none). */
-void write_detail_file(const std::string &path, const std::string &calibration_drift);
+ *  calibration drift (calibration_drift(), "" if none); false if the file could not be written. */
+bool write_detail_file(const std::string &path, const std::string &calibration_drift);
 
-/** Largest thread count registered so far (for the placement shown in the context). */
 /** A workload that cannot be measured on this machine registers nothing and records here the
  *  benchmarks it would have had and why not, so a filter that selects only those is answered
  *  with that reason and exit status 0 rather than as a filter matching nothing. */
 void note_unmeasured(const std::vector<std::string> &names, const std::string &why);
-/** True if Google Benchmark's filter `filter` (POSIX extended regex; a leading '-' negates)
- *  selects one of the noted benchmarks; *why is the reason they were not registered. */
-bool filter_selects_unmeasured(const std::string &filter, std::string *why);
+/** --benchmark_filter read as Google Benchmark reads it: "" and "all" select everything, a leading
+ *  '-' negates, the rest is a std::regex in POSIX extended syntax, searched for in the name. */
+class BenchmarkFilter {
+public:
+    /** false with std::regex's reason if the filter is not a regular expression (GB itself only
+     *  says so on stderr and runs nothing). */
+    bool compile(const std::string &filter, std::string *err);
+    bool selects(const std::string &name) const;
 
+private:
+    std::regex re_;
+    bool negate_ = false;
+};
+/** True if `filter` selects one of the noted benchmarks; *why is the reason they were not
+ *  registered. */
+bool filter_selects_unmeasured(const BenchmarkFilter &filter, std::string *why);
+
+/** Largest thread count registered so far (for the placement shown in the context). */
 int max_registered_threads();
 /** Every hold/think length registered so far, to calibrate them all before the first run. */
 std::vector<uint64_t> registered_work_ns();

@@ -53,10 +53,11 @@ const char kUsage[] =
     "Useful Google Benchmark flags: --benchmark_filter=REGEX --benchmark_out=F.json\n"
     "  --benchmark_out_format=json --benchmark_format=console|json|csv --benchmark_repetitions=N (>= 1)\n"
     "  --benchmark_list_tests\n"
-    "(--benchmark_min_time is set by lockpool-bench: every instance is one time-bounded run. GB's reported\n"
-    "time is the run's time per get+put pair, so GB's compare.py compares throughput.)\n"
+    "(Every instance is one time-bounded run: one iteration per thread, so --benchmark_min_time has no\n"
+    "effect. GB's reported time is the run's time per get+put pair, so GB's compare.py compares throughput.)\n"
     "Exit status: 0 done (also when the filter selects only workloads this machine cannot measure, e.g.\n"
-    "  get_hold_remote on one NUMA node: it says why), 2 a bad flag or a filter that matches no benchmark.\n";
+    "  get_hold_remote on one NUMA node: it says why), 1 the detail file could not be written at the end,\n"
+    "  2 a bad flag, a filter that is not a regular expression, or one that matches no benchmark.\n";
 
 bool take_value(const char *arg, const char *flag, std::string *value) {
     const std::size_t n = std::strlen(flag);
@@ -158,6 +159,38 @@ std::string design_params_json() {
     return out + "}";
 }
 
+// A whole number lo..hi in plain decimal digits (no sign, no blanks) at the start of `text`;
+// *end: the first character after it.
+bool parse_whole(const char *text, unsigned long lo, unsigned long hi, unsigned long *out, const char **end) {
+    if (!std::isdigit(static_cast<unsigned char>(*text))) return false;
+    char *after = nullptr;
+    errno = 0;
+    const unsigned long n = std::strtoul(text, &after, 10);
+    *end = after;
+    if (errno != 0 || n < lo || n > hi) return false;
+    *out = n;
+    return true;
+}
+
+// `text` is exactly one whole number lo..hi.
+bool parse_one_whole(const std::string &text, unsigned long lo, unsigned long hi, unsigned long *out) {
+    const char *end = nullptr;
+    return parse_whole(text.c_str(), lo, hi, out, &end) && *end == '\0';
+}
+
+// `text` is a non-empty comma-separated list of whole numbers lo..hi.
+bool parse_whole_list(const std::string &text, unsigned long lo, unsigned long hi, std::vector<unsigned long> *out) {
+    out->clear();
+    for (const char *p = text.c_str();;) {
+        unsigned long n = 0;
+        const char *end = nullptr;
+        if (!parse_whole(p, lo, hi, &n, &end) || (*end != ',' && *end != '\0')) return false;
+        out->push_back(n);
+        if (*end == '\0') return true;
+        p = end + 1;
+    }
+}
+
 // Google Benchmark flags whose bad values GB itself does not reject (a negative repetition
 // count dies in std::vector::reserve; an unknown format prints GB's usage and exits 0).
 // Returns false with a message for a bad value.
@@ -169,17 +202,11 @@ bool check_gb_flag(const char *arg, std::string *err) {
             return false;
         }
     }
-    static const char *const kPositiveInts[] = {"--benchmark_repetitions"};
-    for (const char *flag : kPositiveInts) {
-        std::string v;
-        if (!take_value(arg, flag, &v)) continue;
-        char *end = nullptr;
-        errno = 0;
-        const long n = std::strtol(v.c_str(), &end, 10);
-        if (v.empty() || *end != '\0' || errno != 0 || n < 1 || n > 1000000) {
-            *err = std::string(flag) + " must be a whole number 1..1000000, not '" + v + "'";
-            return false;
-        }
+    std::string v;
+    unsigned long n = 0;
+    if (take_value(arg, "--benchmark_repetitions", &v) && !parse_one_whole(v, 1, 1000000, &n)) {
+        *err = "--benchmark_repetitions must be a whole number 1..1000000, not '" + v + "'";
+        return false;
     }
     return true;
 }
@@ -200,171 +227,217 @@ std::string allocator() {
 #endif
 }
 
-}  // namespace
+// ---- our flags ------------------------------------------------------------------------------
 
-int main(int argc, char **argv) {
-    Options &opt = options();
-    std::vector<char *> gb_args{argv[0]};
-    bool user_min_time = false;
-    for (int i = 1; i < argc; ++i) {
-        std::string v;
-        const char *a = argv[i];
-        if (take_value(a, "--pin", &v)) {
-            std::string err;
-            if (!parse_pin_policy(v, &opt.pin, &err)) {
-                std::fprintf(stderr, "lockpool-bench: %s\n", err.c_str());
-                return 2;
-            }
-        } else if (take_value(a, "--mem", &v)) {
-            std::string err;
-            if (!parse_mem_policy(v, &opt.mem, &err)) {
-                std::fprintf(stderr, "lockpool-bench: %s\n", err.c_str());
-                return 2;
-            }
-        } else if (take_value(a, "--run_ms", &v)) {
-            char *end = nullptr;
-            const unsigned long long ms = std::strtoull(v.c_str(), &end, 10);
-            if (*end != '\0' || ms == 0 || ms > 3600000) {
-                std::fprintf(stderr, "lockpool-bench: --run_ms must be 1..3600000\n");
-                return 2;
-            }
-            opt.run_ms = ms;
-            opt.run_ms_given = true;
-        } else if (std::strcmp(a, "--quick") == 0) {
-            opt.quick = true;
-        } else if (take_value(a, "--lp_detail_out", &v)) {
-            opt.detail_out = v;
-        } else if (take_value(a, "--lp_slots", &v)) {
-            opt.slots.clear();
-            for (const char *p = v.c_str(); *p;) {
-                char *end = nullptr;
-                const long n = std::isdigit(static_cast<unsigned char>(*p)) ? std::strtol(p, &end, 10) : -1;
-                if (n < 1 || n > LP_MAX_SLOTS || (*end != ',' && *end != '\0')) {
-                    std::fprintf(stderr, "lockpool-bench: --lp_slots wants values 1..65535, e.g. 4 or 1,2,4,8\n");
-                    return 2;
-                }
-                opt.slots.push_back(static_cast<uint32_t>(n));
-                p = *end ? end + 1 : end;
-            }
-            if (opt.slots.empty()) {
-                std::fprintf(stderr, "lockpool-bench: --lp_slots wants values 1..65535, e.g. 4 or 1,2,4,8\n");
-                return 2;
-            }
-        } else if (take_value(a, "--lp_waiters", &v)) {
-            char *end = nullptr;
-            const unsigned long n = std::strtoul(v.c_str(), &end, 10);
-            if (v.empty() || *end != '\0' || n == 0 || n > LP_MAX_WAITERS) {
-                std::fprintf(stderr, "lockpool-bench: --lp_waiters must be 1..65535\n");
-                return 2;
-            }
-            opt.waiters = static_cast<uint32_t>(n);
-        } else if (take_value(a, "--lp_retry_wakes", &v)) {
-            char *end = nullptr;
-            const unsigned long n = std::strtoul(v.c_str(), &end, 10);
-            if (v.empty() || *end != '\0' || n > 65535) {
-                std::fprintf(stderr, "lockpool-bench: --lp_retry_wakes must be 0..65535 (0: no limit)\n");
-                return 2;
-            }
-            opt.retry_wakes = static_cast<int>(n);
-        } else if (take_value(a, "--lp_bypass_turns", &v)) {
-            char *end = nullptr;
-            const unsigned long n = std::isdigit(static_cast<unsigned char>(v[0])) ? std::strtoul(v.c_str(), &end, 10) : 0;
-            if (n == 0 || *end != '\0' || n > 1000000) {
-                std::fprintf(stderr, "lockpool-bench: --lp_bypass_turns must be 1..1000000\n");
-                return 2;
-            }
-            opt.bypass_bound = static_cast<uint32_t>(n);
-        } else if (take_value(a, "--hold", &v) || take_value(a, "--think", &v)) {
-            const bool hold = std::strncmp(a, "--hold", 6) == 0;
-            std::string err;
-            if (!parse_dist(v, hold ? &opt.hold : &opt.think, &err)) {
-                std::fprintf(stderr, "lockpool-bench: %s: %s\n", hold ? "--hold" : "--think", err.c_str());
-                return 2;
-            }
-            (hold ? opt.hold_given : opt.think_given) = true;
-        } else if (take_value(a, "--lp_sqlite_mix", &v)) {
-            std::string err;
-            if (!parse_sqlite_mix(v, &opt.sqlite_mix, &err)) {
-                std::fprintf(stderr, "lockpool-bench: --lp_sqlite_mix: %s\n", err.c_str());
-                return 2;
-            }
-        } else if (take_value(a, "--lp_threads", &v)) {
-            opt.threads.clear();
-            for (const char *p = v.c_str(); *p;) {
-                char *end = nullptr;
-                const long t = std::strtol(p, &end, 10);
-                if (end == p || t < 1 || t > 1024 || (*end != ',' && *end != '\0')) {
-                    std::fprintf(stderr, "lockpool-bench: --lp_threads wants a list like 2,8,32\n");
-                    return 2;
-                }
-                opt.threads.push_back(static_cast<int>(t));
-                p = *end ? end + 1 : end;
-            }
-        } else {
-            if (std::strcmp(a, "--help") == 0 || std::strcmp(a, "-h") == 0) std::fputs(kUsage, stdout);
-            std::string err;
-            if (!check_gb_flag(a, &err)) {
-                std::fprintf(stderr, "lockpool-bench: %s\n", err.c_str());
-                return 2;
-            }
-            if (std::strncmp(a, "--benchmark_min_time", 20) == 0) user_min_time = true;
-            gb_args.push_back(argv[i]);
-        }
+// `value` of `flag` as a whole number lo..hi; else false and the reason ("FLAG must be lo..hi",
+// then `note`).
+bool whole_value(const char *flag, const std::string &value, unsigned long lo, unsigned long hi, const char *note,
+                 unsigned long *n, std::string *err) {
+    if (parse_one_whole(value, lo, hi, n)) return true;
+    *err = std::string(flag) + " must be " + std::to_string(lo) + ".." + std::to_string(hi) + note;
+    return false;
+}
+
+// Each setter reads the value of one flag into the options; false with the one-line reason.
+using Setter = bool (*)(const std::string &value, Options &opt, std::string *err);
+
+bool set_pin(const std::string &v, Options &opt, std::string *err) { return parse_pin_policy(v, &opt.pin, err); }
+
+bool set_mem(const std::string &v, Options &opt, std::string *err) { return parse_mem_policy(v, &opt.mem, err); }
+
+bool set_run_ms(const std::string &v, Options &opt, std::string *err) {
+    unsigned long ms = 0;
+    if (!whole_value("--run_ms", v, 1, 3600000, "", &ms, err)) return false;
+    opt.run_ms = ms;
+    opt.run_ms_given = true;
+    return true;
+}
+
+bool set_detail_out(const std::string &v, Options &opt, std::string *err) {
+    // Found out now, not after a run whose details would be lost (the file is rewritten at the end).
+    if (v.empty() || !std::ofstream(v, std::ios::app)) {
+        *err = "--lp_detail_out=" + v + ": cannot write that file";
+        return false;
     }
-    if (opt.quick && !opt.run_ms_given) opt.run_ms = 25;
-    if (user_min_time)
+    opt.detail_out = v;
+    return true;
+}
+
+bool set_slots(const std::string &v, Options &opt, std::string *err) {
+    std::vector<unsigned long> list;
+    if (!parse_whole_list(v, 1, LP_MAX_SLOTS, &list)) {
+        *err = "--lp_slots wants values 1.." + std::to_string(LP_MAX_SLOTS) + ", e.g. 4 or 1,2,4,8";
+        return false;
+    }
+    opt.slots.assign(list.begin(), list.end());
+    return true;
+}
+
+bool set_waiters(const std::string &v, Options &opt, std::string *err) {
+    unsigned long n = 0;
+    if (!whole_value("--lp_waiters", v, 1, LP_MAX_WAITERS, "", &n, err)) return false;
+    opt.waiters = static_cast<uint32_t>(n);
+    return true;
+}
+
+bool set_threads(const std::string &v, Options &opt, std::string *err) {
+    std::vector<unsigned long> list;
+    if (!parse_whole_list(v, 1, 1024, &list)) {
+        *err = "--lp_threads wants a list of 1..1024 like 2,8,32";
+        return false;
+    }
+    opt.threads.assign(list.begin(), list.end());
+    return true;
+}
+
+bool set_retry_wakes(const std::string &v, Options &opt, std::string *err) {
+    unsigned long n = 0;
+    if (!whole_value("--lp_retry_wakes", v, 0, 65535, " (0: no limit)", &n, err)) return false;
+    opt.retry_wakes = static_cast<int>(n);
+    return true;
+}
+
+bool set_bypass_turns(const std::string &v, Options &opt, std::string *err) {
+    unsigned long n = 0;
+    if (!whole_value("--lp_bypass_turns", v, 1, 1000000, "", &n, err)) return false;
+    opt.bypass_bound = static_cast<uint32_t>(n);
+    return true;
+}
+
+bool set_hold(const std::string &v, Options &opt, std::string *err) {
+    if (!parse_dist(v, &opt.hold, err)) {
+        *err = "--hold: " + *err;
+        return false;
+    }
+    opt.hold_given = true;
+    return true;
+}
+
+bool set_think(const std::string &v, Options &opt, std::string *err) {
+    if (!parse_dist(v, &opt.think, err)) {
+        *err = "--think: " + *err;
+        return false;
+    }
+    opt.think_given = true;
+    return true;
+}
+
+bool set_sqlite_mix(const std::string &v, Options &opt, std::string *err) {
+    if (parse_sqlite_mix(v, &opt.sqlite_mix, err)) return true;
+    *err = "--lp_sqlite_mix: " + *err;
+    return false;
+}
+
+// Our flags that take a value (--NAME=VALUE); kUsage documents each one.
+const struct {
+    const char *name;
+    Setter set;
+} kValueFlags[] = {
+    {"--pin", set_pin},
+    {"--mem", set_mem},
+    {"--run_ms", set_run_ms},
+    {"--lp_detail_out", set_detail_out},
+    {"--lp_slots", set_slots},
+    {"--lp_waiters", set_waiters},
+    {"--lp_threads", set_threads},
+    {"--lp_retry_wakes", set_retry_wakes},
+    {"--lp_bypass_turns", set_bypass_turns},
+    {"--hold", set_hold},
+    {"--think", set_think},
+    {"--lp_sqlite_mix", set_sqlite_mix},
+};
+
+// One command-line argument: ours sets the options, any other goes on to Google Benchmark
+// (checked first where GB would take a bad value). false with the reason for a bad one.
+bool take_argument(char *arg, Options &opt, std::vector<char *> *gb_args, std::string *err) {
+    for (const auto &flag : kValueFlags) {
+        std::string value;
+        if (take_value(arg, flag.name, &value)) return flag.set(value, opt, err);
+    }
+    if (std::strcmp(arg, "--quick") == 0) {
+        opt.quick = true;
+        return true;
+    }
+    if (std::strcmp(arg, "--help") == 0 || std::strcmp(arg, "-h") == 0) std::fputs(kUsage, stdout);  // then GB's
+    if (!check_gb_flag(arg, err)) return false;
+    if (std::strncmp(arg, "--benchmark_min_time", 20) == 0)
         std::fprintf(stderr, "lockpool-bench: ignoring --benchmark_min_time: each instance is one run of --run_ms\n");
-    // Last flag wins in GB's parser: one iteration per thread, however short the run.
-    static char min_time_flag[] = "--benchmark_min_time=0.000000001";
-    gb_args.push_back(min_time_flag);
-    gb_args.push_back(nullptr);
-    int gb_argc = static_cast<int>(gb_args.size()) - 1;
+    gb_args->push_back(arg);
+    return true;
+}
 
-    Machine &m = machine();  // load the topology before any benchmark thread exists
+// Every argument into options() and *gb_args (argv[0] first, nullptr last, as GB's Initialize
+// wants them); false with the reason for the first bad one.
+bool parse_command_line(int argc, char **argv, std::vector<char *> *gb_args, std::string *err) {
+    Options &opt = options();
+    gb_args->assign(1, argv[0]);
+    for (int i = 1; i < argc; ++i)
+        if (!take_argument(argv[i], opt, gb_args, err)) return false;
+    if (opt.quick && !opt.run_ms_given) opt.run_ms = 25;
+    gb_args->push_back(nullptr);
+    return true;
+}
+
+// --pin and --mem against this machine's topology (before any benchmark thread exists).
+bool check_placement_flags(Machine &m, std::string *err) {
+    const Options &opt = options();
     std::vector<int> plan;
-    std::string err;
-    if (!plan_placement(m.topology(), opt.pin, 1, &plan, &err)) {
-        std::fprintf(stderr, "lockpool-bench: --pin=%s: %s\n", opt.pin.str().c_str(), err.c_str());
-        return 2;
+    std::string why;
+    if (!plan_placement(m.topology(), opt.pin, 1, &plan, &why)) {
+        *err = "--pin=" + opt.pin.str() + ": " + why;
+        return false;
     }
-    if (!check_mem_policy(m.topology(), opt.mem, &err)) {
-        std::fprintf(stderr, "lockpool-bench: --mem=%s: %s\n", opt.mem.str().c_str(), err.c_str());
-        return 2;
+    if (!check_mem_policy(m.topology(), opt.mem, &why)) {
+        *err = "--mem=" + opt.mem.str() + ": " + why;
+        return false;
     }
+    return true;
+}
 
-    benchmark::Initialize(&gb_argc, gb_args.data());
-    if (benchmark::ReportUnrecognizedArguments(gb_argc, gb_args.data())) return 2;
+// ---- the run's context ------------------------------------------------------------------------
 
-    register_all_workloads();
-
-    // Calibrate every hold/think length up front, once, so no run pays for it.
-    for (uint64_t ns : registered_work_ns()) calibrated_iters(ns);
-
-    plan_placement(m.topology(), opt.pin, max_registered_threads(), &plan, &err);
-    // 16 pages, so an interleaved probe shows its pages spread over the nodes.
-    Machine::Region probe = m.alloc(16 * static_cast<std::size_t>(sysconf(_SC_PAGESIZE)), opt.mem, plan.empty() ? -1 : plan[0]);
-    const std::string mem_policy =
-        probe.how + (probe.node_os >= 0 ? " (first page on node " + std::to_string(probe.node_os) + "; pages on nodes " +
-                                              probe.nodes + ")"
-                                        : " (page location unknown: move_pages failed)");
+// Where --mem puts storage, as found on a probe placed like thread 0's: the policy and the
+// nodes its pages landed on. 16 pages, so an interleaved probe shows its pages spread.
+std::string probe_mem_policy(Machine &m, const std::vector<int> &plan) {
+    const Options &opt = options();
+    Machine::Region probe = m.alloc(16 * static_cast<std::size_t>(sysconf(_SC_PAGESIZE)), opt.mem,
+                                    plan.empty() ? -1 : plan[0]);
+    const std::string where = probe.node_os >= 0 ? " (first page on node " + std::to_string(probe.node_os) +
+                                                       "; pages on nodes " + probe.nodes + ")"
+                                                 : " (page location unknown: move_pages failed)";
     m.free(probe);
+    return probe.how + where;
+}
 
-    benchmark::AddCustomContext("lp_pin_policy", opt.pin.str());
-    benchmark::AddCustomContext("lp_placement", placement_string(plan));
-    benchmark::AddCustomContext("lp_mem_policy", mem_policy);
-    benchmark::AddCustomContext("lp_topology", m.topology().summary());
-    benchmark::AddCustomContext("lp_numa_nodes", m.topology().numa_string());
-    benchmark::AddCustomContext("lp_cpu_model", cpu_model());
-    benchmark::AddCustomContext("lp_compiler", std::string(
+std::string compiler() {
+    return std::string(
 #if defined(__clang__)
         "clang "
 #elif defined(__GNUC__)
         "gcc "
 #endif
-        __VERSION__));
+        __VERSION__);
+}
+
+// The machine and the build: what a result depends on besides the code under test.
+void add_machine_context(Machine &m, const std::vector<int> &plan, const std::string &mem_policy) {
+    benchmark::AddCustomContext("lp_pin_policy", options().pin.str());
+    benchmark::AddCustomContext("lp_placement", placement_string(plan));
+    benchmark::AddCustomContext("lp_mem_policy", mem_policy);
+    benchmark::AddCustomContext("lp_topology", m.topology().summary());
+    benchmark::AddCustomContext("lp_numa_nodes", m.topology().numa_string());
+    benchmark::AddCustomContext("lp_cpu_model", cpu_model());
+    benchmark::AddCustomContext("lp_compiler", compiler());
     benchmark::AddCustomContext("lp_build_flags", LP_BENCH_BUILD_FLAGS);
     benchmark::AddCustomContext("lp_git_commit", git_commit());
     benchmark::AddCustomContext("lp_governor", governor());
+    benchmark::AddCustomContext("lp_clock_overhead_ns", std::to_string(clock_overhead_ns()));
+    benchmark::AddCustomContext("lp_spin_calibration", calibration_summary());
+    benchmark::AddCustomContext("lp_allocator", allocator());
+}
+
+// The run's settings (our flags, defaults spelled out).
+void add_run_context(const Options &opt) {
     benchmark::AddCustomContext("lp_quick", opt.quick ? "1" : "0");
     benchmark::AddCustomContext("lp_run_ms", std::to_string(opt.run_ms));
     benchmark::AddCustomContext("lp_retry_wakes", opt.retry_wakes < 0 ? std::string("default (") +
@@ -373,25 +446,33 @@ int main(int argc, char **argv) {
     benchmark::AddCustomContext("lp_think", opt.think_given ? opt.think.spec : "per case (fixed, as named)");
     benchmark::AddCustomContext("lp_work_seed", std::to_string(kWorkSeed));
     benchmark::AddCustomContext("lp_sqlite_mix", opt.sqlite_mix.str());
-    benchmark::AddCustomContext("lp_clock_overhead_ns", std::to_string(clock_overhead_ns()));
-    benchmark::AddCustomContext("lp_spin_calibration", calibration_summary());
-    benchmark::AddCustomContext("lp_allocator", allocator());
+}
+
+// The designs of this build: what they are and what they promise.
+void add_design_context() {
     benchmark::AddCustomContext("lp_designs_skipped", lpd_skipped());
     benchmark::AddCustomContext("lp_design_flags", design_flags_json());
     benchmark::AddCustomContext("lp_design_summaries", design_summaries_json());
     benchmark::AddCustomContext("lp_design_params", design_params_json());
+}
 
+void announce(Machine &m, const std::vector<int> &plan, const std::string &mem_policy) {
+    const Options &opt = options();
     std::fprintf(stderr, "[lockpool-bench] pin=%s mem=%s run_ms=%llu topology: %s\n", opt.pin.str().c_str(),
                  mem_policy.c_str(), static_cast<unsigned long long>(opt.run_ms), m.topology().summary().c_str());
     std::fprintf(stderr, "[lockpool-bench] placement (max threads): %s\n", placement_string(plan).c_str());
     std::fprintf(stderr, "[lockpool-bench] spin calibration: %s\n", calibration_summary().c_str());
+}
 
+// ---- running ------------------------------------------------------------------------------------
+
+// Every selected benchmark, then the detail file; the exit status (see kUsage).
+int run_selected(const BenchmarkFilter &filter) {
     const std::size_t matched = benchmark::RunSpecifiedBenchmarks();
     std::string unmeasured_why;
-    if (matched == 0 && filter_selects_unmeasured(benchmark::GetBenchmarkFilter(), &unmeasured_why)) {
+    if (matched == 0 && filter_selects_unmeasured(filter, &unmeasured_why)) {
         // Nothing to run because the machine cannot measure it: an answer, not a usage error.
         std::fprintf(stderr, "lockpool-bench: nothing to run: %s\n", unmeasured_why.c_str());
-        benchmark::Shutdown();
         return 0;
     }
     if (matched == 0) {
@@ -399,14 +480,51 @@ int main(int argc, char **argv) {
         std::fprintf(stderr, "lockpool-bench: no benchmark matches --benchmark_filter=%s (a workload or design name "
                              "that does not exist?); --benchmark_list_tests lists them\n",
                      benchmark::GetBenchmarkFilter().c_str());
-        benchmark::Shutdown();
         return 2;
     }
     const std::string drift = calibration_drift();
     if (!drift.empty())
         std::fprintf(stderr, "[lockpool-bench] warning: spin calibration drifted (%s): this process's hold/think "
                              "times were not what the case names say; compare its results with care\n", drift.c_str());
-    benchmark::Shutdown();
-    if (!opt.detail_out.empty()) write_detail_file(opt.detail_out, drift);
+    const std::string &detail_out = options().detail_out;
+    if (!detail_out.empty() && !write_detail_file(detail_out, drift)) {
+        std::fprintf(stderr, "lockpool-bench: --lp_detail_out=%s: writing it failed\n", detail_out.c_str());
+        return 1;
+    }
     return 0;
+}
+
+int usage_error(const std::string &what) {
+    std::fprintf(stderr, "lockpool-bench: %s\n", what.c_str());
+    return 2;
+}
+
+}  // namespace
+
+int main(int argc, char **argv) {
+    std::vector<char *> gb_args;
+    std::string err;
+    if (!parse_command_line(argc, argv, &gb_args, &err)) return usage_error(err);
+    Machine &m = machine();  // load the topology before any benchmark thread exists
+    if (!check_placement_flags(m, &err)) return usage_error(err);
+    int gb_argc = static_cast<int>(gb_args.size()) - 1;
+    benchmark::Initialize(&gb_argc, gb_args.data());
+    if (benchmark::ReportUnrecognizedArguments(gb_argc, gb_args.data())) return 2;
+    BenchmarkFilter filter;
+    if (!filter.compile(benchmark::GetBenchmarkFilter(), &err))
+        return usage_error("--benchmark_filter=" + benchmark::GetBenchmarkFilter() + ": " + err);
+
+    register_all_workloads();
+    for (uint64_t ns : registered_work_ns()) calibrated_iters(ns);  // up front, so no run pays for it
+    std::vector<int> plan;
+    plan_placement(m.topology(), options().pin, max_registered_threads(), &plan, &err);
+    const std::string mem_policy = probe_mem_policy(m, plan);
+    add_machine_context(m, plan, mem_policy);
+    add_run_context(options());
+    add_design_context();
+    announce(m, plan, mem_policy);
+
+    const int status = run_selected(filter);
+    benchmark::Shutdown();
+    return status;
 }

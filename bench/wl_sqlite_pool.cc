@@ -58,14 +58,18 @@ const char kSchema[] =
 
 // Fixed-size buffers: the signal handler removes the files with unlink/rmdir only.
 char g_dir[PATH_MAX];
-char g_files[3][PATH_MAX];  // db, db-wal, db-shm
+// SQLite's files for one database: the rollback journal exists for a moment while the new file
+// is switched to WAL, so a signal in the seed can find it.
+constexpr const char *kFileSuffixes[] = {"", "-journal", "-wal", "-shm"};
+constexpr int kFiles = sizeof kFileSuffixes / sizeof kFileSuffixes[0];
+char g_files[kFiles][PATH_MAX];
 volatile std::sig_atomic_t g_made = 0;
 std::string g_db_path;
 
 void remove_files() {
     if (!g_made) return;
     g_made = 0;
-    for (const char *f : g_files) unlink(f);  // absent -wal/-shm: ENOENT, fine
+    for (const char *f : g_files) unlink(f);  // absent ones: ENOENT, fine
     rmdir(g_dir);
 }
 
@@ -117,7 +121,7 @@ bool ensure_database(std::string *err) {
     if (g_made) return true;
     const char *tmp = std::getenv("TMPDIR");
     const std::string base = std::string(tmp && *tmp ? tmp : "/tmp") + "/lockpool-sqlite-XXXXXX";
-    if (base.size() + 16 >= sizeof g_dir) {
+    if (base.size() + sizeof "/bench.db-journal" > sizeof g_dir) {  // the longest file name
         *err = "TMPDIR is too long";
         return false;
     }
@@ -126,9 +130,8 @@ bool ensure_database(std::string *err) {
         *err = "cannot create a folder " + base + ": " + std::strerror(errno);
         return false;
     }
-    const char *suffix[3] = {"", "-wal", "-shm"};
-    for (int i = 0; i < 3; ++i) {
-        const std::string f = std::string(g_dir) + "/bench.db" + suffix[i];  // fits: checked above
+    for (int i = 0; i < kFiles; ++i) {
+        const std::string f = std::string(g_dir) + "/bench.db" + kFileSuffixes[i];  // fits: checked above
         std::memcpy(g_files[i], f.c_str(), f.size() + 1);
     }
     g_db_path = g_files[0];

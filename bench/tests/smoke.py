@@ -7,11 +7,10 @@ usage: smoke.py BENCH [bench flags...]
 import json
 import os
 import re
-import subprocess
 import sys
 import tempfile
 
-from checks import fail, verdict
+from checks import command_line, fail, iteration_rows, load_json, run, verdict
 
 WORKLOADS = ["uncontended", "try_get_storm", "get_hold", "oversubscribed", "async", "sqlite_pool"]
 ASYNC_DESIGNS = {"lockpool-fair", "lockpool-barging", "lockpool-bounded"}
@@ -30,44 +29,49 @@ GB_KEYS = {"name", "family_index", "per_family_instance_index", "run_name", "run
            "repetition_index", "threads", "iterations", "real_time", "cpu_time", "time_unit",
            "aggregate_name", "aggregate_unit", "error_occurred", "error_message", "label"}
 NAME = re.compile(r"^(?P<wl>[a-z_]+)/(?P<design>[a-z0-9-]+)/slots:(\d+)/waiters:(\d+)/hold_ns:(\d+)"
-                  r"/think_ns:(\d+)/manual_time/threads:(?P<threads>\d+)$")
+                  r"/think_ns:(\d+)/iterations:1/manual_time/threads:(?P<threads>\d+)$")
 
-def main():
-    bench, flags = sys.argv[1], sys.argv[2:]
+def run_everything(bench, flags):
+    """The listed names, the JSON document and the detail file of one run with `flags`."""
     with tempfile.TemporaryDirectory() as tmp:
         out, detail = os.path.join(tmp, "out.json"), os.path.join(tmp, "detail.json")
-        listed = subprocess.run([bench, "--benchmark_list_tests"] + flags, check=True,
-                                stdout=subprocess.PIPE, universal_newlines=True).stdout.split()
-        subprocess.run([bench, "--benchmark_out=" + out, "--benchmark_out_format=json",
-                        "--lp_detail_out=" + detail] + flags, check=True)
-        with open(out) as f:
-            doc = json.load(f)
-        with open(detail) as f:
-            det_doc = json.load(f)
-        det = det_doc["benchmarks"]
+        listing = run([bench, "--benchmark_list_tests"] + flags)
+        p = run([bench, "--benchmark_out=" + out, "--benchmark_out_format=json", "--lp_detail_out=" + detail] + flags,
+                timeout=None)
+        sys.stderr.write(p.stderr)
+        if listing.returncode != 0 or p.returncode != 0:
+            fail("the bench exited %d (listing) and %d (run)" % (listing.returncode, p.returncode))
+            return None
+        return listing.stdout.split(), load_json(out), load_json(detail)
+
+
+def context_json(doc, key):
+    """A context value that is JSON, parsed; None (and a failure) if it is not."""
+    try:
+        return json.loads(doc["context"].get(key, "{}"))
+    except ValueError:
+        fail("context %s is not JSON" % key)
+        return None
+
+
+def check_context(doc, det_doc):
     if not isinstance(det_doc.get("lp_calibration_drift"), str):
         fail("detail file: lp_calibration_drift missing or not a string")
-
     for key in CONTEXT:
         if not str(doc["context"].get(key, "")):
             fail("context key %s missing or empty" % key)
 
-    try:
-        flags = json.loads(doc["context"].get("lp_design_flags", "{}"))
-    except ValueError:
-        flags = None
-        fail("context lp_design_flags is not JSON")
 
-    rows = [b for b in doc["benchmarks"] if b.get("run_type", "iteration") == "iteration"]
-    names = [b["name"] for b in rows]
-    # GB's CSV reporter aborts when a row has a counter the first row lacked: one fixed set.
+def check_counter_sets(rows):
+    """GB's CSV reporter aborts when a row has a counter the first row lacked: one fixed set."""
     counter_sets = {tuple(sorted(k for k in b if k not in GB_KEYS)) for b in rows if not b.get("error_occurred")}
     if len(counter_sets) > 1:
         fail("rows carry different counter sets: %s" % sorted(set.union(*map(set, counter_sets))
                                                                - set.intersection(*map(set, counter_sets))))
-    if sorted(set(names)) != sorted(set(listed)):
-        fail("ran %s, listed %s" % (sorted(set(names)), sorted(set(listed))))
-    designs = set()
+
+
+def check_rows(rows, det, flags):
+    """Every row against JSON.md and its detail entry; the (workload, design) pairs seen."""
     seen = set()
     for b in rows:
         m = NAME.match(b["name"])
@@ -75,7 +79,6 @@ def main():
             fail("name does not follow JSON.md: " + b["name"])
             continue
         wl, design, threads = m.group("wl"), m.group("design"), int(m.group("threads"))
-        designs.add(design)
         seen.add((wl, design))
         if b.get("error_occurred"):
             fail("%s: error: %s" % (b["name"], b.get("error_message")))
@@ -96,83 +99,104 @@ def main():
         if flags is not None and "fifo" in flags.get(design, []) and wl in ("get_hold", "oversubscribed") \
                 and b["fifo_violations_per_m"] < 0:
             fail("%s: a design that promises FIFO is not measured for it" % b["name"])
+    return seen
+
+
+def check_design_context(doc, designs, flags):
+    """Every design that ran has promises, and every design of the build a description."""
     if flags is not None and not designs <= set(flags):
         fail("lp_design_flags lacks designs %s" % sorted(designs - set(flags)))
-    try:
-        summaries = json.loads(doc["context"].get("lp_design_summaries", "{}"))
-    except ValueError:
-        summaries = {}
-        fail("context lp_design_summaries is not JSON")
+    summaries = context_json(doc, "lp_design_summaries") or {}
     if set(summaries) != set(flags or {}) or not all(isinstance(v, str) and v for v in summaries.values()):
         fail("lp_design_summaries does not give every design of lp_design_flags a description")
 
-    if not flags_filter(sys.argv[2:]):
-        for design in designs:
-            for wl in WORKLOADS:
-                promises = (flags or {}).get(design, [])
-                sqlite_runs = "bounded" in promises and "blocking" in promises
-                if ((wl != "async" or design in ASYNC_DESIGNS) and (wl != "sqlite_pool" or sqlite_runs)
-                        and (wl, design) not in seen):
-                    fail("workload %s missing for design %s" % (wl, design))
-        if not ASYNC_DESIGNS & designs:
-            fail("no LockPool design in the registry")
+
+def check_coverage(seen, flags):
+    """Without a filter, every design ran every workload that applies to it."""
+    designs = {design for _, design in seen}
+    for design in designs:
+        for wl in WORKLOADS:
+            promises = (flags or {}).get(design, [])
+            sqlite_runs = "bounded" in promises and "blocking" in promises
+            if ((wl != "async" or design in ASYNC_DESIGNS) and (wl != "sqlite_pool" or sqlite_runs)
+                    and (wl, design) not in seen):
+                fail("workload %s missing for design %s" % (wl, design))
+    if not ASYNC_DESIGNS & designs:
+        fail("no LockPool design in the registry")
+
+
+def main():
+    args = command_line(__doc__, 1)
+    bench, bench_flags = args[0], args[1:]
+    ran = run_everything(bench, bench_flags)
+    if ran is None:
+        return verdict("")
+    listed, doc, det_doc = ran
+    check_context(doc, det_doc)
+    flags = context_json(doc, "lp_design_flags")
+    rows = iteration_rows(doc)
+    names = sorted({b["name"] for b in rows})
+    if names != sorted(set(listed)):
+        fail("ran %s, listed %s" % (names, sorted(set(listed))))
+    check_counter_sets(rows)
+    seen = check_rows(rows, det_doc["benchmarks"], flags)
+    designs = {design for _, design in seen}
+    check_design_context(doc, designs, flags)
+    if not any(f.startswith("--benchmark_filter") for f in bench_flags):
+        check_coverage(seen, flags)
     return verdict("smoke: %d benchmarks over %d designs checked" % (len(rows), len(designs)))
-
-
-def flags_filter(flags):
-    return any(f.startswith("--benchmark_filter") for f in flags)
 
 
 def check_row(b, wl, design, threads, thread_ops, promises):
     name = b["name"]
 
-    def expect(cond, what):
+    def check(cond, what):
         if not cond:
             fail("%s: %s (%s)" % (name, what, {k: b.get(k) for k in COUNTERS}))
 
-    expect(b["errors"] == 0, "errors == 0")
-    expect(b["ops"] > 0 and b["ops_per_s"] > 0, "ops > 0")
-    expect(0 < b["jain"] <= 1 and b["jain"] >= 1.0 / threads - 1e-9, "1/N <= jain <= 1")
-    expect(0 <= b["minmax_share"] <= 1 and b["cv_thread_ops"] >= 0, "0 <= minmax_share <= 1, cv_thread_ops >= 0")
+    check(b["errors"] == 0, "errors == 0")
+    check(b["ops"] > 0 and b["ops_per_s"] > 0, "ops > 0")
+    check(0 < b["jain"] <= 1 and b["jain"] >= 1.0 / threads - 1e-9, "1/N <= jain <= 1")
+    check(0 <= b["minmax_share"] <= 1 and b["cv_thread_ops"] >= 0, "0 <= minmax_share <= 1, cv_thread_ops >= 0")
     # GB's time is the time per pair (compare.py compares throughput through it).
-    expect(b["time_unit"] == "ns" and abs(b["real_time"] * b["ops_per_s"] / 1e9 - 1) < 1e-6,
+    check(b["time_unit"] == "ns" and abs(b["real_time"] * b["ops_per_s"] / 1e9 - 1) < 1e-6,
            "real_time = 1e9 / ops_per_s ns")
     lat = [b[k] for k in ("lat_p50_ns", "lat_p90_ns", "lat_p99_ns", "lat_p999_ns", "lat_p9999_ns", "lat_max_ns")]
-    expect(b["lat_samples"] > 0 and lat == sorted(lat), "p50 <= p90 <= p99 <= p99.9 <= p99.99 <= max")
-    expect(0 <= b["full_concurrency"] <= 1, "0 <= full_concurrency <= 1")
-    expect(0 <= b["empty_frac"] <= 1 and 0 <= b["reacquire_frac"] <= 1, "fractions in [0,1]")
+    check(b["lat_samples"] > 0 and lat == sorted(lat), "p50 <= p90 <= p99 <= p99.9 <= p99.99 <= max")
+    check(0 <= b["full_concurrency"] <= 1, "0 <= full_concurrency <= 1")
+    check(0 <= b["empty_frac"] <= 1 and 0 <= b["reacquire_frac"] <= 1, "fractions in [0,1]")
     fifo = b["fifo_violations_per_m"]
     if wl in ("uncontended", "try_get_storm"):
-        expect(fifo == -1, "fifo not measured for try_get workloads")
+        check(fifo == -1, "fifo not measured for try_get workloads")
     elif promises is None:
         fail("%s: design missing from lp_design_flags" % name)
     elif not ("bounded" in promises and "blocking" in promises):
         # Handles that name no slot, or a get that cannot block: the metric is not defined.
-        expect(fifo == -1, "fifo not measured without slot identity or a blocking get")
+        check(fifo == -1, "fifo not measured without slot identity or a blocking get")
     else:
-        expect(0 <= fifo <= 1e6, "0 <= fifo_violations_per_m <= 1e6")
-    expect(thread_ops is not None and len(thread_ops) == threads and sum(thread_ops) == b["ops"],
+        check(0 <= fifo <= 1e6, "0 <= fifo_violations_per_m <= 1e6")
+    check(thread_ops is not None and len(thread_ops) == threads and sum(thread_ops) == b["ops"],
            "this repetition's per-thread ops (detail file) sum to ops")
-    expect(b["pin_ok"] in (-1, 1), "every pin took effect")
+    check(b["pin_ok"] in (-1, 1), "every pin took effect")
     if wl == "async":
-        expect(0 < b["task_jain"] <= 1, "0 < task_jain <= 1")
+        check(0 < b["task_jain"] <= 1, "0 < task_jain <= 1")
     else:
-        expect(b["task_jain"] == -1, "task_jain -1 outside async")
+        check(b["task_jain"] == -1, "task_jain -1 outside async")
     if wl == "sqlite_pool":
         missing = [c for c in SQLITE_COUNTERS if c not in b]
-        expect(not missing, "sqlite_pool counters present: missing %s" % missing)
+        check(not missing, "sqlite_pool counters present: missing %s" % missing)
         if missing:
             return
         q = [b[k] for k in SQLITE_COUNTERS[:5]]
-        expect(q == sorted(q), "query p50 <= p90 <= p99 <= p99.9 <= max")
+        check(q == sorted(q), "query p50 <= p90 <= p99 <= p99.9 <= max")
         # A query's latency includes its get: every quantile of it is at least the get's.
-        expect(all(b[qk] >= b[gk] for qk, gk in (("query_p50_ns", "lat_p50_ns"), ("query_p99_ns", "lat_p99_ns"),
+        check(all(b[qk] >= b[gk] for qk, gk in (("query_p50_ns", "lat_p50_ns"), ("query_p99_ns", "lat_p99_ns"),
                                                  ("query_max_ns", "lat_max_ns"))), "query latency >= get latency")
         slots = int(NAME.match(name).group(3))
-        expect(1 <= b["conns_opened"] <= slots, "1 <= connections opened <= SLOTS (lazily)")
-        expect(0 < b["sqlite_share"] <= 1 and b["busy_retries"] >= 0, "0 < sqlite_share <= 1, busy_retries >= 0")
-        expect(b["cpu_s"] >= 0, "cpu_s >= 0")
-        expect(b["conns_by_design"] == (1 if design.startswith("lockpool") else 0),
+        check(1 <= b["conns_opened"] <= slots, "1 <= connections opened <= SLOTS (lazily)")
+        check(0 < b["sqlite_share"] <= 1 and b["busy_retries"] >= 0, "0 < sqlite_share <= 1, busy_retries >= 0")
+        check(b["cpu_s"] >= 0, "cpu_s >= 0")
+        check(b["conns_by_design"] == (1 if design.startswith("lockpool") else 0),
                "connections opened through the design's create path exactly for LockPool designs")
 
 

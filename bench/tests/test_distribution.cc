@@ -63,10 +63,7 @@ bool within(double got, double want, double se) {
     return ok;
 }
 
-}  // namespace
-
-int main() {
-    // ---- parsing --------------------------------------------------------------------------
+void test_parsing() {
     CHECK(parsed("1000").kind == Dist::Kind::Fixed && parsed("1000").a == 1000 && !parsed("1000").random());
     CHECK(parsed("0").mean() == 0);
     CHECK(parsed("exp:2500").kind == Dist::Kind::Exp && parsed("exp:2500").mean() == 2500);
@@ -82,10 +79,11 @@ int main() {
                             "exp:1e9", "exp:x", "lognormal:1000", "lognormal:0,1", "lognormal:1000,0",
                             "lognormal:1000,5", "lognormal:100000000,1", "lognormal:1000,1,2",
                             "bimodal:1,2", "bimodal:1,2,1.5", "bimodal:1,2,-0.1", "bimodal:-1,2,0.5",
-                            "bimodal:1,2e9,0.5", "gamma:1,2", "exp: 100", "exp:100 ", "1000ns"})
+                            "bimodal:1,2e9,0.5", "gamma:1,2", "exp: 100", "exp:100 ", "1000ns", ":5", ":"})
         CHECK(rejected(bad));
+}
 
-    // ---- the generator ----------------------------------------------------------------------
+void test_generator() {
     {  // same seed, same sequence; another seed or thread, another one
         Rng a(42), b(42), c(43);
         bool all_same = true, any_diff = false;
@@ -116,8 +114,10 @@ int main() {
         CHECK(within(mean_of(z), 0, std::sqrt(1.0 / kN)));
         CHECK(within(var_of(z), 1, std::sqrt(2.0 / kN)));
     }
+}
 
-    // ---- moments of each distribution ---------------------------------------------------------
+// The moments of each distribution, within 5 standard errors of their own.
+void test_fixed_and_exponential() {
     {  // fixed: every sample is the value
         const auto xs = draw(parsed("1234"), 1, 1000);
         CHECK(std::all_of(xs.begin(), xs.end(), [](double x) { return x == 1234; }));
@@ -132,6 +132,9 @@ int main() {
         const double above = static_cast<double>(std::count_if(xs.begin(), xs.end(), [&](double x) { return x > m; })) / kN;
         CHECK(within(above, std::exp(-1.0), std::sqrt(std::exp(-1.0) * (1 - std::exp(-1.0)) / kN)));
     }
+}
+
+void test_lognormal_and_bimodal() {
     {  // lognormal: ln X ~ N(ln median, sigma^2); the median itself; the mean median*exp(sigma^2/2)
         const double med = 1000, sigma = 0.8;
         const auto xs = draw(parsed("lognormal:1000,0.8"), 12);
@@ -152,6 +155,9 @@ int main() {
         CHECK(within(p, 0.05, std::sqrt(0.05 * 0.95 / kN)));
         CHECK(within(mean_of(xs), 0.95 * 200 + 0.05 * 20000, 19800 * std::sqrt(0.05 * 0.95 / kN)));
     }
+}
+
+void test_cap_and_work_ring() {
     {  // the cap: never above 1 s, even for the most spread spec accepted
         Dist d = parsed("lognormal:1,4");
         const auto xs = draw(d, 14);
@@ -169,6 +175,16 @@ int main() {
         w.set_fixed(17);
         CHECK(w.next() == 17 && w.next() == 17 && w.ring().empty());
     }
+}
+
+}  // namespace
+
+int main() {
+    test_parsing();
+    test_generator();
+    test_fixed_and_exponential();
+    test_lognormal_and_bimodal();
+    test_cap_and_work_ring();
     std::printf("test_distribution: ok\n");
     return 0;
 }

@@ -27,6 +27,13 @@ HEADLINE_METRICS = ["ops_per_s", "lat_p99_ns"]
 FASTPATH_METRIC = "instr_per_pair"
 
 
+def canonical_name(name):
+    """A benchmark's series name: what it measures, whatever time measurement the harness
+    reported it under (results.key_name's spelling); other names (fastpath/<design>) as they are."""
+    k = results.parse_name(name)
+    return name if k is None else results.key_name(k)
+
+
 class HistoryError(Exception):
     """Bad input (a bad or partial run, an unknown database, a bad query): one line, exit 2."""
 
@@ -60,6 +67,11 @@ MIGRATIONS = [
         " run_id INTEGER NOT NULL, value DOUBLE PRECISION NOT NULL, reps INTEGER NOT NULL,"
         " PRIMARY KEY (metric_id, benchmark_id, run_id)){wr}",
         "@fill_medians",
+    ],
+    # 3: one series per benchmark across the harness's choice of time measurement (its names
+    # said real_time, later manual_time): existing rows move to the canonical name.
+    [
+        "@canonical_names",
     ],
 ]
 SCHEMA_VERSION = len(MIGRATIONS)
@@ -159,6 +171,8 @@ class DB:
             for stmt in MIGRATIONS[step]:
                 if stmt == "@fill_medians":
                     self._fill_medians()
+                elif stmt == "@canonical_names":
+                    self._canonical_names()
                 else:
                     self.execute(stmt.format(pk=pk, wr=wr))
             self.execute("UPDATE meta SET value = ? WHERE key = 'schema_version'", (str(step + 1),))
@@ -180,6 +194,20 @@ class DB:
         self.executemany("INSERT INTO run_medians (benchmark_id, metric_id, run_id, value, reps)"
                          " VALUES (?, ?, ?, ?, ?)", out)
 
+    def _canonical_names(self):
+        for bid, name in self.query("SELECT id, name FROM benchmarks ORDER BY id"):
+            canon = canonical_name(name)
+            if canon == name:
+                continue
+            have = self.query("SELECT id FROM benchmarks WHERE name = ?", (canon,))
+            if not have:
+                self.execute("UPDATE benchmarks SET name = ? WHERE id = ?", (canon, bid))
+                continue
+            # A run holds a benchmark under one name only, so the moved rows cannot collide.
+            for table in ("samples", "run_medians"):
+                self.execute(f"UPDATE {table} SET benchmark_id = ? WHERE benchmark_id = ?", (have[0][0], bid))
+            self.execute("DELETE FROM benchmarks WHERE id = ?", (bid,))
+
     # -- dimension tables
     def _id(self, table, key_col, key, extra=None):
         rows = self.query(f"SELECT id FROM {table} WHERE {key_col} = ?", (key,))
@@ -199,7 +227,7 @@ class DB:
             else:
                 extra = dict(workload=k.workload, design=k.design, slots=k.slots, waiters=k.waiters,
                              hold_ns=k.hold_ns, think_ns=k.think_ns, threads=k.threads)
-            cache[name] = self._id("benchmarks", "name", name, extra)
+            cache[name] = self._id("benchmarks", "name", canonical_name(name), extra)
         return cache[name]
 
     def metric_id(self, name, cache):

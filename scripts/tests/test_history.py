@@ -139,6 +139,24 @@ class HistoryCases:
             self.assertEqual(f.read(8), b"\x89PNG\r\n\x1a\n")
         self.assertIn("no ops_per_s series", self.refused("trend", "--design", "nope", "--workload", "oversubscribed"))
 
+    def test_one_series_across_the_time_measurement_in_names(self):
+        # The harness once named its rows .../real_time/..., later .../manual_time/...: the
+        # history keeps one series per benchmark, so a change across that rename stays visible.
+        runs = hs.history_runs(self.tmp, n=8, shift_at=4)
+        for folder in runs[4:]:
+            path = os.path.join(folder, "bench.json")
+            with open(path) as f:
+                text = f.read()
+            with open(path, "w") as f:
+                f.write(text.replace("/real_time/", "/manual_time/"))
+        self.ok("add", *runs)
+        self.assertEqual(self.count("benchmarks"), len(hs.OVERSUB) + 2)
+        out = self.ok("trend", "--design", "lockpool-barging", "--workload", "oversubscribed",
+                      "--filter", "threads:16")
+        self.assertIn("8 runs", out)
+        out = self.ok("changes", "--workload", "oversubscribed")
+        self.assertRegex(out, hs.sha(3)[:7] + r"\w* -> " + hs.sha(4)[:7])
+
     # ---- changes
     def test_changes_finds_the_planted_step_only(self):
         self.ok("add", *hs.history_runs(self.tmp, n=14, shift_at=7, factor=3.0))
@@ -286,6 +304,34 @@ class SQLiteHistory(HistoryCases, unittest.TestCase):
         self.assertEqual(self.count("run_medians"), 4 * 2 + 2)
         out = self.ok("trend", "--design", "pthread", "--workload", "oversubscribed")
         self.assertIn("1 runs", out)
+
+    def test_migration_merges_time_measurement_names(self):
+        # A version-2 database that holds one benchmark under both spellings ...
+        db = history.DB.__new__(history.DB)
+        db.url, db.kind, db.conn = self.url(), "sqlite", sqlite3.connect(self.url())
+        db.migrate(upto=2)
+        db.execute("INSERT INTO machines (fingerprint) VALUES ('m')")
+        old = hs.OVERSUB[0]
+        new = old.replace("/real_time/", "/manual_time/")
+        mid = db.metric_id("ops_per_s", {})
+        for run, name in ((1, old), (2, new)):
+            db.execute("INSERT INTO runs (run_hash, commit_sha, commit_date, commit_ts, run_date, run_ts,"
+                       " machine_id, tag) VALUES (?, ?, 'c', ?, 'r', ?, 1, 'full')", (f"h{run}", hs.sha(run), run, run))
+            bid = db._id("benchmarks", "name", name, dict(workload="oversubscribed", design="lockpool-barging"))
+            db.execute("INSERT INTO samples VALUES (?, ?, ?, 0, ?)", (bid, mid, run, float(run)))
+            db.execute("INSERT INTO run_medians VALUES (?, ?, ?, ?, 1)", (bid, mid, run, float(run)))
+        db.commit()
+        db.close()
+        # ... has one benchmark, holding both runs' rows, once opened by this version.
+        con = history.DB(self.url())
+        names = con.query("SELECT name FROM benchmarks")
+        rows = con.query("SELECT b.name, s.run_id FROM samples s JOIN benchmarks b ON b.id = s.benchmark_id"
+                         " ORDER BY s.run_id")
+        medians = con.query("SELECT COUNT(*) FROM run_medians")[0][0]
+        con.close()
+        self.assertEqual(names, [(old,)])
+        self.assertEqual(rows, [(old, 1), (old, 2)])
+        self.assertEqual(medians, 2)
 
     def test_newer_or_foreign_database_refused(self):
         self.ok("add", *hs.history_runs(self.tmp, n=1))
