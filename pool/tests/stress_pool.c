@@ -259,85 +259,95 @@ static void async_episode(worker *w) {
         hold_and_release(w, e.slot);
 }
 
-static void one_op(worker *w) {
-    shared *sh = w->sh;
-    lp_pool *pool = sh->pool;
+static enum op pick_op(worker *w) {
+    uint32_t r = stress_below(&w->rng, 100);
+    if (w->sh->cfg.nocancel)
+        return r < 45 ? OP_GET : r < 85 ? OP_ASYNC : OP_TRY;
+    return r < 20 ? OP_GET : r < 35 ? OP_GET_TIMEOUT : r < 50 ? OP_TRY : r < 85 ? OP_ASYNC : OP_CREATE;
+}
+
+static void op_get(worker *w) {
+    uint32_t slot = UINT32_MAX;
+    lp_status st = lp_get(w->sh->pool, &slot);
+    if (st == LP_OK)
+        hold_and_release(w, slot);
+    else if (st == LP_EFULL) {
+        expect_efull_allowed(w, "lp_get");
+        w->efull++;
+    } else
+        STRESS_CHECK(0, "lp_get returned %s", lp_status_str(st));
+}
+
+static void op_get_timeout(worker *w) {
+    static const uint64_t timeouts[] = {0, 1000, 20000, 200000, 2000000};
+    uint32_t slot = UINT32_MAX;
+    lp_status st = lp_get_timeout(w->sh->pool, &slot, timeouts[stress_below(&w->rng, 5)]);
+    if (st == LP_OK)
+        hold_and_release(w, slot);
+    else if (st == LP_ETIMEDOUT)
+        w->timeouts++;
+    else if (st == LP_EFULL)
+        w->efull++;
+    else
+        STRESS_CHECK(0, "lp_get_timeout returned %s", lp_status_str(st));
+}
+
+static void op_try(worker *w) {
+    lp_pool *pool = w->sh->pool;
+    uint32_t slot = UINT32_MAX;
+    lp_status st = stress_below(&w->rng, 2) ? lp_try_get(pool, &slot) : lp_try_get_from(pool, w->id, &slot);
+    if (st == LP_OK)
+        hold_and_release(w, slot);
+    else
+        STRESS_CHECK(st == LP_EMPTY, "try_get returned %s", lp_status_str(st));
+    w->empties += st == LP_EMPTY;
+}
+
+static void op_create(worker *w) {
+    lp_pool *pool = w->sh->pool;
     uint32_t slot = UINT32_MAX;
     lp_status st;
-    uint32_t r = stress_below(&w->rng, 100);
-    enum op op;
-    if (sh->cfg.nocancel)
-        op = r < 45 ? OP_GET : r < 85 ? OP_ASYNC : OP_TRY;
-    else
-        op = r < 20 ? OP_GET : r < 35 ? OP_GET_TIMEOUT : r < 50 ? OP_TRY : r < 85 ? OP_ASYNC : OP_CREATE;
-    /* relaxed: diagnostics only */
-    atomic_store_explicit(&w->doing, op, memory_order_relaxed);
+    w->fail_next_create = stress_below(&w->rng, 5) == 0;
+    if (stress_below(&w->rng, 2)) {
+        st = lp_get_or_create(pool, &slot, stress_below(&w->rng, 2) ? LP_FOREVER : 50000, stress_create, w);
+    } else {
+        st = lp_try_get_or_create(pool, &slot, stress_create, w);
+    }
+    if (st == LP_OK) {
+        STRESS_CHECK(lp_slot_created(pool, slot) == 1, "or_create returned LP_OK, slot %u not created", slot);
+        hold_and_release(w, slot);
+    } else if (st == LP_ECREATE) {
+        STRESS_CHECK(w->fail_next_create, "LP_ECREATE without a failing create");
+        w->create_failed++;
+    } else {
+        STRESS_CHECK(st == LP_ETIMEDOUT || st == LP_EMPTY || st == LP_EFULL, "or_create returned %s",
+                     lp_status_str(st));
+    }
+}
 
-    switch (op) {
-    case OP_GET:
-        st = lp_get(pool, &slot);
-        if (st == LP_OK)
-            hold_and_release(w, slot);
-        else if (st == LP_EFULL) {
-            expect_efull_allowed(w, "lp_get");
-            w->efull++;
-        } else
-            STRESS_CHECK(0, "lp_get returned %s", lp_status_str(st));
-        break;
-    case OP_GET_TIMEOUT: {
-        static const uint64_t timeouts[] = {0, 1000, 20000, 200000, 2000000};
-        st = lp_get_timeout(pool, &slot, timeouts[stress_below(&w->rng, 5)]);
-        if (st == LP_OK)
-            hold_and_release(w, slot);
-        else if (st == LP_ETIMEDOUT)
-            w->timeouts++;
-        else if (st == LP_EFULL)
-            w->efull++;
-        else
-            STRESS_CHECK(0, "lp_get_timeout returned %s", lp_status_str(st));
-        break;
-    }
-    case OP_TRY:
-        st = stress_below(&w->rng, 2) ? lp_try_get(pool, &slot) : lp_try_get_from(pool, w->id, &slot);
-        if (st == LP_OK)
-            hold_and_release(w, slot);
-        else
-            STRESS_CHECK(st == LP_EMPTY, "try_get returned %s", lp_status_str(st));
-        w->empties += st == LP_EMPTY;
-        break;
-    case OP_ASYNC:
-        async_episode(w);
-        break;
-    case OP_CREATE:
-        w->fail_next_create = stress_below(&w->rng, 5) == 0;
-        if (stress_below(&w->rng, 2)) {
-            st = lp_get_or_create(pool, &slot, stress_below(&w->rng, 2) ? LP_FOREVER : 50000,
-                                  stress_create, w);
-        } else {
-            st = lp_try_get_or_create(pool, &slot, stress_create, w);
-        }
-        if (st == LP_OK) {
-            STRESS_CHECK(lp_slot_created(pool, slot) == 1, "or_create returned LP_OK, slot %u not created", slot);
-            hold_and_release(w, slot);
-        } else if (st == LP_ECREATE) {
-            STRESS_CHECK(w->fail_next_create, "LP_ECREATE without a failing create");
-            w->create_failed++;
-        } else {
-            STRESS_CHECK(st == LP_ETIMEDOUT || st == LP_EMPTY || st == LP_EFULL, "or_create returned %s",
-                         lp_status_str(st));
-        }
-        break;
-    default:
-        break;
-    }
-    stress_progress(&sh->wd);
-    /* relaxed: diagnostics only */
-    atomic_store_explicit(&w->doing, OP_THINK, memory_order_relaxed);
+/* The way each op gets a slot, indexed by enum op (OP_NONE and OP_THINK do nothing). */
+static void (*const op_run[])(worker *) = {
+    [OP_GET] = op_get, [OP_GET_TIMEOUT] = op_get_timeout, [OP_TRY] = op_try,
+    [OP_ASYNC] = async_episode, [OP_CREATE] = op_create,
+};
+
+static void think(worker *w) {
     uint32_t think = stress_below(&w->rng, 100);
     if (think < 2)
         stress_sleep_ns(10000 + (long)stress_below(&w->rng, 50000));
     else
         stress_spin(stress_below(&w->rng, 500));
+}
+
+static void one_op(worker *w) {
+    enum op op = pick_op(w);
+    /* relaxed: diagnostics only */
+    atomic_store_explicit(&w->doing, op, memory_order_relaxed);
+    op_run[op](w);
+    stress_progress(&w->sh->wd);
+    /* relaxed: diagnostics only */
+    atomic_store_explicit(&w->doing, OP_THINK, memory_order_relaxed);
+    think(w);
 }
 
 static void *worker_main(void *arg) {
@@ -393,6 +403,72 @@ static int parse(int argc, char **argv, config *cfg) {
     return cfg->slots > 0 && cfg->threads > 0 && cfg->ops > 0;
 }
 
+/* The pool in one aligned block (freed by the caller), set up for cfg's mode and options. */
+static unsigned char *make_pool(shared *sh) {
+    const config *cfg = &sh->cfg;
+    size_t bytes = lp_storage_size(cfg->slots, cfg->cells);
+    STRESS_CHECK(bytes > 0, "bad counts");
+    unsigned char *storage = aligned_alloc(LP_CACHELINE, bytes);
+    STRESS_CHECK(storage != NULL, "out of memory");
+    sh->pool = (lp_pool *)storage;
+    lp_slot *slots = (lp_slot *)(storage + sizeof(lp_pool));
+    lp_cell *cells = cfg->cells ? (lp_cell *)(storage + sizeof(lp_pool) + cfg->slots * sizeof(lp_slot)) : NULL;
+    STRESS_EXPECT(lp_init(sh->pool, slots, cfg->slots, cells, cfg->cells, cfg->mode), LP_OK);
+    if (cfg->mode == LP_BOUNDED) /* a short bound, so both the barging and the hand-off path run */
+        STRESS_EXPECT(lp_set_fairness_bound(sh->pool, 20000, lp_clock_ns), LP_OK);
+    if (cfg->wakes >= 0) STRESS_EXPECT(lp_set_retry_wakes(sh->pool, (uint32_t)cfg->wakes), LP_OK);
+    if (cfg->bound) STRESS_EXPECT(lp_set_bypass_bound(sh->pool, cfg->bound), LP_OK);
+    return storage;
+}
+
+static void run_name(const config *cfg, char *name, size_t size) {
+    char wakes[48] = "";
+    if (cfg->wakes >= 0) snprintf(wakes, sizeof wakes, " wakes=%d", cfg->wakes);
+    if (cfg->bound) snprintf(wakes + strlen(wakes), sizeof wakes - strlen(wakes), " bound=%u", cfg->bound);
+    snprintf(name, size, "pool_stress %s slots=%u cells=%u threads=%u%s%s", cfg->mode_name, cfg->slots,
+             cfg->cells, cfg->threads, cfg->nocancel ? " nocancel" : "", wakes);
+}
+
+static void start_workers(shared *sh) {
+    for (uint32_t i = 0; i < sh->cfg.threads; i++) {
+        worker *w = &sh->workers[i];
+        w->sh = sh;
+        w->id = i;
+        stress_rng_seed(&w->rng, 1000u + i);
+        atomic_init(&w->doing, OP_NONE);
+        STRESS_CHECK(pthread_create(&w->thread, NULL, worker_main, w) == 0, "pthread_create");
+    }
+}
+
+typedef struct totals {
+    uint64_t acquired, efull, timeouts, empties, cancels, cancel_got, cfail, requeues;
+} totals;
+
+static totals join_workers(shared *sh) {
+    totals t = {0};
+    for (uint32_t i = 0; i < sh->cfg.threads; i++) {
+        worker *w = &sh->workers[i];
+        pthread_join(w->thread, NULL);
+        t.acquired += w->acquired;
+        t.efull += w->efull;
+        t.timeouts += w->timeouts;
+        t.empties += w->empties;
+        t.cancels += w->cancels;
+        t.cancel_got += w->cancel_got_slot;
+        t.cfail += w->create_failed;
+        t.requeues += w->requeues;
+    }
+    return t;
+}
+
+/* The end-of-run invariants: every acquisition counted by its slot, no leak. */
+static void check_end(shared *sh, const totals *t, const char *name) {
+    STRESS_CHECK(stress_total_uses(&sh->slots) == t->acquired, "per-slot uses %" PRIu64 " != acquisitions %" PRIu64,
+                 stress_total_uses(&sh->slots), t->acquired);
+    STRESS_CHECK(t->acquired > 0, "nothing was ever acquired");
+    stress_check_quiescent(sh->pool, name);
+}
+
 int main(int argc, char **argv) {
     shared sh;
     memset(&sh, 0, sizeof sh);
@@ -402,63 +478,26 @@ int main(int argc, char **argv) {
         return 2;
     }
     const config *cfg = &sh.cfg;
-    size_t bytes = lp_storage_size(cfg->slots, cfg->cells);
-    STRESS_CHECK(bytes > 0, "bad counts");
-    unsigned char *storage = aligned_alloc(LP_CACHELINE, bytes);
-    STRESS_CHECK(storage != NULL, "out of memory");
-    sh.pool = (lp_pool *)storage;
-    lp_slot *slots = (lp_slot *)(storage + sizeof(lp_pool));
-    lp_cell *cells = cfg->cells ? (lp_cell *)(storage + sizeof(lp_pool) + cfg->slots * sizeof(lp_slot)) : NULL;
-    STRESS_EXPECT(lp_init(sh.pool, slots, cfg->slots, cells, cfg->cells, cfg->mode), LP_OK);
-    if (cfg->mode == LP_BOUNDED) /* a short bound, so both the barging and the hand-off path run */
-        STRESS_EXPECT(lp_set_fairness_bound(sh.pool, 20000, lp_clock_ns), LP_OK);
-    if (cfg->wakes >= 0) STRESS_EXPECT(lp_set_retry_wakes(sh.pool, (uint32_t)cfg->wakes), LP_OK);
-    if (cfg->bound) STRESS_EXPECT(lp_set_bypass_bound(sh.pool, cfg->bound), LP_OK);
+    unsigned char *storage = make_pool(&sh);
     stress_slots_init(&sh.slots, cfg->slots);
     sh.workers = calloc(cfg->threads, sizeof *sh.workers);
     STRESS_CHECK(sh.workers != NULL, "out of memory");
 
     char name[160];
-    char wakes[48] = "";
-    if (cfg->wakes >= 0) snprintf(wakes, sizeof wakes, " wakes=%d", cfg->wakes);
-    if (cfg->bound) snprintf(wakes + strlen(wakes), sizeof wakes - strlen(wakes), " bound=%u", cfg->bound);
-    snprintf(name, sizeof name, "pool_stress %s slots=%u cells=%u threads=%u%s%s", cfg->mode_name, cfg->slots,
-             cfg->cells, cfg->threads, cfg->nocancel ? " nocancel" : "", wakes);
+    run_name(cfg, name, sizeof name);
     uint64_t t0 = lps_now_ns();
     stress_watchdog_start(&sh.wd, name, dump, &sh);
-    for (uint32_t i = 0; i < cfg->threads; i++) {
-        worker *w = &sh.workers[i];
-        w->sh = &sh;
-        w->id = i;
-        stress_rng_seed(&w->rng, 1000u + i);
-        atomic_init(&w->doing, OP_NONE);
-        STRESS_CHECK(pthread_create(&w->thread, NULL, worker_main, w) == 0, "pthread_create");
-    }
-    uint64_t acquired = 0, efull = 0, timeouts = 0, empties = 0, cancels = 0, cancel_got = 0, cfail = 0,
-             requeues = 0;
-    for (uint32_t i = 0; i < cfg->threads; i++) {
-        worker *w = &sh.workers[i];
-        pthread_join(w->thread, NULL);
-        acquired += w->acquired;
-        efull += w->efull;
-        timeouts += w->timeouts;
-        empties += w->empties;
-        cancels += w->cancels;
-        cancel_got += w->cancel_got_slot;
-        cfail += w->create_failed;
-        requeues += w->requeues;
-    }
+    start_workers(&sh);
+    totals t = join_workers(&sh);
     stress_watchdog_stop(&sh.wd);
     double secs = (double)(lps_now_ns() - t0) / 1e9;
 
-    STRESS_CHECK(stress_total_uses(&sh.slots) == acquired, "per-slot uses %" PRIu64 " != acquisitions %" PRIu64,
-                 stress_total_uses(&sh.slots), acquired);
-    STRESS_CHECK(acquired > 0, "nothing was ever acquired");
-    stress_check_quiescent(sh.pool, name);
+    check_end(&sh, &t, name);
     printf("%s: ops/thread=%ld acquired=%" PRIu64 " timeouts=%" PRIu64 " empty=%" PRIu64 " efull=%" PRIu64
            " cancels=%" PRIu64 " (slot returned %" PRIu64 ") create-fail=%" PRIu64 " requeues=%" PRIu64
            " in %.2f s: OK\n",
-           name, cfg->ops, acquired, timeouts, empties, efull, cancels, cancel_got, cfail, requeues, secs);
+           name, cfg->ops, t.acquired, t.timeouts, t.empties, t.efull, t.cancels, t.cancel_got, t.cfail,
+           t.requeues, secs);
     stress_slots_free(&sh.slots);
     free(sh.workers);
     free(storage);
