@@ -202,6 +202,8 @@ static struct soak {
     options opt;
     lp_pool *pool;
     unsigned char *storage;
+    lp_slot *slots; /* in storage, room for opt.max_slots */
+    lp_cell *cells; /* in storage, room for opt.max_cells */
     lp_mode mode;
     uint32_t nslots;
     stress_slots owners;
@@ -277,8 +279,6 @@ static int create_obj(void *ctx, uint32_t slot) {
 
 /* ---- the callers -------------------------------------------------------------------------- */
 
-/* A pending async wait: wait for wakes, poll, until it ends (patient), or cancel after
- * `patience` relax rounds (0: patient). Returns the outcome; *slot when acquired. */
 /* The outcome of a get with a deadline: acquired, timed out or the ring full; anything else is a bug. */
 static enum outcome timed_outcome(lp_status st) {
     if (st == LP_ETIMEDOUT)
@@ -289,6 +289,8 @@ static enum outcome timed_outcome(lp_status st) {
     return O_ACQUIRED;
 }
 
+/* A pending async wait: wait for wakes, poll, until it ends (patient), or cancel after
+ * `patience` relax rounds (0: patient). Returns the outcome; *slot when acquired. */
 static enum outcome async_wait(worker *w, lp_wait *rec, uint64_t queued, uint32_t patience, uint32_t *slot) {
     for (;;) {
         uint32_t round = 0;
@@ -320,103 +322,117 @@ static enum outcome async_wait(worker *w, lp_wait *rec, uint64_t queued, uint32_
     }
 }
 
+/* ---- one operation per caller kind: each returns its outcome, *slot when acquired ---------- */
+
+static enum outcome do_try(worker *w, uint32_t *slot) {
+    lp_status st = stress_below(&w->rng, 2) ? lp_try_get(S.pool, slot)
+                                             : lp_try_get_from(S.pool, stress_rand(&w->rng), slot);
+    if (st == LP_EMPTY)
+        return O_EMPTY;
+    STRESS_EXPECT(st, LP_OK);
+    return O_ACQUIRED;
+}
+
+static enum outcome do_block(worker *w, uint32_t *slot) {
+    (void)w;
+    lp_status st = lp_get(S.pool, slot);
+    if (st == LP_EFULL)
+        return O_EFULL;
+    STRESS_EXPECT(st, LP_OK);
+    return O_ACQUIRED;
+}
+
+static enum outcome do_timed(worker *w, uint32_t *slot) {
+    static const uint64_t timeouts[] = {0, 1000, 20000, 200000, 10000000};
+    return timed_outcome(lp_get_timeout(S.pool, slot, timeouts[stress_below(&w->rng, 5)]));
+}
+
+/* lp_get_begin, work, then lp_get_finish (or, one time in eight, cancel). */
+static enum outcome do_split(worker *w, uint32_t *slot) {
+    lp_wait rec = LP_WAIT_INIT;
+    lp_status st = lp_get_begin(S.pool, &rec, slot);
+    if (st == LP_EFULL)
+        return O_EFULL;
+    if (st == LP_OK)
+        return O_ACQUIRED;
+    STRESS_EXPECT(st, LP_PENDING);
+    uint64_t queued = next_seq();
+    stress_spin(stress_below(&w->rng, 2000)); /* work between the halves */
+    fifo_check(&rec, queued);
+    uint32_t r = stress_below(&w->rng, 8);
+    if (r == 0) {
+        st = lp_wait_cancel(S.pool, &rec, slot);
+        if (st == LP_CANCELLED)
+            return O_CANCELLED;
+        STRESS_EXPECT(st, LP_OK);
+        return O_ACQUIRED;
+    }
+    return timed_outcome(lp_get_finish(S.pool, &rec, slot, r < 4 ? LP_FOREVER : 50000u * r));
+}
+
+/* lp_get_async; if it queued, wait for the slot (patient) or cancel after a random patience. */
+static enum outcome async_op(worker *w, uint32_t *slot, int patient) {
+    lp_wait rec = LP_WAIT_INIT;
+    enum outcome out = O_ACQUIRED;
+    stress_flag_open(&w->fw, stress_below(&w->rng, 4) == 0 ? 300 : 0);
+    lp_status st = lp_get_async(S.pool, &rec, stress_flag_waker_of(&w->fw), slot);
+    if (st == LP_PENDING) {
+        uint64_t queued = next_seq();
+        uint32_t patience = patient ? 0 : 1 + stress_below(&w->rng, 300);
+        out = async_wait(w, &rec, queued, patience, slot);
+    } else if (st == LP_EFULL) {
+        out = O_EFULL;
+    } else {
+        STRESS_EXPECT(st, LP_OK);
+    }
+    stress_flag_close(&w->fw); /* from here a waker call is a bug (the record ended) */
+    return out;
+}
+
+static enum outcome do_async(worker *w, uint32_t *slot) { return async_op(w, slot, 1); }
+
+static enum outcome do_async_cancel(worker *w, uint32_t *slot) { return async_op(w, slot, 0); }
+
+static enum outcome do_discard(worker *w, uint32_t *slot) {
+    (void)w;
+    return timed_outcome(lp_get_timeout(S.pool, slot, 100000));
+}
+
+static enum outcome do_create(worker *w, uint32_t *slot) {
+    lp_status st = stress_below(&w->rng, 2) ? lp_try_get_or_create(S.pool, slot, create_obj, w)
+                                             : lp_get_or_create(S.pool, slot, 100000, create_obj, w);
+    if (st == LP_ECREATE)
+        return O_ECREATE; /* the library released (discarded) the slot */
+    if (st == LP_EMPTY)
+        return O_EMPTY;
+    return timed_outcome(st);
+}
+
+static enum outcome (*const kind_run[K_KINDS])(worker *, uint32_t *) = {
+    [K_TRY] = do_try,         [K_BLOCK] = do_block,     [K_TIMED] = do_timed,
+    [K_SPLIT] = do_split,     [K_ASYNC] = do_async,     [K_ASYNC_CANCEL] = do_async_cancel,
+    [K_DISCARD] = do_discard, [K_CREATE] = do_create,
+};
+
+/* Check and hold an acquired slot, then release it (discarding it for K_DISCARD, and for
+ * one K_CREATE in four). */
+static void use_acquired(worker *w, enum kind k, uint32_t slot, uint64_t start) {
+    if (k == K_CREATE) {
+        STRESS_CHECK(lp_slot_created(S.pool, slot) == 1, "slot %u: get_or_create returned it not created", slot);
+        S.owners.slot[slot].constructed = 1; /* ours now, before the check in acquired() */
+    }
+    acquired(w, slot, start);
+    hold_and_release(w, slot, k == K_DISCARD || (k == K_CREATE && stress_below(&w->rng, 4) == 0));
+}
+
 static void one_op(worker *w) {
     enum kind k = (enum kind)stress_below(&w->rng, K_KINDS);
     atomic_store_explicit(&w->doing, (int)k, memory_order_relaxed);
     uint32_t slot = UINT32_MAX;
-    enum outcome out = O_ACQUIRED;
     uint64_t start = next_seq();
-    lp_status st;
-    switch (k) {
-    case K_TRY:
-        st = stress_below(&w->rng, 2) ? lp_try_get(S.pool, &slot)
-                                       : lp_try_get_from(S.pool, stress_rand(&w->rng), &slot);
-        if (st == LP_EMPTY)
-            out = O_EMPTY;
-        else
-            STRESS_EXPECT(st, LP_OK);
-        break;
-    case K_BLOCK:
-        st = lp_get(S.pool, &slot);
-        if (st == LP_EFULL)
-            out = O_EFULL;
-        else
-            STRESS_EXPECT(st, LP_OK);
-        break;
-    case K_TIMED: {
-        static const uint64_t timeouts[] = {0, 1000, 20000, 200000, 10000000};
-        st = lp_get_timeout(S.pool, &slot, timeouts[stress_below(&w->rng, 5)]);
-        out = timed_outcome(st);
-        break;
-    }
-    case K_SPLIT: {
-        lp_wait rec = LP_WAIT_INIT;
-        st = lp_get_begin(S.pool, &rec, &slot);
-        if (st == LP_EFULL) {
-            out = O_EFULL;
-            break;
-        }
-        if (st == LP_OK)
-            break;
-        STRESS_EXPECT(st, LP_PENDING);
-        uint64_t queued = next_seq();
-        stress_spin(stress_below(&w->rng, 2000)); /* work between the halves */
-        fifo_check(&rec, queued);
-        uint32_t r = stress_below(&w->rng, 8);
-        if (r == 0) {
-            st = lp_wait_cancel(S.pool, &rec, &slot);
-            if (st == LP_CANCELLED)
-                out = O_CANCELLED;
-            else
-                STRESS_EXPECT(st, LP_OK);
-            break;
-        }
-        st = lp_get_finish(S.pool, &rec, &slot, r < 4 ? LP_FOREVER : 50000u * r);
-        out = timed_outcome(st);
-        break;
-    }
-    case K_ASYNC:
-    case K_ASYNC_CANCEL: {
-        lp_wait rec = LP_WAIT_INIT;
-        stress_flag_open(&w->fw, stress_below(&w->rng, 4) == 0 ? 300 : 0);
-        st = lp_get_async(S.pool, &rec, stress_flag_waker_of(&w->fw), &slot);
-        if (st == LP_PENDING) {
-            uint64_t queued = next_seq();
-            uint32_t patience = k == K_ASYNC ? 0 : 1 + stress_below(&w->rng, 300);
-            out = async_wait(w, &rec, queued, patience, &slot);
-        } else if (st == LP_EFULL) {
-            out = O_EFULL;
-        } else {
-            STRESS_EXPECT(st, LP_OK);
-        }
-        stress_flag_close(&w->fw); /* from here a waker call is a bug (the record ended) */
-        break;
-    }
-    case K_DISCARD:
-        st = lp_get_timeout(S.pool, &slot, 100000);
-        out = timed_outcome(st);
-        break;
-    case K_CREATE:
-        st = stress_below(&w->rng, 2) ? lp_try_get_or_create(S.pool, &slot, create_obj, w)
-                                       : lp_get_or_create(S.pool, &slot, 100000, create_obj, w);
-        if (st == LP_ECREATE)
-            out = O_ECREATE; /* the library released (discarded) the slot */
-        else if (st == LP_EMPTY)
-            out = O_EMPTY;
-        else
-            out = timed_outcome(st);
-        break;
-    case K_KINDS:
-        break;
-    }
-    if (out == O_ACQUIRED) {
-        if (k == K_CREATE) {
-            STRESS_CHECK(lp_slot_created(S.pool, slot) == 1, "slot %u: get_or_create returned it not created", slot);
-            S.owners.slot[slot].constructed = 1; /* ours now, before the check in acquired() */
-        }
-        acquired(w, slot, start);
-        hold_and_release(w, slot, k == K_DISCARD || (k == K_CREATE && stress_below(&w->rng, 4) == 0));
-    }
+    enum outcome out = kind_run[k](w, &slot);
+    if (out == O_ACQUIRED)
+        use_acquired(w, k, slot, start);
     w->count[k][out]++;
     atomic_store_explicit(&w->doing, -1, memory_order_relaxed);
     /* A full queue or an empty pool answers at once: yield, so a worker does not spin on
@@ -453,24 +469,19 @@ static void dump(void *ctx) {
 
 /* ---- main: epochs ------------------------------------------------------------------------ */
 
-int main(int argc, char **argv) {
-    parse(&S.opt, argc, argv);
-    options *o = &S.opt;
+typedef uint64_t counts[K_KINDS][O_OUTCOMES];
+
+/* One block with room for the largest pool of any epoch. */
+static void alloc_pool(const options *o) {
     size_t bytes = lp_storage_size(o->max_slots, o->max_cells);
     S.storage = aligned_alloc(LP_CACHELINE, bytes);
     STRESS_CHECK(S.storage != NULL, "out of memory");
     S.pool = (lp_pool *)(void *)S.storage;
-    lp_slot *slots = (lp_slot *)(void *)(S.storage + sizeof(lp_pool));
-    lp_cell *cells = (lp_cell *)(void *)(S.storage + sizeof(lp_pool) + o->max_slots * sizeof(lp_slot));
-    stress_slots_init(&S.owners, o->max_slots);
-    stress_barrier_init(&S.start, o->threads + 1);
-    stress_barrier_init(&S.end, o->threads + 1);
-    S.workers = calloc(o->threads, sizeof *S.workers);
-    STRESS_CHECK(S.workers != NULL, "out of memory");
+    S.slots = (lp_slot *)(void *)(S.storage + sizeof(lp_pool));
+    S.cells = (lp_cell *)(void *)(S.storage + sizeof(lp_pool) + o->max_slots * sizeof(lp_slot));
+}
 
-    uint64_t (*totals)[K_KINDS][O_OUTCOMES] = calloc((size_t)o->nmodes, sizeof *totals);
-    long *epochs_of = calloc((size_t)o->nmodes, sizeof *epochs_of);
-    STRESS_CHECK(totals && epochs_of, "out of memory");
+static void print_banner(const options *o) {
     char buf[16];
     printf("pool_soak: %.1f s, %u threads, up to %u slots and %u cells, epochs of %ld ms, seed %" PRIu64 ", modes",
            o->seconds, o->threads, o->max_slots, o->max_cells, o->epoch_ms, o->seed);
@@ -478,14 +489,113 @@ int main(int argc, char **argv) {
         printf(" %s", mode_name(o->modes[m], buf));
     printf("\n");
     fflush(stdout);
+}
 
-    stress_watchdog_start(&S.wd, "pool_soak", dump, NULL);
+static void start_workers(const options *o) {
     for (unsigned i = 0; i < o->threads; i++) {
         S.workers[i].id = i;
         stress_rng_seed(&S.workers[i].rng, o->seed * 1000u + i);
         atomic_init(&S.workers[i].doing, -1);
         STRESS_CHECK(pthread_create(&S.workers[i].thread, NULL, worker_main, &S.workers[i]) == 0, "pthread_create");
     }
+}
+
+/* A fresh pool for the epoch: mode S.mode, random sizes within the maxima, random retry
+ * wakes and fairness bound (accepted or refused with LP_EINVAL by the mode). */
+static void init_epoch_pool(const options *o, stress_rng *rng) {
+    static const uint32_t slot_choices[] = {1, 2, 3, 4, 8, 16, 64};
+    /* mostly room for every worker to wait; sometimes a ring so small that LP_EFULL and
+     * lapped tickets are common */
+    static const uint32_t cell_choices[] = {1, 3, 8, 16, 16, 16, 64, 256};
+    do
+        S.nslots = slot_choices[stress_below(rng, 7)];
+    while (S.nslots > o->max_slots);
+    uint32_t ncells;
+    do
+        ncells = cell_choices[stress_below(rng, 8)];
+    while (ncells > o->max_cells);
+    STRESS_EXPECT(lp_init(S.pool, S.slots, S.nslots, S.cells, ncells, S.mode), LP_OK);
+    static const uint32_t wakes[] = {LP_RETRY_WAKES_DEFAULT, 1, 2, 0};
+    uint32_t wk = wakes[stress_below(rng, 4)];
+    lp_status st = lp_set_retry_wakes(S.pool, wk); /* LP_EINVAL where the mode has no use for it */
+    STRESS_CHECK(st == LP_OK || st == LP_EINVAL, "lp_set_retry_wakes: %s", lp_status_str(st));
+    static const uint64_t bounds[] = {20000, 200000, 1000000};
+    st = lp_set_fairness_bound(S.pool, bounds[stress_below(rng, 3)], lp_clock_ns);
+    STRESS_CHECK(st == LP_OK || st == LP_EINVAL, "lp_set_fairness_bound: %s", lp_status_str(st));
+    for (uint32_t i = 0; i < o->max_slots; i++)
+        S.owners.slot[i].constructed = 0; /* lp_init: nothing created */
+}
+
+/* Let the workers run for one epoch (or until the budget ends), then check the pool is quiescent. */
+static void run_epoch(const options *o, uint64_t t0, uint64_t budget) {
+    atomic_store(&S.stop, 0);
+    stress_barrier_wait(&S.start); /* go */
+    uint64_t epoch_end = lps_now_ns() + (uint64_t)o->epoch_ms * 1000000u;
+    while (lps_now_ns() < epoch_end && lps_now_ns() - t0 < budget)
+        stress_sleep_ns(5 * 1000 * 1000);
+    atomic_store(&S.stop, 1);
+    stress_barrier_wait(&S.end); /* every worker done: nothing held, no wait pending */
+    char buf[16];
+    stress_check_quiescent(S.pool, mode_name(S.mode, buf));
+}
+
+/* Add the workers' counts of the epoch to its mode's totals, and zero them. */
+static void merge_counts(const options *o, counts *total) {
+    for (unsigned i = 0; i < o->threads; i++) {
+        for (int k = 0; k < K_KINDS; k++)
+            for (int c = 0; c < O_OUTCOMES; c++)
+                (*total)[k][c] += S.workers[i].count[k][c];
+        memset(S.workers[i].count, 0, sizeof S.workers[i].count);
+    }
+}
+
+static void stop_workers(const options *o) {
+    atomic_store_explicit(&S.finished, 1, memory_order_release);
+    stress_barrier_wait(&S.start);
+    for (unsigned i = 0; i < o->threads; i++)
+        pthread_join(S.workers[i].thread, NULL);
+}
+
+/* Print one mode's totals by outcome and by caller; add them to *all_ops / *all_acq. */
+static void report_mode(lp_mode mode, long epochs, const counts *total, uint64_t *all_ops, uint64_t *all_acq) {
+    char buf[16];
+    uint64_t ops = 0, per_outcome[O_OUTCOMES] = {0};
+    for (int k = 0; k < K_KINDS; k++)
+        for (int c = 0; c < O_OUTCOMES; c++) {
+            ops += (*total)[k][c];
+            per_outcome[c] += (*total)[k][c];
+        }
+    printf("%-8s %4ld epochs %12" PRIu64 " operations:", mode_name(mode, buf), epochs, ops);
+    for (int c = 0; c < O_OUTCOMES; c++)
+        printf(" %s %" PRIu64 ",", outcome_name[c], per_outcome[c]);
+    printf("\n         by caller:");
+    for (int k = 0; k < K_KINDS; k++) {
+        uint64_t n = 0;
+        for (int c = 0; c < O_OUTCOMES; c++)
+            n += (*total)[k][c];
+        printf(" %s %" PRIu64 "%s", kind_name[k], n, k + 1 < K_KINDS ? "," : "\n");
+    }
+    *all_ops += ops;
+    *all_acq += per_outcome[O_ACQUIRED];
+}
+
+int main(int argc, char **argv) {
+    parse(&S.opt, argc, argv);
+    options *o = &S.opt;
+    alloc_pool(o);
+    stress_slots_init(&S.owners, o->max_slots);
+    stress_barrier_init(&S.start, o->threads + 1);
+    stress_barrier_init(&S.end, o->threads + 1);
+    S.workers = calloc(o->threads, sizeof *S.workers);
+    STRESS_CHECK(S.workers != NULL, "out of memory");
+
+    counts *totals = calloc((size_t)o->nmodes, sizeof *totals);
+    long *epochs_of = calloc((size_t)o->nmodes, sizeof *epochs_of);
+    STRESS_CHECK(totals && epochs_of, "out of memory");
+    print_banner(o);
+
+    stress_watchdog_start(&S.wd, "pool_soak", dump, NULL);
+    start_workers(o);
 
     stress_rng rng;
     stress_rng_seed(&rng, o->seed);
@@ -494,74 +604,19 @@ int main(int argc, char **argv) {
     for (; lps_now_ns() - t0 < budget; epoch++) {
         int mi = (int)(epoch % o->nmodes);
         S.mode = o->modes[mi];
-        static const uint32_t slot_choices[] = {1, 2, 3, 4, 8, 16, 64};
-        /* mostly room for every worker to wait; sometimes a ring so small that LP_EFULL and
-         * lapped tickets are common */
-        static const uint32_t cell_choices[] = {1, 3, 8, 16, 16, 16, 64, 256};
-        do
-            S.nslots = slot_choices[stress_below(&rng, 7)];
-        while (S.nslots > o->max_slots);
-        uint32_t ncells;
-        do
-            ncells = cell_choices[stress_below(&rng, 8)];
-        while (ncells > o->max_cells);
-        STRESS_EXPECT(lp_init(S.pool, slots, S.nslots, cells, ncells, S.mode), LP_OK);
-        static const uint32_t wakes[] = {LP_RETRY_WAKES_DEFAULT, 1, 2, 0};
-        uint32_t wk = wakes[stress_below(&rng, 4)];
-        lp_status st = lp_set_retry_wakes(S.pool, wk); /* LP_EINVAL where the mode has no use for it */
-        STRESS_CHECK(st == LP_OK || st == LP_EINVAL, "lp_set_retry_wakes: %s", lp_status_str(st));
-        static const uint64_t bounds[] = {20000, 200000, 1000000};
-        st = lp_set_fairness_bound(S.pool, bounds[stress_below(&rng, 3)], lp_clock_ns);
-        STRESS_CHECK(st == LP_OK || st == LP_EINVAL, "lp_set_fairness_bound: %s", lp_status_str(st));
-        for (uint32_t i = 0; i < o->max_slots; i++)
-            S.owners.slot[i].constructed = 0; /* lp_init: nothing created */
-        atomic_store(&S.stop, 0);
-
-        stress_barrier_wait(&S.start); /* go */
-        uint64_t epoch_end = lps_now_ns() + (uint64_t)o->epoch_ms * 1000000u;
-        while (lps_now_ns() < epoch_end && lps_now_ns() - t0 < budget)
-            stress_sleep_ns(5 * 1000 * 1000);
-        atomic_store(&S.stop, 1);
-        stress_barrier_wait(&S.end); /* every worker done: nothing held, no wait pending */
-
-        stress_check_quiescent(S.pool, mode_name(S.mode, buf));
-        for (unsigned i = 0; i < o->threads; i++) {
-            for (int k = 0; k < K_KINDS; k++)
-                for (int c = 0; c < O_OUTCOMES; c++)
-                    totals[mi][k][c] += S.workers[i].count[k][c];
-            memset(S.workers[i].count, 0, sizeof S.workers[i].count);
-        }
+        init_epoch_pool(o, &rng);
+        run_epoch(o, t0, budget);
+        merge_counts(o, &totals[mi]);
         epochs_of[mi]++;
         stress_progress(&S.wd);
     }
-    atomic_store_explicit(&S.finished, 1, memory_order_release);
-    stress_barrier_wait(&S.start);
-    for (unsigned i = 0; i < o->threads; i++)
-        pthread_join(S.workers[i].thread, NULL);
+    stop_workers(o);
     stress_watchdog_stop(&S.wd);
     double secs = (double)(lps_now_ns() - t0) / 1e9;
 
     uint64_t all_ops = 0, all_acq = 0;
-    for (int m = 0; m < o->nmodes; m++) {
-        uint64_t ops = 0, per_outcome[O_OUTCOMES] = {0};
-        for (int k = 0; k < K_KINDS; k++)
-            for (int c = 0; c < O_OUTCOMES; c++) {
-                ops += totals[m][k][c];
-                per_outcome[c] += totals[m][k][c];
-            }
-        printf("%-8s %4ld epochs %12" PRIu64 " operations:", mode_name(o->modes[m], buf), epochs_of[m], ops);
-        for (int c = 0; c < O_OUTCOMES; c++)
-            printf(" %s %" PRIu64 ",", outcome_name[c], per_outcome[c]);
-        printf("\n         by caller:");
-        for (int k = 0; k < K_KINDS; k++) {
-            uint64_t n = 0;
-            for (int c = 0; c < O_OUTCOMES; c++)
-                n += totals[m][k][c];
-            printf(" %s %" PRIu64 "%s", kind_name[k], n, k + 1 < K_KINDS ? "," : "\n");
-        }
-        all_ops += ops;
-        all_acq += per_outcome[O_ACQUIRED];
-    }
+    for (int m = 0; m < o->nmodes; m++)
+        report_mode(o->modes[m], epochs_of[m], &totals[m], &all_ops, &all_acq);
     printf("pool_soak: %" PRIu64 " operations (%" PRIu64 " acquisitions) in %.1f s, %.0f per second; %ld epochs, "
            "each ended quiescent; %" PRIu64 " FIFO checks of a pending wait (%" PRIu64 " after a later-begun acquisition had completed); "
            "every invariant held\n",
