@@ -148,9 +148,60 @@ static void *cancel_handoff_holder(void *arg) {
     return NULL;
 }
 
+/* Queue the wait(s) of variant v while the holder holds the only slot (none for TIMEOUT_AT_HANDOFF). */
+static void cancel_handoff_queue(race *r, stress_rng *rng, enum cancel_variant v, lp_wait *rec,
+                                 stress_flag_waker *fw) {
+    if (v == TIMEOUT_AT_HANDOFF)
+        return;
+    uint32_t slot = UINT32_MAX;
+    for (int k = 0; k < (v == CANCEL_NULL_SECOND ? 2 : 1); k++) {
+        lp_wait_init(&rec[k]);
+        stress_flag_open(&fw[k], stress_below(rng, 3) == 0 ? stress_below(rng, 3000) : 0);
+        STRESS_EXPECT(lp_get_async(r->pool, &rec[k], stress_flag_waker_of(&fw[k]), &slot), LP_PENDING);
+    }
+}
+
+/* Race the holder's release: a timed get that may expire at the hand-off, or a cancel of the
+ * first wait. Returns 1 if that left us holding a slot (*got). */
+static int cancel_handoff_race(race *r, stress_rng *rng, enum cancel_variant v, lp_wait *rec,
+                               stress_flag_waker *fw, uint32_t *got) {
+    if (v == TIMEOUT_AT_HANDOFF) {
+        lp_status st = lp_get_timeout(r->pool, got, 1000u * (1 + stress_below(rng, 50)));
+        STRESS_CHECK(st == LP_OK || st == LP_ETIMEDOUT, "lp_get_timeout returned %s", lp_status_str(st));
+        return st == LP_OK;
+    }
+    int have = 0;
+    stress_spin(stress_below(rng, WINDOW));
+    lp_status st = lp_wait_cancel(r->pool, &rec[0], v == CANCEL_WITH_SLOT ? got : NULL);
+    stress_flag_close(&fw[0]); /* from here on, a call of this waker is a bug */
+    if (v == CANCEL_WITH_SLOT) {
+        STRESS_CHECK(st == LP_OK || st == LP_CANCELLED, "cancel(&slot) returned %s", lp_status_str(st));
+        have = st == LP_OK;
+        if (r->mode == LP_FAIR)
+            STRESS_CHECK(stress_flag_wakes(&fw[0]) == have, "FAIR: cancel returned %s after %d wakes",
+                         lp_status_str(st), stress_flag_wakes(&fw[0]));
+    } else {
+        STRESS_CHECK(st == LP_CANCELLED, "cancel(NULL) returned %s", lp_status_str(st));
+    }
+    STRESS_CHECK(stress_flag_wakes(&fw[0]) <= 1, "%d wakes for one wait", stress_flag_wakes(&fw[0]));
+    return have;
+}
+
+/* After the release: held + free == SLOTS (the slot is ours or free, never lost), no ticket
+ * left; then give back what we hold. */
+static void cancel_handoff_settle(race *r, enum cancel_variant v, int have, uint32_t got) {
+    STRESS_CHECK(lp_debug_held(r->pool) == (uint32_t)have, "variant %d: held=%u but the waiter has %d", v,
+                 lp_debug_held(r->pool), have);
+    STRESS_CHECK(lp_debug_queued(r->pool) == 0, "variant %d: %u tickets left", v, lp_debug_queued(r->pool));
+    if (have) {
+        stress_acquired(&r->owners, got, WAITER);
+        stress_releasing(&r->owners, got, WAITER);
+        STRESS_EXPECT(lp_put(r->pool, got), LP_OK);
+    }
+}
+
 static void *cancel_handoff_waiter(void *arg) {
     race *r = arg;
-    const int fair = r->mode == LP_FAIR;
     stress_rng rng;
     stress_rng_seed(&rng, 22);
     stress_flag_waker fw[2];
@@ -158,36 +209,11 @@ static void *cancel_handoff_waiter(void *arg) {
         enum cancel_variant v = (enum cancel_variant)stress_below(&rng, NVARIANTS);
         r->variant = v; /* plain: read by the holder after barrier A */
         lp_wait rec[2];
-        uint32_t slot = UINT32_MAX, got = UINT32_MAX;
+        uint32_t got = UINT32_MAX;
         stress_barrier_wait(&r->barrier); /* A0: the holder holds the only slot */
-        if (v != TIMEOUT_AT_HANDOFF) {
-            for (int k = 0; k < (v == CANCEL_NULL_SECOND ? 2 : 1); k++) {
-                lp_wait_init(&rec[k]);
-                stress_flag_open(&fw[k], stress_below(&rng, 3) == 0 ? stress_below(&rng, 3000) : 0);
-                STRESS_EXPECT(lp_get_async(r->pool, &rec[k], stress_flag_waker_of(&fw[k]), &slot), LP_PENDING);
-            }
-        }
+        cancel_handoff_queue(r, &rng, v, rec, fw);
         stress_barrier_wait(&r->barrier); /* A */
-        int have = 0;
-        if (v == TIMEOUT_AT_HANDOFF) {
-            lp_status st = lp_get_timeout(r->pool, &got, 1000u * (1 + stress_below(&rng, 50)));
-            STRESS_CHECK(st == LP_OK || st == LP_ETIMEDOUT, "lp_get_timeout returned %s", lp_status_str(st));
-            have = st == LP_OK;
-        } else {
-            stress_spin(stress_below(&rng, WINDOW));
-            lp_status st = lp_wait_cancel(r->pool, &rec[0], v == CANCEL_WITH_SLOT ? &got : NULL);
-            stress_flag_close(&fw[0]); /* from here on, a call of this waker is a bug */
-            if (v == CANCEL_WITH_SLOT) {
-                STRESS_CHECK(st == LP_OK || st == LP_CANCELLED, "cancel(&slot) returned %s", lp_status_str(st));
-                have = st == LP_OK;
-                if (fair)
-                    STRESS_CHECK(stress_flag_wakes(&fw[0]) == have, "FAIR: cancel returned %s after %d wakes",
-                                 lp_status_str(st), stress_flag_wakes(&fw[0]));
-            } else {
-                STRESS_CHECK(st == LP_CANCELLED, "cancel(NULL) returned %s", lp_status_str(st));
-            }
-            STRESS_CHECK(stress_flag_wakes(&fw[0]) <= 1, "%d wakes for one wait", stress_flag_wakes(&fw[0]));
-        }
+        int have = cancel_handoff_race(r, &rng, v, rec, fw, &got);
         if (have)
             STRESS_CHECK(got == r->held_slot, "got slot %u, only %u exists", got, r->held_slot);
         stress_barrier_wait(&r->barrier); /* B: the release has happened too */
@@ -198,15 +224,7 @@ static void *cancel_handoff_waiter(void *arg) {
             STRESS_CHECK(stress_flag_wakes(&fw[1]) == 1, "second waiter: %d wakes", stress_flag_wakes(&fw[1]));
             have = 1;
         }
-        /* held + free == SLOTS: the slot is ours or free, never lost */
-        STRESS_CHECK(lp_debug_held(r->pool) == (uint32_t)have, "variant %d: held=%u but the waiter has %d", v,
-                     lp_debug_held(r->pool), have);
-        STRESS_CHECK(lp_debug_queued(r->pool) == 0, "variant %d: %u tickets left", v, lp_debug_queued(r->pool));
-        if (have) {
-            stress_acquired(&r->owners, got, WAITER);
-            stress_releasing(&r->owners, got, WAITER);
-            STRESS_EXPECT(lp_put(r->pool, got), LP_OK);
-        }
+        cancel_handoff_settle(r, v, have, got);
         stress_barrier_wait(&r->barrier); /* C */
     }
     return NULL;
@@ -401,14 +419,67 @@ static void wait_attempts(fifo *f, uint64_t more) {
         stress_relax(&round);
 }
 
-static void run_fair_fifo(race *r) {
-    fifo *f = &the_fifo;
+/* Take every slot, then let the waiters queue one by one, in index order. Returns the grant
+ * count before the round. */
+static unsigned fifo_hold_all_and_queue(race *r, fifo *f, unsigned round, uint32_t *held) {
+    for (uint32_t s = 0; s < r->slots; s++)
+        STRESS_EXPECT(lp_try_get(r->pool, &held[s]), LP_OK);
+    /* relaxed: read after the releases that publish each acquisition */
+    unsigned base = atomic_load_explicit(&f->grant_seq, memory_order_relaxed);
+    for (unsigned i = 0; i < FIFO_WAITERS; i++) { /* queue in a known order */
+        /* release: waiter i starts after our setup */
+        atomic_store_explicit(&f->go[i], round, memory_order_release);
+        uint32_t spin = 0;
+        while (lp_debug_queued(r->pool) < i + 1)
+            stress_relax(&spin);
+        STRESS_CHECK(lp_debug_queued(r->pool) == i + 1, "queued=%u, expected %u", lp_debug_queued(r->pool), i + 1);
+    }
+    return base;
+}
+
+/* With the hammers on, release the held slots: the oldest waiters, and only they, get them. */
+static void fifo_release_to_oldest(race *r, fifo *f, unsigned round, const uint32_t *held) {
     const uint32_t S = r->slots, K = FIFO_WAITERS;
-    STRESS_CHECK(S < K, "need more waiters (%u) than slots (%u)", K, S);
-    f->r = r;
-    f->rounds = (unsigned)r->iterations;
-    pthread_t waiters[FIFO_WAITERS], hammers[FIFO_HAMMERS];
+    atomic_store(&f->hammer_on, round); /* seq_cst: see fifo_hammer */
+    wait_attempts(f, 100);
+    for (uint32_t s = 0; s < S; s++) /* each goes straight to the oldest waiter */
+        STRESS_EXPECT(lp_put(r->pool, held[s]), LP_OK);
+    for (unsigned i = 0; i < S; i++)
+        wait_for_value(&f->acquired[i], round);
+    wait_attempts(f, 100); /* hammer while S hold and K-S still wait */
+    for (unsigned i = S; i < K; i++) /* acquire: pairs with the waiters' release stores */
+        STRESS_CHECK(atomic_load_explicit(&f->acquired[i], memory_order_acquire) != round,
+                     "round %u: waiter %u was served before waiters 0..%u released", round, i, S - 1);
+}
+
+static void fifo_stop_hammers(fifo *f, unsigned round) {
+    atomic_store(&f->hammer_on, 0u); /* seq_cst: see fifo_hammer */
+    atomic_store(&f->off_epoch, round);
+    for (unsigned h = 0; h < FIFO_HAMMERS; h++)
+        wait_for_value(&f->hammer_ack[h], round);
+}
+
+/* Drain one release at a time: the grants must follow the queue order exactly. */
+static void fifo_drain_in_order(race *r, fifo *f, unsigned round, unsigned base) {
+    const uint32_t S = r->slots, K = FIFO_WAITERS;
     for (unsigned i = 0; i < K; i++) {
+        atomic_store_explicit(&f->release[i], round, memory_order_release); /* release: see go[] */
+        wait_for_value(&f->released[i], round);
+        unsigned next = i + S;
+        if (next < K) {
+            wait_for_value(&f->acquired[next], round);
+            /* relaxed: published by the acquire of acquired[next] */
+            unsigned seq = atomic_load_explicit(&f->seq_of[next], memory_order_relaxed) - base;
+            STRESS_CHECK(seq == next, "round %u: waiter %u was grant #%u (FIFO says #%u)", round, next, seq, next);
+            for (unsigned j = next + 1; j < K; j++)
+                STRESS_CHECK(atomic_load_explicit(&f->acquired[j], memory_order_acquire) != round,
+                             "round %u: waiter %u served out of turn (before %u)", round, j, next);
+        }
+    }
+}
+
+static void fifo_start_threads(fifo *f, pthread_t *waiters, pthread_t *hammers) {
+    for (unsigned i = 0; i < FIFO_WAITERS; i++) {
         f->waiter_index[i] = i;
         STRESS_CHECK(pthread_create(&waiters[i], NULL, fifo_waiter, &f->waiter_index[i]) == 0, "pthread_create");
     }
@@ -416,56 +487,27 @@ static void run_fair_fifo(race *r) {
         f->hammer_index[h] = h;
         STRESS_CHECK(pthread_create(&hammers[h], NULL, fifo_hammer, &f->hammer_index[h]) == 0, "pthread_create");
     }
+}
+
+static void run_fair_fifo(race *r) {
+    fifo *f = &the_fifo;
+    STRESS_CHECK(r->slots < FIFO_WAITERS, "need more waiters (%u) than slots (%u)", FIFO_WAITERS, r->slots);
+    f->r = r;
+    f->rounds = (unsigned)r->iterations;
+    pthread_t waiters[FIFO_WAITERS], hammers[FIFO_HAMMERS];
+    fifo_start_threads(f, waiters, hammers);
     uint32_t held[FIFO_WAITERS];
     for (unsigned round = 1; round <= f->rounds; round++) {
-        for (uint32_t s = 0; s < S; s++)
-            STRESS_EXPECT(lp_try_get(r->pool, &held[s]), LP_OK);
-        /* relaxed: read after the releases that publish each acquisition */
-        unsigned base = atomic_load_explicit(&f->grant_seq, memory_order_relaxed);
-        for (unsigned i = 0; i < K; i++) { /* queue in a known order */
-            /* release: waiter i starts after our setup */
-            atomic_store_explicit(&f->go[i], round, memory_order_release);
-            uint32_t spin = 0;
-            while (lp_debug_queued(r->pool) < i + 1)
-                stress_relax(&spin);
-            STRESS_CHECK(lp_debug_queued(r->pool) == i + 1, "queued=%u, expected %u", lp_debug_queued(r->pool), i + 1);
-        }
-        atomic_store(&f->hammer_on, round); /* seq_cst: see fifo_hammer */
-        wait_attempts(f, 100);
-        for (uint32_t s = 0; s < S; s++) /* each goes straight to the oldest waiter */
-            STRESS_EXPECT(lp_put(r->pool, held[s]), LP_OK);
-        for (unsigned i = 0; i < S; i++)
-            wait_for_value(&f->acquired[i], round);
-        wait_attempts(f, 100); /* hammer while S hold and K-S still wait */
-        for (unsigned i = S; i < K; i++) /* acquire: pairs with the waiters' release stores */
-            STRESS_CHECK(atomic_load_explicit(&f->acquired[i], memory_order_acquire) != round,
-                         "round %u: waiter %u was served before waiters 0..%u released", round, i, S - 1);
-        atomic_store(&f->hammer_on, 0u); /* seq_cst: see fifo_hammer */
-        atomic_store(&f->off_epoch, round);
-        for (unsigned h = 0; h < FIFO_HAMMERS; h++)
-            wait_for_value(&f->hammer_ack[h], round);
-
-        /* drain one release at a time: the grants must follow the queue order exactly */
-        for (unsigned i = 0; i < K; i++) {
-            atomic_store_explicit(&f->release[i], round, memory_order_release); /* release: see go[] */
-            wait_for_value(&f->released[i], round);
-            unsigned next = i + S;
-            if (next < K) {
-                wait_for_value(&f->acquired[next], round);
-                /* relaxed: published by the acquire of acquired[next] */
-                unsigned seq = atomic_load_explicit(&f->seq_of[next], memory_order_relaxed) - base;
-                STRESS_CHECK(seq == next, "round %u: waiter %u was grant #%u (FIFO says #%u)", round, next, seq, next);
-                for (unsigned j = next + 1; j < K; j++)
-                    STRESS_CHECK(atomic_load_explicit(&f->acquired[j], memory_order_acquire) != round,
-                                 "round %u: waiter %u served out of turn (before %u)", round, j, next);
-            }
-        }
+        unsigned base = fifo_hold_all_and_queue(r, f, round, held);
+        fifo_release_to_oldest(r, f, round, held);
+        fifo_stop_hammers(f, round);
+        fifo_drain_in_order(r, f, round, base);
         STRESS_CHECK(lp_debug_held(r->pool) == 0 && lp_debug_queued(r->pool) == 0,
                      "round %u ends with held=%u queued=%u", round, lp_debug_held(r->pool), lp_debug_queued(r->pool));
         stress_progress(&r->wd);
     }
     atomic_store_explicit(&f->stop, 1, memory_order_release); /* release: pairs with the hammers' acquire */
-    for (unsigned i = 0; i < K; i++)
+    for (unsigned i = 0; i < FIFO_WAITERS; i++)
         pthread_join(waiters[i], NULL);
     for (unsigned h = 0; h < FIFO_HAMMERS; h++)
         pthread_join(hammers[h], NULL);
@@ -474,11 +516,69 @@ static void run_fair_fifo(race *r) {
            (uint64_t)atomic_load_explicit(&f->hammer_attempts, memory_order_relaxed));
 }
 
-/* ---- main --------------------------------------------------------------------------- */
-
 static void dump(void *ctx) {
     race *r = ctx;
     fprintf(stderr, "pool: held=%u queued=%u\n", lp_debug_held(r->pool), lp_debug_queued(r->pool));
+}
+
+/* The mode named `name`; 0 if there is none. */
+static int mode_by_name(const char *name, lp_mode *mode) {
+    static const struct {
+        const char *name;
+        lp_mode mode;
+    } modes[] = {{"fair", LP_FAIR}, {"barging", LP_BARGING}, {"bounded", LP_BOUNDED}, {"restricted", LP_RESTRICTED}};
+    for (size_t i = 0; i < sizeof modes / sizeof modes[0]; i++)
+        if (!strcmp(name, modes[i].name)) {
+            *mode = modes[i].mode;
+            return 1;
+        }
+    return 0;
+}
+
+static void run_fifo_scenario(race *r, const char *name, unsigned char **storage) {
+    STRESS_CHECK(r->mode == LP_FAIR, "fair_fifo is a FAIR-mode property");
+    r->pool = make_pool(r->mode, r->slots, FIFO_WAITERS + 2, storage);
+    r->iterations = stress_scale(300);
+    stress_watchdog_start(&r->wd, name, dump, r);
+    run_fair_fifo(r);
+}
+
+/* The holder/waiter pair of `scenario`; 0 if there is none. */
+static int pair_of(const char *scenario, void *(**holder)(void *), void *(**waiter)(void *)) {
+    if (!strcmp(scenario, "scan_enqueue")) {
+        *holder = scan_enqueue_holder;
+        *waiter = scan_enqueue_waiter;
+    } else if (!strcmp(scenario, "cancel_handoff")) {
+        *holder = cancel_handoff_holder;
+        *waiter = cancel_handoff_waiter;
+    } else if (!strcmp(scenario, "waker_replace")) {
+        *holder = waker_replace_holder;
+        *waiter = waker_replace_waiter;
+    } else {
+        return 0;
+    }
+    return 1;
+}
+
+/* Runs a pair scenario; 0 if the scenario is unknown. */
+static int run_pair_scenario(race *r, const char *scenario, const char *name, unsigned char **storage) {
+    STRESS_CHECK(r->slots == 1, "the pair scenarios use one slot");
+    r->pool = make_pool(r->mode, 1, 4, storage);
+    /* Each iteration is cheap, and TSan is the tool that sees a missing acquire/release
+     * in these two-thread races, so it gets as many iterations as a normal build (more for
+     * waker_replace: a server finishing between poll's load and its UPDATING CAS is a
+     * window of a few instructions, hit about once per 10^5 iterations under TSan). */
+    long base = 50000;
+#if defined(LPS_TSAN)
+    base = !strcmp(scenario, "waker_replace") ? 2000000 : 200000; /* x 25% = 500k / 50k */
+#endif
+    r->iterations = stress_scale(base);
+    stress_watchdog_start(&r->wd, name, dump, r);
+    void *(*holder)(void *), *(*waiter)(void *);
+    if (!pair_of(scenario, &holder, &waiter))
+        return 0;
+    run_pair(r, holder, waiter);
+    return 1;
 }
 
 int main(int argc, char **argv) {
@@ -490,15 +590,7 @@ int main(int argc, char **argv) {
     const char *scenario = argv[1];
     race r;
     memset(&r, 0, sizeof r);
-    if (!strcmp(argv[2], "fair"))
-        r.mode = LP_FAIR;
-    else if (!strcmp(argv[2], "barging"))
-        r.mode = LP_BARGING;
-    else if (!strcmp(argv[2], "bounded"))
-        r.mode = LP_BOUNDED;
-    else if (!strcmp(argv[2], "restricted"))
-        r.mode = LP_RESTRICTED;
-    else {
+    if (!mode_by_name(argv[2], &r.mode)) {
         fprintf(stderr, "unknown mode %s\n", argv[2]);
         return 2;
     }
@@ -510,34 +602,10 @@ int main(int argc, char **argv) {
     uint64_t t0 = lps_now_ns();
 
     if (!strcmp(scenario, "fair_fifo")) {
-        STRESS_CHECK(r.mode == LP_FAIR, "fair_fifo is a FAIR-mode property");
-        r.pool = make_pool(r.mode, r.slots, FIFO_WAITERS + 2, &storage);
-        r.iterations = stress_scale(300);
-        stress_watchdog_start(&r.wd, name, dump, &r);
-        run_fair_fifo(&r);
-    } else {
-        STRESS_CHECK(r.slots == 1, "the pair scenarios use one slot");
-        r.pool = make_pool(r.mode, 1, 4, &storage);
-        /* Each iteration is cheap, and TSan is the tool that sees a missing acquire/release
-         * in these two-thread races, so it gets as many iterations as a normal build (more for
-         * waker_replace: a server finishing between poll's load and its UPDATING CAS is a
-         * window of a few instructions, hit about once per 10^5 iterations under TSan). */
-        long base = 50000;
-#if defined(LPS_TSAN)
-        base = !strcmp(scenario, "waker_replace") ? 2000000 : 200000; /* x 25% = 500k / 50k */
-#endif
-        r.iterations = stress_scale(base);
-        stress_watchdog_start(&r.wd, name, dump, &r);
-        if (!strcmp(scenario, "scan_enqueue"))
-            run_pair(&r, scan_enqueue_holder, scan_enqueue_waiter);
-        else if (!strcmp(scenario, "cancel_handoff"))
-            run_pair(&r, cancel_handoff_holder, cancel_handoff_waiter);
-        else if (!strcmp(scenario, "waker_replace"))
-            run_pair(&r, waker_replace_holder, waker_replace_waiter);
-        else {
-            fprintf(stderr, "unknown scenario %s\n", scenario);
-            return 2;
-        }
+        run_fifo_scenario(&r, name, &storage);
+    } else if (!run_pair_scenario(&r, scenario, name, &storage)) {
+        fprintf(stderr, "unknown scenario %s\n", scenario);
+        return 2;
     }
     stress_watchdog_stop(&r.wd);
     stress_check_quiescent(r.pool, name);
