@@ -708,71 +708,107 @@ static lp_status poll_plain(lp_pool *p, lp_wait *w, uint32_t *s) { return lp_wai
 static lp_status cancel_taking(lp_pool *p, lp_wait *w, uint32_t *s) { return lp_wait_cancel(p, w, s); }
 static lp_status finish_1ms(lp_pool *p, lp_wait *w, uint32_t *s) { return lp_get_finish(p, w, s, 1000000); }
 
-static void drive_on_wait(env *e, enum input in, outcome *o, on_wait_fn *call, int parked, int takes_null_slot) {
+/* The call on a begun wait under test: `parked` and `takes_null_slot` as drive_on_wait says. */
+typedef struct on_wait_call {
+    on_wait_fn *call;
+    int parked, takes_null_slot;
+} on_wait_call;
+
+static void on_wait_bad_pool(env *e, outcome *o, const on_wait_call *c) {
+    uint32_t slot, held[NSLOTS];
+    lp_wait w = LP_WAIT_INIT;
+    if (e->bad_own) /* the record pending on this pool before it went bad */
+        see_st(o, c->call(e->bad, e->bad_own, &slot), bad_name[e->bad_kind]);
+    make_pending(e->a, &w, held, c->parked); /* a record pending on a valid pool */
+    see_st(o, c->call(e->bad, &w, &slot), bad_name[e->bad_kind]);
+    end_pending(e->a, &w, held);
+}
+
+static void on_wait_null_slot(env *e, outcome *o, const on_wait_call *c) {
+    uint32_t held[NSLOTS];
+    lp_wait w = LP_WAIT_INIT;
+    if (c->takes_null_slot) {
+        NO_SCENARIO(o);
+        return;
+    }
+    make_pending(e->a, &w, held, c->parked);
+    see_st(o, c->call(e->a, &w, NULL), "slot NULL, wait pending");
+    end_pending(e->a, &w, held);
+}
+
+static void on_wait_null_wait(env *e, outcome *o, const on_wait_call *c) {
+    uint32_t slot;
+    see_st(o, c->call(e->a, NULL, &slot), "wait NULL");
+}
+
+static void on_wait_other_pool(env *e, outcome *o, const on_wait_call *c) {
     uint32_t slot, held[NSLOTS], held_b[NSLOTS];
     lp_wait w = LP_WAIT_INIT;
-    switch (in) {
-    case IN_BAD_POOL:
-        if (e->bad_own) /* the record pending on this pool before it went bad */
-            see_st(o, call(e->bad, e->bad_own, &slot), bad_name[e->bad_kind]);
-        make_pending(e->a, &w, held, parked); /* a record pending on a valid pool */
-        see_st(o, call(e->bad, &w, &slot), bad_name[e->bad_kind]);
-        end_pending(e->a, &w, held);
-        break;
-    case IN_NULL_SLOT:
-        if (takes_null_slot) {
-            NO_SCENARIO(o);
-            break;
-        }
-        make_pending(e->a, &w, held, parked);
-        see_st(o, call(e->a, &w, NULL), "slot NULL, wait pending");
-        end_pending(e->a, &w, held);
-        break;
-    case IN_NULL_WAIT:
-        see_st(o, call(e->a, NULL, &slot), "wait NULL");
-        break;
-    case IN_WAIT_OTHER:
-        make_pending(e->b, &w, held_b, parked);
-        see_st(o, call(e->a, &w, &slot), "idle pool");
-        take_all(e->a, held);
-        see_st(o, call(e->a, &w, &slot), "pool with every slot held");
-        put_all(e->a, held);
-        end_pending(e->b, &w, held_b);
-        break;
-    case IN_WAIT_NEW:
-        see_st(o, call(e->a, &w, &slot), "LP_WAIT_INIT");
-        memset(&w, 0, sizeof w);
-        see_st(o, call(e->a, &w, &slot), "zero-filled");
-        lp_wait_init(&w);
-        see_st(o, call(e->a, &w, &slot), "lp_wait_init");
-        break;
-    case IN_WAIT_DONE:
-        make_done(e->a, &w, 0, parked);
-        see_st(o, call(e->a, &w, &slot), "got a slot at once");
-        make_done(e->a, &w, 1, parked);
-        see_st(o, call(e->a, &w, &slot), "queued, served, collected");
-        make_done(e->b, &w, 1, parked);
-        see_st(o, call(e->a, &w, &slot), "collected on another pool");
-        break;
-    case IN_WAIT_CANCELLED:
-        make_cancelled(e->a, &w, parked);
-        see_st(o, call(e->a, &w, &slot), "cancelled");
-        see_st(o, call(e->a, &w, &slot), "cancelled, asked again");
-        make_cancelled(e->b, &w, parked);
-        see_st(o, call(e->a, &w, &slot), "cancelled on another pool");
-        break;
-    case IN_WAIT_ASYNC:
-        if (!parked) {
-            NO_SCENARIO(o);
-            break;
-        }
-        make_pending(e->a, &w, held, 0);
-        see_st(o, call(e->a, &w, &slot), "begun by lp_get_async");
-        end_pending(e->a, &w, held);
-        break;
-    default:
+    make_pending(e->b, &w, held_b, c->parked);
+    see_st(o, c->call(e->a, &w, &slot), "idle pool");
+    take_all(e->a, held);
+    see_st(o, c->call(e->a, &w, &slot), "pool with every slot held");
+    put_all(e->a, held);
+    end_pending(e->b, &w, held_b);
+}
+
+static void on_wait_new(env *e, outcome *o, const on_wait_call *c) {
+    uint32_t slot;
+    lp_wait w = LP_WAIT_INIT;
+    see_st(o, c->call(e->a, &w, &slot), "LP_WAIT_INIT");
+    memset(&w, 0, sizeof w);
+    see_st(o, c->call(e->a, &w, &slot), "zero-filled");
+    lp_wait_init(&w);
+    see_st(o, c->call(e->a, &w, &slot), "lp_wait_init");
+}
+
+static void on_wait_done(env *e, outcome *o, const on_wait_call *c) {
+    uint32_t slot;
+    lp_wait w = LP_WAIT_INIT;
+    make_done(e->a, &w, 0, c->parked);
+    see_st(o, c->call(e->a, &w, &slot), "got a slot at once");
+    make_done(e->a, &w, 1, c->parked);
+    see_st(o, c->call(e->a, &w, &slot), "queued, served, collected");
+    make_done(e->b, &w, 1, c->parked);
+    see_st(o, c->call(e->a, &w, &slot), "collected on another pool");
+}
+
+static void on_wait_cancelled(env *e, outcome *o, const on_wait_call *c) {
+    uint32_t slot;
+    lp_wait w = LP_WAIT_INIT;
+    make_cancelled(e->a, &w, c->parked);
+    see_st(o, c->call(e->a, &w, &slot), "cancelled");
+    see_st(o, c->call(e->a, &w, &slot), "cancelled, asked again");
+    make_cancelled(e->b, &w, c->parked);
+    see_st(o, c->call(e->a, &w, &slot), "cancelled on another pool");
+}
+
+static void on_wait_async(env *e, outcome *o, const on_wait_call *c) {
+    uint32_t slot, held[NSLOTS];
+    lp_wait w = LP_WAIT_INIT;
+    if (!c->parked) {
         NO_SCENARIO(o);
+        return;
     }
+    make_pending(e->a, &w, held, 0);
+    see_st(o, c->call(e->a, &w, &slot), "begun by lp_get_async");
+    end_pending(e->a, &w, held);
+}
+
+/* The scenarios of each input for the calls on a begun wait; an input without one has none. */
+static void (*const on_wait_scenario[IN_KINDS_])(env *, outcome *, const on_wait_call *) = {
+    [IN_BAD_POOL] = on_wait_bad_pool,   [IN_NULL_SLOT] = on_wait_null_slot,
+    [IN_NULL_WAIT] = on_wait_null_wait, [IN_WAIT_OTHER] = on_wait_other_pool,
+    [IN_WAIT_NEW] = on_wait_new,        [IN_WAIT_DONE] = on_wait_done,
+    [IN_WAIT_CANCELLED] = on_wait_cancelled, [IN_WAIT_ASYNC] = on_wait_async,
+};
+
+static void drive_on_wait(env *e, enum input in, outcome *o, on_wait_fn *call, int parked, int takes_null_slot) {
+    const on_wait_call c = {call, parked, takes_null_slot};
+    if ((unsigned)in < IN_KINDS_ && on_wait_scenario[in])
+        on_wait_scenario[in](e, o, &c);
+    else
+        NO_SCENARIO(o);
 }
 
 static driver drive_lp_wait_poll;

@@ -484,67 +484,92 @@ static void fair_newcomers_queue_behind_waiters(void **state) {
 /* ---- tombstones --------------------------------------------------------------------- */
 
 /* Cancelled waiters are swept: they neither fill the ring nor make FAIR try_get fail. */
-static void tombstones_are_swept(void **state) {
-    (void)state;
-    static LP_POOL_DEFINE(pl, 1, 3);
-    lp_pool *p = LP_POOL(pl);
-    assert_status(LP_POOL_INIT(pl, LP_FAIR), LP_OK);
-    wake_counter wc[3] = {{0}};
-    lp_wait w[3] = {LP_WAIT_INIT, LP_WAIT_INIT, LP_WAIT_INIT};
-    uint32_t held, got[3];
+/* One FAIR pool of one slot and three cells, and three waiters whose records and wake
+ * counts carry over from one step of tombstones_are_swept to the next. */
+typedef struct sweep {
+    lp_pool *p;
+    wake_counter wc[3];
+    lp_wait w[3];
+    uint32_t got[3];
+} sweep;
 
-    /* many more cancels than cells: each is reclaimed, the queue never fills */
+/* Many more cancels than cells: each is reclaimed, the queue never fills. */
+static void sweep_many_cancels(sweep *s) {
+    lp_pool *p = s->p;
+    uint32_t held;
     assert_status(lp_try_get(p, &held), LP_OK);
     for (int i = 0; i < 100; i++) {
-        assert_status(lp_get_async(p, &w[0], counting_waker(&wc[0]), &got[0]), LP_PENDING);
-        assert_status(lp_wait_cancel(p, &w[0], NULL), LP_CANCELLED);
+        assert_status(lp_get_async(p, &s->w[0], counting_waker(&s->wc[0]), &s->got[0]), LP_PENDING);
+        assert_status(lp_wait_cancel(p, &s->w[0], NULL), LP_CANCELLED);
         assert_int_equal(lp_debug_queued(p), 0);
     }
     assert_status(lp_put(p, held), LP_OK);
     assert_int_equal(lp_debug_held(p), 0);
+}
 
-    /* a tombstone in the middle stays until the head passes it */
+/* A tombstone in the middle stays until the head passes it. Returns the slot the last
+ * waiter was served (held). */
+static uint32_t sweep_middle_tombstone(sweep *s) {
+    lp_pool *p = s->p;
+    uint32_t held;
     assert_status(lp_try_get(p, &held), LP_OK);
     for (int i = 0; i < 3; i++)
-        assert_status(lp_get_async(p, &w[i], counting_waker(&wc[i]), &got[i]), LP_PENDING);
-    assert_status(lp_wait_cancel(p, &w[1], NULL), LP_CANCELLED);
+        assert_status(lp_get_async(p, &s->w[i], counting_waker(&s->wc[i]), &s->got[i]), LP_PENDING);
+    assert_status(lp_wait_cancel(p, &s->w[1], NULL), LP_CANCELLED);
     assert_int_equal(lp_debug_queued(p), 3);
-    assert_status(lp_wait_cancel(p, &w[0], NULL), LP_CANCELLED); /* sweeps both */
+    assert_status(lp_wait_cancel(p, &s->w[0], NULL), LP_CANCELLED); /* sweeps both */
     assert_int_equal(lp_debug_queued(p), 1);
     assert_status(lp_put(p, held), LP_OK);
-    assert_int_equal(wc[2].calls, 1);
-    assert_status(lp_wait_poll(p, &w[2], NULL, &got[2]), LP_OK);
-    held = got[2];
+    assert_int_equal(s->wc[2].calls, 1);
+    assert_status(lp_wait_poll(p, &s->w[2], NULL, &s->got[2]), LP_OK);
+    return s->got[2];
+}
 
-    /* a tombstone behind a live waiter: once that waiter is served and releases, the
-     * tombstone is reclaimed (lp_debug_queued may count it until then: "not-yet-reclaimed
-     * cancelled cells") and FAIR try_get works */
-    assert_status(lp_get_async(p, &w[0], counting_waker(&wc[0]), &got[0]), LP_PENDING);
-    assert_status(lp_get_async(p, &w[1], counting_waker(&wc[1]), &got[1]), LP_PENDING);
-    assert_status(lp_wait_cancel(p, &w[1], NULL), LP_CANCELLED);
+/* A tombstone behind a live waiter: once that waiter is served and releases, the
+ * tombstone is reclaimed (lp_debug_queued may count it until then: "not-yet-reclaimed
+ * cancelled cells") and FAIR try_get works. `held`: the slot, held on entry. */
+static void sweep_tombstone_behind_live(sweep *s, uint32_t held) {
+    lp_pool *p = s->p;
+    assert_status(lp_get_async(p, &s->w[0], counting_waker(&s->wc[0]), &s->got[0]), LP_PENDING);
+    assert_status(lp_get_async(p, &s->w[1], counting_waker(&s->wc[1]), &s->got[1]), LP_PENDING);
+    assert_status(lp_wait_cancel(p, &s->w[1], NULL), LP_CANCELLED);
     assert_int_equal(lp_debug_queued(p), 2);
     assert_status(lp_put(p, held), LP_OK);
-    assert_int_equal(wc[0].calls, 1);
+    assert_int_equal(s->wc[0].calls, 1);
     assert_true(lp_debug_queued(p) <= 1);
-    assert_status(lp_wait_poll(p, &w[0], NULL, &got[0]), LP_OK);
-    assert_status(lp_put(p, got[0]), LP_OK);
+    assert_status(lp_wait_poll(p, &s->w[0], NULL, &s->got[0]), LP_OK);
+    assert_status(lp_put(p, s->got[0]), LP_OK);
     assert_int_equal(lp_debug_held(p), 0);
     assert_int_equal(lp_debug_queued(p), 0);
-    assert_int_equal(wc[1].calls, 0);
+    assert_int_equal(s->wc[1].calls, 0);
     assert_status(lp_try_get(p, &held), LP_OK);
     assert_status(lp_put(p, held), LP_OK);
+}
 
-    /* every waiter cancelled: FAIR try_get succeeds again */
+/* Every waiter cancelled: FAIR try_get succeeds again. */
+static void sweep_all_cancelled(sweep *s) {
+    lp_pool *p = s->p;
+    uint32_t held;
     assert_status(lp_try_get(p, &held), LP_OK);
-    assert_status(lp_get_async(p, &w[0], counting_waker(&wc[0]), &got[0]), LP_PENDING);
-    assert_status(lp_get_async(p, &w[1], counting_waker(&wc[1]), &got[1]), LP_PENDING);
-    assert_status(lp_wait_cancel(p, &w[1], NULL), LP_CANCELLED);
-    assert_status(lp_wait_cancel(p, &w[0], NULL), LP_CANCELLED);
+    assert_status(lp_get_async(p, &s->w[0], counting_waker(&s->wc[0]), &s->got[0]), LP_PENDING);
+    assert_status(lp_get_async(p, &s->w[1], counting_waker(&s->wc[1]), &s->got[1]), LP_PENDING);
+    assert_status(lp_wait_cancel(p, &s->w[1], NULL), LP_CANCELLED);
+    assert_status(lp_wait_cancel(p, &s->w[0], NULL), LP_CANCELLED);
     assert_int_equal(lp_debug_queued(p), 0);
     assert_status(lp_put(p, held), LP_OK);
     assert_status(lp_try_get(p, &held), LP_OK);
     assert_status(lp_put(p, held), LP_OK);
     assert_int_equal(lp_debug_held(p), 0);
+}
+
+static void tombstones_are_swept(void **state) {
+    (void)state;
+    static LP_POOL_DEFINE(pl, 1, 3);
+    sweep s = {.p = LP_POOL(pl), .w = {LP_WAIT_INIT, LP_WAIT_INIT, LP_WAIT_INIT}};
+    assert_status(LP_POOL_INIT(pl, LP_FAIR), LP_OK);
+    sweep_many_cancels(&s);
+    sweep_tombstone_behind_live(&s, sweep_middle_tombstone(&s));
+    sweep_all_cancelled(&s);
 }
 
 /* ---- ticket wrap-around ------------------------------------------------------------- */
