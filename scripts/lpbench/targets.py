@@ -499,9 +499,137 @@ def sqlite_rows(run):
     return rows
 
 
+# ---- the default design (role `default`): the targets of the mode a caller gets without choosing one.
+
+def _worst_ratio(run, workload, design, ref, counter="ops_per_s", pick=None, cases=None):
+    """(worst ratio of design's to ref's counter over the workload's cases, case) or (nan, None):
+    medians unless `pick` says otherwise; for throughput the lowest ratio is the worst, for any
+    other counter (a latency) the highest."""
+    worst, at = math.nan, None
+    for case in (run.cases(workload) if cases is None else cases):
+        a, b = run.find(case, design), run.find(case, ref)
+        if not a or not b:
+            continue
+        get = pick or run.median
+        r = _ratio(get(a, counter), get(b, counter))
+        lower_is_worse = counter == "ops_per_s"
+        if not math.isnan(r) and (math.isnan(worst) or (r < worst if lower_is_worse else r > worst)):
+            worst, at = r, case
+    return worst, at
+
+
+def _ratio_row(what, worst, at, ok_if):
+    if at is None:
+        return Row("default", what, "-", None)
+    return Row("default", what, f"worst {_fmt_ratio(worst)} ({_where(at)})", ok_if(worst))
+
+
+def default_bypass_bound(run):
+    """The default design's bypass bound as the run recorded it (lp_design_params), or None."""
+    b = run.design_params(ROLES["default"]).get("bypass_bound")
+    return b if isinstance(b, int) and not isinstance(b, bool) and b > 0 else None
+
+
+def _held_cases(run):
+    return run.cases("get_hold") + run.cases("oversubscribed")
+
+
+def _default_fairness_rows(run, t, default):
+    """Jain and min/max share (the least fair repetition), max get latency against the usual pool's
+    (the largest of any repetition, both sides), in every get_hold and oversubscribed case."""
+    rows = []
+    for counter, key in (("jain", "jain"), ("minmax_share", "minmax")):
+        limit = t["limits"][key]
+        vals = [(run.worst(k, counter), c) for c in _held_cases(run) for k in [run.find(c, default)] if k]
+        vals = [(v, c) for v, c in vals if not math.isnan(v)]
+        what = fill(t["what"][key], limit=f"{limit:g}")
+        if not vals:
+            rows.append(Row("default", what, "-", None))
+            continue
+        v, c = min(vals, key=lambda x: x[0])
+        below = sum(x < limit for x, _ in vals)
+        rows.append(Row("default", what, f"least {v:.3f} ({c.workload} {_where(c)}); {below} of {len(vals)} "
+                                         f"cases below {limit:g}", v >= limit))
+    worst, at = _worst_ratio(run, "get_hold", default, USUAL, "lat_max_ns", run.worst, _held_cases(run))
+    rows.append(_ratio_row(fill(t["what"]["latency"], ref=USUAL), worst, at,
+                           lambda r: r <= t["limits"]["latency"]))
+    return rows
+
+
+def _default_bypass_row(run, t, default):
+    """The most grants that overtook one waiter (max_bypass, the largest of any repetition) against
+    the documented bound T x bypass_bound + S + T - 1 of each case."""
+    bound = default_bypass_bound(run)
+    what = fill(t["what"]["bypass"], bound=bound if bound else "bound")
+    if bound is None:
+        return Row("default", what, "the run does not record the default design's bypass bound", None)
+    over, judged, worst = [], 0, None
+    for c in _held_cases(run):
+        k = run.find(c, default)
+        v = run.worst(k, "max_bypass") if k else math.nan
+        if math.isnan(v) or v < 0:
+            continue
+        judged += 1
+        limit = c.threads * bound + c.slots + c.threads - 1
+        if worst is None or v / limit > worst[0] / worst[1]:
+            worst = (v, limit, c)
+        if v > limit:
+            over.append(c)
+    if not judged:
+        return Row("default", what, "-", None)
+    v, limit, c = worst
+    return Row("default", what, f"{len(over)} of {judged} cases over; nearest its bound or most over: "
+                                f"{v:,.0f} of {limit:,} ({c.workload} {_where(c)})", not over)
+
+
+def default_rows(run):
+    """default: the default design against the usual pool, the fair and barging modes and its own
+    best, as targets.json's `default` target lists; [] where the targets file has none."""
+    t = T.get("default")
+    default = ROLES.get("default")
+    if not t or not default:
+        return []
+    lim, what = t["limits"], t["what"]
+    rows = []
+    w, at = _worst_ratio(run, "uncontended", default, USUAL)
+    rows.append(_ratio_row(fill(what["uncontended"], limit=f"{lim['uncontended']:g}", ref=USUAL), w, at,
+                           lambda r: r >= lim["uncontended"]))
+    storm = _contended_cases(run, "try_get_storm")
+    for ref, key in ((USUAL, "storm_usual"), (FAIR, "storm_fair")):
+        w, at = _worst_ratio(run, "try_get_storm", default, ref, cases=storm)
+        rows.append(_ratio_row(fill(what["storm"], limit=f"{lim[key]:g}", ref=ref), w, at,
+                               lambda r, x=lim[key]: r >= x))
+    w, at = _worst_ratio(run, "get_hold", default, USUAL)
+    rows.append(_ratio_row(fill(what["hold"], limit=f"{lim['hold']:g}", ref=USUAL), w, at,
+                           lambda r: r >= lim["hold"]))
+    over = run.cases("oversubscribed")
+    most = max((c.threads for c in over), default=None)
+    top = [c for c in over if c.threads == most]
+    for ref, key in ((USUAL, "over_usual"), (BARGING, "over_barging")):
+        w, at = _worst_ratio(run, "oversubscribed", default, ref, cases=top)
+        rows.append(_ratio_row(fill(what["over"], threads=_threads(most or 0), limit=f"{lim[key]:g}", ref=ref),
+                               w, at, lambda r, x=lim[key]: r >= x))
+    shares = _own_best_share(run, "oversubscribed", default, most)
+    what_best = fill(what["over_best"], threads=_threads(most or 0), limit=f"{lim['over_best']:.0%}")
+    rows.append(Row("default", what_best, "-", None) if shares is None else
+                Row("default", what_best, f"{shares:.0%}", shares >= lim["over_best"]))
+    return rows + _default_fairness_rows(run, t, default) + [_default_bypass_row(run, t, default)]
+
+
+def _own_best_share(run, workload, design, threads):
+    """The design's median throughput at `threads` ÷ its best over the workload's thread counts,
+    or None where it ran at fewer than two."""
+    per = {c.threads: run.median(run.find(c, design), "ops_per_s")
+           for c in run.cases(workload) if run.find(c, design)}
+    per = {k: v for k, v in per.items() if not math.isnan(v)}
+    if threads not in per or len(per) < 2 or max(per.values()) <= 0:
+        return None
+    return per[threads] / max(per.values())
+
+
 def all_rows(run, fastpath=None):
     return (fastpath_rows(fastpath) + storm_rows(run) + fair_rows(run) + barging_rows(run)
-            + bounded_rows(run) + scaling_rows(run) + sqlite_rows(run))
+            + bounded_rows(run) + scaling_rows(run) + sqlite_rows(run) + default_rows(run))
 
 
 def bound_summary(rows):
@@ -719,6 +847,20 @@ def _reason_sqlite(run, rows):
     return text.strip()
 
 
+def _reason_default(run):
+    """Why the default design misses a fairness, oversubscription or bypass line: the rotation's
+    cost and the usual pool's own least share in the same cases."""
+    t, default = T.get("default"), ROLES.get("default")
+    if not t or not default:
+        return None
+    limit = t["limits"]["minmax"]
+    low = [c for c in _held_cases(run) for k in [run.find(c, default)] if k and run.worst(k, "minmax_share") < limit]
+    usual = [f"{c.workload} {_where(c)}: {run.worst(run.find(c, USUAL), 'minmax_share'):.2f}"
+             for c in low if run.find(c, USUAL)]
+    usual_text = ", ".join(usual) if usual else "not measured"
+    return fill(t["why"], bound=default_bypass_bound(run) or "bound", usual_minmax=usual_text)
+
+
 def reasons(run, rows, fastpath=None):
     """[(target, paragraph)] for each target with an unmet row and a known cause. A paragraph
     that explains only some rows of its target (targets.json "explains": words those rows say) is
@@ -731,7 +873,8 @@ def reasons(run, rows, fastpath=None):
               ("barging", [], lambda: fill(T["barging"]["why"])),
               ("bounded", [], lambda: _reason_bounded(run)),
               ("scaling", [], lambda: _reason_scaling(run)),
-              ("sqlite", [], lambda: _reason_sqlite(run, rows))]
+              ("sqlite", [], lambda: _reason_sqlite(run, rows)),
+              ("default", T.get("default", {}).get("explains", []), lambda: _reason_default(run))]
     out = []
     for target, words, make in makers:
         words = [fill(w) for w in words]

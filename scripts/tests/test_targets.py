@@ -466,3 +466,48 @@ class Sqlite(unittest.TestCase):
         self.assertIn("lockpool-barging 45% inside SQLite, 99% of grants back to the releasing thread", why["sqlite"])
         self.assertIn("lockpool-barging lets the releasing thread take its connection straight back", why["sqlite"])
         self.assertNotIn("FIFO collapse", why["sqlite"])
+
+
+class Default(unittest.TestCase):
+    """The default design's lines: throughput against the usual pool, FAIR and BARGING, its own
+    best, fairness in every held case, latency, and the bypass bound from its recorded setting."""
+    PARAMS = dict(PARAMS, lockpool={"mode": "RESTRICTED", "bypass_bound": 64})
+
+    def rows(self, over_ratio=1.5, minmax=0.9, bypass=100.0, uncontended=1.2):
+        out = [row("uncontended", "lockpool", 1, uncontended * 1e7, slots=16),
+               row("uncontended", "pthread", 1, 1e7, slots=16)]
+        for d, ops in (("lockpool", 1.2e8), ("pthread", 1e7), ("lockpool-fair", 1.1e8)):
+            out.append(row("try_get_storm", d, 8, ops, slots=16))
+        for w in ("get_hold", "oversubscribed"):
+            for t in (4, 16):
+                ops = 2e6 if w == "get_hold" else 1e6 * over_ratio
+                mine = row(w, "lockpool", t, ops, minmax=minmax, lat_max=1e6)
+                mine["max_bypass"] = bypass
+                out += [mine, row(w, "pthread", t, 1e6, lat_max=2e6), row(w, "lockpool-barging", t, 1e6)]
+        return out
+
+    def verdicts(self, **kw):
+        return {r.what: r.verdict for r in targets.default_rows(run_of(self.rows(**kw), params=self.PARAMS))}
+
+    def test_all_met(self):
+        v = self.verdicts()
+        self.assertEqual(len(v), 11)
+        self.assertTrue(all(x == targets.MET for x in v.values()), v)
+
+    def test_each_line_can_fail(self):
+        for kw, word in ((dict(uncontended=0.9), "uncontended"), (dict(over_ratio=1.2), "1.3× pthread"),
+                         (dict(minmax=0.5), "min/max"), (dict(bypass=64 * 16 + 2 + 15 + 1), "overtook")):
+            failed = [w for w, x in self.verdicts(**kw).items() if x == targets.NOT_MET]
+            self.assertTrue(failed and all(word in f for f in failed), (kw, failed))
+
+    def test_the_bound_is_the_runs_own(self):
+        # 4 threads, 2 slots, bound 64: 4*64+2+3 = 261 is within, 262 is over.
+        def line(bypass):
+            return [r for r in targets.default_rows(run_of(self.rows(bypass=bypass), params=self.PARAMS))
+                    if "overtook" in r.what][0]
+        self.assertEqual(line(261).verdict, targets.MET)
+        self.assertEqual(line(262).verdict, targets.NOT_MET)
+        self.assertIn("2 of 4 cases over", line(262).measured)  # get_hold and oversubscribed at 4 threads
+        self.assertIn("T×64", line(262).what)
+        no_bound = targets.default_rows(run_of(self.rows(), params=PARAMS))
+        self.assertEqual([r.verdict for r in no_bound if "overtook" in r.what], [targets.NO_DATA])
