@@ -233,25 +233,35 @@ def _contended_cases(run, workload):
     return multi or cases
 
 
+def _worst_ratio(run, workload, design, ref, counter="ops_per_s", pick=None, cases=None):
+    """(worst ratio of design's to ref's counter over the workload's cases, case) or (nan, None):
+    medians unless `pick` says otherwise; for throughput the lowest ratio is the worst, for any
+    other counter (a latency) the highest."""
+    get = pick or run.median
+    lower_is_worse = counter == "ops_per_s"
+    worst, at = math.nan, None
+    for case in (run.cases(workload) if cases is None else cases):
+        a, b = run.find(case, design), run.find(case, ref)
+        if not a or not b:
+            continue
+        r = _ratio(get(a, counter), get(b, counter))
+        if not math.isnan(r) and (math.isnan(worst) or (r < worst if lower_is_worse else r > worst)):
+            worst, at = r, case
+    return worst, at
+
+
 def storm_rows(run):
     """storm: each mode's try_get_storm throughput against the references', at every thread count >= 2."""
     t, rows = T["storm"], []
     for mode in MODES:
         for role, limit in t["limits"].items():
             ref = ROLES[role]
-            worst, where = math.inf, None
-            for case in _contended_cases(run, "try_get_storm"):
-                a, b = run.find(case, mode), run.find(case, ref)
-                if not a or not b:
-                    continue
-                r = _ratio(run.median(a, "ops_per_s"), run.median(b, "ops_per_s"))
-                if not math.isnan(r) and r < worst:
-                    worst, where = r, case.threads
+            worst, at = _worst_ratio(run, "try_get_storm", mode, ref, cases=_contended_cases(run, "try_get_storm"))
             what = fill(t["what"], design=mode, limit=f"{limit:g}", ref=ref)
-            if where is None:
+            if at is None:
                 rows.append(Row("storm", what, "-", None))
             else:
-                rows.append(Row("storm", what, f"worst {_fmt_ratio(worst)} ({_threads(where)})", worst >= limit))
+                rows.append(Row("storm", what, f"worst {_fmt_ratio(worst)} ({_threads(at.threads)})", worst >= limit))
     return rows
 
 
@@ -501,23 +511,6 @@ def sqlite_rows(run):
 
 # ---- the default design (role `default`): the targets of the mode a caller gets without choosing one.
 
-def _worst_ratio(run, workload, design, ref, counter="ops_per_s", pick=None, cases=None):
-    """(worst ratio of design's to ref's counter over the workload's cases, case) or (nan, None):
-    medians unless `pick` says otherwise; for throughput the lowest ratio is the worst, for any
-    other counter (a latency) the highest."""
-    worst, at = math.nan, None
-    for case in (run.cases(workload) if cases is None else cases):
-        a, b = run.find(case, design), run.find(case, ref)
-        if not a or not b:
-            continue
-        get = pick or run.median
-        r = _ratio(get(a, counter), get(b, counter))
-        lower_is_worse = counter == "ops_per_s"
-        if not math.isnan(r) and (math.isnan(worst) or (r < worst if lower_is_worse else r > worst)):
-            worst, at = r, case
-    return worst, at
-
-
 def _ratio_row(what, worst, at, ok_if):
     if at is None:
         return Row("default", what, "-", None)
@@ -619,9 +612,7 @@ def default_rows(run):
 def _own_best_share(run, workload, design, threads):
     """The design's median throughput at `threads` ÷ its best over the workload's thread counts,
     or None where it ran at fewer than two."""
-    per = {c.threads: run.median(run.find(c, design), "ops_per_s")
-           for c in run.cases(workload) if run.find(c, design)}
-    per = {k: v for k, v in per.items() if not math.isnan(v)}
+    per = _throughput_by_threads(run, workload, design)
     if threads not in per or len(per) < 2 or max(per.values()) <= 0:
         return None
     return per[threads] / max(per.values())
@@ -765,14 +756,19 @@ def retry_wakes(run):
     return m.group(0) if m else None
 
 
+def _throughput_by_threads(run, workload, design):
+    """{threads: the design's median throughput} over the workload's cases (NaN medians left out)."""
+    per = {c.threads: run.median(run.find(c, design), "ops_per_s")
+           for c in run.cases(workload) if run.find(c, design)}
+    return {t: v for t, v in per.items() if not math.isnan(v)}
+
+
 def _scaling_shares(run, designs, threads):
     """{design: throughput at `threads` ÷ its best} in the scaling target's workload, and the
     slots of the case it was measured in."""
     vals, slots = {}, None
     for d in designs:
-        per = {c.threads: run.median(run.find(c, d), "ops_per_s")
-               for c in run.cases(T["scaling"]["workload"]) if run.find(c, d)}
-        per = {t: v for t, v in per.items() if not math.isnan(v)}
+        per = _throughput_by_threads(run, T["scaling"]["workload"], d)
         if per and threads in per and max(per.values()) > 0:
             vals[d] = per[threads] / max(per.values())
             slots = slots or next(c.slots for c in run.cases(T["scaling"]["workload"]) if c.threads == threads)
