@@ -24,6 +24,8 @@ typedef _Atomic uint32_t lp_atomic_u32;
 #define lp_fetch_sub_relaxed(p, v) atomic_fetch_sub_explicit((p), (v), memory_order_relaxed)
 #define lp_fetch_sub_seq_cst(p, v) atomic_fetch_sub_explicit((p), (v), memory_order_seq_cst)
 /* CAS: on failure *expected is reloaded; the failure order is the load part of the success order. */
+#define lp_cas_relaxed(p, e, d) \
+    atomic_compare_exchange_strong_explicit((p), (e), (d), memory_order_relaxed, memory_order_relaxed)
 #define lp_cas_acquire(p, e, d) \
     atomic_compare_exchange_strong_explicit((p), (e), (d), memory_order_acquire, memory_order_relaxed)
 #define lp_cas_release(p, e, d) \

@@ -87,8 +87,8 @@ typedef struct lp__pool {
     _Alignas(LP_CACHELINE) lp_atomic_u32 turns;
     uint32_t bypass_turns;  /* RESTRICTED: every bypass_turns-th tick hands off to the head (set once,
                              * read right after the tick on this line) */
-    lp_atomic_u32 owed;     /* RESTRICTED: 1 when a rotation tick could not hand off (its slot was
-                             * taken by a running thread): the next tick does */
+    lp_atomic_u32 rotating; /* RESTRICTED: 0, or the tag (tick | 1) of a rotation decided whose
+                             * hand-off has not landed: every tick hands off until one does */
 } lp__pool;
 
 _Static_assert(sizeof(lp__slot) == sizeof(lp_slot), "lp_slot storage size");

@@ -121,7 +121,7 @@ lp_status lp_init(lp_pool *pool, lp_slot *slots, uint32_t nslots, lp_cell *cells
     p->retry_wakes = LP_RETRY_WAKES_DEFAULT;
     p->bypass_turns = LP_BYPASS_BOUND_DEFAULT;
     lp_store_relaxed(&p->turns, 0u);
-    lp_store_relaxed(&p->owed, 0u);
+    lp_store_relaxed(&p->rotating, 0u);
     lp_store_relaxed(&p->starving, 0u);
     lp_store_relaxed(&p->woken, 0u);
     for (uint32_t i = 0; i < nslots; i++) {
@@ -532,21 +532,40 @@ static int lp__waiter_queued(lp__pool *p) {
     return 0;
 }
 
+/* What lp__restricted_turn tells a release: no hand-off (0), a hand-off with no rotation to
+ * complete (a wait starves), or a hand-off completing the rotation whose tag it returns (odd). */
+#define LP__TURN_NONE 0u
+#define LP__TURN_HAND_OFF 2u
+
 /* RESTRICTED: a release that found a waiter ticks the rotation clock; every bypass_turns-th tick
- * (and every tick while a wait starves) is a hand-off to the queue's head. A rate, not an age:
- * with Q waiters each due after B ticks, the pool would hand off on every release (the FIFO
- * convoy: pool/DESIGN.md); at one hand-off per B ticks, a waiter with k waiters ahead is served
- * within (k + 1) * B ticks, plus, with several slots, what the other slots grant while a rotating
- * releaser is descheduled between its tick and its hand-off (pool/DESIGN.md, "The bound"). relaxed RMW: a counter on its own line; no ordering hangs on it. */
-static int lp__restricted_turn(lp__pool *p) {
-    if (!lp__waiter_queued(p)) return 0;
+ * is a rotation: a hand-off to the queue's head. A rate, not an age: with Q waiters each due
+ * after B ticks, the pool would hand off on every release (the FIFO convoy: pool/DESIGN.md); at
+ * one hand-off per B ticks, a waiter with k waiters ahead is served within (k + 1) * B ticks
+ * (pool/DESIGN.md, "The bound"). A rotation stays pending (`rotating`, its tag) until a hand-off
+ * made after it lands, and every tick meanwhile hands off too: with several slots, a rotating
+ * releaser descheduled between its tick and its hand-off would otherwise let the other slots
+ * grant past the head for as long as it is off the CPU. While a wait starves, every tick hands
+ * off. relaxed RMW: a counter on its own line; no ordering hangs on it. */
+static uint32_t lp__restricted_turn(lp__pool *p) {
+    if (!lp__waiter_queued(p)) return LP__TURN_NONE;
     uint32_t t = lp_fetch_add_relaxed(&p->turns, 1u) + 1u;
+    /* relaxed: on the line our RMW just took; a stale 0 lets one more release barge */
+    uint32_t pending = lp_load_relaxed(&p->rotating);
+    if (pending != 0u) return pending;
+    if (t % p->bypass_turns == 0u) {
+        /* relaxed: as above; a tag overwritten by a later rotation's is completed by its hand-off */
+        lp_store_relaxed(&p->rotating, t | 1u);
+        return t | 1u;
+    }
     /* relaxed: a stale count only delays or prolongs the hand-offs by one release */
-    if (lp_load_relaxed(&p->starving) != 0u || t % p->bypass_turns == 0u) return 1;
-    /* A rotation lp__after_unlock could not make is made by the next tick. The exchange lets
-     * one release claim it (relaxed load first: the line is ours from the tick anyway, but no
-     * RMW on the common path). acq_rel: any order suffices; only one claimer matters. */
-    return lp_load_relaxed(&p->owed) != 0u && lp_xchg_acq_rel(&p->owed, 0u) != 0u;
+    return lp_load_relaxed(&p->starving) != 0u ? LP__TURN_HAND_OFF : LP__TURN_NONE;
+}
+
+/* A hand-off decided by lp__restricted_turn has landed (lp__serve returned): the rotation it
+ * was made for is complete. relaxed CAS: only the tag's value matters; a newer rotation's tag
+ * stays pending for its own hand-off. */
+static void lp__rotation_landed(lp__pool *p, uint32_t turn) {
+    if (turn != LP__TURN_HAND_OFF) (void)lp_cas_relaxed(&p->rotating, &turn, 0u);
 }
 
 /* BOUNDED: is some queued wait past the bound? Either the oldest (its cell's since), or one
@@ -573,16 +592,14 @@ LP__COLD static void lp__after_unlock(lp__pool *p, uint32_t slot, int counted) {
     uint32_t expected = LP__FREE;
     if (p->mode == LP_RESTRICTED) {
         /* A release whose hint missed the waiter: tick as lp__release_slow does, and if this
-         * tick rotates, take the slot back (as FAIR below) and hand it over. If a running
-         * thread took the slot first, the rotation is owed to the next tick (else a lost
-         * rotation would stretch every wait behind it by bypass_turns ticks: pool/DESIGN.md). */
-        if (!counted && lp__restricted_turn(p)) {
-            /* acquire: we hold it again */
-            if (lp_cas_acquire(&p->slots[slot].state, &expected, LP__HELD)) {
-                lp__serve(p, slot);
-                return;
-            }
-            lp_store_relaxed(&p->owed, 1u); /* relaxed: read by the next tick, a counter on its line */
+         * tick hands off, take the slot back (as FAIR below) and hand it over. If a running
+         * thread took the slot first, a rotation stays pending and the next tick makes it. */
+        uint32_t turn = counted ? LP__TURN_NONE : lp__restricted_turn(p);
+        /* acquire: we hold it again */
+        if (turn != LP__TURN_NONE && lp_cas_acquire(&p->slots[slot].state, &expected, LP__HELD)) {
+            lp__serve(p, slot);
+            lp__rotation_landed(p, turn);
+            return;
         }
         lp__restricted_wake(p);
     } else if (p->mode == LP_FAIR) {
@@ -603,12 +620,14 @@ LP__COLD static lp_status lp__release_slow(lp__pool *p, uint32_t slot, int disca
     if (discard) s->created = 0u;
     int waiters = lp_load_relaxed(&p->head) != lp_load_relaxed(&p->tail); /* relaxed: as lp__release */
     int hand_off = 0;
+    uint32_t turn = LP__TURN_NONE;
     if (waiters && p->mode == LP_FAIR) hand_off = 1;
     else if (waiters && p->mode == LP_BOUNDED) hand_off = lp__head_starving(p);
-    else if (waiters && p->mode == LP_RESTRICTED) hand_off = lp__restricted_turn(p);
+    else if (waiters && p->mode == LP_RESTRICTED) hand_off = (turn = lp__restricted_turn(p)) != LP__TURN_NONE;
     if (hand_off) {
         /* Direct hand-off: the slot stays HELD, so nobody can barge past the waiter. */
         lp__serve(p, slot);
+        if (turn != LP__TURN_NONE) lp__rotation_landed(p, turn);
         return LP_OK;
     }
     /* seq_cst: as in lp__release */
