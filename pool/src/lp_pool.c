@@ -47,7 +47,7 @@ static void lp__look_after_move(lp__pool *p);
 static int lp__any_slot_free(lp__pool *p);
 static void lp__restricted_wake(lp__pool *p);
 static int lp__nudge_head(lp__pool *p);
-enum { LP__NUDGED, LP__NEEDS_RETRY, LP__CLAIMER_LOOKS }; /* lp__nudge_head */
+enum { LP__NUDGED, LP__NEEDS_RETRY, LP__CLAIMER_LOOKS, LP__NOBODY_LIVE }; /* lp__nudge_head */
 
 /* The owner's last touch of its cell (from READY): the next round may claim it. A sweep
  * may have stopped at a later ticket of this cell while we held it (see lp__sweep): look. */
@@ -461,10 +461,12 @@ static void lp__wake_retry(lp__pool *p) {
  * if it is a published sync-layer wait: its park word (pool memory, so no ownership of the
  * cell is needed) is woken, and it looks for a free slot (lp__take_instead) or parks again,
  * keeping its place. Dead tickets are passed. LP__NEEDS_RETRY: the oldest is an lp_get_async
- * wait, whose waker may only be called by the server that owns its cell, or no live ticket was
- * seen: the caller wakes the oldest to retry (BARGING's token path; its serve also moves head
- * past dead tickets a sweep had to leave). LP__CLAIMER_LOOKS: the oldest is still being
+ * wait, whose waker may only be called by the server that owns its cell: the caller wakes the
+ * oldest to retry (BARGING's token path). LP__CLAIMER_LOOKS: the oldest is still being
  * enqueued (CLAIMING): it looks at the slots itself after publishing (lp__acquire).
+ * LP__NOBODY_LIVE: no live ticket before the tail we read; a wait queued after that read looks
+ * at the slots after publishing (the same pairing as CLAIMING). A retry here would reach such a
+ * wait and take its place in the queue from it: a parked wait would re-queue at the back.
  * seq_cst loads: the releaser's half of the pairings in pool/DESIGN.md (a releaser that reads
  * CLAIMING, or a head that is moved away afterwards, was ordered after its unlock). */
 static int lp__nudge_head(lp__pool *p) {
@@ -489,7 +491,7 @@ static int lp__nudge_head(lp__pool *p) {
         default: continue; /* EMPTY/CANCELLED: dead; GRANTED/READY: being served, passed */
         }
     }
-    return LP__NEEDS_RETRY;
+    return LP__NOBODY_LIVE;
 }
 
 /* RESTRICTED: a slot may be free for the waiters (after an unlock that saw them, a head move,
@@ -939,11 +941,14 @@ lp_atomic_u32 *lp__wait_park_word(lp_pool *pool, const lp_wait *wait) {
 }
 
 /* BOUNDED/RESTRICTED: a wait about to re-queue after a lost retry, already past the bound,
- * counts as starving until it ends (lp__wait_ended); once per wait. */
+ * counts as starving until it ends (lp__wait_ended); once per wait. RESTRICTED: so does a
+ * sync-layer wait at once. It is served retries only when a retry meant for an lp_get_async
+ * head reaches it instead (that head left between the nudge walk and the serve), and it
+ * re-queues at the back: its bound counts from its first queueing, not from there. */
 static void lp__wait_requeues(lp__pool *p, lp_wait *wait) {
     if (wait->lp__state_ & LP__WAIT_STARVING) return;
     if (p->mode == LP_RESTRICTED) {
-        if (!lp__past_bypass_bound(p, wait->lp__born_)) return;
+        if (!lp__wait_parked(wait) && !lp__past_bypass_bound(p, wait->lp__born_)) return;
     } else {
         if (p->mode != LP_BOUNDED || !p->clock_ns) return;
         if (!lp__waited_longer(lp__now_ns(p), wait->lp__since_, p->bound_ns)) return;

@@ -489,10 +489,11 @@ inline restricted_turn() {
 
 /* C: lp__nudge_head: walk from head (seq_cst head, tail, then each cell) to the oldest live
  * ticket: a published parked wait is woken where it waits (kept queued): i = 0; an async one
- * (WAITING without nudge, UPDATING) or none live: i = 1 (the caller wakes the oldest to retry);
- * CLAIMING: i = 2 (its enqueuer looks after publishing). One step per load. */
+ * (WAITING without nudge, UPDATING): i = 1 (the caller wakes the oldest to retry); CLAIMING:
+ * i = 2 (its enqueuer looks after publishing); none live: i = 3 (a wait queued after the tail
+ * read looks after publishing). One step per load. */
 inline nudge_head() {
-    d_step { h = head; pc2 = tail; i = 1 };
+    d_step { h = head; pc2 = tail; i = 3 };   /* 3: no live ticket (LP__NOBODY_LIVE): nothing to do */
     do
     :: h == pc2 -> break
     :: h != pc2 -> d_step {
@@ -680,11 +681,12 @@ inline collect() {
 }
 
 /* C: lp__wait_requeues (RESTRICTED): a wait that collected a "retry" ends its starving count
- * (lp__collect's lp__wait_ended), and if past the bound starts one again before re-queueing. */
+ * (lp__collect's lp__wait_ended), and if past the bound, or a sync-layer wait, starts one again
+ * before re-queueing. */
 inline requeues() {
     d_step {
         if :: starv[me] -> starving--; starv[me] = 0 :: else fi;
-        if :: RESTR && age[me] >= BOUND -> starv[me] = 1; starving++ :: else fi
+        if :: RESTR && (age[me] >= BOUND || parkedrec[me]) -> starv[me] = 1; starving++ :: else fi
     }
 }
 
