@@ -552,7 +552,8 @@ void set_common_counters(benchmark::UserCounters &ctr, const Run &r, const RunTo
     ctr["pin_ok"] = r.c->pin_policy().kind == PinKind::None ? -1 : (t.pin_ok ? 1 : 0);
     ctr["mem_node"] = r.mem.node_os;
     ctr["task_jain"] = t.per_task.empty() ? -1 : fairness_of(t.per_task).jain;
-    // Whose unevenness: the scheduler's (CPU time) or the design's (ops per CPU-second).
+    // An uneven share of ops: of the CPU time the threads got, or of the design's grants per
+    // CPU-second (the scheduler's part factored out; a thread the design keeps asleep gets less CPU).
     const Fairness cpu = fairness_of(t.cpu_ns);
     const Fairness per_cpu = fairness_of_values(ops_per_cpu_s(t.per_thread, t.cpu_ns));
     ctr["cpu_jain"] = cpu.jain;
