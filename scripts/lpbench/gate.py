@@ -81,8 +81,8 @@ METRICS = [
            "known residue (bench/README.md: a slot a rescanning waiter serves is dated to its last "
            "put; queue order is kept) is a single violating grant in a repetition, whose rate is "
            "10^6 / the repetition's grants and so moves with throughput: the rate alone cannot tell "
-           "it from a fault. Over a residue a rise must more than double the rate and add more than "
-           "5 violating grants to the worst repetition; a lost FIFO order reads 10^4-10^6 per M",
+           "it from a fault. Over a residue a rise must pass both the threshold (1: the rate more than "
+           "doubled) and the floor in grants; designs without the promise read hundreds to 10^6 per M",
            floor=5, floor_unit="violating grants"),
     Metric("errors", "errors", "errors", "lower", "errors", 0.0, "count",
            "any repetition of the current run has more errors than this",
