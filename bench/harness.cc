@@ -2,6 +2,10 @@
 #include "harness.h"
 
 #include <sched.h>
+#include <fcntl.h>
+#include <sys/resource.h>
+#include <time.h>
+#include <unistd.h>
 
 #include <algorithm>
 #include <cctype>
@@ -179,6 +183,36 @@ double clock_overhead_ns() {
 
 // ---- bookkeeping -------------------------------------------------------------------------
 
+uint64_t thread_cpu_ns() {
+    timespec ts{};
+    if (clock_gettime(CLOCK_THREAD_CPUTIME_ID, &ts) != 0) return 0;
+    return static_cast<uint64_t>(ts.tv_sec) * 1000000000ull + static_cast<uint64_t>(ts.tv_nsec);
+}
+
+ContextSwitches thread_context_switches() {
+    ContextSwitches c;
+    rusage ru{};
+    if (getrusage(RUSAGE_THREAD, &ru) == 0) {
+        c.voluntary = static_cast<uint64_t>(ru.ru_nvcsw);
+        c.involuntary = static_cast<uint64_t>(ru.ru_nivcsw);
+    }
+    return c;
+}
+
+int64_t thread_runq_wait_ns() {
+    // "<on-CPU ns> <run-queue wait ns> <timeslices>" (Linux, CONFIG_SCHED_INFO).
+    const int fd = open("/proc/thread-self/schedstat", O_RDONLY | O_CLOEXEC);
+    if (fd < 0) return -1;
+    char buf[128];
+    const ssize_t n = read(fd, buf, sizeof buf - 1);
+    close(fd);
+    if (n <= 0) return -1;
+    buf[n] = '\0';
+    unsigned long long on_cpu = 0, waited = 0;
+    if (std::sscanf(buf, "%llu %llu", &on_cpu, &waited) != 2) return -1;
+    return static_cast<int64_t>(waited);
+}
+
 void FifoTracker::reset(bool measured, std::size_t slots) {
     measured_ = measured;
     slots_ = measured ? slots : 0;
@@ -227,6 +261,8 @@ struct Detail {
     Hist hist;
     std::vector<uint64_t> thread_ops;                 // summed over repetitions
     std::vector<std::vector<uint64_t>> per_rep_ops;  // per repetition, in repetition order
+    std::vector<std::vector<uint64_t>> per_rep_cpu_ns, per_rep_vcsw, per_rep_ivcsw, per_rep_wall_ns;  // the same
+    std::vector<std::vector<int64_t>> per_rep_runq_ns;
 };
 std::map<std::string, Detail> &details() {
     static std::map<std::string, Detail> d;
@@ -282,6 +318,20 @@ bool filter_selects_unmeasured(const BenchmarkFilter &filter, std::string *why) 
 int max_registered_threads() { return g_max_threads; }
 std::vector<uint64_t> registered_work_ns() { return g_work_ns; }
 
+namespace {
+// `, "name": [[thread 0, thread 1, ...], ...]`: one per-thread vector per repetition.
+template <class T>
+void write_per_rep(std::ostream &out, const char *name, const std::vector<std::vector<T>> &per_rep) {
+    out << ", \"" << name << "\": [";
+    for (std::size_t r = 0; r < per_rep.size(); ++r) {
+        out << (r ? ", [" : "[");
+        for (std::size_t i = 0; i < per_rep[r].size(); ++i) out << (i ? ", " : "") << per_rep[r][i];
+        out << "]";
+    }
+    out << "]";
+}
+}  // namespace
+
 bool write_detail_file(const std::string &path, const std::string &calibration_drift) {
     std::ofstream out(path);
     // Known only once every run is over, so it cannot be in the JSON's context (written first).
@@ -297,14 +347,14 @@ bool write_detail_file(const std::string &path, const std::string &calibration_d
         }
         out << "], \"thread_ops\": [";
         for (std::size_t i = 0; i < kv.second.thread_ops.size(); ++i) out << (i ? ", " : "") << kv.second.thread_ops[i];
-        out << "], \"thread_ops_per_rep\": [";
-        for (std::size_t r = 0; r < kv.second.per_rep_ops.size(); ++r) {
-            out << (r ? ", [" : "[");
-            const std::vector<uint64_t> &ops = kv.second.per_rep_ops[r];
-            for (std::size_t i = 0; i < ops.size(); ++i) out << (i ? ", " : "") << ops[i];
-            out << "]";
-        }
-        out << "]}";
+        out << "]";
+        write_per_rep(out, "thread_ops_per_rep", kv.second.per_rep_ops);
+        write_per_rep(out, "thread_wall_ns_per_rep", kv.second.per_rep_wall_ns);
+        write_per_rep(out, "thread_cpu_ns_per_rep", kv.second.per_rep_cpu_ns);
+        write_per_rep(out, "thread_runq_ns_per_rep", kv.second.per_rep_runq_ns);
+        write_per_rep(out, "thread_vcsw_per_rep", kv.second.per_rep_vcsw);
+        write_per_rep(out, "thread_ivcsw_per_rep", kv.second.per_rep_ivcsw);
+        out << "}";
     }
     out << "\n}}\n";
     out.close();
@@ -429,6 +479,10 @@ OrderMetrics order_metrics(const Run &r) {
 struct RunTotals {
     Hist merged;                      // latency of every thread
     std::vector<uint64_t> per_thread;  // ops per thread
+    std::vector<uint64_t> cpu_ns;      // CPU time per thread, in its loop
+    std::vector<uint64_t> vcsw, ivcsw;  // context switches per thread, in its loop
+    std::vector<uint64_t> wall_ns;     // each thread's wall time around its loop (ThreadStats)
+    std::vector<int64_t> runq_ns;      // each thread's run-queue wait in its loop (-1: unknown)
     std::vector<uint64_t> per_task;    // async: ops per task, every thread's
     uint64_t ops = 0, attempts = 0, empty = 0, efull = 0, errors = 0, grants = 0, reacq = 0, wait_max = 0;
     uint64_t min_enter = UINT64_MAX, max_enter = 0, min_exit = UINT64_MAX, max_exit = 0;
@@ -442,6 +496,11 @@ RunTotals sum_threads(const Run &r) {
         const ThreadStats &s = *sp;
         t.merged.merge(s.hist);
         t.per_thread.push_back(s.ops);
+        t.cpu_ns.push_back(s.cpu_ns);
+        t.vcsw.push_back(s.vcsw);
+        t.ivcsw.push_back(s.ivcsw);
+        t.wall_ns.push_back(s.wall_ns);
+        t.runq_ns.push_back(s.runq_ns);
         t.per_task.insert(t.per_task.end(), s.task_ops.begin(), s.task_ops.end());
         t.ops += s.ops;
         t.attempts += s.attempts;
@@ -493,6 +552,33 @@ void set_common_counters(benchmark::UserCounters &ctr, const Run &r, const RunTo
     ctr["pin_ok"] = r.c->pin_policy().kind == PinKind::None ? -1 : (t.pin_ok ? 1 : 0);
     ctr["mem_node"] = r.mem.node_os;
     ctr["task_jain"] = t.per_task.empty() ? -1 : fairness_of(t.per_task).jain;
+    // An uneven share of ops: of the CPU time the threads got, or of the design's grants per
+    // CPU-second (the scheduler's part factored out; a thread the design keeps asleep gets less CPU).
+    const Fairness cpu = fairness_of(t.cpu_ns);
+    const Fairness per_cpu = fairness_of_values(ops_per_cpu_s(t.per_thread, t.cpu_ns));
+    ctr["cpu_jain"] = cpu.jain;
+    ctr["cpu_minmax_share"] = cpu.minmax_share;
+    ctr["ops_per_cpu_jain"] = per_cpu.jain;
+    ctr["ops_per_cpu_minmax_share"] = per_cpu.minmax_share;
+    // Where the threads' time around their loops went, summed over threads: waiting for a CPU
+    // while runnable (the scheduler's delay), and asleep (neither running nor runnable: parked or
+    // blocked by the design).
+    uint64_t wall = 0, cpu_sum = 0, runq = 0, vcsw = 0, ivcsw = 0;
+    bool runq_known = !t.runq_ns.empty();
+    for (std::size_t i = 0; i < t.wall_ns.size(); ++i) {
+        wall += t.wall_ns[i];
+        cpu_sum += t.cpu_ns[i];
+        runq_known = runq_known && t.runq_ns[i] >= 0;
+        if (t.runq_ns[i] > 0) runq += static_cast<uint64_t>(t.runq_ns[i]);
+        vcsw += t.vcsw[i];
+        ivcsw += t.ivcsw[i];
+    }
+    const double asleep = static_cast<double>(wall) - static_cast<double>(cpu_sum) - static_cast<double>(runq);
+    const bool split = runq_known && wall > 0;
+    ctr["runq_wait_frac"] = split ? std::min(1.0, static_cast<double>(runq) / static_cast<double>(wall)) : -1;
+    ctr["asleep_frac"] = split ? std::max(0.0, asleep) / static_cast<double>(wall) : -1;
+    ctr["vcsw_per_kop"] = t.ops ? 1000.0 * static_cast<double>(vcsw) / static_cast<double>(t.ops) : -1;
+    ctr["ivcsw_per_kop"] = t.ops ? 1000.0 * static_cast<double>(ivcsw) / static_cast<double>(t.ops) : -1;
 }
 
 // For --lp_detail_out. GB calls each repetition of an instance in turn (interleaved or not), so
@@ -503,6 +589,11 @@ void keep_detail(const Run &r, const RunTotals &t) {
     d.thread_ops.resize(t.per_thread.size(), 0);
     for (std::size_t i = 0; i < t.per_thread.size(); ++i) d.thread_ops[i] += t.per_thread[i];
     d.per_rep_ops.push_back(t.per_thread);
+    d.per_rep_cpu_ns.push_back(t.cpu_ns);
+    d.per_rep_vcsw.push_back(t.vcsw);
+    d.per_rep_ivcsw.push_back(t.ivcsw);
+    d.per_rep_wall_ns.push_back(t.wall_ns);
+    d.per_rep_runq_ns.push_back(t.runq_ns);
 }
 
 void finish_run(benchmark::State &state, Run &r) {
@@ -551,9 +642,25 @@ void run_case(benchmark::State &state, const Case &c) {
         const bool per_thread = r.d->thread_enter != nullptr;
         if (per_thread) r.d->thread_enter(r.self);
         r.start();
+        // Two CPU clock reads bracket the loop, the run-queue and context-switch counts bracket
+        // those: nothing is added to the measured path itself.
+        const ContextSwitches sw0 = thread_context_switches();
+        const uint64_t wall0 = now_ns();
+        const int64_t runq0 = thread_runq_wait_ns();
+        const uint64_t cpu0 = thread_cpu_ns();
         s.enter_ns = now_ns();
         r.c->family->loop(r, tid, s);
         s.exit_ns = now_ns();
+        const uint64_t cpu1 = thread_cpu_ns();
+        s.cpu_ns = cpu1 > cpu0 ? cpu1 - cpu0 : 0;
+        const int64_t runq1 = thread_runq_wait_ns();
+        s.runq_ns = runq0 >= 0 && runq1 >= runq0 ? runq1 - runq0 : -1;
+        // Every CPU and run-queue interval counted above lies between wall0 and now: the thread
+        // was running at both schedstat reads.
+        s.wall_ns = now_ns() - wall0;
+        const ContextSwitches sw1 = thread_context_switches();
+        s.vcsw = sw1.voluntary - sw0.voluntary;
+        s.ivcsw = sw1.involuntary - sw0.involuntary;
         if (per_thread) r.d->thread_exit(r.self);
         // GB's reported time is time per operation (compare.py then sees throughput): every
         // thread waits for all to leave their loops, then reports threads x span / ops, which

@@ -115,6 +115,18 @@ std::string calibration_drift();
 /** Median cost of one now_ns() call, in ns. */
 double clock_overhead_ns();
 
+/** The calling thread's CPU time so far (CLOCK_THREAD_CPUTIME_ID), in ns; 0 if unreadable. */
+uint64_t thread_cpu_ns();
+/** The calling thread's context switches so far (getrusage RUSAGE_THREAD; 0 where the kernel
+ *  refuses): voluntary (it blocked: parked, slept, yielded) and involuntary (preempted). */
+struct ContextSwitches {
+    uint64_t voluntary = 0, involuntary = 0;
+};
+ContextSwitches thread_context_switches();
+/** The calling thread's time spent runnable but waiting for a CPU so far, in ns (the second field
+ *  of /proc/thread-self/schedstat: the scheduler's delay), or -1 where the kernel does not say. */
+int64_t thread_runq_wait_ns();
+
 // ---- measurement bookkeeping -------------------------------------------------------------
 
 /** Per-thread results; one cache line apart so threads never share a written line. */
@@ -128,6 +140,13 @@ struct alignas(128) ThreadStats {
     uint64_t grants = 0;
     uint64_t reacquires = 0;
     uint64_t enter_ns = 0, exit_ns = 0;
+    // The thread's own CPU time and context switches while in its loop (thread_cpu_ns,
+    // thread_context_switches): what the
+    // scheduler gave it, so an uneven share of ops can be told apart from an uneven share of CPU.
+    uint64_t cpu_ns = 0;
+    uint64_t vcsw = 0, ivcsw = 0;  // voluntary (it blocked) and involuntary (preempted) switches
+    int64_t runq_ns = -1;          // runnable, waiting for a CPU (-1: the kernel does not say)
+    uint64_t wall_ns = 0;          // wall time from before the first of these reads to after the last
     int pu = -1;
     bool pin_ok = true;
     Hist hist;

@@ -19,7 +19,12 @@ SQLITE_COUNTERS = ["query_p50_ns", "query_p90_ns", "query_p99_ns", "query_p999_n
                    "busy_retries", "sqlite_share", "conns_opened", "conns_by_design", "cpu_s"]
 COUNTERS = ["ops_per_s", "ops", "lat_p50_ns", "lat_p90_ns", "lat_p99_ns", "lat_p999_ns", "lat_p9999_ns",
             "lat_max_ns", "jain", "minmax_share", "cv_thread_ops", "fifo_violations_per_m", "reacquire_frac",
-            "full_concurrency", "empty_frac", "efull", "errors", "pin_ok", "mem_node", "lat_samples", "task_jain"]
+            "full_concurrency", "empty_frac", "efull", "errors", "pin_ok", "mem_node", "lat_samples", "task_jain",
+            "cpu_jain", "cpu_minmax_share", "ops_per_cpu_jain", "ops_per_cpu_minmax_share", "vcsw_per_kop",
+            "ivcsw_per_kop", "runq_wait_frac", "asleep_frac"]
+# Per-thread vectors of each repetition in the detail file, one entry per thread.
+PER_REP = ["thread_ops_per_rep", "thread_wall_ns_per_rep", "thread_cpu_ns_per_rep", "thread_runq_ns_per_rep",
+           "thread_vcsw_per_rep", "thread_ivcsw_per_rep"]
 CONTEXT = ["lp_pin_policy", "lp_placement", "lp_mem_policy", "lp_topology", "lp_cpu_model", "lp_compiler",
            "lp_build_flags", "lp_git_commit", "lp_governor", "lp_quick", "lp_run_ms", "lp_spin_calibration",
            "lp_design_flags", "lp_design_summaries",
@@ -91,9 +96,9 @@ def check_rows(rows, det, flags):
         if d is None:
             fail("%s: not in the detail file" % b["name"])
             continue
-        per_rep = d.get("thread_ops_per_rep", [])
         rep = b.get("repetition_index", 0)
-        check_row(b, wl, design, threads, per_rep[rep] if rep < len(per_rep) else None, (flags or {}).get(design))
+        vectors = {f: (d.get(f, [])[rep] if rep < len(d.get(f, [])) else None) for f in PER_REP}
+        check_row(b, wl, design, threads, vectors, (flags or {}).get(design))
         if sum(c for _, c in d["hist"]) < b["lat_samples"] or len(d["thread_ops"]) != threads:
             fail("%s: detail histogram or thread_ops inconsistent" % b["name"])
         if flags is not None and "fifo" in flags.get(design, []) and wl in ("get_hold", "oversubscribed") \
@@ -147,7 +152,7 @@ def main():
     return verdict("smoke: %d benchmarks over %d designs checked" % (len(rows), len(designs)))
 
 
-def check_row(b, wl, design, threads, thread_ops, promises):
+def check_row(b, wl, design, threads, vectors, promises):
     name = b["name"]
 
     def check(cond, what):
@@ -175,8 +180,31 @@ def check_row(b, wl, design, threads, thread_ops, promises):
         check(fifo == -1, "fifo not measured without slot identity or a blocking get")
     else:
         check(0 <= fifo <= 1e6, "0 <= fifo_violations_per_m <= 1e6")
+    thread_ops = vectors["thread_ops_per_rep"]
     check(thread_ops is not None and len(thread_ops) == threads and sum(thread_ops) == b["ops"],
            "this repetition's per-thread ops (detail file) sum to ops")
+    check(all(v is not None and len(v) == threads and min(v) >= (-1 if f == "thread_runq_ns_per_rep" else 0)
+              for f, v in vectors.items()),
+          "this repetition's per-thread loop and CPU time, run-queue wait, context switches (detail file): "
+          "one per thread")
+    cpu = vectors["thread_cpu_ns_per_rep"] or []
+    check(sum(cpu) > 0, "the threads' loops took CPU time")
+    for counter in ("cpu_jain", "ops_per_cpu_jain"):
+        check(0 < b[counter] <= 1 and b[counter] >= 1.0 / threads - 1e-9, "1/N <= %s <= 1" % counter)
+    for counter in ("cpu_minmax_share", "ops_per_cpu_minmax_share"):
+        check(0 <= b[counter] <= 1, "0 <= %s <= 1" % counter)
+    check(b["vcsw_per_kop"] >= 0 and b["ivcsw_per_kop"] >= 0, "context switches per 1000 ops >= 0")
+    fracs = (b["runq_wait_frac"], b["asleep_frac"])
+    check(fracs == (-1, -1) or (min(fracs) >= 0 and sum(fracs) <= 1 + 1e-9),
+          "run-queue wait and asleep: fractions of the loop time (or both -1: not known)")
+    if cpu and thread_ops and sum(cpu) > 0 and len(cpu) == len(thread_ops):
+        # The counters are the detail file's per-thread values, reduced (bench/JSON.md).
+        share = min(cpu) / max(cpu)
+        check(abs(b["cpu_minmax_share"] - share) <= 1e-6, "cpu_minmax_share = least / most thread CPU time")
+        ops = sum(thread_ops)
+        switches = sum(vectors["thread_vcsw_per_rep"] or [0])
+        check(abs(b["vcsw_per_kop"] - 1000.0 * switches / ops) <= 1e-6 * max(1.0, b["vcsw_per_kop"]),
+              "vcsw_per_kop = 1000 x voluntary switches / ops")
     check(b["pin_ok"] in (-1, 1), "every pin took effect")
     if wl == "async":
         check(0 < b["task_jain"] <= 1, "0 < task_jain <= 1")

@@ -43,6 +43,24 @@ int main() {
         const auto e = fairness_of({});
         CHECK(e.jain == 0.0 && e.cv == 0.0);
     }
+    {  // CPU nanoseconds and rates (doubles) go through the same statistics
+        const auto f = lpb::fairness_of_values(std::vector<double>{1.0, 2.0, 3.0, 4.0});
+        CHECK(near(f.jain, 100.0 / 120.0) && near(f.minmax_share, 0.25));
+        const auto z = lpb::fairness_of_values(std::vector<double>{0.0, 0.0});
+        CHECK(z.jain == 0.0 && z.minmax_share == 0.0);
+    }
+    {  // ops per CPU-second: unequal ops in proportion to unequal CPU time is an even share
+        const std::vector<double> r = lpb::ops_per_cpu_s({100, 400}, {1000000000ull, 4000000000ull});
+        CHECK(r.size() == 2 && near(r[0], 100.0) && near(r[1], 100.0));
+        const auto f = lpb::fairness_of_values(r);
+        CHECK(f.jain == 1.0 && f.minmax_share == 1.0);
+        CHECK(near(lpb::fairness_of({100, 400}).minmax_share, 0.25));
+        // equal CPU, unequal ops: the design's own unevenness stays
+        CHECK(near(lpb::fairness_of_values(lpb::ops_per_cpu_s({100, 400}, {500, 500})).minmax_share, 0.25));
+        // a thread without CPU time is left out; mismatched sizes give nothing
+        CHECK(lpb::ops_per_cpu_s({5, 7}, {0, 10}).size() == 1);
+        CHECK(lpb::ops_per_cpu_s({5, 7}, {10}).empty());
+    }
     std::puts("test_fairness: ok");
     return 0;
 }

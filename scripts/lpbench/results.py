@@ -19,7 +19,14 @@ PERCENTILES = [("p50", "lat_p50_ns"), ("p90", "lat_p90_ns"), ("p99", "lat_p99_ns
                ("p99.9", "lat_p999_ns"), ("p99.99", "lat_p9999_ns"), ("max", "lat_max_ns")]
 
 # Counters where a larger value is better; every other gated counter is "lower is better".
-HIGHER_IS_BETTER = {"ops_per_s", "ops", "jain", "minmax_share", "full_concurrency"}
+HIGHER_IS_BETTER = {"ops_per_s", "ops", "jain", "minmax_share", "full_concurrency", "cpu_jain", "cpu_minmax_share",
+                    "ops_per_cpu_jain", "ops_per_cpu_minmax_share"}
+
+# Per-thread vectors of each repetition in the detail file besides the ops (bench/JSON.md), under
+# the names Sample.threads uses: time around the loop, CPU time, run-queue wait, context switches.
+THREAD_DETAIL = {"wall_ns": "thread_wall_ns_per_rep", "cpu_ns": "thread_cpu_ns_per_rep",
+                 "runq_ns": "thread_runq_ns_per_rep", "vcsw": "thread_vcsw_per_rep",
+                 "ivcsw": "thread_ivcsw_per_rep"}
 
 # sqlite_pool's whole-query latency (get + query + put), in increasing order (bench/JSON.md).
 QUERY_PERCENTILES = [("p50", "query_p50_ns"), ("p90", "query_p90_ns"), ("p99", "query_p99_ns"),
@@ -121,6 +128,8 @@ class Sample:
                 self.counters[new] = self.counters[old]
         # Older runs carried per-thread ops as tNN_ops counters; newer ones in the detail file.
         self.thread_ops = [per_thread[i] for i in sorted(per_thread)]
+        # {THREAD_DETAIL name: this repetition's per-thread vector}, from the detail file.
+        self.threads = {}
 
     def get(self, counter, default=math.nan):
         return self.counters.get(counter, default)
@@ -175,6 +184,10 @@ class Run:
                     for s in self.samples.get(key, []):
                         if not s.thread_ops and 0 <= s.repetition < len(per_rep):
                             s.thread_ops = [float(x) for x in per_rep[s.repetition]]
+                        for name, field in THREAD_DETAIL.items():
+                            vecs = d.get(field) or []
+                            if 0 <= s.repetition < len(vecs) and isinstance(vecs[s.repetition], list):
+                                s.threads[name] = [float(x) for x in vecs[s.repetition]]
 
     @classmethod
     def load(cls, path, detail_path=None):
@@ -300,6 +313,15 @@ class Run:
         if not vals:
             return math.nan
         return min(vals) if counter in HIGHER_IS_BETTER else max(vals)
+
+    def least_sample(self, key, counter):
+        """The repetition (Sample) with the least favourable value of `counter` (as `worst`
+        picks it), or None if no repetition has it."""
+        samples = [s for s in self.samples.get(key, []) if not math.isnan(s.get(counter))]
+        if not samples:
+            return None
+        pick = min if counter in HIGHER_IS_BETTER else max
+        return pick(samples, key=lambda s: s.get(counter))
 
     def percentiles(self, key):
         """{label: median over repetitions} for the get-latency percentiles present."""

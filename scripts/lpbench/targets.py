@@ -24,6 +24,7 @@ import json
 import math
 import os
 import re
+import statistics
 import sys
 
 MET, NOT_MET, NO_DATA = "met", "NOT met", "no data"
@@ -843,18 +844,233 @@ def _reason_sqlite(run, rows):
     return text.strip()
 
 
-def _reason_default(run):
-    """Why the default design misses a fairness, oversubscription or bypass line: the rotation's
-    cost and the usual pool's own least share in the same cases."""
+def _share(x):
+    return "-" if x is None or math.isnan(x) or x < 0 else _trunc(x, 2)
+
+
+def _time_parts(sample, thread):
+    """(on a CPU, runnable waiting for one, asleep) as fractions of one thread's time around its
+    loop, from the detail file's per-thread vectors; None without them."""
+    v = sample.threads
+    try:
+        wall, cpu, runq = v["wall_ns"][thread], v["cpu_ns"][thread], v["runq_ns"][thread]
+    except (KeyError, IndexError):
+        return None
+    if wall <= 0 or runq < 0:
+        return None
+    return cpu / wall, runq / wall, max(0.0, wall - cpu - runq) / wall
+
+
+def _extremes(sample, per_thread):
+    """The time parts of the thread with the least and the one with the most of `per_thread`
+    (a vector of one repetition), or None."""
+    if not per_thread:
+        return None
+    lo = _time_parts(sample, per_thread.index(min(per_thread)))
+    hi = _time_parts(sample, per_thread.index(max(per_thread)))
+    return (lo, hi) if lo and hi else None
+
+
+def _served(sample):
+    """The time parts of the least- and the most-served thread (by ops) of one repetition, or None."""
+    return _extremes(sample, sample.thread_ops)
+
+
+def _pct(parts):
+    return " / ".join(f"{100 * x:.0f}%" for x in parts)
+
+
+def _served_split(sample):
+    """'least-served thread 8% / 12% / 80%, most-served 9% / 12% / 78%' for one repetition, or ""."""
+    served = _served(sample)
+    return f"least-served thread {_pct(served[0])}, most-served {_pct(served[1])}" if served else ""
+
+
+# (ops counter, CPU-time counter, ops-per-CPU-second counter) of each fairness line (bench/JSON.md).
+_SHARE_COUNTERS = {"minmax": ("minmax_share", "cpu_minmax_share", "ops_per_cpu_minmax_share"),
+                   "jain": ("jain", "cpu_jain", "ops_per_cpu_jain")}
+
+
+def _shares_of(run, key, line):
+    """(ops, CPU time, ops per CPU-second, the repetition) of the least fair repetition by the ops
+    counter of `line` ('minmax' or 'jain'); None if the design did not run there."""
+    ops_c, cpu_c, per_c = _SHARE_COUNTERS[line]
+    s = run.least_sample(key, ops_c) if key else None
+    if s is None:
+        return None
+    return s.get(ops_c), s.get(cpu_c), s.get(per_c), s
+
+
+def _measured(x):
+    return x is not None and not math.isnan(x) and x >= 0
+
+
+def _shares_text(name, shares, with_split):
+    ops, cpu, per, s = shares
+    text = f"{name} ops {_share(ops)}, CPU time {_share(cpu)}, per CPU-second {_share(per)}"
+    split = _served_split(s) if with_split else ""
+    return text + (f" ({split})" if split else "")
+
+
+def _default_share_cases(run, default, line, limit):
+    """[(case, the default's shares, the usual pool's shares)] for each held case where the
+    default design's least fair repetition is below `limit` on `line`."""
+    out = []
+    for c in _held_cases(run):
+        mine = _shares_of(run, run.find(c, default), line)
+        if mine is not None and mine[0] < limit:
+            out.append((c, mine, _shares_of(run, run.find(c, USUAL), line)))
+    return out
+
+
+def _reason_shares(run, t, default):
+    """The fairness lines' measurement: per unmet case, the default's (and the usual pool's) ops,
+    CPU-time and ops-per-CPU-second shares, the served threads' time split, and which of them is
+    below the limit."""
+    why, limit = t["why"], t["limits"]["minmax"]
+    low = _default_share_cases(run, default, "minmax", limit)
+    jain_limit = t["limits"]["jain"]
+    low_jain = _default_share_cases(run, default, "jain", jain_limit)
+    cases = low or low_jain
+    if not cases:
+        return ""
+    if not any(_measured(mine[1]) and _measured(mine[2]) for _, mine, _ in cases):
+        return fill(why["not_measured"])
+    text = ""
+    if low:
+        cells = []
+        for c, mine, usual in low:
+            cell = f"{c.workload} {_where(c)} (repetition {mine[3].repetition}): " + _shares_text(default, mine, True)
+            if usual is not None:
+                cell += "; " + _shares_text(USUAL, usual, False)
+            cells.append(cell)
+        text += fill(why["shares"], cells=" — ".join(cells))
+        groups = {"even_per_cpu": [], "uneven_equal_cpu": [], "uneven_both": []}
+        for c, (_, cpu, per, _s), _u in low:
+            if not (_measured(cpu) and _measured(per)):
+                continue
+            kind = "even_per_cpu" if per >= limit else "uneven_equal_cpu" if cpu >= limit else "uneven_both"
+            groups[kind].append(f"{c.workload} {_where(c)}")
+        for kind, where in groups.items():
+            if where:
+                text += fill(why[kind], cases=_cases_text(where, len(low)), limit=f"{limit:g}")
+        text += _cpu_cause(why, low, limit)
+    if low_jain:
+        cells = [f"{c.workload} {_where(c)} {_jain(mine[0])} / {_jain(mine[1])} / {_jain(mine[2])}"
+                 for c, mine, _ in low_jain]
+        text += fill(why["jain"], limit=f"{jain_limit:g}", cells=", ".join(cells))
+    return text.strip()
+
+
+def _cpu_cause(why, low, limit):
+    """Where the missing CPU time of the thread with the least CPU time went, against the thread
+    with the most, in the cases whose CPU-time share is below the limit: more time asleep (parked
+    in the pool) or more time runnable but waiting for a CPU (withheld by the scheduler),
+    whichever differs more."""
+    groups = {"cpu_asleep": [], "cpu_runq": []}
+    for c, (_, cpu, _p, sample), _u in low:
+        parts = _extremes(sample, sample.threads.get("cpu_ns")) if _measured(cpu) and cpu < limit else None
+        if not parts:
+            continue
+        (_, rq_lo, sl_lo), (_, rq_hi, sl_hi) = parts
+        cell = (f"{c.workload} {_where(c)}: asleep {100 * sl_lo:.0f}% vs {100 * sl_hi:.0f}%, "
+                f"waiting for a CPU {100 * rq_lo:.0f}% vs {100 * rq_hi:.0f}%")
+        groups["cpu_asleep" if sl_lo - sl_hi > rq_lo - rq_hi else "cpu_runq"].append(cell)
+    return "".join(fill(why[kind], cells="; ".join(cells)) for kind, cells in groups.items() if cells)
+
+
+def _jain(x):
+    return "-" if not _measured(x) else _trunc(x, 3)
+
+
+def _cases_text(where, total):
+    """'2 of 6 cases (get_hold slots=1, 8 threads; ...)' or 'all 6 cases'."""
+    if len(where) == total:
+        return f"each of the {total} cases" if total > 1 else "that case"
+    return f"{len(where)} of {total} cases ({'; '.join(where)})"
+
+
+def _reason_over(run, t, default):
+    """The rotation's cost in the most oversubscribed case, with the bench's own counters where the
+    run has them: voluntary context switches per 1000 pairs and time asleep, against BARGING's."""
+    why = t["why"]
+    text = fill(why["over"], bound=default_bypass_bound(run) or "bound")
+    over = run.cases("oversubscribed")
+    most = max((c.threads for c in over), default=None)
+    cells = []
+    for c in (c for c in over if c.threads == most):
+        for d in (default, BARGING):
+            k = run.find(c, d)
+            vcsw, asleep = (run.median(k, "vcsw_per_kop"), run.median(k, "asleep_frac")) if k else (math.nan,) * 2
+            if _measured(vcsw):
+                cell = f"{d} {vcsw:.2f} voluntary context switches per 1000 pairs"
+                cells.append(cell + (f", {100 * asleep:.0f}% of the threads' time asleep" if _measured(asleep) else ""))
+    if cells:
+        text += fill(why["over_measured"], threads=_threads(most), cells="; ".join(cells))
+    return text
+
+
+def _reason_default(run, rows):
+    """Why the default design misses a fairness, oversubscription or bypass line, each part given
+    only when its line is unmet, from the run's own measurements."""
     t, default = T.get("default"), ROLES.get("default")
     if not t or not default:
         return None
-    limit = t["limits"]["minmax"]
-    low = [c for c in _held_cases(run) for k in [run.find(c, default)] if k and run.worst(k, "minmax_share") < limit]
-    usual = [f"{c.workload} {_where(c)}: {run.worst(run.find(c, USUAL), 'minmax_share'):.2f}"
-             for c in low if run.find(c, USUAL)]
-    usual_text = ", ".join(usual) if usual else "not measured"
-    return fill(t["why"], bound=default_bypass_bound(run) or "bound", usual_minmax=usual_text)
+    unmet = [r.what for r in rows if r.target == "default" and r.verdict == NOT_MET]
+    lim = t["limits"]
+
+    def missed(key, **values):
+        return fill(t["what"][key], **values) in unmet
+
+    parts = []
+    if any(missed("over", threads=_threads(c.threads), limit=f"{lim['over_barging']:g}", ref=BARGING)
+           for c in run.cases("oversubscribed")):
+        parts.append(_reason_over(run, t, default))
+    if missed("jain", limit=f"{lim['jain']:g}") or missed("minmax", limit=f"{lim['minmax']:g}"):
+        parts.append(_reason_shares(run, t, default))
+    if any("overtook" in w for w in unmet):
+        parts.append(fill(t["why"]["bypass"]))
+    text = " ".join(p for p in parts if p)
+    return text or None
+
+
+def _range_text(vals):
+    return f"{min(vals) / 1e6:.1f}M", f"{max(vals) / 1e6:.1f}M"
+
+
+def default_storm_what():
+    """The default design's storm line against the FIFO mode, as the table words it."""
+    t = T.get("default") or {}
+    if "what" not in t:
+        return None
+    return fill(t["what"]["storm"], limit=f"{t['limits']['storm_fair']:g}", ref=FAIR)
+
+
+def _reason_default_storm(run, fastpath):
+    """The default design against the FIFO mode in the storm: both designs' repetitions (do their
+    ranges overlap?) in the worst case, and both fast paths' instructions per pair."""
+    t, default = T.get("default"), ROLES.get("default")
+    if not t or not default:
+        return None
+    why = t["why"]
+    w, at = _worst_ratio(run, "try_get_storm", default, FAIR, cases=_contended_cases(run, "try_get_storm"))
+    if at is None:
+        return None
+    mine, fair = run.values(run.find(at, default), "ops_per_s"), run.values(run.find(at, FAIR), "ops_per_s")
+    apart = max(mine) < min(fair) or max(fair) < min(mine)
+    overlap = fill(why["storm_apart"] if apart else why["storm_overlap"], ratio=_fmt_ratio(w))
+    designs = (fastpath or {}).get("designs", {})
+    instr, fair_instr = (designs.get(d, {}).get("instr_per_pair") for d in (default, FAIR))
+    if isinstance(instr, (int, float)) and isinstance(fair_instr, (int, float)):
+        fp = fill(why["storm_fastpath"], instr=f"{instr:.1f}", fair_instr=f"{fair_instr:.1f}",
+                  same=": the same count" if instr == fair_instr else f": {instr - fair_instr:+.1f} for {default}")
+    else:
+        fp = fill(why["storm_no_fastpath"])
+    low, high = _range_text(mine)
+    fair_low, fair_high = _range_text(fair)
+    return fill(why["storm"], threads=_threads(at.threads), median=f"{statistics.median(mine) / 1e6:.1f}M",
+                fair_median=f"{statistics.median(fair) / 1e6:.1f}M", low=low, high=high, fair_low=fair_low,
+                fair_high=fair_high, overlap=overlap, fastpath=fp)
 
 
 def reasons(run, rows, fastpath=None):
@@ -870,7 +1086,9 @@ def reasons(run, rows, fastpath=None):
               ("bounded", [], lambda: _reason_bounded(run)),
               ("scaling", [], lambda: _reason_scaling(run)),
               ("sqlite", [], lambda: _reason_sqlite(run, rows)),
-              ("default", T.get("default", {}).get("explains", []), lambda: _reason_default(run))]
+              ("default", T.get("default", {}).get("explains", []), lambda: _reason_default(run, rows)),
+              ("default", [default_storm_what()] if default_storm_what() else [],
+               lambda: _reason_default_storm(run, fastpath))]
     out = []
     for target, words, make in makers:
         words = [fill(w) for w in words]

@@ -13,7 +13,7 @@ SCRIPTS = os.path.dirname(HERE)
 sys.path.insert(0, SCRIPTS)
 sys.path.insert(0, HERE)
 import synth  # noqa: E402
-from lpbench import gate  # noqa: E402
+from lpbench import gate, results  # noqa: E402
 
 LP_GATE = os.path.join(SCRIPTS, "lp-gate")
 
@@ -216,6 +216,69 @@ class DesignPromises(unittest.TestCase):
         rc, out = self.gate_on("not a dict", 0.0)
         self.assertEqual(rc, 2, out)
         self.assertNotIn("Traceback", out)
+
+
+class FifoPolicy(unittest.TestCase):
+    """judge_fifo on (violations per M, violating grants) per repetition: a zero baseline
+    allows nothing; over a residue a rise must pass the relative threshold and the floor."""
+    m = gate.METRIC_BY_NAME["fifo"]
+
+    def judge(self, old, new, threshold=None):
+        return gate.judge_fifo(self.m, old, new, self.m.default if threshold is None else threshold)[0]
+
+    @staticmethod
+    def reps(*pairs):
+        """(grants, ops) per repetition -> (rate per M, grants)."""
+        return [(g * 1e6 / ops, float(g)) for g, ops in pairs]
+
+    def test_a_zero_baseline_allows_no_violation(self):
+        clean = self.reps((0, 2e5), (0, 3e5))
+        self.assertEqual(self.judge(clean, self.reps((0, 2e5), (1, 4e6))), gate.REGRESSION)
+        self.assertEqual(self.judge(clean, clean), gate.SAME)
+
+    def test_one_residue_grant_in_a_slower_repetition_is_noise(self):
+        base = self.reps((1, 2e5), (0, 2e5))             # 5 per M
+        self.assertEqual(self.judge(base, self.reps((1, 5e4), (0, 2e5))), gate.NOISE)   # 20 per M: x4
+        floor = int(self.m.floor)
+        self.assertEqual(self.judge(base, self.reps((1 + floor, 2e5))), gate.NOISE)
+        self.assertEqual(self.judge(base, self.reps((2 + floor, 2e5))), gate.REGRESSION)
+
+    def test_many_grants_that_do_not_double_the_rate_pass(self):
+        base = self.reps((50, 2e5))                      # 250 per M
+        self.assertNotEqual(self.judge(base, self.reps((60, 2e5))), gate.REGRESSION)    # +10 grants, x1.2
+        self.assertEqual(self.judge(base, self.reps((120, 2e5))), gate.REGRESSION)      # x2.4
+        self.assertNotEqual(self.judge(base, self.reps((120, 2e5)), threshold=2.0), gate.REGRESSION)
+
+    def test_without_ops_the_rate_alone_decides_and_says_so(self):
+        base = [(5.0, None)]
+        verdict, note = gate.judge_fifo(self.m, base, [(11.0, None)], self.m.default)
+        self.assertEqual(verdict, gate.REGRESSION)
+        self.assertIn("no ops counter", note)
+        self.assertNotEqual(self.judge(base, [(9.0, None)]), gate.REGRESSION)
+
+    def test_grants_are_counted_from_the_ops_counter(self):
+        doc = synth.make_run(seed=5, designs=["lockpool-fair"], workloads=["get_hold"], threads=[8], reps=3)
+        rows = [r for r in doc["benchmarks"] if r.get("run_type", "iteration") == "iteration"]
+        rows[0]["fifo_violations_per_m"] = 3 * 1e6 / rows[0]["ops"]
+        del rows[1]["ops"]
+        rows[1]["fifo_violations_per_m"] = 2.0
+        run = results.Run(doc)
+        (key,) = list(run.samples)
+        got = sorted(gate.fifo_repetitions(run, key), key=lambda x: (x[1] is None, x))
+        self.assertEqual([n for _, n in got], [0.0, 3.0, None])
+
+
+class UTestPower(unittest.TestCase):
+    """scripts/README.md: with 9 repetitions a side, a change past its threshold fails when at
+    most 21 of the 81 (baseline, current) repetition pairs have the current one ahead."""
+
+    def test_twenty_one_of_eighty_one_pairs(self):
+        m = gate.METRIC_BY_NAME["throughput"]
+        base = [100.0 * (i + 1) for i in range(9)]
+        for ahead, verdict in (([0, 0, 0, 0, 1, 2, 3, 6, 9], gate.REGRESSION), ([0, 0, 0, 0, 1, 2, 4, 6, 9], gate.NOISE)):
+            cur = [100.0 * k + 50 for k in ahead]       # above exactly k baseline repetitions
+            self.assertEqual(sum(c > b for c in cur for b in base), sum(ahead))
+            self.assertEqual(gate.compare_values(m, "x", base, cur, m.default, gate.ALPHA).verdict, verdict)
 
 
 if __name__ == "__main__":

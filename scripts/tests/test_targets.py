@@ -511,3 +511,131 @@ class Default(unittest.TestCase):
         self.assertIn("T×64", line(262).what)
         no_bound = targets.default_rows(run_of(self.rows(), params=PARAMS))
         self.assertEqual([r.verdict for r in no_bound if "overtook" in r.what], [targets.NO_DATA])
+
+
+class DefaultWhy(unittest.TestCase):
+    """The paragraph under an unmet default-design line: every figure from the run, each part only
+    when its line is unmet, and no claim the run cannot support."""
+    PARAMS = dict(PARAMS, lockpool={"mode": "RESTRICTED", "bypass_bound": 64})
+
+    def rows(self, minmax=0.5, cpu=0.5, per_cpu=0.95, jain=0.99, usual=(0.3, 0.6, 0.4), cpu_counters=True,
+             over_ratio=1.0, reps=1):
+        out = []
+        for w in ("get_hold", "oversubscribed"):
+            for rep in range(reps):
+                # Later repetitions fairer: the least fair is repetition 0.
+                mine = row(w, "lockpool", 4, 1e6, minmax=min(1.0, minmax + 0.1 * rep), jain=jain, rep=rep)
+                theirs = row(w, "pthread", 4, 1e6, minmax=usual[0], rep=rep)
+                barging = row(w, "lockpool-barging", 4, 1e6 * over_ratio, rep=rep)
+                if cpu_counters:
+                    mine.update(cpu_minmax_share=cpu, ops_per_cpu_minmax_share=per_cpu, cpu_jain=0.97,
+                                ops_per_cpu_jain=0.995, vcsw_per_kop=2.5, asleep_frac=0.7)
+                    theirs.update(cpu_minmax_share=usual[1], ops_per_cpu_minmax_share=usual[2])
+                    barging.update(vcsw_per_kop=0.5, asleep_frac=0.2)
+                out += [mine, theirs, barging]
+        # Per-thread ops as today's bench writes them: in the detail file, not on the rows.
+        return [{k: v for k, v in r.items() if not (k.startswith("t") and k.endswith("_ops"))} for r in out]
+
+    def why(self, detail=None, **kw):
+        rows = self.rows(**kw)
+        doc = {"context": {"num_cpus": 2, "lp_design_params": json.dumps(self.PARAMS)}, "benchmarks": rows}
+        run = results.Run(doc, detail)
+        texts = [text for t, text in targets.reasons(run, targets.all_rows(run)) if t == "default"]
+        return " ".join(texts)
+
+    def test_shares_side_by_side_and_an_even_share_per_cpu_second_said(self):
+        text = self.why()
+        self.assertIn("get_hold slots=2, 4 threads (repetition 0): lockpool ops 0.50, CPU time 0.50, "
+                      "per CPU-second 0.95; pthread ops 0.30, CPU time 0.60, per CPU-second 0.40", text)
+        self.assertIn("In each of the 2 cases, lockpool's ops per CPU-second min/max share is ≥ 0.8", text)
+        self.assertNotIn("pool's own unevenness", text)
+        self.assertNotIn("asleep for longer", text)  # no per-thread vectors: no claim about them
+
+    def test_the_least_fair_repetition_is_the_one_described(self):
+        text = self.why(reps=3)
+        self.assertIn("(repetition 0): lockpool ops 0.50", text)
+
+    def test_equal_cpu_uneven_ops_is_the_pools(self):
+        text = self.why(cpu=0.95, per_cpu=0.5)
+        self.assertIn("CPU time 0.95, per CPU-second 0.50", text)
+        self.assertIn("the threads' CPU time was shared within the limit (≥ 0.8) but their ops were not", text)
+        self.assertNotIn("per CPU-second it served its threads within the target", text)
+
+    def test_both_uneven(self):
+        self.assertIn("both the CPU time and the ops per CPU-second are below 0.8", self.why(cpu=0.5, per_cpu=0.5))
+
+    def test_a_run_without_cpu_counters_says_the_cause_is_not_measured(self):
+        text = self.why(cpu_counters=False)
+        self.assertIn("This run has no per-thread CPU time", text)
+        self.assertNotIn("per CPU-second it served", text)
+
+    def test_nothing_about_shares_when_the_fairness_lines_are_met(self):
+        text = self.why(minmax=0.9, jain=0.99)
+        self.assertNotIn("Whose unevenness", text)
+        self.assertNotIn("no per-thread CPU time", text)
+
+    def test_jain_alone_unmet_gives_the_three_indices(self):
+        text = self.why(minmax=0.9, jain=0.9)
+        self.assertIn("ops / CPU time / ops per CPU-second: get_hold slots=2, 4 threads 0.900 / 0.970 / 0.995", text)
+
+    def detail(self, cpu_lo, runq_lo, cpu_hi, runq_hi):
+        """Per-thread vectors for every row: thread 0 has the least CPU time and ops, thread 3 the most."""
+        wall = 1e9
+        vecs = {"thread_ops_per_rep": [[100, 150, 150, 200]],
+                "thread_wall_ns_per_rep": [[wall] * 4],
+                "thread_cpu_ns_per_rep": [[cpu_lo * wall, 0.2 * wall, 0.2 * wall, cpu_hi * wall]],
+                "thread_runq_ns_per_rep": [[runq_lo * wall, 0.1 * wall, 0.1 * wall, runq_hi * wall]],
+                "thread_vcsw_per_rep": [[1] * 4], "thread_ivcsw_per_rep": [[1] * 4]}
+        return {"benchmarks": {r["name"]: vecs for r in self.rows()}}
+
+    def test_cpu_time_lost_asleep_is_the_pools(self):
+        text = self.why(detail=self.detail(cpu_lo=0.1, runq_lo=0.1, cpu_hi=0.3, runq_hi=0.2))
+        self.assertIn("least-served thread 10% / 10% / 80%, most-served 30% / 20% / 50%", text)
+        self.assertIn("asleep 80% vs 50%, waiting for a CPU 10% vs 20%", text)
+        self.assertIn("went to being parked in the pool rather than withheld by the scheduler", text)
+
+    def test_cpu_time_lost_in_the_run_queue_is_the_schedulers(self):
+        text = self.why(detail=self.detail(cpu_lo=0.1, runq_lo=0.6, cpu_hi=0.3, runq_hi=0.1))
+        self.assertIn("asleep 30% vs 60%, waiting for a CPU 60% vs 10%", text)
+        self.assertIn("the scheduler withheld the CPU time it lacks", text)
+
+    def test_detail_vectors_reach_each_repetition(self):
+        run = results.Run({"benchmarks": self.rows()}, self.detail(0.1, 0.1, 0.3, 0.2))
+        s = run.least_sample(run.keys(design="lockpool")[0], "minmax_share")
+        self.assertEqual(s.thread_ops, [100.0, 150.0, 150.0, 200.0])
+        self.assertEqual(s.threads["wall_ns"], [1e9] * 4)
+        self.assertEqual(sorted(s.threads), sorted(results.THREAD_DETAIL))
+
+    def test_oversubscribed_line_gives_the_switches_and_time_asleep(self):
+        text = self.why(minmax=0.9, over_ratio=2.0)
+        self.assertIn("Measured in oversubscribed at 4 threads (medians over repetitions): lockpool 2.50 voluntary "
+                      "context switches per 1000 pairs, 70% of the threads' time asleep; lockpool-barging 0.50", text)
+        self.assertNotIn("Whose unevenness", text)
+
+
+class DefaultStormWhy(unittest.TestCase):
+    """The storm line against the FIFO mode: both designs' repetitions and fast paths, from the run."""
+
+    def why(self, mine, fair, fastpath=None):
+        rows = [row("try_get_storm", "lockpool", 8, v, slots=16, rep=i) for i, v in enumerate(mine)]
+        rows += [row("try_get_storm", "lockpool-fair", 8, v, slots=16, rep=i) for i, v in enumerate(fair)]
+        rows += [row("try_get_storm", "pthread", 8, 1e6, slots=16)]
+        run = run_of(rows, cpus=2)
+        return " ".join(t for k, t in targets.reasons(run, targets.all_rows(run, fastpath), fastpath)
+                        if k == "default")
+
+    def test_overlapping_repetitions_and_equal_fast_paths(self):
+        fp = {"designs": {"lockpool": {"instr_per_pair": 85.0}, "lockpool-fair": {"instr_per_pair": 85.0}}}
+        text = self.why([90e6, 100e6, 120e6], [95e6, 110e6, 130e6], fp)
+        self.assertIn("lockpool 100.0M and lockpool-fair 110.0M pairs/s (medians), repetitions lockpool "
+                      "90.0M–120.0M, lockpool-fair 95.0M–130.0M: the two ranges overlap, so the difference of the "
+                      "medians (0.91×) is within the run-to-run spread", text)
+        self.assertIn("lockpool 85.0 and lockpool-fair 85.0 instructions per try_get+put pair: the same count", text)
+
+    def test_separate_repetitions_and_no_fast_path_file(self):
+        text = self.why([90e6, 91e6, 92e6], [95e6, 96e6, 97e6])
+        self.assertIn("the two ranges do not overlap", text)
+        self.assertIn("This run has no fast-path instruction counts", text)
+
+    def test_no_paragraph_when_met(self):
+        self.assertEqual(self.why([100e6, 101e6], [90e6, 91e6]), "")
