@@ -554,7 +554,8 @@ inline rotation_landed() {
 
 /* C: lp__nudge_head: walk from head (seq_cst head, tail, then each cell) to the oldest live
  * ticket: a published parked wait is woken where it waits (kept queued): i = 0; an async one
- * (WAITING without nudge, UPDATING): i = 1 (the caller wakes the oldest to retry); CLAIMING:
+ * (WAITING without nudge, UPDATING): i = 1 (the caller wakes the oldest to retry), or i = 4
+ * if that wait is the caller's own (only its post-publish look can see that); CLAIMING:
  * i = 2 (its enqueuer looks after publishing); none live: i = 3 (a wait queued after the tail
  * read looks after publishing). One step per load. */
 inline nudge_head() {
@@ -566,7 +567,8 @@ inline nudge_head() {
             if
             :: RD(w) != RND(h) -> h = NEXT(h)
             :: RD(w) == RND(h) && ST(w) == WAITING && cnudge[CELL(h)] -> i = 0
-            :: RD(w) == RND(h) && (ST(w) == WAITING && !cnudge[CELL(h)] || ST(w) == UPDATING) -> i = 1; h = pc2
+            :: RD(w) == RND(h) && (ST(w) == WAITING && !cnudge[CELL(h)] || ST(w) == UPDATING) ->
+                i = (crec[CELL(h)] == ID(me) -> 4 : 1); h = pc2   /* 4: our own wait (LP__OWN_HEAD) */
             :: RD(w) == RND(h) && ST(w) == CLAIMING -> i = 2; h = pc2
             :: RD(w) == RND(h) && (ST(w) == EMPTY || ST(w) == CANCELLED || ST(w) == GRANTED || ST(w) == READY) -> h = NEXT(h)
             fi;
@@ -605,7 +607,8 @@ inline token_drop() {
        if :: ok -> any_slot_free() :: else fi;
 #ifdef MODE_RESTRICTED
        if   /* RESTRICTED: a parked head is nudged, not given a token; a claimer looks itself */
-       :: ok -> nudge_head(); if :: i != 1 -> i = 0; break :: else -> i = 0 fi
+       :: ok -> nudge_head(); assert(i != 4);   /* a drop never runs while its own wait is published */
+           if :: i != 1 -> i = 0; break :: else -> i = 0 fi
        :: else
        fi;
 #endif
@@ -621,7 +624,10 @@ inline token_drop() {
 }
 
 #ifdef MODE_RESTRICTED
-/* C: lp__restricted_wake: nudge a parked head, else wake the oldest to retry (lp__wake_retry). */
+/* C: lp__restricted_wake: nudge a parked head, else wake the oldest to retry (lp__wake_retry).
+ * The oldest being the caller's own async wait (its post-publish look): no retry to itself (its
+ * serve would move head past it and re-queue it at the back, turning a releaser's concurrent
+ * hand-off into a serve of an empty queue); ok = 1: the caller takes the slot itself. */
 inline restricted_wake() {
     nudge_head();
     if
@@ -630,10 +636,11 @@ inline restricted_wake() {
         :: ok -> give = RETRY; serve();
             if :: res == NOBODY -> token_drop() :: else fi
         :: else
-        fi
-    :: else
-    fi;
-    ok = 0; i = 0
+        fi;
+        ok = 0
+    :: i == 4 -> i = 0; ok = 1
+    :: else -> i = 0; ok = 0
+    fi
 }
 
 /* C: lp__look_after_move: after a hand-off or a withdrawal moved the head: queue non-empty
@@ -641,7 +648,7 @@ inline restricted_wake() {
 inline look_after_move() {
     d_step { ok = (head != tail) };
     if :: ok -> any_slot_free() :: else fi;
-    if :: ok -> restricted_wake() :: else fi;
+    if :: ok -> restricted_wake(); assert(!ok) :: else fi;   /* no own wait is live here */
     ok = 0
 }
 #endif
@@ -664,7 +671,7 @@ inline after_unlock() {
     fi;
     if
     :: ok -> give = rs; serve(); if :: mv -> look_after_move() :: else fi; mv = 0; rotation_landed()
-    :: else -> restricted_wake()
+    :: else -> restricted_wake(); assert(!ok)   /* a releaser has no wait of its own */
     fi
 #elif defined(MODE_FAIR)
     d_step { /* CAS FREE->HELD (acquire) */
@@ -1032,7 +1039,8 @@ enq_tail:
 #ifdef MODE_RESTRICTED
         d_step { if :: me == 0 && !async && !pub0 -> pub0 = 1; byp = 0 :: else fi };  /* A7 starts */
         /* lp__acquire: a release that found our cell CLAIMING woke nobody: look */
-        any_slot_free(); if :: ok -> restricted_wake() :: else fi
+        any_slot_free(); if :: ok -> restricted_wake() :: else fi;
+        if :: ok -> ok = 0; goto take_own :: else fi
 #endif
     fi;
     /* LP_PENDING */
@@ -1109,6 +1117,35 @@ sync_sleep:
     :: d_step { !patient[me] -> asleep[me] = 0 }; goto cancel               /* deadline */
     fi;
 
+#ifdef MODE_RESTRICTED
+/* ---- C: lp__take_own: the post-publish look found our own async wait the oldest live one
+ * and a slot free: take it and withdraw (as lp__take_instead); lost the withdrawal to a serve
+ * (a releaser's hand-off, or a retry): keep a deposited slot and release ours, drop a token */
+take_own:
+    scan();
+    if
+    :: ok ->
+        atomic { /* CAS WAITING->CANCELLED (seq_cst) */
+            if
+            :: cellw[CELL(t)] == CW(RND(t), WAITING) ->
+                cellw[CELL(t)] = CW(RND(t), CANCELLED); ok = 1; livemask = livemask & ~(1 << CELL(t))
+            :: else -> ok = 0
+            fi
+        };
+        if
+        :: ok -> d_step { t = 0; rec_live[me] = 0; ok = 0 }; sweep(); look_after_move(); goto got_slot
+        :: else
+        fi;
+        collect();   /* served between the look and the withdrawal */
+        d_step { t = 0; rec_live[me] = 0 };
+        if
+        :: got == RETRY -> got = 0; token_drop()              /* lp__pass_on: drop the token */
+        :: else -> d_step { rs = s; s = got; got = 0 }; release()   /* keep the hand-off */
+        fi;
+        goto got_slot
+    :: else   /* the slot went first (a releaser re-took it to hand it to us, or a barger) */
+    fi;
+#endif
 /* ---- an async task waiting for its waker ---------------------------------------------- */
 async_wait:
     asleep[me] = 1;
