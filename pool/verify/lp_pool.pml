@@ -41,7 +41,11 @@
  * MODE_RESTRICTED (the C's default mode): BARGING's paths plus the rotation clock (a release
  * that finds a published waiter ticks it; every BOUND-th tick, and every tick while a wait
  * starves, is a hand-off; each begun wait's age turns - born, saturated at BOUND, decides
- * whether an async wait that loses a retry starves), the nudge
+ * whether an async wait that loses a retry starves; the pending rotation of a0722c7:
+ * lp__restricted_turn's tick, then its relaxed load of `rotating` (a tag pending: hand off with
+ * it), else at a rotation tick the store of a new tag, else the load of `starving`, each a
+ * step; lp__rotation_landed's CAS tag -> 0 after each RESTRICTED hand-off's lp__serve, and a
+ * lost re-take in lp__after_unlock that leaves the tag pending), the nudge
  * walk (lp__nudge_head: a parked WAITING head is woken where it waits and kept queued, an
  * async one woken to retry, a CLAIMING one left to its own post-publish look), the nudged
  * waiter's take-instead (scan, withdraw, or keep a hand-off that raced it), the head mover's
@@ -84,7 +88,10 @@
  * more than MAXLAG queue moves: lag[p] counts head/tail moves seen in p's window, and a move
  * is disabled while another process is already past MAXLAG. That is the known, documented
  * limit (DESIGN.md) scaled down. A process's own window-ending step never needs the move (a stale CAS
- * fails). After its own tail CAS or a passed orphan check the ticket is live in
+ * fails). With more than one cell, a served ticket's cell keeps its round until its owner
+ * collects, so that span is a window too (lagc[]: without it, three processes wrapped the
+ * 8-ticket ring meanwhile and a server found READY of its own round, an A5 artefact).
+ * After its own tail CAS or a passed orphan check the ticket is live in
  * [head, tail): head cannot pass it without serving it, so no window is needed through the
  * rescan and publish.
  *
@@ -128,6 +135,10 @@
  *                            round is never resumed)
  *   BUG_DROP_NO_LOOK         lp__token_drop only decrements woken: a release that found the
  *                            limit reached left its free slot to nobody (lost wake-up, with QUIT)
+ *   BUG_NO_INFLIGHT          RESTRICTED's tick ignores a pending rotation (the rule before
+ *                            a0722c7, without its `owed`); not caught at the sizes we can run
+ *   BUG_CLEAR_ANY            a RESTRICTED hand-off clears whatever rotation is pending, not
+ *                            only its own tag; not caught at the sizes we can run
  *   BUG_NO_ROTATION          RESTRICTED never hands off for age (the clock is ignored): a
  *                            running process can take every slot while process 0 waits (A7)
  *   BUG_CLAIMING_HIDES       RESTRICTED's turn looks past a CLAIMING wait, as the C did before
@@ -161,6 +172,9 @@
 
 #ifndef BOUND
 #define BOUND 2 /* RESTRICTED: p->bypass_turns (C default 64) */
+#endif
+#ifndef BYPASS_MAX
+#define BYPASS_MAX (NPROC * BOUND + NSLOTS + NPROC - 1) /* A7 (pool/DESIGN.md, "The bound") */
 #endif
 
 #if !defined(MODE_FAIR) && !defined(MODE_BARGING) && !defined(MODE_RESTRICTED)
@@ -225,6 +239,11 @@ byte starving;       /* lp__pool.starving (RESTRICTED: async waits that lost a r
  * turns - born, saturated at BOUND (only "age >= BOUND" is ever asked). */
 byte age[NPROC];
 byte tclk;           /* RESTRICTED: turns % BOUND (every BOUND-th tick is a rotation hand-off) */
+/* lp__pool.rotating: 0, or the tag of a rotation decided and not yet landed (the C's tag is the
+ * tick number | 1, unique for 2^32 / bypass_turns rotations; the model picks the smallest tag
+ * that no process holds, which is exactly "unique" without a wrap) */
+byte rot;
+byte vtag[NPROC];    /* the tag a deciding release read or stored, cleared by its hand-off */
 bit  inwait[NPROC];  /* a wait has begun (born is set) and not ended */
 bit  starv[NPROC];   /* this wait is counted in starving */
 /* ---- caller memory -------------------------------------------------------------- */
@@ -250,9 +269,27 @@ byte sweep_end[NPROC];
 #define PASS_ENDS(old) PASS_END(0, old); PASS_END(1, old); PASS_END(2, old); PASS_END(3, old)
 
 #define LAG_Q_OK(q) ((q) >= NPROC || (q) == me || lag[q] <= MAXLAG)
-#define LAG_OK (LAG_Q_OK(0) && LAG_Q_OK(1) && LAG_Q_OK(2) && LAG_Q_OK(3))
 #define LAG_Q_BUMP(q) if :: (q) < NPROC && (q) != me && lag[q] > 0 && lag[q] <= MAXLAG -> lag[q]++ :: else fi
-#define LAG_BUMP LAG_Q_BUMP(0); LAG_Q_BUMP(1); LAG_Q_BUMP(2); LAG_Q_BUMP(3)
+#if NCELLS > 1
+/* A served ticket's cell keeps round r (GRANTED/READY) until its owner collects: a window too.
+ * Without it a third process could wrap the ring (LIMIT moves) meanwhile and a claimer at
+ * t + LIMIT would read "round r, in use" as a claim to help past, a server then find READY(r)
+ * (A5): the C's 2^29-ticket wrap scaled down (with one cell the guard stops the queue instead). */
+byte lagc[NPROC];      /* 1 + queue moves since our ticket was served; 0 = none uncollected */
+#define LAGC_Q_OK(q) ((q) >= NPROC || (q) == me || lagc[q] <= MAXLAG)
+#define LAGC_Q_BUMP(q) if :: (q) < NPROC && (q) != me && lagc[q] > 0 && lagc[q] <= MAXLAG -> lagc[q]++ :: else fi
+#define LAGC_SET(q) lagc[q] = 1
+#define LAGC_CLR lagc[me] = 0
+#else
+#define LAGC_Q_OK(q) true
+#define LAGC_Q_BUMP(q) skip
+#define LAGC_SET(q) skip
+#define LAGC_CLR skip
+#endif
+#define LAG_OK (LAG_Q_OK(0) && LAG_Q_OK(1) && LAG_Q_OK(2) && LAG_Q_OK(3) && \
+                LAGC_Q_OK(0) && LAGC_Q_OK(1) && LAGC_Q_OK(2) && LAGC_Q_OK(3))
+#define LAG_BUMP LAG_Q_BUMP(0); LAG_Q_BUMP(1); LAG_Q_BUMP(2); LAG_Q_BUMP(3); \
+                 LAGC_Q_BUMP(0); LAGC_Q_BUMP(1); LAGC_Q_BUMP(2); LAGC_Q_BUMP(3)
 
 #define SLOTS_FREE (sstate[0] == S_FREE && sstate[NSLOTS - 1] == S_FREE)
 #define CELLS_IDLE (ST(cellw[0]) == EMPTY && ST(cellw[NCELLS - 1]) == EMPTY)
@@ -339,7 +376,7 @@ inline deliver() {
             cellw[CELL(h)] = CW(NEXTR(RND(h)), EMPTY); res = SKIPPED    /* kill / recycle */
         :: RD(w) == RND(h) && (ST(w) == CLAIMING || ST(w) == WAITING || ST(w) == UPDATING) ->
             cellw[CELL(h)] = CW(RND(h), GRANTED); cslot[CELL(h)] = give; res = DELIVERED;
-            livemask = livemask & ~(1 << CELL(h));
+            livemask = livemask & ~(1 << CELL(h)); LAGC_SET(crec[CELL(h)] - 1);
             if :: crec[CELL(h)] == 1 && give != RETRY -> pub0 = 0 :: else fi   /* A7: served */
             if :: give == RETRY -> tok-- :: else fi   /* ghost: the token is in the cell now */
         :: else -> res = SKIPPED; assert(false)  /* A5: "GRANTED/READY of round r: never us twice" */
@@ -471,20 +508,48 @@ inline restricted_turn() {
         h = 0; w = 0
     };
     if
-    :: ok -> d_step { /* turns++ (every begun wait ages by one), then the rule: a rotation
-                       * every BOUND ticks, or a wait starving */
+    :: ok -> d_step { /* t = turns++ (every begun wait ages by one); i: t % BOUND == 0 */
             tclk = (tclk + 1) % BOUND;
             if :: inwait[0] && age[0] < BOUND -> age[0]++ :: else fi;
             if :: NPROC > 1 && inwait[1] && age[1] < BOUND -> age[1]++ :: else fi;
             if :: NPROC > 2 && inwait[2] && age[2] < BOUND -> age[2]++ :: else fi;
-#ifdef BUG_NO_ROTATION
-            ok = (starving > 0);   /* seeded: the clock is ignored, nobody is ever due */
+            i = (tclk == 0) };
+#if defined(BUG_NO_ROTATION)
+        d_step { ok = (starving > 0); i = 0 }   /* seeded: the clock is ignored, nobody is ever due */
 #else
-            ok = (starving > 0 || tclk == 0);
+        /* pending = rotating (relaxed load): a rotation in flight, hand off with its tag */
+        d_step {
+#ifndef BUG_NO_INFLIGHT
+            vtag[me] = rot; ok = (rot != 0)
+#else
+            ok = 0   /* seeded: the old rule, a pending rotation is ignored */
 #endif
-            i = 0 }
+        };
+        if
+        :: ok -> skip
+        :: !ok && i -> d_step { /* a rotation tick: rotating = t | 1 (relaxed store) */
+                pc2 = 1;
+                do
+                :: pc2 == rot || pc2 == vtag[0] || NPROC > 1 && pc2 == vtag[1] || NPROC > 2 && pc2 == vtag[2] -> pc2++
+                :: else -> break
+                od;
+                rot = pc2; vtag[me] = pc2; pc2 = 0; ok = 1 }
+        :: !ok && !i -> d_step { ok = (starving > 0) }   /* relaxed: a wait starving (no tag) */
+        fi;
+        i = 0
+#endif
     :: else -> i = 0
     fi
+}
+
+/* C: after a RESTRICTED hand-off (lp__serve returned): CAS rotating v -> 0, completing the
+ * rotation whose tag this release read or stored (a newer rotation's tag is left alone). */
+inline rotation_landed() {
+#ifdef BUG_CLEAR_ANY
+    d_step { rot = 0; vtag[me] = 0 }   /* seeded: any hand-off ends whatever rotation is in flight */
+#else
+    d_step { if :: vtag[me] != 0 && rot == vtag[me] -> rot = 0 :: else fi; vtag[me] = 0 }   /* relaxed CAS */
+#endif
 }
 
 /* C: lp__nudge_head: walk from head (seq_cst head, tail, then each cell) to the oldest live
@@ -594,17 +659,18 @@ inline after_unlock() {
     if
     :: !upd2 -> restricted_turn();                  /* the hint missed the waiter: tick here */
         if
-        :: ok -> d_step { /* due: CAS FREE->HELD (acquire), hand off */
+        :: ok -> d_step { /* due: CAS FREE->HELD (acquire), hand off; if a running thread
+                           * took the slot first, `rotating` stays set: the next tick hands off */
                 if
                 :: sstate[rs] == S_FREE -> sstate[rs] = S_HELD; ok = 1
-                :: else -> ok = 0
+                :: else -> ok = 0; vtag[me] = 0
                 fi }
         :: else
         fi
     :: else -> ok = 0
     fi;
     if
-    :: ok -> give = rs; serve(); if :: mv -> look_after_move() :: else fi; mv = 0
+    :: ok -> give = rs; serve(); if :: mv -> look_after_move() :: else fi; mv = 0; rotation_landed()
     :: else -> restricted_wake()
     fi
 #elif defined(MODE_FAIR)
@@ -643,7 +709,7 @@ inline release() {
     if
     :: ok -> give = rs; serve()                     /* hand-off: the slot stays HELD */
 #ifdef MODE_RESTRICTED
-        ; if :: mv -> look_after_move() :: else fi; mv = 0
+        ; if :: mv -> look_after_move() :: else fi; mv = 0; rotation_landed()
 #endif
     :: else ->
         d_step { sstate[rs] = S_FREE };             /* xchg FREE (seq_cst) */
@@ -680,7 +746,7 @@ inline scan() {
  * later ticket of this cell while we held it). Uses h, w, ok (sweep). */
 inline collect() {
     d_step { cellw[CELL(t)] == CW(RND(t), READY) ->   /* await_ready (acquire reload) */
-             got = cslot[CELL(t)]; cellw[CELL(t)] = CW(NEXTR(RND(t)), EMPTY);  /* store release */
+             got = cslot[CELL(t)]; cellw[CELL(t)] = CW(NEXTR(RND(t)), EMPTY); LAGC_CLR;  /* store release */
              if :: got == RETRY -> tok++ :: else fi }   /* a "retry": we hold its token */
 #ifndef BUG_NO_RECYCLE_SWEEP
     ; sweep()                                          /* if queue non-empty (seq_cst), see (b) */
@@ -1154,7 +1220,7 @@ obtained:
          * NPROC * BOUND grants (one rotation per BOUND ticks; at most NPROC - 1 waits ahead)
          * + NSLOTS (slots freed by releases whose look raced its enqueue) + NPROC - 1 (waits
          * that claimed before it, published after) */
-        if :: me != 0 && pub0 -> byp++; assert(byp <= NPROC * BOUND + NSLOTS + NPROC - 1) :: else fi
+        if :: me != 0 && pub0 -> byp++; assert(byp <= BYPASS_MAX) :: else fi
 #endif
     };
     d_step { owner[s] = 0; rs = s; s = NOSLOT };
