@@ -464,19 +464,25 @@ static void lp__wake_retry(lp__pool *p) {
  * wait, whose waker may only be called by the server that owns its cell: the caller wakes the
  * oldest to retry (BARGING's token path). LP__CLAIMER_LOOKS: the oldest is still being
  * enqueued (CLAIMING): it looks at the slots itself after publishing (lp__acquire).
- * LP__NOBODY_LIVE: no live ticket before the tail we read; a wait queued after that read looks
- * at the slots after publishing (the same pairing as CLAIMING). A retry here would reach such a
- * wait and take its place in the queue from it: a parked wait would re-queue at the back.
+ * No live ticket before the tail we read: a wait queued after that read looks at the slots after
+ * publishing (the same pairing as CLAIMING), so LP__NOBODY_LIVE: a retry would reach such a wait
+ * and take its place in the queue from it (a parked wait would re-queue at the back). Dead
+ * tickets passed on the way are swept; one the sweep cannot pass yet makes it LP__NEEDS_RETRY
+ * (the retry serve passes it; a wait it reaches behind is the rare case lp__wait_requeues covers).
  * seq_cst loads: the releaser's half of the pairings in pool/DESIGN.md (a releaser that reads
  * CLAIMING, or a head that is moved away afterwards, was ordered after its unlock). */
 static int lp__nudge_head(lp__pool *p) {
     uint32_t h = lp_load_seq_cst(&p->head), end = lp_load_seq_cst(&p->tail);
+    int dead = 0;
     for (; h != end; h = lp__next_ticket(p, h)) {
         lp__cell *c = lp__cell_of(p, h);
         /* seq_cst (acquire is what reading the nudge field needs: a WAITING word of round r
          * makes it visible and shows the cell still belongs to ticket h) */
         uint32_t w = lp_load_seq_cst(&c->word);
-        if (lp__round(w) != lp__round_of(p, h)) continue; /* skipped or retired */
+        if (lp__round(w) != lp__round_of(p, h)) { /* skipped or retired */
+            dead = 1;
+            continue;
+        }
         switch (lp__state(w)) {
         case LP__CELL_WAITING: {
             lp__wake_fn nudge = lp_load_relaxed(&c->nudge); /* relaxed: ordered by the load above */
@@ -488,10 +494,17 @@ static int lp__nudge_head(lp__pool *p) {
         }
         case LP__CELL_UPDATING: return LP__NEEDS_RETRY; /* an async wait replacing its waker */
         case LP__CELL_CLAIMING: return LP__CLAIMER_LOOKS;
-        default: continue; /* EMPTY/CANCELLED: dead; GRANTED/READY: being served, passed */
+        case LP__CELL_EMPTY:
+        case LP__CELL_CANCELLED: dead = 1; continue;
+        default: continue; /* GRANTED/READY: being served; its server sweeps behind it */
         }
     }
-    return LP__NOBODY_LIVE;
+    if (!dead) return LP__NOBODY_LIVE;
+    /* Dead tickets only: pass them. A sweep stops at one whose cell an older round still holds,
+     * which only a server's head move passes: then the caller's retry serve does. */
+    lp__sweep(p);
+    uint32_t left = lp__dist(p, lp_load_seq_cst(&p->head), end); /* seq_cst: as the walk's loads */
+    return left == 0u || left > p->limit / 2u ? LP__NOBODY_LIVE : LP__NEEDS_RETRY;
 }
 
 /* RESTRICTED: a slot may be free for the waiters (after an unlock that saw them, a head move,

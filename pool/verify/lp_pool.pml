@@ -494,7 +494,7 @@ inline restricted_turn() {
         :: h != tail ->
             w = cellw[CELL(h)];
             if
-            :: RD(w) != RND(h) -> h = NEXT(h)
+            :: RD(w) != RND(h) -> h = NEXT(h); if :: i == 3 -> i = 4 :: else fi   /* a dead ticket passed */
 #ifndef BUG_CLAIMING_HIDES
             :: RD(w) == RND(h) && (ST(w) == CLAIMING || ST(w) == WAITING || ST(w) == UPDATING) -> ok = 1; break
             :: RD(w) == RND(h) && (ST(w) == EMPTY || ST(w) == CANCELLED) -> h = NEXT(h)
@@ -557,7 +557,9 @@ inline rotation_landed() {
  * (WAITING without nudge, UPDATING): i = 1 (the caller wakes the oldest to retry), or i = 4
  * if that wait is the caller's own (only its post-publish look can see that); CLAIMING:
  * i = 2 (its enqueuer looks after publishing); none live: i = 3 (a wait queued after the tail
- * read looks after publishing). One step per load. */
+ * read looks after publishing); dead tickets passed and none live: swept, then i = 3 if head
+ * reached the tail read, else i = 1 (the retry serve passes what the sweep could not). One step
+ * per load. */
 inline nudge_head() {
     d_step { h = head; pc2 = tail; i = 3 };   /* 3: no live ticket (LP__NOBODY_LIVE): nothing to do */
     do
@@ -565,12 +567,13 @@ inline nudge_head() {
     :: h != pc2 -> d_step {
             w = cellw[CELL(h)];
             if
-            :: RD(w) != RND(h) -> h = NEXT(h)
+            :: RD(w) != RND(h) -> h = NEXT(h); if :: i == 3 -> i = 4 :: else fi   /* a dead ticket passed */
             :: RD(w) == RND(h) && ST(w) == WAITING && cnudge[CELL(h)] -> i = 0
             :: RD(w) == RND(h) && (ST(w) == WAITING && !cnudge[CELL(h)] || ST(w) == UPDATING) ->
                 i = (crec[CELL(h)] == ID(me) -> 4 : 1); h = pc2   /* 4: our own wait (LP__OWN_HEAD) */
             :: RD(w) == RND(h) && ST(w) == CLAIMING -> i = 2; h = pc2
-            :: RD(w) == RND(h) && (ST(w) == EMPTY || ST(w) == CANCELLED || ST(w) == GRANTED || ST(w) == READY) -> h = NEXT(h)
+            :: RD(w) == RND(h) && (ST(w) == EMPTY || ST(w) == CANCELLED) -> h = NEXT(h); if :: i == 3 -> i = 4 :: else fi
+            :: RD(w) == RND(h) && (ST(w) == GRANTED || ST(w) == READY) -> h = NEXT(h)
             fi;
             w = 0
         };
@@ -579,6 +582,10 @@ inline nudge_head() {
         :: else
         fi
     od;
+    if   /* dead tickets only: sweep them; one it cannot pass yet (head short of the tail read) needs a retry serve */
+    :: i == 4 -> sweep(); d_step { if :: head == pc2 -> i = 3 :: else -> i = 1 fi; ok = 1 }   /* ok: the caller's (token_drop: 1) */
+    :: else
+    fi;
     atomic { h = 0; pc2 = 0 }   /* atomic: spin rejects the break into a d_step */
 }
 #endif
