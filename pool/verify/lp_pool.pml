@@ -554,7 +554,7 @@ inline rotation_landed() {
 
 /* C: lp__nudge_head: walk from head (seq_cst head, tail, then each cell) to the oldest live
  * ticket: a published parked wait is woken where it waits (kept queued): i = 0; an async one
- * (WAITING without nudge, UPDATING): i = 1 (the caller wakes the oldest to retry), or i = 4
+ * (WAITING without nudge, UPDATING): i = 1 (the caller wakes the oldest to retry), or i = 5
  * if that wait is the caller's own (only its post-publish look can see that); CLAIMING:
  * i = 2 (its enqueuer looks after publishing); none live: i = 3 (a wait queued after the tail
  * read looks after publishing); dead tickets passed and none live: swept, then i = 3 if head
@@ -570,7 +570,7 @@ inline nudge_head() {
             :: RD(w) != RND(h) -> h = NEXT(h); if :: i == 3 -> i = 4 :: else fi   /* a dead ticket passed */
             :: RD(w) == RND(h) && ST(w) == WAITING && cnudge[CELL(h)] -> i = 0
             :: RD(w) == RND(h) && (ST(w) == WAITING && !cnudge[CELL(h)] || ST(w) == UPDATING) ->
-                i = (crec[CELL(h)] == ID(me) -> 4 : 1); h = pc2   /* 4: our own wait (LP__OWN_HEAD) */
+                i = (crec[CELL(h)] == ID(me) -> 5 : 1); h = pc2   /* 5: our own wait (LP__OWN_HEAD) */
             :: RD(w) == RND(h) && ST(w) == CLAIMING -> i = 2; h = pc2
             :: RD(w) == RND(h) && (ST(w) == EMPTY || ST(w) == CANCELLED) -> h = NEXT(h); if :: i == 3 -> i = 4 :: else fi
             :: RD(w) == RND(h) && (ST(w) == GRANTED || ST(w) == READY) -> h = NEXT(h)
@@ -614,7 +614,7 @@ inline token_drop() {
        if :: ok -> any_slot_free() :: else fi;
 #ifdef MODE_RESTRICTED
        if   /* RESTRICTED: a parked head is nudged, not given a token; a claimer looks itself */
-       :: ok -> nudge_head(); assert(i != 4);   /* a drop never runs while its own wait is published */
+       :: ok -> nudge_head(); assert(i != 5);   /* a drop never runs while its own wait is published */
            if :: i != 1 -> i = 0; break :: else -> i = 0 fi
        :: else
        fi;
@@ -645,7 +645,7 @@ inline restricted_wake() {
         :: else
         fi;
         ok = 0
-    :: i == 4 -> i = 0; ok = 1
+    :: i == 5 -> i = 0; ok = 1
     :: else -> i = 0; ok = 0
     fi
 }
