@@ -554,8 +554,9 @@ inline rotation_landed() {
 
 /* C: lp__nudge_head: walk from head (seq_cst head, tail, then each cell) to the oldest live
  * ticket: a published parked wait is woken where it waits (kept queued): i = 0; an async one
- * (WAITING without nudge, UPDATING): i = 1 (the caller wakes the oldest to retry), or i = 5
- * if that wait is the caller's own (only its post-publish look can see that); CLAIMING:
+ * (WAITING without nudge, UPDATING): i = 1 (the caller wakes the oldest to retry), or with
+ * -DTAKE_OWN i = 5 if that wait is the caller's own (only its post-publish look can see that;
+ * a fix not yet in the C: pool/verify/README.md, "served trail analysis"); CLAIMING:
  * i = 2 (its enqueuer looks after publishing); none live: i = 3 (a wait queued after the tail
  * read looks after publishing); dead tickets passed and none live: swept, then i = 3 if head
  * reached the tail read, else i = 1 (the retry serve passes what the sweep could not). One step
@@ -570,7 +571,11 @@ inline nudge_head() {
             :: RD(w) != RND(h) -> h = NEXT(h); if :: i == 3 -> i = 4 :: else fi   /* a dead ticket passed */
             :: RD(w) == RND(h) && ST(w) == WAITING && cnudge[CELL(h)] -> i = 0
             :: RD(w) == RND(h) && (ST(w) == WAITING && !cnudge[CELL(h)] || ST(w) == UPDATING) ->
+#ifdef TAKE_OWN
                 i = (crec[CELL(h)] == ID(me) -> 5 : 1); h = pc2   /* 5: our own wait (LP__OWN_HEAD) */
+#else
+                i = 1; h = pc2
+#endif
             :: RD(w) == RND(h) && ST(w) == CLAIMING -> i = 2; h = pc2
             :: RD(w) == RND(h) && (ST(w) == EMPTY || ST(w) == CANCELLED) -> h = NEXT(h); if :: i == 3 -> i = 4 :: else fi
             :: RD(w) == RND(h) && (ST(w) == GRANTED || ST(w) == READY) -> h = NEXT(h)
@@ -1047,7 +1052,9 @@ enq_tail:
         d_step { if :: me == 0 && !async && !pub0 -> pub0 = 1; byp = 0 :: else fi };  /* A7 starts */
         /* lp__acquire: a release that found our cell CLAIMING woke nobody: look */
         any_slot_free(); if :: ok -> restricted_wake() :: else fi;
+#ifdef TAKE_OWN
         if :: ok -> ok = 0; goto take_own :: else fi
+#endif
 #endif
     fi;
     /* LP_PENDING */
@@ -1124,10 +1131,12 @@ sync_sleep:
     :: d_step { !patient[me] -> asleep[me] = 0 }; goto cancel               /* deadline */
     fi;
 
-#ifdef MODE_RESTRICTED
-/* ---- C: lp__take_own: the post-publish look found our own async wait the oldest live one
- * and a slot free: take it and withdraw (as lp__take_instead); lost the withdrawal to a serve
- * (a releaser's hand-off, or a retry): keep a deposited slot and release ours, drop a token */
+#if defined(MODE_RESTRICTED) && defined(TAKE_OWN)
+/* ---- RESTRICTED, the post-publish look found our own async wait the oldest live one and a
+ * slot free (LP__OWN_HEAD): take it and withdraw, as lp__take_instead. Lost the withdrawal to
+ * a serve (its server called our waker): keep a deposited slot and release ours, or drop the
+ * token of a "retry" and keep ours. NOT in the C yet: the C returns LP_OK from lp_get_async only
+ * if the waker was never called, which this path breaks (pool/verify/README.md). */
 take_own:
     scan();
     if
@@ -1143,13 +1152,18 @@ take_own:
         :: ok -> d_step { t = 0; rec_live[me] = 0; ok = 0 }; sweep(); look_after_move(); goto got_slot
         :: else
         fi;
-        collect();   /* served between the look and the withdrawal */
+#ifdef TAKE_OWN_PUTS_BACK
+        /* variant: put the slot back and stay pending (no LP_OK after a waker call): fails `served` */
+        d_step { rs = s; s = NOSLOT }; release()   /* served meanwhile: the poll collects it */
+#else
+        collect();   /* served between the look and the withdrawal (its server called our waker) */
         d_step { t = 0; rec_live[me] = 0 };
         if
         :: got == RETRY -> got = 0; token_drop()              /* lp__pass_on: drop the token */
         :: else -> d_step { rs = s; s = got; got = 0 }; release()   /* keep the hand-off */
         fi;
         goto got_slot
+#endif
     :: else   /* the slot went first (a releaser re-took it to hand it to us, or a barger) */
     fi;
 #endif
