@@ -31,6 +31,13 @@ static inline uint32_t lp__dist(const lp__pool *p, uint32_t from, uint32_t to) {
 }
 /* Is round a older (<0), equal (0) or newer (>0) than b? Outstanding tickets span less
  * than half the ticket space (lp__claim's guard), so the modular order is exact. */
+/* Has head h caught up with `end` (a tail read earlier), or been moved past it by others (the
+ * distance then wraps past half the ticket space)? */
+static inline int lp__head_reached(const lp__pool *p, uint32_t h, uint32_t end) {
+    uint32_t left = lp__dist(p, h, end);
+    return left == 0u || left > p->limit / 2u;
+}
+
 static inline int lp__round_cmp(const lp__pool *p, uint32_t a, uint32_t b) {
     uint32_t d = a >= b ? a - b : a + p->rounds - b;
     return d == 0u ? 0 : d < p->rounds / 2u ? 1 : -1;
@@ -376,9 +383,7 @@ static void lp__sweep(lp__pool *p) {
     uint32_t h = lp_load_seq_cst(&p->head);
     uint32_t end = lp_load_seq_cst(&p->tail);
     for (;; h = lp_load_seq_cst(&p->head)) {
-        /* caught up, or others moved head past `end` (then the distance wraps past half) */
-        uint32_t left = lp__dist(p, h, end);
-        if (left == 0u || left > p->limit / 2u) return;
+        if (lp__head_reached(p, h, end)) return;
         lp__cell *c = lp__cell_of(p, h);
         uint32_t r = lp__round_of(p, h);
         /* seq_cst: a canceller writes the cell then reads head; we read the cell then write
@@ -503,8 +508,8 @@ static int lp__nudge_head(lp__pool *p) {
     /* Dead tickets only: pass them. A sweep stops at one whose cell an older round still holds,
      * which only a server's head move passes: then the caller's retry serve does. */
     lp__sweep(p);
-    uint32_t left = lp__dist(p, lp_load_seq_cst(&p->head), end); /* seq_cst: as the walk's loads */
-    return left == 0u || left > p->limit / 2u ? LP__NOBODY_LIVE : LP__NEEDS_RETRY;
+    /* seq_cst: as the walk's loads */
+    return lp__head_reached(p, lp_load_seq_cst(&p->head), end) ? LP__NOBODY_LIVE : LP__NEEDS_RETRY;
 }
 
 /* RESTRICTED: a slot may be free for the waiters (after an unlock that saw them, a head move,
@@ -577,10 +582,10 @@ static uint32_t lp__restricted_turn(lp__pool *p) {
 }
 
 /* A hand-off decided by lp__restricted_turn has landed (lp__serve returned): the rotation it
- * was made for is complete. relaxed CAS: only the tag's value matters; a newer rotation's tag
- * stays pending for its own hand-off. */
+ * was made for, if any (an odd tag), is complete. relaxed CAS: only the tag's value matters; a
+ * newer rotation's tag stays pending for its own hand-off. */
 static void lp__rotation_landed(lp__pool *p, uint32_t turn) {
-    if (turn != LP__TURN_HAND_OFF) (void)lp_cas_relaxed(&p->rotating, &turn, 0u);
+    if (turn & 1u) (void)lp_cas_relaxed(&p->rotating, &turn, 0u);
 }
 
 /* BOUNDED: is some queued wait past the bound? Either the oldest (its cell's since), or one
@@ -642,7 +647,7 @@ LP__COLD static lp_status lp__release_slow(lp__pool *p, uint32_t slot, int disca
     if (hand_off) {
         /* Direct hand-off: the slot stays HELD, so nobody can barge past the waiter. */
         lp__serve(p, slot);
-        if (turn != LP__TURN_NONE) lp__rotation_landed(p, turn);
+        lp__rotation_landed(p, turn);
         return LP_OK;
     }
     /* seq_cst: as in lp__release */
@@ -955,9 +960,10 @@ lp_atomic_u32 *lp__wait_park_word(lp_pool *pool, const lp_wait *wait) {
 
 /* BOUNDED/RESTRICTED: a wait about to re-queue after a lost retry, already past the bound,
  * counts as starving until it ends (lp__wait_ended); once per wait. RESTRICTED: so does a
- * sync-layer wait at once. It is served retries only when a retry meant for an lp_get_async
- * head reaches it instead (that head left between the nudge walk and the serve), and it
- * re-queues at the back: its bound counts from its first queueing, not from there. */
+ * sync-layer wait at once. It is served a retry only by a serve that reaches it behind a
+ * ticket the nudge walk's sweep could not pass, or one meant for an lp_get_async head that left
+ * between the walk and the serve; it re-queues at the back, and its bound counts from its first
+ * queueing, not from there. */
 static void lp__wait_requeues(lp__pool *p, lp_wait *wait) {
     if (wait->lp__state_ & LP__WAIT_STARVING) return;
     if (p->mode == LP_RESTRICTED) {
