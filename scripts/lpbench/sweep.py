@@ -17,7 +17,7 @@ matplotlib.use("Agg")
 import matplotlib.pyplot as plt  # noqa: E402
 from matplotlib.colors import LogNorm, Normalize  # noqa: E402
 
-from . import results  # noqa: E402
+from . import results, targets  # noqa: E402
 
 
 def grid(run, workload, design):
@@ -337,11 +337,6 @@ TUNE_COLUMNS = ["value", "case", "threads", "ops_per_s", "ratios", "jain_min", "
                 "max_bypass", "bypass_bound", "lat_max_ns"]
 
 
-def bypass_bound(turns, threads, slots):
-    """RESTRICTED's documented bypass bound (pool/DESIGN.md): T x bypass_turns + S + T - 1."""
-    return threads * turns + slots + threads - 1
-
-
 def tune_rows(runs, design, references, param=None):
     """One row per (value, case) of the tuned design. `runs` is [(value, Run), ...], one Run per
     harness process (several per value: rounds). A ratio to a reference design is taken within
@@ -377,7 +372,7 @@ def tune_rows(runs, design, references, param=None):
             "jain_min": min(r["jain"]) if r["jain"] else math.nan,
             "minmax_min": min(r["minmax"]) if r["minmax"] else math.nan,
             "max_bypass": max(r["bypass"]) if r["bypass"] else math.nan,
-            "bypass_bound": (bypass_bound(value, case.threads, case.slots)
+            "bypass_bound": (targets.bypass_bound(value, case.threads, case.slots)
                              if param == "bypass_turns" else math.nan),
             "lat_max_ns": max(r["lat_max"]) if r["lat_max"] else math.nan,
         })

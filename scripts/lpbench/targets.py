@@ -518,10 +518,22 @@ def _ratio_row(what, worst, at, ok_if):
     return Row("default", what, f"worst {_fmt_ratio(worst)} ({_where(at)})", ok_if(worst))
 
 
+def bypass_bound(turns, threads, slots):
+    """RESTRICTED's documented bypass bound (pool/DESIGN.md, "The bound"): T x bypass_turns + S + T - 1."""
+    return threads * turns + slots + threads - 1
+
+
 def default_bypass_bound(run):
     """The default design's bypass bound as the run recorded it (lp_design_params), or None."""
     b = run.design_params(ROLES["default"]).get("bypass_bound")
     return b if isinstance(b, int) and not isinstance(b, bool) and b > 0 else None
+
+
+def _most_threads(run, workload):
+    """(the workload's largest thread count, its cases there); (None, []) if it did not run."""
+    cases = run.cases(workload)
+    most = max((c.threads for c in cases), default=None)
+    return most, [c for c in cases if c.threads == most]
 
 
 def _held_cases(run):
@@ -564,7 +576,7 @@ def _default_bypass_row(run, t, default):
         if math.isnan(v) or v < 0:
             continue
         judged += 1
-        limit = c.threads * bound + c.slots + c.threads - 1
+        limit = bypass_bound(bound, c.threads, c.slots)
         if worst is None or v / limit > worst[0] / worst[1]:
             worst = (v, limit, c)
         if v > limit:
@@ -596,9 +608,7 @@ def default_rows(run):
     w, at = _worst_ratio(run, "get_hold", default, USUAL)
     rows.append(_ratio_row(fill(what["hold"], limit=f"{lim['hold']:g}", ref=USUAL), w, at,
                            lambda r: r >= lim["hold"]))
-    over = run.cases("oversubscribed")
-    most = max((c.threads for c in over), default=None)
-    top = [c for c in over if c.threads == most]
+    most, top = _most_threads(run, "oversubscribed")
     for ref, key in ((USUAL, "over_usual"), (BARGING, "over_barging")):
         w, at = _worst_ratio(run, "oversubscribed", default, ref, cases=top)
         rows.append(_ratio_row(fill(what["over"], threads=_threads(most or 0), limit=f"{lim[key]:g}", ref=ref),
@@ -995,10 +1005,9 @@ def _reason_over(run, t, default):
     run has them: voluntary context switches per 1000 pairs and time asleep, against BARGING's."""
     why = t["why"]
     text = fill(why["over"], bound=default_bypass_bound(run) or "bound")
-    over = run.cases("oversubscribed")
-    most = max((c.threads for c in over), default=None)
+    most, top = _most_threads(run, "oversubscribed")
     cells = []
-    for c in (c for c in over if c.threads == most):
+    for c in top:
         for d in (default, BARGING):
             k = run.find(c, d)
             vcsw, asleep = (run.median(k, "vcsw_per_kop"), run.median(k, "asleep_frac")) if k else (math.nan,) * 2
@@ -1078,6 +1087,7 @@ def reasons(run, rows, fastpath=None):
     that explains only some rows of its target (targets.json "explains": words those rows say) is
     given only when one of those rows is unmet."""
     fair = T["fair"]
+    storm_what = default_storm_what()
     makers = [("fast-path", [], lambda: _reason_fastpath(run, fastpath)),
               ("storm", T["storm"]["explains"], lambda: _reason_storm(run)),
               ("fair", fair["why_fairness"]["explains"], lambda: _reason_fairness(run)),
@@ -1087,8 +1097,7 @@ def reasons(run, rows, fastpath=None):
               ("scaling", [], lambda: _reason_scaling(run)),
               ("sqlite", [], lambda: _reason_sqlite(run, rows)),
               ("default", T.get("default", {}).get("explains", []), lambda: _reason_default(run, rows)),
-              ("default", [default_storm_what()] if default_storm_what() else [],
-               lambda: _reason_default_storm(run, fastpath))]
+              ("default", [storm_what] if storm_what else [], lambda: _reason_default_storm(run, fastpath))]
     out = []
     for target, words, make in makers:
         words = [fill(w) for w in words]
