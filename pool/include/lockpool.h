@@ -92,7 +92,10 @@ typedef enum lp_mode {
      *  lp_get_timeout, lp_get_begin/finish) with k waiters ahead of it is overtaken by at most
      *  about (k + 1) * bound + slots + threads grants (pool/DESIGN.md). lp_get_async waits cannot be nudged (their waker belongs to the caller):
      *  they are woken to retry as in LP_BARGING, and one that loses a retry past the bound makes
-     *  every release a hand-off in queue order until it is served. Not FIFO. */
+     *  every release a hand-off in queue order until it is served. A wait that, once queued,
+     *  finds itself the oldest with a slot free takes that slot (the call returns LP_OK, no
+     *  waker call) unless a release reached it first (LP_PENDING: its waker is called, and the
+     *  poll returns a slot). Not FIFO. */
     LP_RESTRICTED = 3,
     /** Not a mode: what lp_pool_mode answers for a pool lp_init did not set up. */
     LP_MODE_INVALID = -1
@@ -275,7 +278,9 @@ LP_API void lp_wait_init(lp_wait *wait);
  *         LP_PENDING `wait` is queued; waker.wake(waker.ctx) will be called once
  *                    (from the releasing thread) when a slot has been handed to it;
  *                    then lp_wait_poll returns it. The record must stay alive until
- *                    lp_wait_poll returns LP_OK or lp_wait_cancel returns.
+ *                    lp_wait_poll returns LP_OK or lp_wait_cancel returns. The waker may
+ *                    be called before this call returns: poll or cancel the wait only
+ *                    after it has returned (the record is the pool's until then).
  *         LP_EFULL   MAX_WAITERS already queued: nothing queued, nothing changed
  *         LP_EINVAL / LP_ESTATE (the record is already pending)
  * BARGING/BOUNDED/RESTRICTED: a wake may mean "retry"; lp_wait_poll retries and may re-queue
@@ -294,7 +299,9 @@ LP_API lp_status lp_get_async(lp_pool *pool, lp_wait *wait, lp_waker waker, uint
  *                   and no waker is called)
  * If the hand-off is in progress (its waker call still running on the releasing thread),
  * this waits for that call to return, so a poll after any sign of the wake never misses
- * it. Hence: never poll or cancel a wait from inside its own waker.
+ * it. Hence: never poll or cancel a wait from inside its own waker. A poll that re-queues
+ * (LP_PENDING after a retry) may see its new waker call before it returns: as with
+ * lp_get_async, poll or cancel again only after it has returned.
  * @return LP_OK (*slot set; the record is free again), LP_PENDING, LP_EFULL (BARGING
  *         re-queue found the queue full; the wait has ended), LP_ESTATE (not pending),
  *         LP_EINVAL (e.g. a record pending on another pool: nothing changed)

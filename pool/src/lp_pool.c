@@ -52,9 +52,9 @@ static inline int lp__queue_empty_seq_cst(lp__pool *p) {
 static void lp__sweep(lp__pool *p);
 static void lp__look_after_move(lp__pool *p);
 static int lp__any_slot_free(lp__pool *p);
-static void lp__restricted_wake(lp__pool *p);
-static int lp__nudge_head(lp__pool *p);
-enum { LP__NUDGED, LP__NEEDS_RETRY, LP__CLAIMER_LOOKS, LP__NOBODY_LIVE }; /* lp__nudge_head */
+static int lp__restricted_wake(lp__pool *p, const lp_wait *own);
+static int lp__nudge_head(lp__pool *p, const lp_wait *own);
+enum { LP__NUDGED, LP__NEEDS_RETRY, LP__CLAIMER_LOOKS, LP__NOBODY_LIVE, LP__OWN_HEAD }; /* lp__nudge_head */
 
 /* The owner's last touch of its cell (from READY): the next round may claim it. A sweep
  * may have stopped at a later ticket of this cell while we held it (see lp__sweep): look. */
@@ -410,7 +410,7 @@ static void lp__sweep(lp__pool *p) {
  * releaser's head read came before that move, so its unlock did too, and is seen. A retry
  * serve needs no look: its woken waiter looks when its retry ends (lp__token_drop). */
 static void lp__look_after_move(lp__pool *p) {
-    if (p->mode == LP_RESTRICTED && !lp__queue_empty_seq_cst(p) && lp__any_slot_free(p)) lp__restricted_wake(p);
+    if (p->mode == LP_RESTRICTED && !lp__queue_empty_seq_cst(p) && lp__any_slot_free(p)) lp__restricted_wake(p, 0);
 }
 
 /* ---- the retry token (BARGING/BOUNDED/RESTRICTED) --------------------------------------- */
@@ -451,7 +451,7 @@ static void lp__token_drop(lp__pool *p) {
         /* seq_cst: see lp__token_take */
         lp_fetch_sub_seq_cst(&p->woken, 1u);
         if (lp__queue_empty_seq_cst(p) || !lp__any_slot_free(p)) return;
-        if (p->mode == LP_RESTRICTED && lp__nudge_head(p) != LP__NEEDS_RETRY) return;
+        if (p->mode == LP_RESTRICTED && lp__nudge_head(p, 0) != LP__NEEDS_RETRY) return;
         if (!lp__token_take(p)) return;
         if (lp__serve(p, LP__NO_SLOT) != LP__NOBODY) return;
     }
@@ -467,7 +467,11 @@ static void lp__wake_retry(lp__pool *p) {
  * cell is needed) is woken, and it looks for a free slot (lp__take_instead) or parks again,
  * keeping its place. Dead tickets are passed. LP__NEEDS_RETRY: the oldest is an lp_get_async
  * wait, whose waker may only be called by the server that owns its cell: the caller wakes the
- * oldest to retry (BARGING's token path). LP__CLAIMER_LOOKS: the oldest is still being
+ * oldest to retry (BARGING's token path). LP__OWN_HEAD: the oldest is `own` (the caller's own
+ * lp_get_async wait, in its post-publish look; 0 for everyone else), which takes a free slot
+ * itself (lp__take_own): a retry served to itself would move head past it while a releaser
+ * re-takes its slot to hand it over, then finds the queue empty (the `served` trail in
+ * verify/README.md). LP__CLAIMER_LOOKS: the oldest is still being
  * enqueued (CLAIMING): it looks at the slots itself after publishing (lp__acquire).
  * No live ticket before the tail we read: a wait queued after that read looks at the slots after
  * publishing (the same pairing as CLAIMING), so LP__NOBODY_LIVE: a retry would reach such a wait
@@ -476,7 +480,7 @@ static void lp__wake_retry(lp__pool *p) {
  * (the retry serve passes it; a wait it reaches behind is the rare case lp__wait_requeues covers).
  * seq_cst loads: the releaser's half of the pairings in pool/DESIGN.md (a releaser that reads
  * CLAIMING, or a head that is moved away afterwards, was ordered after its unlock). */
-static int lp__nudge_head(lp__pool *p) {
+static int lp__nudge_head(lp__pool *p, const lp_wait *own) {
     uint32_t h = lp_load_seq_cst(&p->head), end = lp_load_seq_cst(&p->tail);
     int dead = 0;
     for (; h != end; h = lp__next_ticket(p, h)) {
@@ -491,7 +495,8 @@ static int lp__nudge_head(lp__pool *p) {
         switch (lp__state(w)) {
         case LP__CELL_WAITING: {
             lp__wake_fn nudge = lp_load_relaxed(&c->nudge); /* relaxed: ordered by the load above */
-            if (!nudge) return LP__NEEDS_RETRY;
+            /* ticket h of round r is ours only while we hold it (published, not yet collected) */
+            if (!nudge) return own && h == own->lp__ticket_ ? LP__OWN_HEAD : LP__NEEDS_RETRY;
             /* The cell may be served, cancelled or recycled from here on: a late nudge is a
              * spurious wake of whoever waits on this park word then, which re-checks. */
             nudge(&c->park);
@@ -513,9 +518,12 @@ static int lp__nudge_head(lp__pool *p) {
 }
 
 /* RESTRICTED: a slot may be free for the waiters (after an unlock that saw them, a head move,
- * a publish): nudge a parked oldest waiter, or wake an async one to retry. */
-static void lp__restricted_wake(lp__pool *p) {
-    if (lp__nudge_head(p) == LP__NEEDS_RETRY) lp__wake_retry(p);
+ * a publish): nudge a parked oldest waiter, or wake an async one to retry. `own`: as in
+ * lp__nudge_head; the walk's result is returned. */
+static int lp__restricted_wake(lp__pool *p, const lp_wait *own) {
+    int r = lp__nudge_head(p, own);
+    if (r == LP__NEEDS_RETRY) lp__wake_retry(p);
+    return r;
 }
 
 /* RESTRICTED: have bypass_turns contended releases passed since `born`? The modular difference
@@ -621,7 +629,7 @@ LP__COLD static void lp__after_unlock(lp__pool *p, uint32_t slot, int counted) {
             lp__rotation_landed(p, turn);
             return;
         }
-        lp__restricted_wake(p);
+        lp__restricted_wake(p, 0);
     } else if (p->mode == LP_FAIR) {
         /* Take the slot back and hand it over. If the CAS fails, the taker (a waiter's
          * rescan, or a try_get that ran before the enqueue) is responsible for it.
@@ -861,6 +869,50 @@ static lp_status lp__publish(lp__pool *p, lp_wait *wait, uint32_t *slot) {
     return LP_OK;
 }
 
+static void lp__wait_ended(lp__pool *p, lp_wait *wait);
+
+/* Withdraw a published wait (CAS WAITING→CANCELLED). Won: the wait has ended and no server
+ * will touch its cell or record; its ticket is swept. Lost: a server owns the cell (GRANTED,
+ * its waker call made or in flight) or has deposited (READY). */
+static int lp__withdraw(lp__pool *p, lp_wait *wait) {
+    lp__cell *c = lp__cell_of(p, wait->lp__ticket_);
+    uint32_t r = lp__round_of(p, wait->lp__ticket_);
+    uint32_t w = lp__word(r, LP__CELL_WAITING);
+    /* seq_cst: pairs with the sweep/serve head CAS (see lp__sweep) */
+    if (!lp_cas_seq_cst(&c->word, &w, lp__word(r, LP__CELL_CANCELLED))) return 0;
+    lp__wait_ended(p, wait);
+    lp__sweep(p);
+    lp__look_after_move(p);
+    return 1;
+}
+
+/* RESTRICTED, the post-publish look found our own lp_get_async wait the oldest live one
+ * (LP__OWN_HEAD): take a free slot and withdraw, as lp__take_instead. A server calls the
+ * waker only after winning WAITING→GRANTED, so a won withdrawal returns LP_OK with no waker
+ * call. A lost one means the waker is called, so the call must return LP_PENDING and the poll
+ * a slot: the deposit is read without recycling the cell (we own it until the poll collects),
+ * a slot deposited is kept there and ours released, a "retry" is replaced by ours (its token
+ * dropped). The poll runs only after we return (lp_get_async), so it sees what we wrote. */
+static lp_status lp__take_own(lp__pool *p, lp_wait *wait, uint32_t *slot) {
+    uint32_t mine;
+    if (!lp__scan(p, lp__caller_hint(p), &mine)) return LP_PENDING;
+    if (lp__withdraw(p, wait)) {
+        *slot = mine;
+        return LP_OK;
+    }
+    lp__cell *c = lp__cell_of(p, wait->lp__ticket_);
+    if (lp__await_ready(c) != LP__NO_SLOT) {
+        lp__release(p, mine, 0);
+        return LP_PENDING;
+    }
+    /* READY: only the owner touches the cell until it recycles it (lp__collect) */
+    c->slot = mine;
+    /* The retry this deposit began is over. The drop may wake the next waiter: head is past
+     * our ticket, so it cannot reach us. */
+    lp__token_drop(p);
+    return LP_PENDING;
+}
+
 /* Scan (unless FAIR with waiters), claim a ticket, rescan, publish. The waker can only be
  * called after publication, so a call that returns LP_OK never called it. `token`: the caller
  * holds the retry token (it is retrying after a "retry" wake); so does a wait served "retry"
@@ -882,7 +934,8 @@ static lp_status lp__acquire(lp__pool *p, lp_wait *wait, uint32_t *slot, int tok
         if (st == LP_PENDING) {
             wait->lp__state_ |= LP__WAIT_PENDING; /* keeps STARVING: a re-queued retry */
             /* RESTRICTED: a release that found our cell CLAIMING woke nobody; look for it. */
-            if (p->mode == LP_RESTRICTED && lp__any_slot_free(p)) lp__restricted_wake(p);
+            if (p->mode == LP_RESTRICTED && lp__any_slot_free(p) && lp__restricted_wake(p, wait) == LP__OWN_HEAD)
+                return lp__take_own(p, wait, slot);
             return LP_PENDING;
         }
         if (st != LP_OK) return st; /* LP_EFULL */
@@ -1033,16 +1086,7 @@ lp_status lp_wait_cancel(lp_pool *pool, lp_wait *wait, uint32_t *slot) {
     lp_status bad = lp__wait_check(pool, wait);
     if (bad != LP_OK) return bad;
     lp__pool *p = lp__of(pool);
-    lp__cell *c = lp__cell_of(p, wait->lp__ticket_);
-    uint32_t r = lp__round_of(p, wait->lp__ticket_);
-    uint32_t w = lp__word(r, LP__CELL_WAITING);
-    /* seq_cst: pairs with the sweep/serve head CAS (see lp__sweep) */
-    if (lp_cas_seq_cst(&c->word, &w, lp__word(r, LP__CELL_CANCELLED))) {
-        lp__wait_ended(p, wait);
-        lp__sweep(p);
-        lp__look_after_move(p);
-        return LP_CANCELLED;
-    }
+    if (lp__withdraw(p, wait)) return LP_CANCELLED;
     /* Served before we could withdraw: nothing may be lost. */
     uint32_t got = lp__collect(p, wait);
     if (got != LP__NO_SLOT && slot) {

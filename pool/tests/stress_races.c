@@ -10,6 +10,12 @@
  *                  freed), lp_get_timeout racing a release. Afterwards held + free == SLOTS.
  *   waker_replace  lp_wait_poll(new_waker) racing a grant; the waker also lingers after
  *                  raising its flag, so polls and cancels meet a waker call in flight.
+ *   own_head       an lp_get_async wait publishing while the holder frees its slots, one at
+ *                  a time: the release can reach the wait (a retry, or a hand-off) just as
+ *                  the wait, finding itself the oldest waiter, takes a freed slot and
+ *                  withdraws (RESTRICTED). The promises checked: LP_OK means the waker is
+ *                  never called; LP_PENDING means it is called exactly once per queueing,
+ *                  before the poll that collects (or re-queues); no slot lost or doubly held.
  *   fair_fifo      FAIR under threads: K waiters queue in a known order (the controller lets
  *                  each start only once lp_debug_queued shows the previous one queued); the
  *                  slots are released one at a time and must go to the waiters in that order,
@@ -17,6 +23,7 @@
  *                  nonstop and must never succeed while a waiter is queued.
  *
  * usage: pool_races <scenario> <fair|barging|bounded|restricted> [slots]
+ *   slots: fair_fifo 1 or more; own_head 1 or 2; the other scenarios 1.
  */
 #include "stress_util.h"
 
@@ -31,6 +38,7 @@ typedef struct race {
     /* per-iteration plan, written by one thread before a barrier, read after it */
     uint32_t variant;
     uint32_t held_slot;
+    atomic_long started; /* own_head: the iteration (from 1) whose get the waiter began */
 } race;
 
 enum { HOLDER = 0, WAITER = 1 };
@@ -103,10 +111,8 @@ static void *scan_enqueue_waiter(void *arg) {
                 slot = collect_uncontended(r->pool, &rec, &fw, NULL);
                 STRESS_CHECK(stress_flag_wakes(&fw) == 1, "%d wakes for one hand-off", stress_flag_wakes(&fw));
             } else {
-                /* FAIR: LP_OK means no wake. BARGING/BOUNDED: the release's retry wake may reach
-                 * the ticket just before the rescan takes the slot; it happens inside the call */
-                STRESS_CHECK(stress_flag_wakes(&fw) <= (r->mode == LP_FAIR ? 0 : 1), "LP_OK and %d wakes",
-                             stress_flag_wakes(&fw));
+                /* every mode: LP_OK means the waker is never called */
+                STRESS_CHECK(stress_flag_wakes(&fw) == 0, "LP_OK and %d wakes", stress_flag_wakes(&fw));
             }
             stress_flag_close(&fw);
         } else if (how == 2) {
@@ -279,6 +285,98 @@ static void *waker_replace_waiter(void *arg) {
         }
         stress_flag_close(&first);
         stress_flag_close(&second);
+        stress_acquired(&r->owners, slot, WAITER);
+        stress_releasing(&r->owners, slot, WAITER);
+        STRESS_EXPECT(lp_put(r->pool, slot), LP_OK);
+        stress_barrier_wait(&r->barrier); /* B */
+    }
+    return NULL;
+}
+
+/* ---- own_head ------------------------------------------------------------------------- */
+
+#define OWN_WINDOW 200 /* random pause, in stress_spin steps: about one enqueue */
+
+/* Holds every slot while the waiter begins its get, then frees them one at a time: the
+ * releases land anywhere in the waiter's enqueue, between its rescan (slots held) and its
+ * post-publish look (a slot free) above all. The waiter begins as soon as it sees every slot
+ * held, the holder frees them after a random pause; if the waiter had not begun by then (it
+ * was off the CPU), the holder takes the slots again for another try. Returns once a round of
+ * releases began after the waiter's get did. */
+static void own_head_hold_round(race *r, stress_rng *rng, long i) {
+    for (;;) {
+        uint32_t held[2], n = 0;
+        while (n < r->slots && lp_try_get(r->pool, &held[n]) == LP_OK)
+            stress_acquired(&r->owners, held[n++], HOLDER);
+        stress_spin(stress_below(rng, OWN_WINDOW));
+        /* acquire: pairs with the waiter's release store just before its lp_get_async */
+        int began = atomic_load_explicit(&r->started, memory_order_acquire) == i + 1;
+        for (uint32_t k = 0; k < n; k++) { /* a second slot: a hand-off may race a take */
+            if (k > 0)
+                stress_spin(stress_below(rng, OWN_WINDOW / 8));
+            stress_releasing(&r->owners, held[k], HOLDER);
+            STRESS_EXPECT(lp_put(r->pool, held[k]), LP_OK);
+        }
+        if (began)
+            return;
+        stress_spin(stress_below(rng, OWN_WINDOW / 8));
+    }
+}
+
+static void *own_head_holder(void *arg) {
+    race *r = arg;
+    stress_rng rng;
+    stress_rng_seed(&rng, 41);
+    for (long i = 0; i < r->iterations; i++) {
+        own_head_hold_round(r, &rng, i);
+        stress_barrier_wait(&r->barrier); /* B: the waiter has its slot and gave it back */
+        STRESS_CHECK(lp_debug_queued(r->pool) == 0, "iteration %ld: %u tickets left", i, lp_debug_queued(r->pool));
+        STRESS_CHECK(lp_debug_held(r->pool) == 0, "iteration %ld: %u slots held", i, lp_debug_held(r->pool));
+        STRESS_CHECK(lp_debug_woken(r->pool) == 0, "iteration %ld: %u retry wakes left", i, lp_debug_woken(r->pool));
+        stress_progress(&r->wd);
+    }
+    return NULL;
+}
+
+/* Wait for the wake of each queueing and poll; the slot when a poll returns LP_OK. */
+static uint32_t own_head_collect(race *r, lp_wait *rec, stress_flag_waker *fw) {
+    uint32_t slot = UINT32_MAX;
+    for (int queued = 1;; queued++) {
+        stress_flag_wait(fw);
+        STRESS_CHECK(stress_flag_wakes(fw) == queued, "%d wakes before the poll of queueing %d",
+                     stress_flag_wakes(fw), queued);
+        lp_status st = lp_wait_poll(r->pool, rec, NULL, &slot);
+        if (st == LP_OK)
+            return slot;
+        STRESS_CHECK(st == LP_PENDING, "poll after a wake returned %s", lp_status_str(st));
+    }
+}
+
+static void *own_head_waiter(void *arg) {
+    race *r = arg;
+    stress_rng rng;
+    stress_rng_seed(&rng, 42);
+    stress_flag_waker fw;
+    for (long i = 0; i < r->iterations; i++) {
+        lp_wait rec;
+        lp_wait_init(&rec);
+        uint32_t slot = UINT32_MAX;
+        stress_flag_open(&fw, stress_below(&rng, 2) ? stress_below(&rng, 2000) : 0);
+        uint32_t round = 0;
+        while (lp_debug_held(r->pool) != r->slots) /* the holder took every slot: we queue */
+            stress_relax(&round);
+        /* release: our iteration to the holder, which may free the slots from now on */
+        atomic_store_explicit(&r->started, i + 1, memory_order_release);
+        lp_status st = lp_get_async(r->pool, &rec, stress_flag_waker_of(&fw), &slot);
+        if (st == LP_OK) {
+            stress_flag_close(&fw); /* a later call aborts */
+            STRESS_CHECK(stress_flag_wakes(&fw) == 0, "lp_get_async returned LP_OK after %d wakes",
+                         stress_flag_wakes(&fw));
+        } else {
+            STRESS_CHECK(st == LP_PENDING, "lp_get_async returned %s", lp_status_str(st));
+            slot = own_head_collect(r, &rec, &fw);
+            stress_flag_close(&fw);
+        }
         stress_acquired(&r->owners, slot, WAITER);
         stress_releasing(&r->owners, slot, WAITER);
         STRESS_EXPECT(lp_put(r->pool, slot), LP_OK);
@@ -554,6 +652,9 @@ static int pair_of(const char *scenario, void *(**holder)(void *), void *(**wait
     } else if (!strcmp(scenario, "waker_replace")) {
         *holder = waker_replace_holder;
         *waiter = waker_replace_waiter;
+    } else if (!strcmp(scenario, "own_head")) {
+        *holder = own_head_holder;
+        *waiter = own_head_waiter;
     } else {
         return 0;
     }
@@ -562,8 +663,9 @@ static int pair_of(const char *scenario, void *(**holder)(void *), void *(**wait
 
 /* Runs a pair scenario; 0 if the scenario is unknown. */
 static int run_pair_scenario(race *r, const char *scenario, const char *name, unsigned char **storage) {
-    STRESS_CHECK(r->slots == 1, "the pair scenarios use one slot");
-    r->pool = make_pool(r->mode, 1, 4, storage);
+    int own_head = !strcmp(scenario, "own_head");
+    STRESS_CHECK(r->slots == 1 || (own_head && r->slots == 2), "own_head uses 1 or 2 slots, the other pair scenarios 1");
+    r->pool = make_pool(r->mode, r->slots, 4, storage);
     /* Each iteration is cheap, and TSan is the tool that sees a missing acquire/release
      * in these two-thread races, so it gets as many iterations as a normal build (more for
      * waker_replace: a server finishing between poll's load and its UPDATING CAS is a
@@ -583,7 +685,7 @@ static int run_pair_scenario(race *r, const char *scenario, const char *name, un
 
 int main(int argc, char **argv) {
     if (argc < 3) {
-        fprintf(stderr, "usage: %s <scan_enqueue|cancel_handoff|waker_replace|fair_fifo> <fair|barging|bounded|restricted> [slots]\n",
+        fprintf(stderr, "usage: %s <scan_enqueue|cancel_handoff|waker_replace|own_head|fair_fifo> <fair|barging|bounded|restricted> [slots]\n",
                 argv[0]);
         return 2;
     }
