@@ -300,17 +300,19 @@ static void *waker_replace_waiter(void *arg) {
 /* Holds every slot while the waiter begins its get, then frees them one at a time: the
  * releases land anywhere in the waiter's enqueue, between its rescan (slots held) and its
  * post-publish look (a slot free) above all. The waiter begins as soon as it sees every slot
- * held, the holder frees them after a random pause; if the waiter had not begun by then (it
- * was off the CPU), the holder takes the slots again for another try. Returns once a round of
- * releases began after the waiter's get did. */
+ * held, the holder frees them after a random pause; if the waiter had not begun by then, the
+ * holder takes them again for another try, and after a few tries (the waiter is off the CPU)
+ * holds on until it begins. Returns once a round of releases began after the waiter's get did. */
 static void own_head_hold_round(race *r, stress_rng *rng, long i) {
-    for (;;) {
+    for (uint32_t tries = 0;; tries++) {
         uint32_t held[2], n = 0;
         while (n < r->slots && lp_try_get(r->pool, &held[n]) == LP_OK)
             stress_acquired(&r->owners, held[n++], HOLDER);
         stress_spin(stress_below(rng, OWN_WINDOW));
         /* acquire: pairs with the waiter's release store just before its lp_get_async */
         int began = atomic_load_explicit(&r->started, memory_order_acquire) == i + 1;
+        for (uint32_t round = 0; !began && tries >= 64; stress_relax(&round))
+            began = atomic_load_explicit(&r->started, memory_order_acquire) == i + 1; /* acquire: as above */
         for (uint32_t k = 0; k < n; k++) { /* a second slot: a hand-off may race a take */
             if (k > 0)
                 stress_spin(stress_below(rng, OWN_WINDOW / 8));
@@ -319,7 +321,6 @@ static void own_head_hold_round(race *r, stress_rng *rng, long i) {
         }
         if (began)
             return;
-        stress_spin(stress_below(rng, OWN_WINDOW / 8));
     }
 }
 
@@ -674,6 +675,8 @@ static int run_pair_scenario(race *r, const char *scenario, const char *name, un
 #if defined(LPS_TSAN)
     base = !strcmp(scenario, "waker_replace") ? 2000000 : 200000; /* x 25% = 500k / 50k */
 #endif
+    if (own_head) /* three hand-overs between the threads per iteration; still hundreds of own-head takes */
+        base = 10000;
     r->iterations = stress_scale(base);
     stress_watchdog_start(&r->wd, name, dump, r);
     void *(*holder)(void *), *(*waiter)(void *);
