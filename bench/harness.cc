@@ -443,6 +443,7 @@ Run *make_run(const Case &c, int threads, const std::vector<int> &placement) {
 struct OrderMetrics {
     double fifo_violations_per_m = -1;
     double max_bypass = -1;
+    double max_wait_releases = -1;
 };
 
 // The FIFO metric and the bypass of a finished run (FifoTracker), -1 when not measured. Off the
@@ -470,6 +471,7 @@ OrderMetrics order_metrics(const Run &r) {
                      r.c->name(r.threads).c_str(), static_cast<unsigned long long>(overflow), GrantLog::kDefaultCap);
     if (records.empty()) return m;
     m.max_bypass = static_cast<double>(max_bypass(records, releases));
+    m.max_wait_releases = static_cast<double>(max_wait_releases(records));
     const uint64_t violations = count_fifo_violations(records, releases);
     m.fifo_violations_per_m = 1e6 * static_cast<double>(violations) / static_cast<double>(records.size());
     return m;
@@ -544,6 +546,7 @@ void set_common_counters(benchmark::UserCounters &ctr, const Run &r, const RunTo
     ctr["fifo_violations_per_m"] = order.fifo_violations_per_m;
     ctr["max_bypass"] = order.max_bypass;
     ctr["max_wait_ns"] = order.fifo_violations_per_m < 0 ? -1 : static_cast<double>(t.wait_max);
+    ctr["max_wait_releases"] = order.max_wait_releases;
     ctr["reacquire_frac"] = fraction(t.reacq, t.grants);
     ctr["full_concurrency"] = span_s > 0 ? std::min(1.0, overlap / span_s) : 0;
     ctr["empty_frac"] = fraction(t.empty, t.attempts);
@@ -774,9 +777,9 @@ constexpr std::size_t kWaitBytes = 256;
 // is lp_get_timeout(LP_FOREVER): the bound costs one clock read); for designs without a blocking
 // get, try_get + yield as a user of a non-blocking pool would. LP_EFULL (MAX_WAITERS waiting) is
 // counted and retried. `queued` (may be null: no FIFO record) is set when the design queued us;
-// *ticket is then the FIFO ticket: taken between the halves of a split get (after the design
+// *joined is then our FIFO arrival: taken between the halves of a split get (after the design
 // fixed our place in line), else just before the blocking get.
-int blocking_get(Run &r, ThreadStats &s, uintptr_t *h, uint64_t deadline, bool *queued, uint64_t *ticket) {
+int blocking_get(Run &r, ThreadStats &s, uintptr_t *h, uint64_t deadline, bool *queued, FifoTracker::Arrival *joined) {
     const bool has_get = (r.d->flags & LPD_BLOCKING) != 0;
     const bool split = has_get && r.d->get_begin && r.d->wait_size <= kWaitBytes;
     alignas(LPD_ALIGN) unsigned char wait[kWaitBytes];
@@ -789,13 +792,13 @@ int blocking_get(Run &r, ThreadStats &s, uintptr_t *h, uint64_t deadline, bool *
             st = r.d->get_begin(r.self, wait, h);
             if (queued) *queued = st == LP_PENDING;
             if (st == LP_PENDING) {
-                if (queued) *ticket = r.fifo.arrive();
+                if (queued) *joined = r.fifo.arrive();
                 st = r.d->get_finish(r.self, wait, h, limit);
             }
         } else {
             if (queued) {
                 *queued = has_get;
-                *ticket = r.fifo.arrive();
+                *joined = r.fifo.arrive();
             }
             st = has_get ? r.d->get_timeout(r.self, h, limit) : r.d->try_get(r.self, h);
         }
@@ -853,10 +856,10 @@ int timed_get(Run &r, int thread, ThreadStats &s, uint64_t deadline, uintptr_t *
     ++s.attempts;
     int st = r.d->try_get(r.self, h);
     bool waited = false;
-    uint64_t ticket = 0;
+    FifoTracker::Arrival joined;
     if (st == LP_EMPTY) {
         ++s.empty;
-        st = blocking_get(r, s, h, deadline, fifo ? &waited : nullptr, &ticket);
+        st = blocking_get(r, s, h, deadline, fifo ? &waited : nullptr, &joined);
         if (st != LP_OK) {
             if (st != LP_ETIMEDOUT) ++s.errors;
             return st;
@@ -869,7 +872,7 @@ int timed_get(Run &r, int thread, ThreadStats &s, uint64_t deadline, uintptr_t *
     s.hist.record(lat);
     if (waited) s.max_wait_ns = std::max(s.max_wait_ns, lat);
     ++s.grants;
-    if (fifo) r.fifo.note_grant(s.fifo_log, *h, start, waited, ticket);
+    if (fifo) r.fifo.note_grant(s.fifo_log, *h, start, waited, joined);
     if (r.reacquire.note_grant(*h, thread)) ++s.reacquires;
     return LP_OK;
 }

@@ -562,17 +562,18 @@ def _default_fairness_rows(run, t, default):
     return rows
 
 
-def _default_bypass_row(run, t, default):
-    """The most grants that overtook one waiter (max_bypass, the largest of any repetition) against
-    the documented bound T x bypass_bound + S + T - 1 of each case."""
+def _default_bound_row(run, t, default, counter, key):
+    """The largest `counter` of any repetition (max_bypass: the most grants that overtook one waiter;
+    max_wait_releases: the oldest wait in releases) against the documented bound
+    T x bypass_bound + S + T - 1 of each case; targets.json's what[key] names the line."""
     bound = default_bypass_bound(run)
-    what = fill(t["what"]["bypass"], bound=bound if bound else "bound")
+    what = fill(t["what"][key], bound=bound if bound else "bound")
     if bound is None:
         return Row("default", what, "the run does not record the default design's bypass bound", None)
     over, judged, worst = [], 0, None
     for c in _held_cases(run):
         k = run.find(c, default)
-        v = run.worst(k, "max_bypass") if k else math.nan
+        v = run.worst(k, counter) if k else math.nan
         if math.isnan(v) or v < 0:
             continue
         judged += 1
@@ -617,7 +618,9 @@ def default_rows(run):
     what_best = fill(what["over_best"], threads=_threads(most or 0), limit=f"{lim['over_best']:.0%}")
     rows.append(Row("default", what_best, "-", None) if shares is None else
                 Row("default", what_best, f"{shares:.0%}", shares >= lim["over_best"]))
-    return rows + _default_fairness_rows(run, t, default) + [_default_bypass_row(run, t, default)]
+    return rows + _default_fairness_rows(run, t, default) + [
+        _default_bound_row(run, t, default, "max_bypass", "bypass"),
+        _default_bound_row(run, t, default, "max_wait_releases", "wait")]
 
 
 def _own_best_share(run, workload, design, threads):
@@ -1037,8 +1040,10 @@ def _reason_default(run, rows):
         parts.append(_reason_over(run, t, default))
     if missed("jain", limit=f"{lim['jain']:g}") or missed("minmax", limit=f"{lim['minmax']:g}"):
         parts.append(_reason_shares(run, t, default))
-    if any("overtook" in w for w in unmet):
+    if missed("bypass", bound=default_bypass_bound(run) or "bound"):
         parts.append(fill(t["why"]["bypass"]))
+    if missed("wait", bound=default_bypass_bound(run) or "bound"):
+        parts.append(fill(t["why"]["wait"]))
     text = " ".join(p for p in parts if p)
     return text or None
 
