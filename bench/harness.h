@@ -185,8 +185,8 @@ struct alignas(128) ThreadStats {
  * i.e. not malloc) in the workloads that queue; -1 elsewhere.
  * Cost on the measured path: one shared load per attempt, before its timed get; one fetch_add
  * per wait, inside the timed get (the ticket); per release one shared fetch_add and one store
- * before put, one fetch_add(0) after it; per wait also one load of the release counter after its
- * ticket (for max_wait_releases); 32- and 16-byte appends to thread-local logs.
+ * before put, one fetch_add(0) after it; per wait also one load of the release counter just before
+ * its ticket (for max_wait_releases); 32- and 16-byte appends to thread-local logs.
  */
 class FifoTracker {
 public:
@@ -208,12 +208,13 @@ public:
     /** Take a waiter's ticket: after the design's enqueue (split get) or just before get. */
     Arrival arrive() {
         Arrival a;
+        // First, so a waiter preempted between the two reads counts the releases meanwhile as part
+        // of its wait rather than hiding them. seq_cst: in the single order of stamp_release's RMWs,
+        // a stamp taken after this load is counted in our wait (max_wait_releases).
+        a.releases = releases_.load(std::memory_order_seq_cst);
         // acq_rel: release publishes our enqueue to whoever loads a later count (so its try_get
         // sees us queued); acquire keeps a following get from moving before the ticket.
         a.ticket = next_ticket_.fetch_add(1, std::memory_order_acq_rel);
-        // seq_cst: in the single order of stamp_release's RMWs, every stamp it counts began before
-        // we joined; one taken later is counted in our wait (max_wait_releases).
-        a.releases = releases_.load(std::memory_order_seq_cst);
         return a;
     }
     /** Release `handle` through `put()` (returns a status) as the metric needs it: stamped just
