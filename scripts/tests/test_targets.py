@@ -528,6 +528,47 @@ class Default(unittest.TestCase):
         self.assertEqual(line(wait=-1).verdict, targets.NO_DATA)
 
 
+class DefaultSpread(unittest.TestCase):
+    """The paragraph under an unmet get_hold throughput or max latency line of the default design:
+    both designs' repetitions side by side, whether they overlap, and the oldest wait's releases."""
+    PARAMS = dict(PARAMS, lockpool={"mode": "RESTRICTED", "bypass_bound": 64})
+
+    def why(self, mine, theirs, lat_mine=(1e6,), lat_theirs=(2e6,), wait=None):
+        rows = []
+        for rep, (ops, lat) in enumerate(zip(mine, lat_mine * len(mine))):
+            r = row("get_hold", "lockpool", 8, ops, lat_max=lat, rep=rep)
+            if wait is not None:
+                r["max_wait_releases"] = wait
+            rows.append(r)
+        for rep, (ops, lat) in enumerate(zip(theirs, lat_theirs * len(theirs))):
+            rows.append(row("get_hold", "pthread", 8, ops, lat_max=lat, rep=rep))
+        run = run_of(rows, params=self.PARAMS)
+        return " ".join(text for t, text in targets.reasons(run, targets.all_rows(run)) if t == "default")
+
+    def test_throughput_miss_inside_the_spread(self):
+        text = self.why(mine=(0.9e6, 1.0e6, 1.4e6), theirs=(0.8e6, 1.1e6, 1.2e6))
+        self.assertIn("lockpool 1.00M (0.90M–1.40M over 3 repetitions), pthread 1.10M (0.80M–1.20M over 3 "
+                      "repetitions), ranges overlap", text)
+        self.assertIn("In 1 of 1 the ranges overlap", text)
+
+    def test_throughput_miss_outside_the_spread(self):
+        text = self.why(mine=(0.5e6, 0.6e6), theirs=(1.0e6, 1.1e6))
+        self.assertIn("ranges apart", text)
+        self.assertIn("In 0 of 1 the ranges overlap", text)
+
+    def test_latency_miss_with_the_oldest_wait_in_releases(self):
+        # 1M pairs/s median; the oldest wait 3,000 releases: 3 ms at that rate.
+        text = self.why(mine=(1e6, 1e6), theirs=(0.5e6, 0.5e6), lat_mine=(3e6, 4e6), lat_theirs=(1e6, 2e6),
+                        wait=3000)
+        self.assertIn("lockpool 3.50 ms (3.00 ms–4.00 ms over 2 repetitions), pthread 1.50 ms", text)
+        self.assertIn("(lockpool's max_wait_releases: 3,000 releases, which at its median 1.00M pairs/s take 3.00 ms)",
+                      text)
+        self.assertIn("rotation of 64 releases", text)
+
+    def test_met_lines_get_no_paragraph(self):
+        self.assertNotIn("per repetition", self.why(mine=(2e6, 2e6), theirs=(1e6, 1e6)))
+
+
 class DefaultWhy(unittest.TestCase):
     """The paragraph under an unmet default-design line: every figure from the run, each part only
     when its line is unmet, and no claim the run cannot support."""
