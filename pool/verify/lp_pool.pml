@@ -171,7 +171,7 @@
 #endif
 
 #ifndef BOUND
-#define BOUND 2 /* RESTRICTED: p->bypass_turns (C default 64) */
+#define BOUND 2 /* RESTRICTED: p->bypass_turns (C: LP_BYPASS_BOUND_DEFAULT) */
 #endif
 #ifndef BYPASS_MAX
 #define BYPASS_MAX (NPROC * BOUND + NSLOTS + NPROC - 1) /* A7 (pool/DESIGN.md, "The bound") */
