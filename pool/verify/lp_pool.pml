@@ -49,8 +49,9 @@
  * walk (lp__nudge_head: a parked WAITING head is woken where it waits and kept queued, an
  * async one woken to retry, a CLAIMING one left to its own post-publish look), the nudged
  * waiter's take-instead (scan, withdraw, or keep a hand-off that raced it), the head mover's
- * look (lp__look_after_move), the post-publish look, and the starving count of async waits
- * that lose a retry past the bound.
+ * look (lp__look_after_move), the post-publish look (an async wait that finds itself the oldest
+ * with a slot free takes it: lp__take_own), and the starving count of async waits that lose a
+ * retry past the bound.
  * -DQUIT: a process at idle may also finish for good. Without it the other process always
  * comes back, and in BARGING its next get scans, takes the free slot and its put wakes a
  * waiter, so a lost BARGING wake-up (a drop that leaves a free slot to nobody) is rescued
@@ -115,6 +116,9 @@
  *      NPROC * BOUND + NSLOTS + NPROC - 1 slots ((waiters ahead + 1) rotations of BOUND
  *      ticks, the slots freed by releases that raced its enqueue, and waits that claimed
  *      before it but published after).
+ *   A8 (RESTRICTED) lp__take_own keeps lp_get_async's promise: it returns LP_OK only if no
+ *      waker of the current queueing was called, and when its withdrawal is lost, the waker
+ *      has been called (the wait stays pending; the poll collects).
  *
  * Seeded bugs (-D; each must make spin report an error, see README.md for which are found):
  *   BUG_NO_RESCAN            lp__acquire skips lp__rescan after the claim (defect 1)
@@ -145,6 +149,13 @@
  *                            the fix: a starving lp_get_async wait that is CLAIMING at every
  *                            release's look is never handed a slot (LTL served; not registered:
  *                            async waits still fail `served` without it, README.md)
+ *   BUG_SELF_RETRY           RESTRICTED: the post-publish look serves its own async wait a retry
+ *                            (the C before lp__take_own): a starving async wait is overtaken for
+ *                            ever (LTL served with async waits)
+ *   BUG_TAKE_OWN_PUTS_BACK   lp__take_own, its withdrawal lost, puts its slot back and stays
+ *                            pending (LTL served with async waits)
+ *   BUG_TAKE_OWN_LP_OK       lp__take_own, its withdrawal lost, collects, keeps a slot and returns
+ *                            LP_OK after the waker was called (A8)
  *   BUG_DROP_LOOK_FIRST      lp__token_drop looks at the queue and slots before its decrement:
  *                            a release between the look and the decrement skips, and the
  *                            look missed its unlock (the Dekker order broken; with QUIT)
@@ -250,6 +261,14 @@ bit  starv[NPROC];   /* this wait is counted in starving */
 bit  parkedrec[NPROC]; /* rec->lp__waker_.ctx == LP__PARKED_CTX (sync wait) */
 byte wkr[NPROC];       /* async: id of the current waker (1 or 2; poll(new_waker) swaps) */
 byte called[NPROC];    /* async: id of the waker last called (0 = none since the task ran) */
+#ifdef MODE_RESTRICTED
+bit  calledq[NPROC];   /* ghost (A8): a waker of the current queueing has been called */
+#define CALLEDQ_SET(q) calledq[q] = 1
+#define CALLEDQ_CLR calledq[me] = 0
+#else
+#define CALLEDQ_SET(q) skip
+#define CALLEDQ_CLR skip
+#endif
 /* ---- ghost state (not in the C) ------------------------------------------------- */
 byte owner[NSLOTS];    /* ID of the caller holding the slot */
 byte busy;             /* callers inside an operation or holding a slot */
@@ -396,9 +415,9 @@ inline deliver() {
 #ifdef BUG_WAKE_AFTER_READY
             d_step { cellw[CELL(h)] = CW(RND(h), READY) };
             d_step { assert(rec_live[crec[CELL(h)] - 1]); /* A4: reads rec->waker after READY */
-                     called[crec[CELL(h)] - 1] = wkr[crec[CELL(h)] - 1] }
+                     called[crec[CELL(h)] - 1] = wkr[crec[CELL(h)] - 1]; CALLEDQ_SET(crec[CELL(h)] - 1) }
 #else
-            d_step { called[crec[CELL(h)] - 1] = wkr[crec[CELL(h)] - 1] };  /* wk.wake(wk.ctx) */
+            d_step { called[crec[CELL(h)] - 1] = wkr[crec[CELL(h)] - 1]; CALLEDQ_SET(crec[CELL(h)] - 1) };  /* wk.wake(wk.ctx) */
             d_step { cellw[CELL(h)] = CW(RND(h), READY) }                  /* store READY (release) */
 #endif
         fi;
@@ -554,9 +573,9 @@ inline rotation_landed() {
 
 /* C: lp__nudge_head: walk from head (seq_cst head, tail, then each cell) to the oldest live
  * ticket: a published parked wait is woken where it waits (kept queued): i = 0; an async one
- * (WAITING without nudge, UPDATING): i = 1 (the caller wakes the oldest to retry), or with
- * -DTAKE_OWN i = 5 if that wait is the caller's own (only its post-publish look can see that;
- * a fix not yet in the C: pool/verify/README.md, "served trail analysis"); CLAIMING:
+ * (WAITING without nudge, UPDATING): i = 1 (the caller wakes the oldest to retry), or i = 5 if
+ * that wait is the caller's own (LP__OWN_HEAD; the C passes its own wait only from the
+ * post-publish look, and the other callers assert they never see i = 5); CLAIMING:
  * i = 2 (its enqueuer looks after publishing); none live: i = 3 (a wait queued after the tail
  * read looks after publishing); dead tickets passed and none live: swept, then i = 3 if head
  * reached the tail read, else i = 1 (the retry serve passes what the sweep could not). One step
@@ -571,10 +590,10 @@ inline nudge_head() {
             :: RD(w) != RND(h) -> h = NEXT(h); if :: i == 3 -> i = 4 :: else fi   /* a dead ticket passed */
             :: RD(w) == RND(h) && ST(w) == WAITING && cnudge[CELL(h)] -> i = 0
             :: RD(w) == RND(h) && (ST(w) == WAITING && !cnudge[CELL(h)] || ST(w) == UPDATING) ->
-#ifdef TAKE_OWN
+#ifndef BUG_SELF_RETRY
                 i = (crec[CELL(h)] == ID(me) -> 5 : 1); h = pc2   /* 5: our own wait (LP__OWN_HEAD) */
 #else
-                i = 1; h = pc2
+                i = 1; h = pc2   /* seeded: the look serves its own wait a retry (the C before lp__take_own) */
 #endif
             :: RD(w) == RND(h) && ST(w) == CLAIMING -> i = 2; h = pc2
             :: RD(w) == RND(h) && (ST(w) == EMPTY || ST(w) == CANCELLED) -> h = NEXT(h); if :: i == 3 -> i = 4 :: else fi
@@ -1036,7 +1055,7 @@ enq_tail:
 /* ---- C: lp__publish (lp_pool.c:543-552) ---------------------------------------------- */
     atomic { /* L548: CAS CLAIMING->WAITING (acq_rel) */
         if
-        :: cellw[CELL(t)] == CW(RND(t), CLAIMING) -> cellw[CELL(t)] = CW(RND(t), WAITING); ok = 1
+        :: cellw[CELL(t)] == CW(RND(t), CLAIMING) -> cellw[CELL(t)] = CW(RND(t), WAITING); ok = 1; CALLEDQ_CLR
         :: else -> assert(ST(cellw[CELL(t)]) == GRANTED || ST(cellw[CELL(t)]) == READY); ok = 0  /* A5 */
         fi
     };
@@ -1052,9 +1071,7 @@ enq_tail:
         d_step { if :: me == 0 && !async && !pub0 -> pub0 = 1; byp = 0 :: else fi };  /* A7 starts */
         /* lp__acquire: a release that found our cell CLAIMING woke nobody: look */
         any_slot_free(); if :: ok -> restricted_wake() :: else fi;
-#ifdef TAKE_OWN
-        if :: ok -> ok = 0; goto take_own :: else fi
-#endif
+        if :: ok -> ok = 0; goto take_own :: else fi   /* LP__OWN_HEAD: lp__take_own */
 #endif
     fi;
     /* LP_PENDING */
@@ -1131,12 +1148,14 @@ sync_sleep:
     :: d_step { !patient[me] -> asleep[me] = 0 }; goto cancel               /* deadline */
     fi;
 
-#if defined(MODE_RESTRICTED) && defined(TAKE_OWN)
-/* ---- RESTRICTED, the post-publish look found our own async wait the oldest live one and a
- * slot free (LP__OWN_HEAD): take it and withdraw, as lp__take_instead. Lost the withdrawal to
- * a serve (its server called our waker): keep a deposited slot and release ours, or drop the
- * token of a "retry" and keep ours. NOT in the C yet: the C returns LP_OK from lp_get_async only
- * if the waker was never called, which this path breaks (pool/verify/README.md). */
+#ifdef MODE_RESTRICTED
+/* ---- C: lp__take_own. RESTRICTED, the post-publish look found our own async wait the oldest
+ * live one and a slot free (LP__OWN_HEAD): take it and withdraw (lp__withdraw, as lp_wait_cancel):
+ * LP_OK, and no waker was called (A8). Lost the withdrawal to a serve (its server called our
+ * waker): LP_PENDING, and the poll must return a slot. The deposit is read without recycling
+ * the cell (lp__await_ready); a slot deposited stays there and ours is released; over a
+ * "retry" we write our slot (we own the READY cell until the poll collects) and drop its token.
+ * Then the task waits for its waker, which was called, and the poll collects a slot. */
 take_own:
     scan();
     if
@@ -1144,7 +1163,8 @@ take_own:
         atomic { /* CAS WAITING->CANCELLED (seq_cst) */
             if
             :: cellw[CELL(t)] == CW(RND(t), WAITING) ->
-                cellw[CELL(t)] = CW(RND(t), CANCELLED); ok = 1; livemask = livemask & ~(1 << CELL(t))
+                cellw[CELL(t)] = CW(RND(t), CANCELLED); ok = 1; livemask = livemask & ~(1 << CELL(t));
+                assert(!calledq[me])   /* A8: LP_OK, and the waker of this queueing never called */
             :: else -> ok = 0
             fi
         };
@@ -1152,17 +1172,28 @@ take_own:
         :: ok -> d_step { t = 0; rec_live[me] = 0; ok = 0 }; sweep(); look_after_move(); goto got_slot
         :: else
         fi;
-#ifdef TAKE_OWN_PUTS_BACK
-        /* variant: put the slot back and stay pending (no LP_OK after a waker call): fails `served` */
-        d_step { rs = s; s = NOSLOT }; release()   /* served meanwhile: the poll collects it */
-#else
-        collect();   /* served between the look and the withdrawal (its server called our waker) */
+#if defined(BUG_TAKE_OWN_PUTS_BACK)
+        /* seeded: put the slot back and stay pending (the poll collects the deposit): fails `served` */
+        d_step { rs = s; s = NOSLOT }; release()
+#elif defined(BUG_TAKE_OWN_LP_OK)
+        /* seeded: keep a slot and return LP_OK after the waker was called (A8) */
+        collect();
         d_step { t = 0; rec_live[me] = 0 };
         if
-        :: got == RETRY -> got = 0; token_drop()              /* lp__pass_on: drop the token */
-        :: else -> d_step { rs = s; s = got; got = 0 }; release()   /* keep the hand-off */
+        :: got == RETRY -> got = 0; token_drop()
+        :: else -> d_step { rs = s; s = got; got = 0 }; release()
         fi;
+        d_step { assert(!calledq[me]) };   /* A8, as at the won withdrawal */
         goto got_slot
+#else
+        d_step { cellw[CELL(t)] == CW(RND(t), READY) ->   /* lp__await_ready (acquire), no recycle */
+                 assert(calledq[me]);                      /* A8: the server called our waker */
+                 got = cslot[CELL(t)];
+                 if :: got == RETRY -> tok++ :: else fi }  /* a "retry": we hold its token */
+        if
+        :: got == RETRY -> d_step { cslot[CELL(t)] = s; s = NOSLOT; got = 0 }; token_drop()
+        :: else -> d_step { rs = s; s = NOSLOT; got = 0 }; release()
+        fi
 #endif
     :: else   /* the slot went first (a releaser re-took it to hand it to us, or a barger) */
     fi;
@@ -1280,7 +1311,7 @@ obtained:
 done:
     atomic {
         wait_ends();
-        busy--; rec_live[me] = 0; patient[me] = 0; parkedrec[me] = 0; async = 0; wkr[me] = 0; called[me] = 0;
+        busy--; rec_live[me] = 0; patient[me] = 0; parkedrec[me] = 0; async = 0; wkr[me] = 0; called[me] = 0; CALLEDQ_CLR;
         assert(busy > 0 || (QUIESCENT_OK && starving == 0));            /* A2 */
         assert(tok == 0);                                               /* A6 */
         s = NOSLOT; t = 0; i = 0; snap = 0; ok = 0; upd = 0; res = 0; got = 0; pc = 0; requeued = 0
