@@ -47,7 +47,9 @@
  * step; lp__rotation_landed's CAS tag -> 0 after each RESTRICTED hand-off's lp__serve, and a
  * lost re-take in lp__after_unlock that leaves the tag pending), the nudge
  * walk (lp__nudge_head: a parked WAITING head is woken where it waits and kept queued, an
- * async one woken to retry, a CLAIMING one left to its own post-publish look), the nudged
+ * async one woken to retry, a CLAIMING one left to its own post-publish look; dead tickets swept,
+ * then passed by lp__pass_dead up to the walk's tail read), a retry that reaches a parked wait
+ * given a free slot instead when one can be taken (lp__deliver), the nudged
  * waiter's take-instead (scan, withdraw, or keep a hand-off that raced it), the head mover's
  * look (lp__look_after_move), the post-publish look, and the starving count of async waits
  * that lose a retry past the bound.
