@@ -1182,16 +1182,13 @@ sync_loop:
             fi
         };
         if
-        :: ok -> d_step { t = 0; rec_live[me] = 0; ok = 0 }; sweep(); look_after_move(); goto got_slot
+        :: ok -> d_step { t = 0; rec_live[me] = 0; ok = 0 }; goto withdrawn
         :: else
         fi;
         collect();   /* served between the scan and the withdrawal */
         d_step { t = 0; rec_live[me] = 0 };
-        if
-        :: got == RETRY -> got = 0; token_drop()              /* lp__pass_on: drop the token */
-        :: else -> d_step { rs = s; s = got; got = 0 }; release()   /* keep the hand-off */
-        fi;
-        goto got_slot
+        if :: got != RETRY -> d_step { rs = s; s = got } :: else fi;   /* keep the hand-off */
+        goto pass_on
     :: else
     fi;
 #endif
@@ -1237,31 +1234,23 @@ take_own:
             fi
         };
         if
-        :: ok -> d_step { t = 0; rec_live[me] = 0; ok = 0 }; sweep(); look_after_move(); goto got_slot
+        :: ok -> d_step { t = 0; rec_live[me] = 0; ok = 0 }; goto withdrawn
         :: else
         fi;
 #if defined(BUG_TAKE_OWN_PUTS_BACK)
         /* seeded: put the slot back and stay pending (the poll collects the deposit): fails `served` */
-        d_step { rs = s; s = NOSLOT }; release()
+        d_step { rs = s; s = NOSLOT; got = 0 }; goto pass_on
 #elif defined(BUG_TAKE_OWN_LP_OK)
-        /* seeded: keep a slot and return LP_OK after the waker was called (A8) */
+        /* seeded: collect, keep a slot and return LP_OK here, after the waker was called (A8) */
         collect();
-        d_step { t = 0; rec_live[me] = 0 };
-        if
-        :: got == RETRY -> got = 0; token_drop()
-        :: else -> d_step { rs = s; s = got; got = 0 }; release()
-        fi;
-        d_step { assert(!calledq[me]) };   /* A8, as at the won withdrawal */
-        goto got_slot
+        d_step { assert(!calledq[me]) }
 #else
         d_step { cellw[CELL(t)] == CW(RND(t), READY) ->   /* lp__await_ready (acquire), no recycle */
                  assert(calledq[me]);                      /* A8: the server called our waker */
                  got = cslot[CELL(t)];
-                 if :: got == RETRY -> tok++ :: else fi }  /* a "retry": we hold its token */
-        if
-        :: got == RETRY -> d_step { cslot[CELL(t)] = s; s = NOSLOT; got = 0 }; token_drop()
-        :: else -> d_step { rs = s; s = NOSLOT; got = 0 }; release()
-        fi
+                 if :: got == RETRY -> tok++; cslot[CELL(t)] = s :: else -> rs = s fi;  /* a "retry": we hold its token */
+                 s = NOSLOT }
+        goto pass_on   /* a retry's token dropped, or our slot released; then to async_wait */
 #endif
     :: else   /* the slot went first (a releaser re-took it to hand it to us, or a barger) */
     fi;
@@ -1346,6 +1335,18 @@ cancel:
     :: async -> d_step { rs = got; got = 0 }; release(); goto done     /* slot == NULL: put */
     :: d_step { s = got; got = 0 }; goto obtained                      /* slot given: LP_OK */
     fi;
+
+#ifdef MODE_RESTRICTED
+/* Shared tails (spin limits the size of a proctype's code: one expansion each). */
+withdrawn:   /* a take-instead or own-head take won its withdrawal: LP_OK with slot s */
+    sweep(); look_after_move(); goto got_slot;
+pass_on:     /* lp__pass_on of what a server gave (a retry's token), or lp__release of rs */
+    if
+    :: got == RETRY -> got = 0; token_drop()
+    :: else -> got = 0; release()
+    fi;
+    if :: async -> goto async_wait :: else -> goto got_slot fi;   /* own-head take: still pending */
+#endif
 
 efull:   /* LP_EFULL (lp__claim L453-455, L473-475): sweep first (bb01bed, model defect C1) */
 #ifndef BUG_NO_EFULL_SWEEP
