@@ -110,4 +110,11 @@ uint64_t max_bypass(const std::vector<GrantRecord> &grants, const std::vector<Re
     return best;
 }
 
+uint64_t max_wait_releases(const std::vector<GrantRecord> &grants) {
+    uint64_t oldest = 0;
+    for (const GrantRecord &g : grants)
+        if (g.was_waited() && g.release_seq() > g.joined() + 1) oldest = std::max(oldest, g.release_seq() - 1 - g.joined());
+    return oldest;
+}
+
 }  // namespace lpb

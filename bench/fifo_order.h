@@ -34,25 +34,28 @@
 
 namespace lpb {
 
-/** One grant: 24 bytes (the waited flag lives in the top bit of the ticket word). */
+/** One grant: 32 bytes (the waited flag lives in the top bit of the ticket word). A waited grant
+ *  also keeps `joined`: how many releases had begun (been stamped) when its ticket was taken. */
 class GrantRecord {
 public:
     GrantRecord() = default;
-    static GrantRecord waited(uint64_t start, uint64_t ticket, uint64_t release_seq) {
-        return GrantRecord(start, ticket | kWaitedBit, release_seq);
+    static GrantRecord waited(uint64_t start, uint64_t ticket, uint64_t release_seq, uint64_t joined) {
+        return GrantRecord(start, ticket | kWaitedBit, release_seq, joined);
     }
-    static GrantRecord fast(uint64_t start, uint64_t release_seq) { return GrantRecord(start, 0, release_seq); }
+    static GrantRecord fast(uint64_t start, uint64_t release_seq) { return GrantRecord(start, 0, release_seq, 0); }
     uint64_t start() const { return start_; }
     uint64_t ticket() const { return ticket_and_flag_ & ~kWaitedBit; }
     bool was_waited() const { return (ticket_and_flag_ & kWaitedBit) != 0; }
     uint64_t release_seq() const { return release_seq_; }
+    uint64_t joined() const { return joined_; }
 
 private:
     static constexpr uint64_t kWaitedBit = uint64_t{1} << 63;  // tickets never get near 2^63
-    GrantRecord(uint64_t s, uint64_t t, uint64_t r) : start_(s), ticket_and_flag_(t), release_seq_(r) {}
+    GrantRecord(uint64_t s, uint64_t t, uint64_t r, uint64_t j) : start_(s), ticket_and_flag_(t), release_seq_(r), joined_(j) {}
     uint64_t start_ = 0;
     uint64_t ticket_and_flag_ = 0;
     uint64_t release_seq_ = 0;
+    uint64_t joined_ = 0;
 };
 
 /** One release: its stamp and the release counter read after put returned (end >= seq). */
@@ -76,6 +79,15 @@ uint64_t count_fifo_violations(std::vector<GrantRecord> &grants, const std::vect
  * intervals never count. 0 when no grant waited. `releases` as above. O(n log n).
  */
 uint64_t max_bypass(const std::vector<GrantRecord> &grants, const std::vector<ReleaseRecord> &releases);
+
+/**
+ * The oldest wait counted in releases: over waited grants, the most releases that began after the
+ * waiter joined (its `joined` count) and before the release that fed it began (stamps joined + 1 ..
+ * release_seq - 1). Every release in that window went to somebody else while the waiter was queued:
+ * the ones that overtook it and the ones that served waiters ahead of it. 0 when no grant waited,
+ * and for a waiter fed by a release that began before it joined (a slot freed before it queued).
+ */
+uint64_t max_wait_releases(const std::vector<GrantRecord> &grants);
 
 /**
  * One thread's records, appended on the measured path: fixed chunks (no reallocation or copying

@@ -443,6 +443,7 @@ Run *make_run(const Case &c, int threads, const std::vector<int> &placement) {
 struct OrderMetrics {
     double fifo_violations_per_m = -1;
     double max_bypass = -1;
+    double max_wait_releases = -1;
 };
 
 // The FIFO metric and the bypass of a finished run (FifoTracker), -1 when not measured. Off the
@@ -470,6 +471,7 @@ OrderMetrics order_metrics(const Run &r) {
                      r.c->name(r.threads).c_str(), static_cast<unsigned long long>(overflow), GrantLog::kDefaultCap);
     if (records.empty()) return m;
     m.max_bypass = static_cast<double>(max_bypass(records, releases));
+    m.max_wait_releases = static_cast<double>(max_wait_releases(records));
     const uint64_t violations = count_fifo_violations(records, releases);
     m.fifo_violations_per_m = 1e6 * static_cast<double>(violations) / static_cast<double>(records.size());
     return m;
@@ -486,12 +488,17 @@ struct RunTotals {
     std::vector<uint64_t> per_task;    // async: ops per task, every thread's
     uint64_t ops = 0, attempts = 0, empty = 0, efull = 0, errors = 0, grants = 0, reacq = 0, wait_max = 0;
     uint64_t min_enter = UINT64_MAX, max_enter = 0, min_exit = UINT64_MAX, max_exit = 0;
+    // Over threads, around their loops: wall, CPU and run-queue time (known only if every thread's
+    // is), context switches.
+    uint64_t wall_sum = 0, cpu_sum = 0, runq_sum = 0, vcsw_sum = 0, ivcsw_sum = 0;
+    bool runq_known = false;
     bool pin_ok = true;
 };
 
 RunTotals sum_threads(const Run &r) {
     RunTotals t;
     t.errors = r.teardown_errors;
+    t.runq_known = !r.stats.empty();
     for (const auto &sp : r.stats) {
         const ThreadStats &s = *sp;
         t.merged.merge(s.hist);
@@ -501,6 +508,12 @@ RunTotals sum_threads(const Run &r) {
         t.ivcsw.push_back(s.ivcsw);
         t.wall_ns.push_back(s.wall_ns);
         t.runq_ns.push_back(s.runq_ns);
+        t.wall_sum += s.wall_ns;
+        t.cpu_sum += s.cpu_ns;
+        t.runq_known = t.runq_known && s.runq_ns >= 0;
+        if (s.runq_ns > 0) t.runq_sum += static_cast<uint64_t>(s.runq_ns);
+        t.vcsw_sum += s.vcsw;
+        t.ivcsw_sum += s.ivcsw;
         t.per_task.insert(t.per_task.end(), s.task_ops.begin(), s.task_ops.end());
         t.ops += s.ops;
         t.attempts += s.attempts;
@@ -544,6 +557,7 @@ void set_common_counters(benchmark::UserCounters &ctr, const Run &r, const RunTo
     ctr["fifo_violations_per_m"] = order.fifo_violations_per_m;
     ctr["max_bypass"] = order.max_bypass;
     ctr["max_wait_ns"] = order.fifo_violations_per_m < 0 ? -1 : static_cast<double>(t.wait_max);
+    ctr["max_wait_releases"] = order.max_wait_releases;
     ctr["reacquire_frac"] = fraction(t.reacq, t.grants);
     ctr["full_concurrency"] = span_s > 0 ? std::min(1.0, overlap / span_s) : 0;
     ctr["empty_frac"] = fraction(t.empty, t.attempts);
@@ -563,22 +577,13 @@ void set_common_counters(benchmark::UserCounters &ctr, const Run &r, const RunTo
     // Where the threads' time around their loops went, summed over threads: waiting for a CPU
     // while runnable (the scheduler's delay), and asleep (neither running nor runnable: parked or
     // blocked by the design).
-    uint64_t wall = 0, cpu_sum = 0, runq = 0, vcsw = 0, ivcsw = 0;
-    bool runq_known = !t.runq_ns.empty();
-    for (std::size_t i = 0; i < t.wall_ns.size(); ++i) {
-        wall += t.wall_ns[i];
-        cpu_sum += t.cpu_ns[i];
-        runq_known = runq_known && t.runq_ns[i] >= 0;
-        if (t.runq_ns[i] > 0) runq += static_cast<uint64_t>(t.runq_ns[i]);
-        vcsw += t.vcsw[i];
-        ivcsw += t.ivcsw[i];
-    }
-    const double asleep = static_cast<double>(wall) - static_cast<double>(cpu_sum) - static_cast<double>(runq);
-    const bool split = runq_known && wall > 0;
-    ctr["runq_wait_frac"] = split ? std::min(1.0, static_cast<double>(runq) / static_cast<double>(wall)) : -1;
-    ctr["asleep_frac"] = split ? std::max(0.0, asleep) / static_cast<double>(wall) : -1;
-    ctr["vcsw_per_kop"] = t.ops ? 1000.0 * static_cast<double>(vcsw) / static_cast<double>(t.ops) : -1;
-    ctr["ivcsw_per_kop"] = t.ops ? 1000.0 * static_cast<double>(ivcsw) / static_cast<double>(t.ops) : -1;
+    const double wall = static_cast<double>(t.wall_sum), runq = static_cast<double>(t.runq_sum);
+    const double asleep = wall - static_cast<double>(t.cpu_sum) - runq;
+    const bool split = t.runq_known && t.wall_sum > 0;
+    ctr["runq_wait_frac"] = split ? std::min(1.0, runq / wall) : -1;
+    ctr["asleep_frac"] = split ? std::max(0.0, asleep) / wall : -1;
+    ctr["vcsw_per_kop"] = t.ops ? 1000.0 * static_cast<double>(t.vcsw_sum) / static_cast<double>(t.ops) : -1;
+    ctr["ivcsw_per_kop"] = t.ops ? 1000.0 * static_cast<double>(t.ivcsw_sum) / static_cast<double>(t.ops) : -1;
 }
 
 // For --lp_detail_out. GB calls each repetition of an instance in turn (interleaved or not), so
@@ -608,24 +613,94 @@ void finish_run(benchmark::State &state, Run &r) {
 }
 }  // namespace
 
-void run_case(benchmark::State &state, const Case &c) {
-    const int tid = state.thread_index();
-    const int nthreads = state.threads();
-    std::vector<int> plan;
+namespace {
+// What the scheduler gave a thread during its loop, read around it so nothing is added to the
+// measured path: CPU clock reads bracket the loop, the run-queue and context-switch counts
+// bracket those, and the wall time brackets everything (every CPU and run-queue interval lies
+// inside it: the thread was running at both schedstat reads).
+class SchedulerBracket {
+public:
+    SchedulerBracket() : sw0_(thread_context_switches()), wall0_(now_ns()), runq0_(thread_runq_wait_ns()),
+                         cpu0_(thread_cpu_ns()) {}
+    void close(ThreadStats &s) const {
+        const uint64_t cpu1 = thread_cpu_ns();
+        s.cpu_ns = cpu1 > cpu0_ ? cpu1 - cpu0_ : 0;
+        const int64_t runq1 = thread_runq_wait_ns();
+        s.runq_ns = runq0_ >= 0 && runq1 >= runq0_ ? runq1 - runq0_ : -1;
+        s.wall_ns = now_ns() - wall0_;
+        const ContextSwitches sw1 = thread_context_switches();
+        s.vcsw = sw1.voluntary - sw0_.voluntary;
+        s.ivcsw = sw1.involuntary - sw0_.involuntary;
+    }
+
+private:
+    // Declared (so initialised) in the order the constructor must read them.
+    const ContextSwitches sw0_;
+    const uint64_t wall0_;
+    const int64_t runq0_;
+    const uint64_t cpu0_;
+};
+
+// Pin the calling benchmark thread as the case's plan says; thread 0 (GB's main thread) also saves
+// its binding to put it back after, and sets up the run. Returns whether the binding held.
+bool enter_case(const Case &c, int tid, int nthreads, std::vector<int> *plan) {
     std::string err;
     // Options were validated in main; an error here would mean an inconsistent topology.
-    if (!plan_placement(machine().topology(), c.pin_policy(), nthreads, &plan, &err)) plan.assign(nthreads, -1);
-    if (tid == 0) machine().save_current_binding();  // thread 0 is GB's main thread: put it back after
+    if (!plan_placement(machine().topology(), c.pin_policy(), nthreads, plan, &err)) plan->assign(nthreads, -1);
+    if (tid == 0) machine().save_current_binding();
     std::string why;
-    const bool pin_ok = machine().bind_current_thread(plan[static_cast<std::size_t>(tid)], &why);
+    const int pu = (*plan)[static_cast<std::size_t>(tid)];
+    const bool pin_ok = machine().bind_current_thread(pu, &why);
     if (!pin_ok)
         std::fprintf(stderr, "[lockpool-bench] warning: %s: thread %d not on PU %d: %s (pin_ok = 0)\n",
-                     c.name(nthreads).c_str(), tid, plan[static_cast<std::size_t>(tid)], why.c_str());
+                     c.name(nthreads).c_str(), tid, pu, why.c_str());
     if (tid == 0) {
         std::fprintf(stderr, "[lockpool-bench] #%d %s (%llu ms)\n", ++g_case_number, c.name(nthreads).c_str(),
                      static_cast<unsigned long long>(options().run_ms));
-        g_run = make_run(c, nthreads, plan);
+        g_run = make_run(c, nthreads, *plan);
     }
+    return pin_ok;
+}
+
+// One thread's measured loop, its hold/think lengths sampled first (before the start line: untimed).
+void run_thread(Run &r, int tid, ThreadStats &s) {
+    const Options &o = options();
+    if (r.hold_iters_per_ns > 0) s.hold.fill(o.hold, r.hold_iters_per_ns, thread_seed(kWorkSeed, 0, tid));
+    else s.hold.set_fixed(r.hold_iters);
+    if (r.think_iters_per_ns > 0) s.think.fill(o.think, r.think_iters_per_ns, thread_seed(kWorkSeed, 1, tid));
+    else s.think.set_fixed(r.think_iters);
+    const bool per_thread = r.d->thread_enter != nullptr;
+    if (per_thread) r.d->thread_enter(r.self);
+    r.start();
+    const SchedulerBracket bracket;
+    s.enter_ns = now_ns();
+    r.c->family->loop(r, tid, s);
+    s.exit_ns = now_ns();
+    bracket.close(s);
+    if (per_thread) r.d->thread_exit(r.self);
+}
+
+// Thread 0, after GB's stop barrier (every thread has left its loop, so all stats are final):
+// tear down, report, free the run and put thread 0's binding back.
+void leave_case(benchmark::State &state) {
+    Run *r = g_run;
+    if (r->ready) {
+        if (r->c->family->teardown) r->c->family->teardown(*r);
+        else default_teardown(*r);
+        finish_run(state, *r);
+    } else {
+        state.SkipWithError(r->error.c_str());
+    }
+    g_run = nullptr;
+    delete r;
+    machine().restore_current_binding();
+}
+}  // namespace
+
+void run_case(benchmark::State &state, const Case &c) {
+    const int tid = state.thread_index();
+    std::vector<int> plan;
+    const bool pin_ok = enter_case(c, tid, state.threads(), &plan);
     for (auto _ : state) {
         // GB's start barrier orders thread 0's make_run before this read.
         Run &r = *g_run;
@@ -633,54 +708,13 @@ void run_case(benchmark::State &state, const Case &c) {
         s.pin_ok = pin_ok;
         s.pu = plan[static_cast<std::size_t>(tid)];
         if (!r.ready) continue;  // a failed setup: reported after the loop
-        // Each thread samples its own hold/think lengths, before the start line: untimed.
-        const Options &o = options();
-        if (r.hold_iters_per_ns > 0) s.hold.fill(o.hold, r.hold_iters_per_ns, thread_seed(kWorkSeed, 0, tid));
-        else s.hold.set_fixed(r.hold_iters);
-        if (r.think_iters_per_ns > 0) s.think.fill(o.think, r.think_iters_per_ns, thread_seed(kWorkSeed, 1, tid));
-        else s.think.set_fixed(r.think_iters);
-        const bool per_thread = r.d->thread_enter != nullptr;
-        if (per_thread) r.d->thread_enter(r.self);
-        r.start();
-        // Two CPU clock reads bracket the loop, the run-queue and context-switch counts bracket
-        // those: nothing is added to the measured path itself.
-        const ContextSwitches sw0 = thread_context_switches();
-        const uint64_t wall0 = now_ns();
-        const int64_t runq0 = thread_runq_wait_ns();
-        const uint64_t cpu0 = thread_cpu_ns();
-        s.enter_ns = now_ns();
-        r.c->family->loop(r, tid, s);
-        s.exit_ns = now_ns();
-        const uint64_t cpu1 = thread_cpu_ns();
-        s.cpu_ns = cpu1 > cpu0 ? cpu1 - cpu0 : 0;
-        const int64_t runq1 = thread_runq_wait_ns();
-        s.runq_ns = runq0 >= 0 && runq1 >= runq0 ? runq1 - runq0 : -1;
-        // Every CPU and run-queue interval counted above lies between wall0 and now: the thread
-        // was running at both schedstat reads.
-        s.wall_ns = now_ns() - wall0;
-        const ContextSwitches sw1 = thread_context_switches();
-        s.vcsw = sw1.voluntary - sw0.voluntary;
-        s.ivcsw = sw1.involuntary - sw0.involuntary;
-        if (per_thread) r.d->thread_exit(r.self);
+        run_thread(r, tid, s);
         // GB's reported time is time per operation (compare.py then sees throughput): every
         // thread waits for all to leave their loops, then reports threads x span / ops, which
         // GB averages over threads and divides by the iterations of all threads (one each).
         state.SetIterationTime(r.finish_and_time_per_op(tid));
     }
-    if (tid == 0) {
-        // GB's stop barrier: every thread has left its loop, so all stats are final.
-        Run *r = g_run;
-        if (r->ready) {
-            if (r->c->family->teardown) r->c->family->teardown(*r);
-            else default_teardown(*r);
-            finish_run(state, *r);
-        } else {
-            state.SkipWithError(r->error.c_str());
-        }
-        g_run = nullptr;
-        delete r;
-        machine().restore_current_binding();
-    }
+    if (tid == 0) leave_case(state);
 }
 
 namespace {
@@ -774,9 +808,9 @@ constexpr std::size_t kWaitBytes = 256;
 // is lp_get_timeout(LP_FOREVER): the bound costs one clock read); for designs without a blocking
 // get, try_get + yield as a user of a non-blocking pool would. LP_EFULL (MAX_WAITERS waiting) is
 // counted and retried. `queued` (may be null: no FIFO record) is set when the design queued us;
-// *ticket is then the FIFO ticket: taken between the halves of a split get (after the design
+// *joined is then our FIFO arrival: taken between the halves of a split get (after the design
 // fixed our place in line), else just before the blocking get.
-int blocking_get(Run &r, ThreadStats &s, uintptr_t *h, uint64_t deadline, bool *queued, uint64_t *ticket) {
+int blocking_get(Run &r, ThreadStats &s, uintptr_t *h, uint64_t deadline, bool *queued, FifoTracker::Arrival *joined) {
     const bool has_get = (r.d->flags & LPD_BLOCKING) != 0;
     const bool split = has_get && r.d->get_begin && r.d->wait_size <= kWaitBytes;
     alignas(LPD_ALIGN) unsigned char wait[kWaitBytes];
@@ -789,13 +823,13 @@ int blocking_get(Run &r, ThreadStats &s, uintptr_t *h, uint64_t deadline, bool *
             st = r.d->get_begin(r.self, wait, h);
             if (queued) *queued = st == LP_PENDING;
             if (st == LP_PENDING) {
-                if (queued) *ticket = r.fifo.arrive();
+                if (queued) *joined = r.fifo.arrive();
                 st = r.d->get_finish(r.self, wait, h, limit);
             }
         } else {
             if (queued) {
                 *queued = has_get;
-                *ticket = r.fifo.arrive();
+                *joined = r.fifo.arrive();
             }
             st = has_get ? r.d->get_timeout(r.self, h, limit) : r.d->try_get(r.self, h);
         }
@@ -853,10 +887,10 @@ int timed_get(Run &r, int thread, ThreadStats &s, uint64_t deadline, uintptr_t *
     ++s.attempts;
     int st = r.d->try_get(r.self, h);
     bool waited = false;
-    uint64_t ticket = 0;
+    FifoTracker::Arrival joined;
     if (st == LP_EMPTY) {
         ++s.empty;
-        st = blocking_get(r, s, h, deadline, fifo ? &waited : nullptr, &ticket);
+        st = blocking_get(r, s, h, deadline, fifo ? &waited : nullptr, &joined);
         if (st != LP_OK) {
             if (st != LP_ETIMEDOUT) ++s.errors;
             return st;
@@ -869,7 +903,7 @@ int timed_get(Run &r, int thread, ThreadStats &s, uint64_t deadline, uintptr_t *
     s.hist.record(lat);
     if (waited) s.max_wait_ns = std::max(s.max_wait_ns, lat);
     ++s.grants;
-    if (fifo) r.fifo.note_grant(s.fifo_log, *h, start, waited, ticket);
+    if (fifo) r.fifo.note_grant(s.fifo_log, *h, start, waited, joined);
     if (r.reacquire.note_grant(*h, thread)) ++s.reacquires;
     return LP_OK;
 }

@@ -185,7 +185,8 @@ struct alignas(128) ThreadStats {
  * i.e. not malloc) in the workloads that queue; -1 elsewhere.
  * Cost on the measured path: one shared load per attempt, before its timed get; one fetch_add
  * per wait, inside the timed get (the ticket); per release one shared fetch_add and one store
- * before put, one fetch_add(0) after it; 24- and 16-byte appends to thread-local logs.
+ * before put, one fetch_add(0) after it; per wait also one load of the release counter just before
+ * its ticket (for max_wait_releases); 32- and 16-byte appends to thread-local logs.
  */
 class FifoTracker {
 public:
@@ -199,11 +200,22 @@ public:
         // load, and sees every enqueue that came before a ticket it counts (arrive: release).
         return next_ticket_.load(std::memory_order_acquire);
     }
-    /** A waiter's ticket (0, 1, 2, ...): after the design's enqueue (split get) or just before get. */
-    uint64_t arrive() {
+    /** A waiter joining: its ticket (0, 1, 2, ...) and the releases begun by then. */
+    struct Arrival {
+        uint64_t ticket = 0;
+        uint64_t releases = 0;
+    };
+    /** Take a waiter's ticket: after the design's enqueue (split get) or just before get. */
+    Arrival arrive() {
+        Arrival a;
+        // First, so a waiter preempted between the two reads counts the releases meanwhile as part
+        // of its wait rather than hiding them. seq_cst: in the single order of stamp_release's RMWs,
+        // a stamp taken after this load is counted in our wait (max_wait_releases).
+        a.releases = releases_.load(std::memory_order_seq_cst);
         // acq_rel: release publishes our enqueue to whoever loads a later count (so its try_get
         // sees us queued); acquire keeps a following get from moving before the ticket.
-        return next_ticket_.fetch_add(1, std::memory_order_acq_rel);
+        a.ticket = next_ticket_.fetch_add(1, std::memory_order_acq_rel);
+        return a;
     }
     /** Release `handle` through `put()` (returns a status) as the metric needs it: stamped just
      *  before, while still held, and its end logged in `log` once put has returned. Unmeasured
@@ -235,12 +247,12 @@ private:
     }
 public:
     /** Record a grant of `handle` in `log` (right after get/try_get returned it). */
-    void note_grant(GrantLog &log, uintptr_t handle, uint64_t start, bool waited, uint64_t ticket) {
+    void note_grant(GrantLog &log, uintptr_t handle, uint64_t start, bool waited, const Arrival &joined) {
         const Stamp *e = entry(handle);
         // relaxed: the previous holder stored it before its put, and the design's get
         // synchronises with that put; nobody else writes it while we hold the slot.
         const uint64_t seq = e ? e->seq.load(std::memory_order_relaxed) : 0;
-        log.push(waited ? GrantRecord::waited(start, ticket, seq) : GrantRecord::fast(start, seq));
+        log.push(waited ? GrantRecord::waited(start, joined.ticket, seq, joined.releases) : GrantRecord::fast(start, seq));
     }
     /** True if some handle was not a slot index below `slots` (the run's metric is then void). */
     bool saw_foreign_handle() const { return foreign_handle_.load(std::memory_order_relaxed); }  // relaxed: read after the run

@@ -37,7 +37,7 @@ struct Task {
     Loop *loop = nullptr;
     uint64_t t0 = 0;
     uint64_t start = 0;   // FIFO metric: arrivals seen before the attempt
-    uint64_t ticket = 0;  // FIFO metric: taken once the async get queued the task
+    FifoTracker::Arrival joined;  // FIFO metric: taken once the async get queued the task
     bool pending = false;
 };
 
@@ -148,7 +148,7 @@ private:
             st = d_.async->get(self_, t.wait.bytes, lp_waker{wake_task, &t}, &h);
             if (st == LP_PENDING) {
                 // Queued: the ticket follows the enqueue, so it orders us as the queue does.
-                if (fifo_) t.ticket = r_.fifo.arrive();
+                if (fifo_) t.joined = r_.fifo.arrive();
                 t.pending = true;
                 return false;
             }
@@ -166,7 +166,7 @@ private:
         s_.hist.record(lat);
         if (waited) s_.max_wait_ns = std::max(s_.max_wait_ns, lat);
         ++s_.grants;
-        if (fifo_) r_.fifo.note_grant(s_.fifo_log, h, t.start, waited, t.ticket);
+        if (fifo_) r_.fifo.note_grant(s_.fifo_log, h, t.start, waited, t.joined);
         if (r_.reacquire.note_grant(h, thread_)) ++s_.reacquires;
         spin_iters(s_.hold.next());
         put(h);

@@ -21,7 +21,7 @@ COUNTERS = ["ops_per_s", "ops", "lat_p50_ns", "lat_p90_ns", "lat_p99_ns", "lat_p
             "lat_max_ns", "jain", "minmax_share", "cv_thread_ops", "fifo_violations_per_m", "reacquire_frac",
             "full_concurrency", "empty_frac", "efull", "errors", "pin_ok", "mem_node", "lat_samples", "task_jain",
             "cpu_jain", "cpu_minmax_share", "ops_per_cpu_jain", "ops_per_cpu_minmax_share", "vcsw_per_kop",
-            "ivcsw_per_kop", "runq_wait_frac", "asleep_frac"]
+            "ivcsw_per_kop", "runq_wait_frac", "asleep_frac", "max_bypass", "max_wait_ns", "max_wait_releases"]
 # Per-thread vectors of each repetition in the detail file, one entry per thread.
 PER_REP = ["thread_ops_per_rep", "thread_wall_ns_per_rep", "thread_cpu_ns_per_rep", "thread_runq_ns_per_rep",
            "thread_vcsw_per_rep", "thread_ivcsw_per_rep"]
@@ -180,6 +180,15 @@ def check_row(b, wl, design, threads, vectors, promises):
         check(fifo == -1, "fifo not measured without slot identity or a blocking get")
     else:
         check(0 <= fifo <= 1e6, "0 <= fifo_violations_per_m <= 1e6")
+    order = (b["max_bypass"], b["max_wait_ns"], b["max_wait_releases"])
+    if fifo == -1:
+        check(order == (-1, -1, -1), "max_bypass, max_wait_ns, max_wait_releases not measured where the FIFO metric is not")
+    else:
+        # A grant that overtook a waiter was fed by a release that began while it waited, or by one
+        # of the slots that were free when it joined (at most SLOTS of those).
+        slots = int(NAME.match(name).group(3))
+        check(min(order) >= 0 and b["max_bypass"] <= b["max_wait_releases"] + slots,
+              "max_wait_ns >= 0, 0 <= max_bypass <= max_wait_releases + SLOTS")
     thread_ops = vectors["thread_ops_per_rep"]
     check(thread_ops is not None and len(thread_ops) == threads and sum(thread_ops) == b["ops"],
            "this repetition's per-thread ops (detail file) sum to ops")

@@ -12,6 +12,7 @@
 
 using lpb::count_fifo_violations;
 using lpb::max_bypass;
+using lpb::max_wait_releases;
 using lpb::GrantLog;
 using lpb::GrantRecord;
 using lpb::ReleaseRecord;
@@ -20,8 +21,10 @@ namespace {
 
 // A waiter whose ticket was taken at its start (a design without split get), and one whose
 // start was loaded before it joined and whose ticket was taken after (split get).
-GrantRecord W(uint64_t ticket, uint64_t seq) { return GrantRecord::waited(ticket, ticket, seq); }
-GrantRecord WS(uint64_t start, uint64_t ticket, uint64_t seq) { return GrantRecord::waited(start, ticket, seq); }
+// `joined` (releases begun when the ticket was taken) only matters to max_wait_releases: J sets it.
+GrantRecord W(uint64_t ticket, uint64_t seq) { return GrantRecord::waited(ticket, ticket, seq, 0); }
+GrantRecord WS(uint64_t start, uint64_t ticket, uint64_t seq) { return GrantRecord::waited(start, ticket, seq, 0); }
+GrantRecord J(uint64_t joined, uint64_t seq) { return GrantRecord::waited(0, 0, seq, joined); }
 GrantRecord F(uint64_t start, uint64_t seq) { return GrantRecord::fast(start, seq); }
 ReleaseRecord R(uint64_t seq, uint64_t end) { return ReleaseRecord{seq, end}; }
 
@@ -85,10 +88,10 @@ std::vector<ReleaseRecord> random_releases(std::mt19937_64 &rng, uint64_t seqs) 
 void test_record() {
     CHECK(count({}) == 0);  // nothing recorded
     // the record keeps its fields (the waited flag shares a word with the ticket)
-    const GrantRecord w = WS(12340, 12345, 7), f = F(12345, 8);
-    CHECK(w.was_waited() && w.start() == 12340 && w.ticket() == 12345 && w.release_seq() == 7);
-    CHECK(!f.was_waited() && f.start() == 12345 && f.release_seq() == 8);
-    CHECK(sizeof(GrantRecord) == 24);
+    const GrantRecord w = GrantRecord::waited(12340, 12345, 7, 3), f = F(12345, 8);
+    CHECK(w.was_waited() && w.start() == 12340 && w.ticket() == 12345 && w.release_seq() == 7 && w.joined() == 3);
+    CHECK(!f.was_waited() && f.start() == 12345 && f.release_seq() == 8 && f.joined() == 0);
+    CHECK(sizeof(GrantRecord) == 32);
 }
 
 void test_fifo_and_barges() {
@@ -222,6 +225,17 @@ void test_bypass_matches_definition() {
     }
 }
 
+void test_wait_releases() {
+    CHECK(max_wait_releases({}) == 0);
+    CHECK(max_wait_releases({F(0, 5), F(0, 9)}) == 0);  // nobody waited: fast grants never count
+    // joined after 4 releases, fed by release 10: releases 5..9 went to others meanwhile
+    CHECK(max_wait_releases({J(4, 10)}) == 5);
+    CHECK(max_wait_releases({J(4, 5)}) == 0);   // the next release fed it
+    CHECK(max_wait_releases({J(7, 3)}) == 0);   // a slot freed before it joined (stamp below joined)
+    CHECK(max_wait_releases({J(0, 0)}) == 0);   // an initially free slot (stamp 0)
+    CHECK(max_wait_releases({J(4, 10), J(2, 20), F(0, 100), J(30, 31)}) == 17);  // the oldest of them
+}
+
 void test_grant_log() {
     // order kept across chunks, the cap counted as overflow, nothing lost below it
     const std::size_t cap = GrantLog::kChunk + 3;
@@ -258,6 +272,7 @@ int main() {
     test_large_sets();
     test_bypass_cases();
     test_bypass_matches_definition();
+    test_wait_releases();
     test_grant_log();
     std::puts("test_fifo_order: ok");
     return 0;

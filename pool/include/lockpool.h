@@ -87,7 +87,7 @@ typedef enum lp_mode {
      *  running thread (a newcomer, or the releaser coming back) takes the slot without a wake-up
      *  or a context switch; waiters stay parked in FIFO order and keep their place: a release
      *  only nudges the oldest (it wakes, takes a slot if one is still free, else parks again).
-     *  Every lp_set_bypass_bound-th release that finds a waiter (default 64) is handed straight
+     *  Every lp_set_bypass_bound-th release that finds a waiter (LP_BYPASS_BOUND_DEFAULT) is handed straight
      *  to the oldest, which rotates the queue into the running set. A blocking get (lp_get,
      *  lp_get_timeout, lp_get_begin/finish) with k waiters ahead of it is overtaken by at most
      *  about (k + 1) * bound + slots + threads grants (pool/DESIGN.md). lp_get_async waits cannot be nudged (their waker belongs to the caller):

@@ -22,6 +22,7 @@ typedef _Atomic uint32_t lp_atomic_u32;
 #define lp_xchg_acq_rel(p, v) atomic_exchange_explicit((p), (v), memory_order_acq_rel)
 #define lp_fetch_add_relaxed(p, v) atomic_fetch_add_explicit((p), (v), memory_order_relaxed)
 #define lp_fetch_sub_relaxed(p, v) atomic_fetch_sub_explicit((p), (v), memory_order_relaxed)
+#define lp_fetch_add_seq_cst(p, v) atomic_fetch_add_explicit((p), (v), memory_order_seq_cst)
 #define lp_fetch_sub_seq_cst(p, v) atomic_fetch_sub_explicit((p), (v), memory_order_seq_cst)
 /* CAS: on failure *expected is reloaded; the failure order is the load part of the success order. */
 #define lp_cas_relaxed(p, e, d) \

@@ -55,6 +55,7 @@ static int lp__any_slot_free(lp__pool *p);
 static int lp__restricted_wake(lp__pool *p, const lp_wait *own);
 static int lp__nudge_head(lp__pool *p, const lp_wait *own);
 enum { LP__NUDGED, LP__NEEDS_RETRY, LP__CLAIMER_LOOKS, LP__NOBODY_LIVE, LP__OWN_HEAD }; /* lp__nudge_head */
+static int lp__pass_dead(lp__pool *p, uint32_t end);
 
 /* The owner's last touch of its cell (from READY): the next round may claim it. A sweep
  * may have stopped at a later ticket of this cell while we held it (see lp__sweep): look. */
@@ -277,7 +278,9 @@ lp_status lp_try_get(lp_pool *pool, uint32_t *slot) {
 
 /* ---- serving the queue ----------------------------------------------------------- */
 
-enum { LP__DELIVERED, LP__SKIPPED, LP__NOBODY };
+/* LP__GAVE_SLOT: a "retry" meant for a parked wait was a free slot instead (lp__deliver); the
+ * serving caller still holds the retry token it took for it. */
+enum { LP__DELIVERED, LP__SKIPPED, LP__NOBODY, LP__GAVE_SLOT };
 
 /* Marks a sync-layer wait (lp__get_async_parked): its waker's ctx is this address. Read by
  * the server from the record's waker, written before publication, so no race. */
@@ -286,8 +289,15 @@ static const char lp__parked_marker;
 
 
 /* Give `slot` (or LP__NO_SLOT: "retry") to ticket t. The caller won the head CAS for t,
- * so it is t's only server. Returns LP__SKIPPED if t has no live waiter. */
-static int lp__deliver(lp__pool *p, uint32_t t, uint32_t slot) {
+ * so it is t's only server. Returns LP__SKIPPED if t has no live waiter. A retry deposits a
+ * token: the caller's if `has_token`, else one taken here (the dead-ticket pass of
+ * lp__pass_dead, which holds none and meets a live wait only when a late claim raced it).
+ * RESTRICTED: a retry that reaches a published sync-layer wait is a free slot instead, if one
+ * can be taken (LP__GAVE_SLOT: no token deposited): served a retry, that wait would leave the
+ * queue and, until its thread runs again and re-queues at the back, be overtaken by every grant
+ * with no tick to bound them (pool/DESIGN.md, "The bound"). Only if every slot is held does it
+ * still get the retry (and starves at once, lp__wait_requeues). */
+static int lp__deliver(lp__pool *p, uint32_t t, uint32_t slot, int has_token) {
     lp__cell *c = lp__cell_of(p, t);
     uint32_t r = lp__round_of(p, t);
     /* seq_cst: a late claimer writes the cell then reads head; we wrote head, now read
@@ -308,6 +318,14 @@ static int lp__deliver(lp__pool *p, uint32_t t, uint32_t slot) {
             /* acq_rel: acquire the record (WAITING); from here only we write the cell, so
              * the owner can neither cancel nor free its record until READY */
             if (!lp_cas_acq_rel(&c->word, &w, lp__word(r, LP__CELL_GRANTED))) break;
+            int result = LP__DELIVERED;
+            if (slot == LP__NO_SLOT && from == LP__CELL_WAITING && p->mode == LP_RESTRICTED &&
+                c->rec->lp__waker_.ctx == LP__PARKED_CTX && lp__scan(p, lp__caller_hint(p), &slot))
+                result = LP__GAVE_SLOT; /* the scan's acquire CAS + READY's release: its contents */
+            if (slot == LP__NO_SLOT && !has_token)
+                /* seq_cst: as lp__token_take's CAS (its recipient's drop pairs with it). May pass
+                 * retry_wakes by one: the limit is a cap on futile wakes, not a count to keep. */
+                lp_fetch_add_seq_cst(&p->woken, 1u);
             c->slot = slot;
             if (from == LP__CELL_WAITING) {
                 lp_wait *rec = c->rec;
@@ -320,7 +338,7 @@ static int lp__deliver(lp__pool *p, uint32_t t, uint32_t slot) {
                     void (*wake)(void *) = rec->lp__waker_.wake;
                     lp_store_release(&c->word, lp__word(r, LP__CELL_READY));
                     wake(&c->park);
-                    return LP__DELIVERED;
+                    return result;
                 } else {
                     lp_waker wk = rec->lp__waker_;
                     wk.wake(wk.ctx);
@@ -328,14 +346,15 @@ static int lp__deliver(lp__pool *p, uint32_t t, uint32_t slot) {
             }
             /* release: slot visible to the owner; it may reuse rec and ctx only now */
             lp_store_release(&c->word, lp__word(r, LP__CELL_READY));
-            return LP__DELIVERED;
+            return result;
         default: /* GRANTED/READY of round r: only t's server sets them; never us twice */
             return LP__SKIPPED;
         }
     }
 }
 
-/* Serve the oldest waiter with `slot` (held by the caller), or with LP__NO_SLOT ("retry").
+/* Serve the oldest waiter with `slot` (held by the caller), or with LP__NO_SLOT ("retry", the
+ * caller holding a token for it; LP__GAVE_SLOT: it still does, see lp__deliver).
  * With nobody left, a held slot is unlocked, then the queue re-checked (a waiter may have
  * enqueued after our look). */
 static int lp__serve(lp__pool *p, uint32_t slot) {
@@ -355,7 +374,7 @@ static int lp__serve(lp__pool *p, uint32_t slot) {
         }
         /* seq_cst: claiming ticket h orders with claimers, sweepers and cancellers */
         if (!lp_cas_seq_cst(&p->head, &h, lp__next_ticket(p, h))) continue;
-        int r = lp__deliver(p, h, slot);
+        int r = lp__deliver(p, h, slot, 1);
         if (r != LP__SKIPPED) {
             lp__sweep(p); /* dead tickets behind the one served must not look like waiters */
             if (slot != LP__NO_SLOT) lp__look_after_move(p);
@@ -453,13 +472,14 @@ static void lp__token_drop(lp__pool *p) {
         if (lp__queue_empty_seq_cst(p) || !lp__any_slot_free(p)) return;
         if (p->mode == LP_RESTRICTED && lp__nudge_head(p, 0) != LP__NEEDS_RETRY) return;
         if (!lp__token_take(p)) return;
-        if (lp__serve(p, LP__NO_SLOT) != LP__NOBODY) return;
+        /* nobody after all, or a free slot went instead of our retry: drop that one too */
+        if (lp__serve(p, LP__NO_SLOT) == LP__DELIVERED) return;
     }
 }
 
 /* A release saw waiters: wake the oldest to retry, unless retry_wakes retries are in flight. */
 static void lp__wake_retry(lp__pool *p) {
-    if (lp__token_take(p) && lp__serve(p, LP__NO_SLOT) == LP__NOBODY) lp__token_drop(p);
+    if (lp__token_take(p) && lp__serve(p, LP__NO_SLOT) != LP__DELIVERED) lp__token_drop(p);
 }
 
 /* RESTRICTED: wake the oldest live waiter about a free slot without taking it off the queue,
@@ -476,11 +496,12 @@ static void lp__wake_retry(lp__pool *p) {
  * No live ticket before the tail we read: a wait queued after that read looks at the slots after
  * publishing (the same pairing as CLAIMING), so LP__NOBODY_LIVE: a retry would reach such a wait
  * and take its place in the queue from it (a parked wait would re-queue at the back). Dead
- * tickets passed on the way are swept; one the sweep cannot pass yet makes it LP__NEEDS_RETRY
- * (the retry serve passes it; a wait it reaches behind is the rare case lp__wait_requeues covers).
+ * tickets passed on the way are swept; those the sweep cannot pass yet, lp__pass_dead passes,
+ * never beyond that tail.
  * seq_cst loads: the releaser's half of the pairings in pool/DESIGN.md (a releaser that reads
  * CLAIMING, or a head that is moved away afterwards, was ordered after its unlock). */
 static int lp__nudge_head(lp__pool *p, const lp_wait *own) {
+  walk:;
     uint32_t h = lp_load_seq_cst(&p->head), end = lp_load_seq_cst(&p->tail);
     int dead = 0;
     for (; h != end; h = lp__next_ticket(p, h)) {
@@ -511,10 +532,33 @@ static int lp__nudge_head(lp__pool *p, const lp_wait *own) {
     }
     if (!dead) return LP__NOBODY_LIVE;
     /* Dead tickets only: pass them. A sweep stops at one whose cell an older round still holds,
-     * which only a server's head move passes: then the caller's retry serve does. */
+     * which only a server's head move passes: lp__pass_dead's. */
     lp__sweep(p);
-    /* seq_cst: as the walk's loads */
-    return lp__head_reached(p, lp_load_seq_cst(&p->head), end) ? LP__NOBODY_LIVE : LP__NEEDS_RETRY;
+    /* A pass that served a ticket which turned live may have served the wait a releaser nudged
+     * meanwhile, leaving that releaser's slot free: look again (lp__look_after_move's duty). */
+    if (lp__pass_dead(p, end) && !lp__queue_empty_seq_cst(p) && lp__any_slot_free(p)) goto walk;
+    return LP__NOBODY_LIVE;
+}
+
+/* RESTRICTED: move head over the tickets before `end` (a tail read by a nudge walk that found none
+ * of them live) as a server does: head CAS first, then the cell (lp__deliver), so a late claimer
+ * of a lapped ticket is either served or sees head past it and withdraws; a sweep, which reads
+ * the cell first, cannot pass such a ticket. It was once a retry serve, unbounded: it reached
+ * waits queued after `end` (they look at the slots themselves after publishing) and took their
+ * place in the queue from them. A ticket that did turn live (a late claim since the walk) is
+ * served as a retry would be, a parked one with a free slot if one can be taken (lp__deliver).
+ * Returns whether one was. Wait-free: each iteration either moves head or sees it moved (at most
+ * end - head of them). */
+static int lp__pass_dead(lp__pool *p, uint32_t end) {
+    int served = 0;
+    for (;;) {
+        /* seq_cst: as in lp__serve (the head CAS orders with claimers, sweepers, cancellers) */
+        uint32_t h = lp_load_seq_cst(&p->head);
+        if (lp__head_reached(p, h, end)) break;
+        if (lp_cas_seq_cst(&p->head, &h, lp__next_ticket(p, h)) && lp__deliver(p, h, LP__NO_SLOT, 0) != LP__SKIPPED)
+            served = 1;
+    }
+    return served;
 }
 
 /* RESTRICTED: a slot may be free for the waiters (after an unlock that saw them, a head move,
@@ -1013,10 +1057,10 @@ lp_atomic_u32 *lp__wait_park_word(lp_pool *pool, const lp_wait *wait) {
 
 /* BOUNDED/RESTRICTED: a wait about to re-queue after a lost retry, already past the bound,
  * counts as starving until it ends (lp__wait_ended); once per wait. RESTRICTED: so does a
- * sync-layer wait at once. It is served a retry only by a serve that reaches it behind a
- * ticket the nudge walk's sweep could not pass, or one meant for an lp_get_async head that left
- * between the walk and the serve; it re-queues at the back, and its bound counts from its first
- * queueing, not from there. */
+ * sync-layer wait at once. It is served a retry only by a retry serve meant for an lp_get_async
+ * head that left (or a late claim that raced lp__pass_dead) at an instant when every slot was
+ * held (else lp__deliver gives it a free slot); it re-queues at the back, and its bound counts
+ * from its first queueing, not from there. */
 static void lp__wait_requeues(lp__pool *p, lp_wait *wait) {
     if (wait->lp__state_ & LP__WAIT_STARVING) return;
     if (p->mode == LP_RESTRICTED) {

@@ -47,7 +47,9 @@
  * step; lp__rotation_landed's CAS tag -> 0 after each RESTRICTED hand-off's lp__serve, and a
  * lost re-take in lp__after_unlock that leaves the tag pending), the nudge
  * walk (lp__nudge_head: a parked WAITING head is woken where it waits and kept queued, an
- * async one woken to retry, a CLAIMING one left to its own post-publish look), the nudged
+ * async one woken to retry, a CLAIMING one left to its own post-publish look; dead tickets swept,
+ * then passed by lp__pass_dead up to the walk's tail read), a retry that reaches a parked wait
+ * given a free slot instead when one can be taken (lp__deliver), the nudged
  * waiter's take-instead (scan, withdraw, or keep a hand-off that raced it), the head mover's
  * look (lp__look_after_move), the post-publish look, and the starving count of async waits
  * that lose a retry past the bound.
@@ -171,7 +173,7 @@
 #endif
 
 #ifndef BOUND
-#define BOUND 2 /* RESTRICTED: p->bypass_turns (C default 64) */
+#define BOUND 2 /* RESTRICTED: p->bypass_turns (C: LP_BYPASS_BOUND_DEFAULT) */
 #endif
 #ifndef BYPASS_MAX
 #define BYPASS_MAX (NPROC * BOUND + NSLOTS + NPROC - 1) /* A7 (pool/DESIGN.md, "The bound") */
@@ -223,6 +225,7 @@
 #define DELIVERED 0
 #define SKIPPED   2
 #define NOBODY    3 /* lp__serve(NO_SLOT) found the queue empty (8926230) */
+#define GAVE      4 /* RESTRICTED: a retry meant for a parked wait was a free slot (the token stays ours) */
 
 /* ---- pool memory ---------------------------------------------------------------- */
 bit  sstate[NSLOTS]; /* lp__slot.state */
@@ -265,7 +268,10 @@ byte byp;
 /* lp__sweep's `end` (the tail at its look) + 1; 0 = not sweeping, or head moved past end.
  * A head move past it clears it: the C's wrapped-distance test, exact (no ticket wrap). */
 byte sweep_end[NPROC];
-#define PASS_END(q, old) if :: (q) < NPROC && sweep_end[q] == (old) + 1 -> sweep_end[q] = 0 :: else fi
+/* RESTRICTED: lp__pass_dead's `end` (the nudge walk's tail read) + 1, tracked the same way */
+byte pass_end[NPROC];
+#define PASS_END(q, old) if :: (q) < NPROC && sweep_end[q] == (old) + 1 -> sweep_end[q] = 0 :: else fi; \
+                         if :: (q) < NPROC && pass_end[q] == (old) + 1 -> pass_end[q] = 0 :: else fi
 #define PASS_ENDS(old) PASS_END(0, old); PASS_END(1, old); PASS_END(2, old); PASS_END(3, old)
 
 #define LAG_Q_OK(q) ((q) >= NPROC || (q) == me || lag[q] <= MAXLAG)
@@ -366,7 +372,12 @@ inline sweep() {
     atomic { h = 0; w = 0; ok = 0; sweep_end[me] = 0; sweeping[me] = 0 }
 }
 
-/* C: lp__deliver(h, give) (lp_pool.c:224-270). Result in res. Uses w. */
+/* C: lp__deliver(h, give, has_token) (lp_pool.c). Result in res. Uses w, gs. A RETRY deposits
+ * the caller's token, or with notok (lp__pass_dead) one taken here (woken++). RESTRICTED: a
+ * RETRY that reaches a published parked wait is a free slot instead if one can be taken (GAVE:
+ * no token deposited); the record is read (rec->ctx), then the slots are scanned, then the
+ * deposit: RETRY only if every slot was held. */
+#define DEPOSIT_RETRY d_step { cslot[CELL(h)] = RETRY; if :: notok -> woken++ :: else -> tok-- fi }   /* ghost tok--: the token is in the cell now */
 inline deliver() {
     d_step { /* seq_cst load, round test, CAS by state (load folded into the CAS loop) */
         w = cellw[CELL(h)]; lag[me] = 0;
@@ -375,19 +386,42 @@ inline deliver() {
         :: RD(w) == RND(h) && FREEST(ST(w)) ->
             cellw[CELL(h)] = CW(NEXTR(RND(h)), EMPTY); res = SKIPPED    /* kill / recycle */
         :: RD(w) == RND(h) && (ST(w) == CLAIMING || ST(w) == WAITING || ST(w) == UPDATING) ->
-            cellw[CELL(h)] = CW(RND(h), GRANTED); cslot[CELL(h)] = give; res = DELIVERED;
+            cellw[CELL(h)] = CW(RND(h), GRANTED); res = DELIVERED;
             livemask = livemask & ~(1 << CELL(h)); LAGC_SET(crec[CELL(h)] - 1);
+            if :: give != RETRY -> cslot[CELL(h)] = give :: else fi
             if :: crec[CELL(h)] == 1 && give != RETRY -> pub0 = 0 :: else fi   /* A7: served */
-            if :: give == RETRY -> tok-- :: else fi   /* ghost: the token is in the cell now */
         :: else -> res = SKIPPED; assert(false)  /* A5: "GRANTED/READY of round r: never us twice" */
         fi
     };
+    if
+    :: res == DELIVERED && give == RETRY && ST(w) != WAITING -> DEPOSIT_RETRY
+    :: else
+    fi;
     if
     :: res == DELIVERED && ST(w) == WAITING ->   /* L246-261 */
         d_step { /* read rec->lp__waker_ (the record is dereferenced here) */
             assert(crec[CELL(h)] > 0 && rec_live[crec[CELL(h)] - 1]);  /* A4 */
             ok = parkedrec[crec[CELL(h)] - 1]
         };
+#ifdef MODE_RESTRICTED
+        if   /* lp__scan from the caller's start (relaxed peek + acquire CAS per slot) */
+        :: ok && give == RETRY ->
+            gs = 0;
+            do
+            :: gs < NSLOTS -> d_step {
+                   if
+                   :: sstate[(me + gs) % NSLOTS] == S_FREE -> sstate[(me + gs) % NSLOTS] = S_HELD;
+                       cslot[CELL(h)] = (me + gs) % NSLOTS; res = GAVE; gs = NSLOTS;
+                       if :: crec[CELL(h)] == 1 -> pub0 = 0 :: else fi   /* A7: served */
+                   :: else -> gs++
+                   fi }
+            :: else -> break
+            od;
+            gs = 0
+        :: else
+        fi;
+#endif
+        if :: give == RETRY && res == DELIVERED -> DEPOSIT_RETRY :: else fi;
         if
         :: ok -> /* parked: READY, then wake(&c->park): touches pool memory only */
             d_step { cellw[CELL(h)] = CW(RND(h), READY) };
@@ -403,7 +437,7 @@ inline deliver() {
 #endif
         fi;
         ok = 0
-    :: res == DELIVERED && ST(w) != WAITING ->
+    :: res != SKIPPED && ST(w) != WAITING ->
         /* CLAIMING (owner in lp__claim/lp__rescan) / UPDATING (in lp_wait_poll): it collects, no waker */
         d_step { cellw[CELL(h)] = CW(RND(h), READY) }
     :: else
@@ -412,7 +446,8 @@ inline deliver() {
 }
 
 /* C: lp__serve(give) (lp_pool.c:290-316): the oldest waiter gets `give`. Result in res:
- * NOBODY when give == RETRY found the queue empty (8926230). */
+ * NOBODY when give == RETRY found the queue empty (8926230); GAVE when a free slot went instead
+ * of the retry (RESTRICTED, a parked wait: deliver). */
 inline serve() {
     do
     :: d_step { /* head/tail seq_cst loads + CAS head h->h+1, see (c) */
@@ -446,7 +481,7 @@ inline serve() {
        :: ok ->
            deliver();
            if
-           :: res != SKIPPED -> mv = (give != RETRY); sweep(); break   /* dead tickets behind the served one */
+           :: res != SKIPPED -> mv = (give != RETRY); sweep(); break   /* dead tickets behind the served one (res kept: sweep does not touch it) */
            :: else
            fi
        fi
@@ -552,46 +587,77 @@ inline rotation_landed() {
 #endif
 }
 
+/* C: lp__pass_dead(end = pc2): move head over the tickets before the nudge walk's tail read as
+ * a server does (head CAS, then deliver a RETRY with no token of ours, notok), never beyond it.
+ * srv: a ticket that turned live (a late claim) was served. Uses h, w, ok, res, give, gs. */
+inline pass_dead() {
+    srv = 0; notok = 1;
+    do
+    :: d_step { /* head (seq_cst), reached the walk's tail read? else CAS head h->h+1, see (c) */
+           if
+           :: pass_end[me] == 0 || head + 1 == pass_end[me] -> ok = 0
+           :: pass_end[me] != 0 && head + 1 != pass_end[me] && LAG_OK -> h = head; head = NEXT(head); PASS_ENDS(h); ok = 1; LAG_BUMP; lag[me] = 1;
+               if   /* ghost: a visible wait whose ticket a server claimed is being served */
+               :: RD(cellw[CELL(h)]) == RND(h) && (ST(cellw[CELL(h)]) == CLAIMING ||
+                      ST(cellw[CELL(h)]) == WAITING || ST(cellw[CELL(h)]) == UPDATING) ->
+                   livemask = livemask & ~(1 << CELL(h))
+               :: else
+               fi
+           fi
+       };
+       if
+       :: !ok -> break
+       :: else -> give = RETRY; deliver(); if :: res != SKIPPED -> srv = 1 :: else fi; res = 0
+       fi
+    od;
+    atomic { notok = 0; give = NOSLOT; h = 0; ok = 0 }
+}
+
 /* C: lp__nudge_head: walk from head (seq_cst head, tail, then each cell) to the oldest live
  * ticket: a published parked wait is woken where it waits (kept queued): i = 0; an async one
  * (WAITING without nudge, UPDATING): i = 1 (the caller wakes the oldest to retry), or with
  * -DTAKE_OWN i = 5 if that wait is the caller's own (only its post-publish look can see that;
  * a fix not yet in the C: pool/verify/README.md, "served trail analysis"); CLAIMING:
  * i = 2 (its enqueuer looks after publishing); none live: i = 3 (a wait queued after the tail
- * read looks after publishing); dead tickets passed and none live: swept, then i = 3 if head
- * reached the tail read, else i = 1 (the retry serve passes what the sweep could not). One step
- * per load. */
+ * read looks after publishing); dead tickets passed and none live: swept, then passed by
+ * pass_dead up to the tail read, i = 3; if that pass served a ticket that turned live and a
+ * slot is free with the queue non-empty, walk again. One step per load. */
 inline nudge_head() {
-    d_step { h = head; pc2 = tail; i = 3 };   /* 3: no live ticket (LP__NOBODY_LIVE): nothing to do */
     do
-    :: h == pc2 -> break
-    :: h != pc2 -> d_step {
-            w = cellw[CELL(h)];
-            if
-            :: RD(w) != RND(h) -> h = NEXT(h); if :: i == 3 -> i = 4 :: else fi   /* a dead ticket passed */
-            :: RD(w) == RND(h) && ST(w) == WAITING && cnudge[CELL(h)] -> i = 0
-            :: RD(w) == RND(h) && (ST(w) == WAITING && !cnudge[CELL(h)] || ST(w) == UPDATING) ->
+    :: d_step { h = head; pc2 = tail; i = 3; pass_end[me] = tail + 1 };   /* 3: no live ticket (LP__NOBODY_LIVE) */
+       do
+       :: h == pc2 -> break
+       :: h != pc2 -> d_step {
+               w = cellw[CELL(h)];
+               if
+               :: RD(w) != RND(h) -> h = NEXT(h); if :: i == 3 -> i = 4 :: else fi   /* a dead ticket passed */
+               :: RD(w) == RND(h) && ST(w) == WAITING && cnudge[CELL(h)] -> i = 0
+               :: RD(w) == RND(h) && (ST(w) == WAITING && !cnudge[CELL(h)] || ST(w) == UPDATING) ->
 #ifdef TAKE_OWN
-                i = (crec[CELL(h)] == ID(me) -> 5 : 1); h = pc2   /* 5: our own wait (LP__OWN_HEAD) */
+                   i = (crec[CELL(h)] == ID(me) -> 5 : 1); h = pc2   /* 5: our own wait (LP__OWN_HEAD) */
 #else
-                i = 1; h = pc2
+                   i = 1; h = pc2
 #endif
-            :: RD(w) == RND(h) && ST(w) == CLAIMING -> i = 2; h = pc2
-            :: RD(w) == RND(h) && (ST(w) == EMPTY || ST(w) == CANCELLED) -> h = NEXT(h); if :: i == 3 -> i = 4 :: else fi
-            :: RD(w) == RND(h) && (ST(w) == GRANTED || ST(w) == READY) -> h = NEXT(h)
-            fi;
-            w = 0
-        };
-        if
-        :: i == 0 -> d_step { park[CELL(h)] = P_WOKEN }; break   /* nudge(&c->park): xchg WOKEN (+ FUTEX_WAKE) */
-        :: else
-        fi
+               :: RD(w) == RND(h) && ST(w) == CLAIMING -> i = 2; h = pc2
+               :: RD(w) == RND(h) && (ST(w) == EMPTY || ST(w) == CANCELLED) -> h = NEXT(h); if :: i == 3 -> i = 4 :: else fi
+               :: RD(w) == RND(h) && (ST(w) == GRANTED || ST(w) == READY) -> h = NEXT(h)
+               fi;
+               w = 0
+           };
+           if
+           :: i == 0 -> d_step { park[CELL(h)] = P_WOKEN }; break   /* nudge(&c->park): xchg WOKEN (+ FUTEX_WAKE) */
+           :: else
+           fi
+       od;
+       if   /* dead tickets only: sweep them, then pass what the sweep could not, up to the tail read */
+       :: i == 4 -> sweep(); pass_dead(); i = 3;
+           if :: srv -> d_step { ok = (head != tail) }; if :: ok -> any_slot_free() :: else fi :: else -> ok = 0 fi;
+           srv = 0;
+           if :: ok -> ok = 0 :: else -> break fi   /* a served late claim and a free slot: walk again */
+       :: else -> break
+       fi
     od;
-    if   /* dead tickets only: sweep them; one it cannot pass yet (head short of the tail read) needs a retry serve */
-    :: i == 4 -> sweep(); d_step { if :: head == pc2 -> i = 3 :: else -> i = 1 fi; ok = 1 }   /* ok: the caller's (token_drop: 1) */
-    :: else
-    fi;
-    atomic { h = 0; pc2 = 0 }   /* atomic: spin rejects the break into a d_step */
+    atomic { h = 0; pc2 = 0; pass_end[me] = 0; ok = (i == 1) }   /* ok: the caller's (token_drop: 1 on its retry path) */
 }
 #endif
 
@@ -628,7 +694,7 @@ inline token_drop() {
        if
        :: !ok -> break
        :: else -> give = RETRY; serve();
-           if :: res != NOBODY -> break :: else fi  /* nobody after all: drop that one too */
+           if :: res == DELIVERED -> break :: else fi  /* nobody after all, or a slot instead: drop that one too */
        fi
     od;
 #endif
@@ -646,7 +712,7 @@ inline restricted_wake() {
     :: i == 1 -> i = 0; token_take();
         if
         :: ok -> give = RETRY; serve();
-            if :: res == NOBODY -> token_drop() :: else fi
+            if :: res != DELIVERED -> token_drop() :: else fi   /* NOBODY, or GAVE: our token is unused */
         :: else
         fi;
         ok = 0
@@ -793,6 +859,8 @@ proctype worker(byte me)
     byte pc;            /* sync: the cell whose park word we sleep on */
     byte tok;           /* retry tokens in our hands (lp__acquire's `token`, pass_on's) */
     bit ok, upd, async, requeued;
+    byte gs;            /* deliver: the slot scan's index (RESTRICTED: a free slot instead of a retry) */
+    bit notok, srv;     /* pass_dead: deliver without a token of ours; it served a ticket */
     bit mv;             /* serve() delivered a slot (RESTRICTED: look after the move) */
     byte pc2;           /* nudge_head: the tail it read */
     bit upd2;           /* RESTRICTED release: its relaxed hint saw waiters (the clock ticked) */

@@ -334,7 +334,7 @@ def scaling_lines(run, workload):
 TUNE_FLAGS = {"bypass_turns": "--lp_bypass_turns", "retry_wakes": "--lp_retry_wakes"}
 
 TUNE_COLUMNS = ["value", "case", "threads", "ops_per_s", "ratios", "jain_min", "minmax_min",
-                "max_bypass", "bypass_bound", "lat_max_ns"]
+                "max_bypass", "max_wait_releases", "bypass_bound", "lat_max_ns"]
 
 
 def tune_rows(runs, design, references, param=None):
@@ -342,13 +342,14 @@ def tune_rows(runs, design, references, param=None):
     harness process (several per value: rounds). A ratio to a reference design is taken within
     each process (median over its repetitions, design over reference), then the median over the
     processes of that value: load that differs between processes cancels. jain/minmax are the
-    lowest repetition, max_bypass and lat_max_ns the highest; bypass_bound only for bypass_turns."""
+    lowest repetition, max_bypass, max_wait_releases and lat_max_ns the highest; bypass_bound only
+    for bypass_turns."""
     by_case = {}
     for value, run in runs:
         for key in run.keys(design=design):
             row = by_case.setdefault((value, results.case_of(key)), {
                 "ops": [], "ratios": {r: [] for r in references}, "jain": [], "minmax": [],
-                "bypass": [], "lat_max": []})
+                "bypass": [], "wait": [], "lat_max": []})
             row["ops"] += run.values(key, "ops_per_s")
             mine = run.median(key, "ops_per_s")
             for ref in references:
@@ -359,6 +360,7 @@ def tune_rows(runs, design, references, param=None):
             row["jain"] += run.values(key, "jain")
             row["minmax"] += run.values(key, "minmax_share")
             row["bypass"] += [v for v in run.values(key, "max_bypass") if v >= 0]
+            row["wait"] += [v for v in run.values(key, "max_wait_releases") if v >= 0]
             row["lat_max"] += run.values(key, "lat_max_ns")
     out = []
     for (value, case), r in sorted(by_case.items(), key=lambda kv: (kv[0][0], kv[0][1].workload, kv[0][1].slots,
@@ -372,6 +374,7 @@ def tune_rows(runs, design, references, param=None):
             "jain_min": min(r["jain"]) if r["jain"] else math.nan,
             "minmax_min": min(r["minmax"]) if r["minmax"] else math.nan,
             "max_bypass": max(r["bypass"]) if r["bypass"] else math.nan,
+            "max_wait_releases": max(r["wait"]) if r["wait"] else math.nan,
             "bypass_bound": (targets.bypass_bound(value, case.threads, case.slots)
                              if param == "bypass_turns" else math.nan),
             "lat_max_ns": max(r["lat_max"]) if r["lat_max"] else math.nan,
@@ -388,19 +391,19 @@ def write_tune_csv(rows, references, path):
     with open(path, "w", newline="") as f:
         w = csv.writer(f)
         w.writerow(["value", "case", "threads", "ops_per_s"] + [f"x_{r}" for r in references] +
-                   ["jain_min", "minmax_min", "max_bypass", "bypass_bound", "lat_max_ns"])
+                   ["jain_min", "minmax_min", "max_bypass", "max_wait_releases", "bypass_bound", "lat_max_ns"])
         for r in rows:
             w.writerow([r["value"], r["case"], r["threads"], _cell(r["ops_per_s"], ".0f")] +
                        [_cell(r["ratios"][ref], ".3f") for ref in references] +
                        [_cell(r["jain_min"], ".4f"), _cell(r["minmax_min"], ".3f"), _cell(r["max_bypass"], ".0f"),
-                        _cell(r["bypass_bound"], ".0f"), _cell(r["lat_max_ns"], ".0f")])
+                        _cell(r["max_wait_releases"], ".0f"), _cell(r["bypass_bound"], ".0f"), _cell(r["lat_max_ns"], ".0f")])
     return path
 
 
 def tune_lines(rows, param, design, references):
     """A fixed-width table, one line per (value, case)."""
     head = (f"{param:>12} {'case':<34} {'pairs/s':>9} " + " ".join(f"{'x ' + r:>18}" for r in references) +
-            f" {'Jain min':>8} {'min/max':>7} {'bypass':>8} {'bound':>7} {'max get':>9}")
+            f" {'Jain min':>8} {'min/max':>7} {'bypass':>8} {'wait':>8} {'bound':>7} {'max get':>9}")
     lines = [f"{design}: medians over repetitions; ratios within each harness process, median over processes",
              head]
     for r in rows:
@@ -411,6 +414,7 @@ def tune_lines(rows, param, design, references):
         lines.append(f"{value:>12} {case:<34} {ops:>9} " +
                      " ".join(f"{_cell(r['ratios'][ref], '.2f'):>18}" for ref in references) +
                      f" {_cell(r['jain_min'], '.3f'):>8} {_cell(r['minmax_min'], '.2f'):>7}"
-                     f" {_cell(r['max_bypass'], '.0f'):>8} {_cell(r['bypass_bound'], '.0f'):>7}"
+                     f" {_cell(r['max_bypass'], '.0f'):>8} {_cell(r['max_wait_releases'], '.0f'):>8}"
+                     f" {_cell(r['bypass_bound'], '.0f'):>7}"
                      f" {lat:>9}")
     return lines

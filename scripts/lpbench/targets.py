@@ -562,17 +562,18 @@ def _default_fairness_rows(run, t, default):
     return rows
 
 
-def _default_bypass_row(run, t, default):
-    """The most grants that overtook one waiter (max_bypass, the largest of any repetition) against
-    the documented bound T x bypass_bound + S + T - 1 of each case."""
+def _default_bound_row(run, t, default, counter, key):
+    """The largest `counter` of any repetition (max_bypass: the most grants that overtook one waiter;
+    max_wait_releases: the oldest wait in releases) against the documented bound
+    T x bypass_bound + S + T - 1 of each case; targets.json's what[key] names the line."""
     bound = default_bypass_bound(run)
-    what = fill(t["what"]["bypass"], bound=bound if bound else "bound")
+    what = fill(t["what"][key], bound=bound if bound else "bound")
     if bound is None:
         return Row("default", what, "the run does not record the default design's bypass bound", None)
     over, judged, worst = [], 0, None
     for c in _held_cases(run):
         k = run.find(c, default)
-        v = run.worst(k, "max_bypass") if k else math.nan
+        v = run.worst(k, counter) if k else math.nan
         if math.isnan(v) or v < 0:
             continue
         judged += 1
@@ -617,7 +618,9 @@ def default_rows(run):
     what_best = fill(what["over_best"], threads=_threads(most or 0), limit=f"{lim['over_best']:.0%}")
     rows.append(Row("default", what_best, "-", None) if shares is None else
                 Row("default", what_best, f"{shares:.0%}", shares >= lim["over_best"]))
-    return rows + _default_fairness_rows(run, t, default) + [_default_bypass_row(run, t, default)]
+    return rows + _default_fairness_rows(run, t, default) + [
+        _default_bound_row(run, t, default, "max_bypass", "bypass"),
+        _default_bound_row(run, t, default, "max_wait_releases", "wait")]
 
 
 def _own_best_share(run, workload, design, threads):
@@ -1019,6 +1022,53 @@ def _reason_over(run, t, default):
     return text
 
 
+def _spread_text(vals, counter):
+    """'median M (low–high over N repetitions)' of one design's per-repetition values."""
+    fmt = _fmt_ns if counter.endswith("_ns") else (lambda v: f"{v / 1e6:.2f}M")
+    return f"{fmt(statistics.median(vals))} ({fmt(min(vals))}–{fmt(max(vals))} over {len(vals)} repetitions)"
+
+
+def _wait_in_releases(run, t, case, key):
+    """The default design's oldest wait in releases in `case` (max_wait_releases, else max_bypass
+    from a run without it) and how long that many releases take at the case's median rate."""
+    for counter in ("max_wait_releases", "max_bypass"):
+        w = run.worst(key, counter)
+        if _measured(w) and w >= 0:
+            break
+    else:
+        return ""
+    rate = run.median(key, "ops_per_s")
+    if not _measured(rate) or rate <= 0:
+        return ""
+    return fill(t["why"]["wait_time"], counter=counter, releases=f"{w:,.0f}", rate=f"{rate / 1e6:.2f}M",
+                time=_fmt_ns(1e9 * w / rate))
+
+
+def _reason_spread(run, t, default, key, cases, counter, misses, pick=None, extra=None):
+    """For each case where the default design misses the line against the usual pool (by the
+    medians, or `pick`), both designs' per-repetition values side by side, whether their ranges
+    overlap (a miss inside the run-to-run spread is not a measured difference), and `extra`'s words
+    for the case."""
+    why = t["why"]
+    pick = pick or run.median
+    cells, inside = [], 0
+    for c in cases:
+        k, u = run.find(c, default), run.find(c, USUAL)
+        mine, ref = (run.values(k, counter) if k else []), (run.values(u, counter) if u else [])
+        if not mine or not ref or pick(u, counter) <= 0 or not misses(pick(k, counter), pick(u, counter)):
+            continue
+        overlap = not (max(mine) < min(ref) or max(ref) < min(mine))
+        inside += overlap
+        cells.append(fill(why["spread_cell"], workload=c.workload, where=_where(c), mine=_spread_text(mine, counter),
+                          ref=USUAL, theirs=_spread_text(ref, counter),
+                          overlap=why["spread_overlap"] if overlap else why["spread_apart"])
+                     + (extra(c, k) if extra else ""))
+    if not cells:
+        return None
+    return fill(why[key], cells="; ".join(cells), inside=inside, total=len(cells),
+                bound=default_bypass_bound(run) or "bound")
+
+
 def _reason_default(run, rows):
     """Why the default design misses a fairness, oversubscription or bypass line, each part given
     only when its line is unmet, from the run's own measurements."""
@@ -1032,13 +1082,22 @@ def _reason_default(run, rows):
         return fill(t["what"][key], **values) in unmet
 
     parts = []
+    if missed("hold", limit=f"{lim['hold']:g}", ref=USUAL):
+        parts.append(_reason_spread(run, t, default, "hold", run.cases("get_hold"), "ops_per_s",
+                                    lambda mine, ref: mine / ref < lim["hold"]))
+    if missed("latency", ref=USUAL):
+        parts.append(_reason_spread(run, t, default, "latency", _held_cases(run), "lat_max_ns",
+                                    lambda mine, ref: mine / ref > lim["latency"], pick=run.worst,
+                                    extra=lambda c, k: _wait_in_releases(run, t, c, k)))
     if any(missed("over", threads=_threads(c.threads), limit=f"{lim['over_barging']:g}", ref=BARGING)
            for c in run.cases("oversubscribed")):
         parts.append(_reason_over(run, t, default))
     if missed("jain", limit=f"{lim['jain']:g}") or missed("minmax", limit=f"{lim['minmax']:g}"):
         parts.append(_reason_shares(run, t, default))
-    if any("overtook" in w for w in unmet):
+    if missed("bypass", bound=default_bypass_bound(run) or "bound"):
         parts.append(fill(t["why"]["bypass"]))
+    if missed("wait", bound=default_bypass_bound(run) or "bound"):
+        parts.append(fill(t["why"]["wait"]))
     text = " ".join(p for p in parts if p)
     return text or None
 

@@ -170,6 +170,7 @@ class Tune(unittest.TestCase):
         for design, ops in (("lockpool", lockpool_ops), ("pthread", pthread_ops)):
             r = synth.make_row(synth.bench_name("get_hold", design, 8, slots=1, waiters=64), 8, ops, seed=1)
             r["max_bypass"] = bypass if design == "lockpool" else -1
+            r["max_wait_releases"] = bypass + 5 if design == "lockpool" else -1
             rows.append(r)
         return results.Run({"context": {}, "benchmarks": rows})
 
@@ -183,6 +184,7 @@ class Tune(unittest.TestCase):
         self.assertAlmostEqual(rows[0]["ratios"]["pthread"], 2.0)
         self.assertAlmostEqual(rows[1]["ratios"]["pthread"], 0.5)
         self.assertEqual(rows[0]["max_bypass"], 130)
+        self.assertEqual(rows[0]["max_wait_releases"], 135)
         self.assertEqual(rows[0]["bypass_bound"], 8 * 16 + 1 + 8 - 1)
         self.assertEqual(rows[1]["bypass_bound"], 8 * 64 + 1 + 8 - 1)
         lines = sweep.tune_lines(rows, "bypass_turns", "lockpool", ["pthread"])

@@ -473,7 +473,7 @@ class Default(unittest.TestCase):
     best, fairness in every held case, latency, and the bypass bound from its recorded setting."""
     PARAMS = dict(PARAMS, lockpool={"mode": "RESTRICTED", "bypass_bound": 64})
 
-    def rows(self, over_ratio=1.5, minmax=0.9, bypass=100.0, uncontended=1.2):
+    def rows(self, over_ratio=1.5, minmax=0.9, bypass=100.0, uncontended=1.2, wait=110.0):
         out = [row("uncontended", "lockpool", 1, uncontended * 1e7, slots=16),
                row("uncontended", "pthread", 1, 1e7, slots=16)]
         for d, ops in (("lockpool", 1.2e8), ("pthread", 1e7), ("lockpool-fair", 1.1e8)):
@@ -483,6 +483,8 @@ class Default(unittest.TestCase):
                 ops = 2e6 if w == "get_hold" else 1e6 * over_ratio
                 mine = row(w, "lockpool", t, ops, minmax=minmax, lat_max=1e6)
                 mine["max_bypass"] = bypass
+                if wait is not None:
+                    mine["max_wait_releases"] = wait
                 out += [mine, row(w, "pthread", t, 1e6, lat_max=2e6), row(w, "lockpool-barging", t, 1e6)]
         return out
 
@@ -491,12 +493,13 @@ class Default(unittest.TestCase):
 
     def test_all_met(self):
         v = self.verdicts()
-        self.assertEqual(len(v), 11)
+        self.assertEqual(len(v), 12)
         self.assertTrue(all(x == targets.MET for x in v.values()), v)
 
     def test_each_line_can_fail(self):
         for kw, word in ((dict(uncontended=0.9), "uncontended"), (dict(over_ratio=1.2), "1.3× pthread"),
-                         (dict(minmax=0.5), "min/max"), (dict(bypass=64 * 16 + 2 + 15 + 1), "overtook")):
+                         (dict(minmax=0.5), "min/max"), (dict(bypass=64 * 16 + 2 + 15 + 1), "overtook"),
+                         (dict(wait=64 * 16 + 2 + 15 + 1), "oldest wait")):
             failed = [w for w, x in self.verdicts(**kw).items() if x == targets.NOT_MET]
             self.assertTrue(failed and all(word in f for f in failed), (kw, failed))
 
@@ -511,6 +514,59 @@ class Default(unittest.TestCase):
         self.assertIn("T×64", line(262).what)
         no_bound = targets.default_rows(run_of(self.rows(), params=PARAMS))
         self.assertEqual([r.verdict for r in no_bound if "overtook" in r.what], [targets.NO_DATA])
+
+    def test_the_oldest_wait_has_the_same_bound(self):
+        # 4 threads, 2 slots, bound 64: 261 releases to others while it waited is within, 262 over.
+        def line(**kw):
+            return [r for r in targets.default_rows(run_of(self.rows(**kw), params=self.PARAMS))
+                    if "oldest wait" in r.what][0]
+        self.assertEqual(line(wait=261).verdict, targets.MET)
+        self.assertEqual(line(wait=262).verdict, targets.NOT_MET)
+        self.assertIn("262 of 261 (get_hold slots=2, 4 threads)", line(wait=262).measured)
+        # A run from a bench without the counter is not judged on it, and says so.
+        self.assertEqual(line(wait=None).verdict, targets.NO_DATA)
+        self.assertEqual(line(wait=-1).verdict, targets.NO_DATA)
+
+
+class DefaultSpread(unittest.TestCase):
+    """The paragraph under an unmet get_hold throughput or max latency line of the default design:
+    both designs' repetitions side by side, whether they overlap, and the oldest wait's releases."""
+    PARAMS = dict(PARAMS, lockpool={"mode": "RESTRICTED", "bypass_bound": 64})
+
+    def why(self, mine, theirs, lat_mine=(1e6,), lat_theirs=(2e6,), wait=None):
+        rows = []
+        for rep, (ops, lat) in enumerate(zip(mine, lat_mine * len(mine))):
+            r = row("get_hold", "lockpool", 8, ops, lat_max=lat, rep=rep)
+            if wait is not None:
+                r["max_wait_releases"] = wait
+            rows.append(r)
+        for rep, (ops, lat) in enumerate(zip(theirs, lat_theirs * len(theirs))):
+            rows.append(row("get_hold", "pthread", 8, ops, lat_max=lat, rep=rep))
+        run = run_of(rows, params=self.PARAMS)
+        return " ".join(text for t, text in targets.reasons(run, targets.all_rows(run)) if t == "default")
+
+    def test_throughput_miss_inside_the_spread(self):
+        text = self.why(mine=(0.9e6, 1.0e6, 1.4e6), theirs=(0.8e6, 1.1e6, 1.2e6))
+        self.assertIn("lockpool 1.00M (0.90M–1.40M over 3 repetitions), pthread 1.10M (0.80M–1.20M over 3 "
+                      "repetitions), ranges overlap", text)
+        self.assertIn("In 1 of 1 the ranges overlap", text)
+
+    def test_throughput_miss_outside_the_spread(self):
+        text = self.why(mine=(0.5e6, 0.6e6), theirs=(1.0e6, 1.1e6))
+        self.assertIn("ranges apart", text)
+        self.assertIn("In 0 of 1 the ranges overlap", text)
+
+    def test_latency_miss_with_the_oldest_wait_in_releases(self):
+        # 1M pairs/s median; the oldest wait 3,000 releases: 3 ms at that rate.
+        text = self.why(mine=(1e6, 1e6), theirs=(0.5e6, 0.5e6), lat_mine=(3e6, 4e6), lat_theirs=(1e6, 2e6),
+                        wait=3000)
+        self.assertIn("lockpool 3.50 ms (3.00 ms–4.00 ms over 2 repetitions), pthread 1.50 ms", text)
+        self.assertIn("(lockpool's max_wait_releases: 3,000 releases, which at its median 1.00M pairs/s take 3.00 ms)",
+                      text)
+        self.assertIn("rotation of 64 releases", text)
+
+    def test_met_lines_get_no_paragraph(self):
+        self.assertNotIn("per repetition", self.why(mine=(2e6, 2e6), theirs=(1e6, 1e6)))
 
 
 class DefaultWhy(unittest.TestCase):
