@@ -1139,7 +1139,9 @@ enq_tail:
         d_step { if :: me == 0 && !async && !pub0 -> pub0 = 1; byp = 0 :: else fi };  /* A7 starts */
         /* lp__acquire: a release that found our cell CLAIMING woke nobody: look */
         any_slot_free(); if :: ok -> restricted_wake() :: else fi;
+#ifndef NO_ASYNC   /* only an async wait sees its own head (i = 5); without them, less pan.c to compile */
         if :: ok -> ok = 0; goto take_own :: else fi   /* LP__OWN_HEAD: lp__take_own */
+#endif
 #endif
     fi;
     /* LP_PENDING */
@@ -1213,7 +1215,7 @@ sync_sleep:
     :: d_step { !patient[me] -> asleep[me] = 0 }; goto cancel               /* deadline */
     fi;
 
-#ifdef MODE_RESTRICTED
+#if defined(MODE_RESTRICTED) && !defined(NO_ASYNC)
 /* ---- C: lp__take_own. RESTRICTED, the post-publish look found our own async wait the oldest
  * live one and a slot free (LP__OWN_HEAD): take it and withdraw (lp__withdraw, as lp_wait_cancel):
  * LP_OK, and no waker was called (A8). Lost the withdrawal to a serve (its server called our
