@@ -569,6 +569,36 @@ class DefaultSpread(unittest.TestCase):
         self.assertNotIn("per repetition", self.why(mine=(2e6, 2e6), theirs=(1e6, 1e6)))
 
 
+class DefaultOwnBest(unittest.TestCase):
+    """Oversubscribed below its own best: the best and the most-threaded count side by side."""
+    PARAMS = dict(PARAMS, lockpool={"mode": "RESTRICTED", "bypass_bound": 64})
+
+    def why(self, ops_by_threads, cpus=2):
+        rows = []
+        for threads, ops in ops_by_threads.items():
+            mine = row("oversubscribed", "lockpool", threads, ops)
+            mine.update(vcsw_per_kop=0.5 * threads, asleep_frac=0.05 * threads)
+            rows += [mine, row("oversubscribed", "pthread", threads, ops / 3),
+                     row("oversubscribed", "lockpool-barging", threads, ops)]
+        run = run_of(rows, cpus=cpus, params=self.PARAMS)
+        return " ".join(text for t, text in targets.reasons(run, targets.all_rows(run)) if t == "default")
+
+    def test_best_and_most_threads_side_by_side(self):
+        text = self.why({2: 6e6, 8: 4e6, 16: 3e6})
+        self.assertIn("Its own best against its most threads (medians over repetitions): 2 threads 6.00M pairs/s, "
+                      "1.00 voluntary context switches per 1000 pairs, 10% asleep; 16 threads 3.00M pairs/s, "
+                      "8.00 voluntary context switches per 1000 pairs, 80% asleep.", text)
+        self.assertIn("At the best count the threads fit the CPUs", text)
+
+    def test_a_best_count_above_the_cpus_is_not_said_to_fit(self):
+        text = self.why({2: 3e6, 8: 6e6, 16: 3e6})
+        self.assertIn("8 threads 6.00M pairs/s", text)
+        self.assertNotIn("fit the CPUs", text)
+
+    def test_met_gives_no_such_sentence(self):
+        self.assertNotIn("Its own best", self.why({2: 6e6, 16: 5e6}))
+
+
 class DefaultWhy(unittest.TestCase):
     """The paragraph under an unmet default-design line: every figure from the run, each part only
     when its line is unmet, and no claim the run cannot support."""
