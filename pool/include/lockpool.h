@@ -87,11 +87,14 @@ typedef enum lp_mode {
      *  running thread (a newcomer, or the releaser coming back) takes the slot without a wake-up
      *  or a context switch; waiters stay parked in FIFO order and keep their place: a release
      *  only nudges the oldest (it wakes, takes a slot if one is still free, else parks again).
-     *  Every lp_set_bypass_bound-th release that finds a waiter (LP_BYPASS_BOUND_DEFAULT) is handed straight
-     *  to the oldest, which rotates the queue into the running set. A blocking get (lp_get,
-     *  lp_get_timeout, lp_get_begin/finish) with k waiters ahead of it is overtaken by at most
-     *  about (k + 1) * bound + slots + threads grants (pool/DESIGN.md). lp_get_async waits cannot be nudged (their waker belongs to the caller):
-     *  they are woken to retry as in LP_BARGING, and one that loses a retry past the bound makes
+     *  Every lp_set_bypass_bound-th release that finds a waiter (LP_BYPASS_BOUND_DEFAULT) is
+     *  handed straight to the oldest, which rotates the queue into the running set. A blocking
+     *  get (lp_get, lp_get_timeout, lp_get_begin/finish) with k waiters ahead of it is overtaken
+     *  by at most about (k + 1) * bound + slots + threads grants while it is queued
+     *  (pool/DESIGN.md, "The bound": on a pool that also has lp_get_async waits, a rare race with
+     *  every slot held can serve it a retry, and it is out of the queue until its thread runs).
+     *  lp_get_async waits cannot be nudged (their waker belongs to the caller): they are woken
+     *  to retry as in LP_BARGING, and one that loses a retry past the bound makes
      *  every release a hand-off in queue order until it is served. A wait that, once queued,
      *  finds itself the oldest with a slot free takes that slot (the call returns LP_OK, no
      *  waker call) unless a release reached it first (LP_PENDING: its waker is called, and the
